@@ -1,0 +1,3 @@
+"""voicecoach: an offline voice coach for back-pain exercises."""
+
+__version__ = "0.1.0"

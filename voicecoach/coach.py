@@ -1,0 +1,294 @@
+"""The dialog engine: a sans-I/O state machine, events and `now` in, effects out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from .content import Content
+from .events import (
+    Command,
+    Effect,
+    Event,
+    Heard,
+    Say,
+    SessionEnded,
+    StopSpeaking,
+    UtteranceFinished,
+    UtteranceKind,
+)
+from .grammar import Grammar
+from .plan import RELAX, PlanStep, build_plan
+from .spoken import duration_words, number_words
+
+# Theory of operation
+# -------------------
+# A session is a flat plan of steps (plan.py). The coach walks it with one
+# `_Wait`: what it waits for (an utterance to finish, or a deadline) and what
+# to do then (`action`). Every step runs the same chain of actions:
+#
+#   say text -> "spoken" -> wait `seconds` -> "moved" -> [say hold text ->
+#   "hold_said" -> counts at origin+0, +1, ... (absolute deadlines, so speech
+#   never makes a count drift) -> "Relax." -> "relaxed" -> wait `rest`] ->
+#   "rested" -> next step
+#
+# Pausing keeps that `_Wait` with the time it was taken; resuming puts it back
+# with every deadline (and the hold's origin) shifted by the time spent paused,
+# so a hold continues from what was left of it. An answer to a question (help,
+# how long, ...) is a pause that resumes by itself when the answer has been
+# spoken. An utterance that a pause cut short is spoken again on resume.
+
+DEFAULT_RATE = 150
+RATE_STEP = 25
+MIN_RATE, MAX_RATE = 100, 225
+
+Mode = Literal["idle", "running", "paused"]
+EndReason = Literal["finished", "stopped", "pain"]
+
+
+@dataclass(frozen=True)
+class _Wait:
+    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | closed
+    index: int = 0  # the plan step
+    utterance: int | None = None  # waiting for this utterance to finish ...
+    deadline: float | None = None  # ... or for this moment
+    origin: float = 0.0  # when the hold's counting began
+    count: int = 0  # seconds of the hold already counted
+    reason: EndReason = "finished"  # for "closed": why the session ended
+
+
+@dataclass(frozen=True)
+class _Suspended:
+    wait: _Wait | None
+    since: float
+
+
+class Coach:
+    """Guides a person through a plan of exercises; pure: no threads, no audio, no clock."""
+
+    def __init__(self, content: Content, grammar: Grammar, *, rate: int = DEFAULT_RATE, pace: float = 1.0):
+        self.content = content
+        self.grammar = grammar
+        self.rate = rate
+        self.pace = pace
+        self.mode: Mode = "idle"
+        self.plan: list[PlanStep] = []
+        self.index = 0
+        self._wait: _Wait | None = None
+        self._suspended: _Suspended | None = None  # set while paused or answering
+        self._next_id = 0
+        self._last_text = content.session.ready
+
+    # --- the interface --------------------------------------------------
+
+    def start(self, now: float) -> list[Effect]:
+        """Say that the coach is ready to listen."""
+        return [self._say(self.content.session.ready, "info")]
+
+    def handle(self, event: Event, now: float) -> list[Effect]:
+        """Take one event at time `now`; return what to do about it."""
+        if isinstance(event, UtteranceFinished):
+            wait = self._wait
+            if wait is not None and wait.utterance == event.utterance_id:
+                self._wait = None
+                return self._act(wait, now)
+            return []
+        return self._command(event.command, now)
+
+    def next_deadline(self) -> float | None:
+        """When on_timer should next be called, or None when nothing is timed."""
+        return self._wait.deadline if self._wait else None
+
+    def on_timer(self, now: float) -> list[Effect]:
+        """Run whatever has fallen due by `now`."""
+        effects: list[Effect] = []
+        while self._wait is not None and self._wait.deadline is not None and self._wait.deadline <= now:
+            wait, self._wait = self._wait, None
+            effects += self._act(wait, now)
+        return effects
+
+    def remaining_seconds(self) -> float:
+        """An estimate of the time left in the session, from the current step on."""
+        if self.mode == "idle":
+            return 0.0
+        return sum(step.estimate(self.rate, self.pace) for step in self.plan[self.index:])
+
+    # --- commands --------------------------------------------------------
+
+    def _command(self, command: Command, now: float) -> list[Effect]:
+        name = command.name
+        if name == "it hurts":
+            return self._end(self.content.session.pain, "pain")
+        if name == "start" and command.target:
+            return self._start_session(command.target, now)
+        if name in ("slower", "faster"):
+            return self._change_rate(+1 if name == "faster" else -1, now)
+        if name == "help":
+            return self._answer("You can say: " + ", ".join(self.grammar.help_for(self.mode)) + ".", now)
+        if name == "list exercises":
+            names = list(self.content.exercises)
+            return self._answer("The exercises are: " + ", ".join(names[:-1]) + f", and {names[-1]}.", now)
+        if self.mode == "idle":
+            if name == "stop":
+                return [StopSpeaking()]
+            if name == "repeat":
+                return [self._say(self._last_text, "info")]
+            return [self._say("Nothing is running. " + self.content.session.ready, "info")]
+        if name == "stop":
+            return self._end(self.content.session.stopped, "stopped")
+        if name == "how long":
+            left = self.remaining_seconds()
+            return self._answer(f"{duration_words(left).capitalize()} left.", now)
+        if name == "pause":
+            return self._pause(now) if self.mode == "running" else []
+        if name == "resume":
+            return self._resume(now) if self.mode == "paused" else []
+        if name == "repeat":
+            return self._go_to(self.index)
+        if name == "next":
+            return self._go_to(self.index + 1)
+        if name == "back":
+            return self._go_to(max(self.index - 1, 0))
+        if name == "skip":
+            return self._go_to(self._next_exercise_index())
+        return []
+
+    def _start_session(self, target: str, now: float) -> list[Effect]:
+        self.plan = build_plan(self.content, target)
+        self.mode = "running"
+        self._suspended = None
+        return [StopSpeaking(), *self._begin(0)]
+
+    def _pause(self, now: float) -> list[Effect]:
+        if self._suspended is None:
+            self._suspended = _Suspended(self._wait, now)
+        self.mode = "paused"
+        self._wait = None
+        return [StopSpeaking(), self._say("Paused. Say resume when you are ready.", "info")]
+
+    def _resume(self, now: float) -> list[Effect]:
+        self.mode = "running"
+        said = self._say("Resuming.", "info")
+        self._wait = _Wait("answered", utterance=said.utterance_id)
+        return [StopSpeaking(), said]
+
+    def _answer(self, text: str, now: float) -> list[Effect]:
+        """Speak an answer, holding the session (a count included) until it has been said."""
+        if self.mode == "running" and self._suspended is None:
+            self._suspended = _Suspended(self._wait, now)
+        said = self._say(text, "info")
+        if self.mode == "running" or self._wait is None or self._wait.action == "answered":
+            self._wait = _Wait("answered", utterance=said.utterance_id)
+        return [StopSpeaking(), said]
+
+    def _change_rate(self, direction: int, now: float) -> list[Effect]:
+        rate = min(MAX_RATE, max(MIN_RATE, self.rate + direction * RATE_STEP))
+        if rate == self.rate:
+            text = "This is my fastest." if direction > 0 else "This is my slowest."
+        else:
+            self.rate = rate
+            text = "I will speak faster." if direction > 0 else "I will speak slower."
+        return self._answer(text, now)
+
+    def _go_to(self, index: int) -> list[Effect]:
+        self.mode = "running"
+        self._suspended = None
+        if index >= len(self.plan):
+            return self._end(self.content.session.finished, "finished")
+        return [StopSpeaking(), *self._begin(index)]
+
+    def _next_exercise_index(self) -> int:
+        current = self.plan[self.index].exercise
+        for index in range(self.index + 1, len(self.plan)):
+            if self.plan[index].exercise != current:
+                return index
+        return len(self.plan)
+
+    def _end(self, text: str, reason: EndReason) -> list[Effect]:
+        self.mode = "idle"
+        self._suspended = None
+        said = self._say(text, "info")
+        self._wait = _Wait("closed", utterance=said.utterance_id, reason=reason)
+        return [StopSpeaking(), said]
+
+    # --- walking the plan ------------------------------------------------
+
+    def _begin(self, index: int) -> list[Effect]:
+        self.index = index
+        said = self._say(self.plan[index].text, "instruction")
+        self._wait = _Wait("spoken", index, utterance=said.utterance_id)
+        return [said]
+
+    def _act(self, wait: _Wait, now: float) -> list[Effect]:
+        """Do what `wait` was waiting to do, now that its utterance ended or its deadline came."""
+        step = self.plan[wait.index] if self.plan else None
+        match wait.action:
+            case "spoken":
+                assert step is not None
+                self._wait = _Wait("moved", wait.index, deadline=now + step.seconds * self.pace)
+                return self.on_timer(now)
+            case "moved":
+                assert step is not None
+                if not step.hold:
+                    return self._go_to(wait.index + 1)
+                said = self._say(step.hold_text, "instruction")
+                self._wait = _Wait("hold_said", wait.index, utterance=said.utterance_id)
+                return [said]
+            case "hold_said":
+                self._wait = _Wait("count", wait.index, deadline=now, origin=now)
+                return self.on_timer(now)
+            case "count":
+                return self._count(wait, now)
+            case "relaxed":
+                assert step is not None
+                self._wait = _Wait("rested", wait.index, deadline=now + step.rest * self.pace)
+                return self.on_timer(now)
+            case "rested":
+                return self._go_to(wait.index + 1)
+            case "answered":
+                return self._restore(now)
+            case "closed":
+                return [SessionEnded(wait.reason)]
+        raise AssertionError(f"unknown action {wait.action!r}")
+
+    def _count(self, wait: _Wait, now: float) -> list[Effect]:
+        hold = self.plan[wait.index].hold or 0
+        # If the loop woke late, skip the counts whose moment has passed
+        # rather than saying several at once.
+        count = max(wait.count, min(hold, math.floor(now - wait.origin)))
+        if count >= hold:
+            said = self._say(RELAX, "count")
+            self._wait = _Wait("relaxed", wait.index, utterance=said.utterance_id)
+            return [said]
+        said = self._say(number_words(hold - count).capitalize() + ".", "count")
+        self._wait = replace(wait, deadline=wait.origin + count + 1, count=count + 1)
+        return [said]
+
+    def _restore(self, now: float) -> list[Effect]:
+        """Carry on from where a pause or an answer suspended the session."""
+        if self.mode != "running" or self._suspended is None:
+            return []  # still paused (an answer given while paused) or nothing to resume
+        suspended, self._suspended = self._suspended, None
+        if suspended.wait is None:
+            return []
+        wait = suspended.wait
+        if wait.utterance is not None:
+            # The utterance was cut short: say it again rather than skip it.
+            if wait.action == "hold_said":
+                said = self._say(self.plan[wait.index].hold_text, "instruction")
+                self._wait = replace(wait, utterance=said.utterance_id)
+                return [said]
+            if wait.action == "relaxed":
+                return self._act(wait, now)
+            return self._begin(wait.index)
+        shift = now - suspended.since
+        assert wait.deadline is not None
+        self._wait = replace(wait, deadline=wait.deadline + shift, origin=wait.origin + shift)
+        return self.on_timer(now)
+
+    def _say(self, text: str, kind: UtteranceKind) -> Say:
+        self._next_id += 1
+        if kind == "instruction":
+            self._last_text = text
+        return Say(self._next_id, text, self.rate, kind)

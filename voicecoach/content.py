@@ -1,0 +1,270 @@
+"""Exercise content: TOML files validated on load into frozen objects."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError
+
+MAX_SECONDS = 600  # a hold or pause longer than ten minutes is a typo, not an exercise
+MAX_REPETITIONS = 50
+# Names become "start NAME" phrases for the recognizers, so they are plain words.
+PHRASE_RE = re.compile(r"^[a-z]+( [a-z]+)*$")
+PLACEHOLDER_RE = re.compile(r"\{[^}]*\}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One instruction: say it, allow `seconds` for the movement, then count a hold if any."""
+
+    say: str
+    seconds: float
+    hold: tuple[int, int] | None  # (counted, longest the article allows)
+    rest: float  # after "relax", before the next step
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the article, as its file describes it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    intro: str
+    repetitions: tuple[int, int]  # (done, most the article allows)
+    sides: tuple[str, ...]
+    side_word: str
+    cautions: tuple[str, ...]
+    setup: tuple[Step, ...]
+    steps: tuple[Step, ...]
+    source: Path
+
+
+@dataclass(frozen=True)
+class Routine:
+    """Exercises done one after another."""
+
+    name: str
+    aliases: tuple[str, ...]
+    exercises: tuple[str, ...]
+    source: Path
+
+
+@dataclass(frozen=True)
+class SessionText:
+    """What the coach says around the exercises."""
+
+    ready: str
+    safety: str
+    pain: str
+    finished: str
+    stopped: str
+    default_routine: str
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the coach can run, checked for consistency."""
+
+    root: Path
+    exercises: Mapping[str, Exercise]
+    routines: Mapping[str, Routine]
+    session: SessionText
+
+    def targets(self) -> dict[str, str]:
+        """Every name a person can say after "start", mapped to the canonical name."""
+        out: dict[str, str] = {}
+        for item in (*self.exercises.values(), *self.routines.values()):
+            for spoken in (item.name, *item.aliases):
+                out[spoken] = item.name
+        return out
+
+
+class _Fields:
+    """Reads typed fields from one TOML table, failing with the file, exercise and field named."""
+
+    def __init__(self, file: Path, table: Mapping[str, Any], exercise: str | None = None, prefix: str = ""):
+        self.file, self.table, self.exercise, self.prefix = file, table, exercise, prefix
+
+    def fail(self, key: str, message: str) -> ContentError:
+        return ContentError(self.file, message, exercise=self.exercise, field=self.prefix + key)
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for key in self.table:
+            if key not in allowed:
+                raise self.fail(key, f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.table.get(key, default)
+        if value is None:
+            raise self.fail(key, "missing")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "must be non-empty text")
+        return value.strip()
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(key, "must be a list of non-empty texts")
+        return tuple(v.strip() for v in value)
+
+    def phrase(self, key: str, value: object) -> str:
+        if not isinstance(value, str) or not PHRASE_RE.match(value):
+            raise self.fail(key, f"{value!r} must be lower-case words separated by single spaces")
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"must be a number of seconds, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(key, f"must be between {low:g} and {high:g}, got {value!r}")
+        return float(value)
+
+    def count_range(self, key: str, low: int, high: int, default: int | None = None) -> tuple[int, int] | None:
+        """A whole number, or [least, most]: the article often gives a range."""
+        value = self.table.get(key, default)
+        if value is None:
+            return None
+        pair = value if isinstance(value, list) else [value, value]
+        if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+            raise self.fail(key, f"must be a whole number or [least, most], got {value!r}")
+        least, most = pair
+        if not (low <= least <= most <= high):
+            raise self.fail(key, f"must be between {low} and {high} (least first), got {value!r}")
+        return least, most
+
+
+def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_sides: bool) -> Step:
+    where = f"{key}[{index + 1}]."
+    if not isinstance(raw, dict):
+        raise ContentError(file, "must be a table ([[" + key + "]])", exercise=exercise, field=where[:-1])
+    f = _Fields(file, raw, exercise, where)
+    f.check_keys({"say", "seconds", "hold", "rest"})
+    say = f.text("say")
+    for placeholder in PLACEHOLDER_RE.findall(say):
+        if placeholder != "{side}":
+            raise f.fail("say", f"unknown placeholder {placeholder} (only {{side}} is known)")
+        if not has_sides:
+            raise f.fail("say", "uses {side} but the exercise has no 'sides'")
+    return Step(
+        say=say,
+        seconds=f.number("seconds", 3, 0, MAX_SECONDS),
+        hold=f.count_range("hold", 1, MAX_SECONDS),
+        rest=f.number("rest", 3, 0, MAX_SECONDS),
+    )
+
+
+def load_exercise(file: Path) -> Exercise:
+    """Load and check one exercise file."""
+    raw = _read_toml(file)
+    top = _Fields(file, raw)
+    name = top.phrase("name", raw.get("name")) if "name" in raw else None
+    if name is None:
+        raise top.fail("name", "missing: every exercise needs a name")
+    f = _Fields(file, raw, name)
+    f.check_keys({"name", "aliases", "intro", "repetitions", "sides", "side_word", "cautions", "setup", "steps"})
+    aliases = tuple(f.phrase("aliases", a) for a in f.texts("aliases"))
+    sides = f.texts("sides")
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise f.fail("steps", "missing: an exercise needs at least one [[steps]] entry")
+    setup_raw = raw.get("setup", [])
+    if not isinstance(setup_raw, list):
+        raise f.fail("setup", "must be a list of [[setup]] tables")
+    repetitions = f.count_range("repetitions", 1, MAX_REPETITIONS, default=1)
+    assert repetitions is not None  # a default was given
+    return Exercise(
+        name=name,
+        aliases=aliases,
+        intro=f.text("intro", default=name.capitalize() + "."),
+        repetitions=repetitions,
+        sides=sides,
+        side_word=f.text("side_word", default="side"),
+        cautions=f.texts("cautions"),
+        setup=tuple(_step(file, name, "setup", i, s, bool(sides)) for i, s in enumerate(setup_raw)),
+        steps=tuple(_step(file, name, "steps", i, s, bool(sides)) for i, s in enumerate(steps_raw)),
+        source=file,
+    )
+
+
+def load_routine(file: Path) -> Routine:
+    """Load one routine file (the exercise names are checked by load_content)."""
+    raw = _read_toml(file)
+    f = _Fields(file, raw)
+    f.check_keys({"name", "aliases", "exercises"})
+    if "name" not in raw:
+        raise f.fail("name", "missing: every routine needs a name")
+    name = f.phrase("name", raw["name"])
+    exercises = f.texts("exercises")
+    if not exercises:
+        raise f.fail("exercises", "missing: a routine needs at least one exercise")
+    return Routine(name, tuple(f.phrase("aliases", a) for a in f.texts("aliases")), exercises, file)
+
+
+def load_session_text(file: Path) -> SessionText:
+    """Load session.toml: the prompts and the safety advice."""
+    raw = _read_toml(file)
+    f = _Fields(file, raw)
+    keys = {"ready", "safety", "pain", "finished", "stopped", "default_routine"}
+    f.check_keys(keys)
+    return SessionText(**{key: f.text(key) for key in sorted(keys)})
+
+
+def load_content(root: Path) -> Content:
+    """Load a content directory: exercises/*.toml, routines/*.toml and session.toml."""
+    if not root.is_dir():
+        raise ContentError(root, "no such content directory")
+    exercises: dict[str, Exercise] = {}
+    for file in sorted((root / "exercises").glob("*.toml")):
+        exercise = load_exercise(file)
+        if exercise.name in exercises:
+            first = exercises[exercise.name].source
+            raise ContentError(file, f"the name is already used by {first}", exercise=exercise.name, field="name")
+        exercises[exercise.name] = exercise
+    if not exercises:
+        raise ContentError(root / "exercises", "no exercise files (*.toml) found")
+    routines: dict[str, Routine] = {}
+    for file in sorted((root / "routines").glob("*.toml")):
+        routine = load_routine(file)
+        for name in routine.exercises:
+            if name not in exercises:
+                known = ", ".join(exercises)
+                raise ContentError(file, f"names exercise '{name}', which does not exist (known: {known})",
+                                   field="exercises")
+        routines[routine.name] = routine
+    session_file = root / "session.toml"
+    if not session_file.is_file():
+        raise ContentError(session_file, "missing: it holds the safety advice and the prompts")
+    session = load_session_text(session_file)
+    if session.default_routine not in routines:
+        raise ContentError(session_file, f"routine '{session.default_routine}' does not exist",
+                           field="default_routine")
+    content = Content(root, exercises, routines, session)
+    _check_unique_spoken_names(content)
+    return content
+
+
+def _check_unique_spoken_names(content: Content) -> None:
+    seen: dict[str, Exercise | Routine] = {}
+    for item in (*content.exercises.values(), *content.routines.values()):
+        for spoken in (item.name, *item.aliases):
+            other = seen.get(spoken)
+            if other is not None and other is not item:
+                raise ContentError(item.source, f"'{spoken}' is already a name of '{other.name}' ({other.source})",
+                                   field="aliases")
+            seen[spoken] = item
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(file, f"not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(file, f"cannot be read: {error}") from None

@@ -1,0 +1,69 @@
+"""The events that go into the coach and the effects that come out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+UtteranceKind = Literal["instruction", "count", "info"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A recognized command: its canonical name, and a target for `start`."""
+
+    name: str
+    target: str | None = None
+
+    @property
+    def canonical(self) -> str:
+        """The command as one string, e.g. "stop" or "start bridge"."""
+        return f"{self.name} {self.target}" if self.target else self.name
+
+
+# --- events: what happens to the coach ---------------------------------
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The person said a command."""
+
+    command: Command
+
+
+@dataclass(frozen=True)
+class UtteranceFinished:
+    """The speaker finished playing (or cut short) utterance `utterance_id`."""
+
+    utterance_id: int
+
+
+Event = Heard | UtteranceFinished
+
+
+# --- effects: what the coach asks the outside world to do ---------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak `text` at `rate` words per minute; report UtteranceFinished(utterance_id) when done."""
+
+    utterance_id: int
+    text: str
+    rate: int
+    kind: UtteranceKind = "instruction"
+
+
+@dataclass(frozen=True)
+class StopSpeaking:
+    """Cut the current utterance now and drop any that are queued."""
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The session is over: finished, stopped, or stopped for pain."""
+
+    reason: Literal["finished", "stopped", "pain"]
+
+
+Effect = Say | StopSpeaking | SessionEnded

@@ -1,0 +1,107 @@
+"""The command vocabulary: grammar/commands.toml plus "start NAME" for each exercise, and its matcher."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import Content, _Fields, _read_toml
+from .errors import ContentError
+from .events import Command
+
+STATES = ("idle", "running", "paused")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command of grammar/commands.toml."""
+
+    name: str
+    phrases: tuple[str, ...]
+    help: str
+    when: tuple[str, ...]
+    takes_target: bool
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """Every phrase a person can say, each mapped to exactly one command."""
+
+    specs: tuple[CommandSpec, ...]
+    table: dict[str, Command]
+
+    def phrases(self) -> list[str]:
+        """Every phrase, in a stable order: what the recognizers are compiled from."""
+        return list(self.table)
+
+    def match(self, text: str) -> Command | None:
+        """The command `text` says, or None: text outside the grammar is ignored, never guessed at."""
+        return self.table.get(normalize(text))
+
+    def help_for(self, state: str) -> list[str]:
+        """How to describe the commands that make sense in `state`."""
+        return [spec.help for spec in self.specs if state in spec.when and spec.help]
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation and extra spaces dropped: "What can I say?" -> "what can i say"."""
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower()).replace("'", "").split())
+
+
+def load_grammar(grammar_dir: Path, content: Content) -> Grammar:
+    """Load grammar/commands.toml and add "start NAME" for each exercise and routine of `content`."""
+    file = grammar_dir / "commands.toml"
+    if not file.is_file():
+        raise ContentError(file, "missing: it defines the commands a person can say")
+    raw = _read_toml(file)
+    top = _Fields(file, raw)
+    top.check_keys({"command"})
+    entries = raw.get("command")
+    if not isinstance(entries, list) or not entries:
+        raise top.fail("command", "missing: add [[command]] tables")
+    specs = tuple(_spec(file, i, entry) for i, entry in enumerate(entries))
+    table: dict[str, Command] = {}
+    owner: dict[str, str] = {}
+
+    def add(phrase: str, command: Command, where: str) -> None:
+        if phrase in table:
+            raise ContentError(file, f"phrase '{phrase}' is used by both {owner[phrase]} and {where}",
+                               field="phrases")
+        table[phrase] = command
+        owner[phrase] = where
+
+    for spec in specs:
+        for phrase in spec.phrases:
+            if spec.takes_target:
+                for spoken, target in content.targets().items():
+                    add(f"{phrase} {spoken}", Command(spec.name, target), f"'{spec.name} {target}'")
+            else:
+                add(phrase, Command(spec.name), f"'{spec.name}'")
+    return Grammar(specs, table)
+
+
+def _spec(file: Path, index: int, raw: object) -> CommandSpec:
+    where = f"command[{index + 1}]."
+    if not isinstance(raw, dict):
+        raise ContentError(file, "must be a table ([[command]])", field=where[:-1])
+    f = _Fields(file, raw, prefix=where)
+    f.check_keys({"name", "phrases", "help", "when", "takes_target"})
+    name = f.phrase("name", raw.get("name"))
+    phrases = f.texts("phrases")
+    if not phrases:
+        raise f.fail("phrases", f"command '{name}' needs at least one phrase")
+    for phrase in phrases:
+        f.phrase("phrases", phrase)
+    when = f.texts("when")
+    for state in when:
+        if state not in STATES:
+            raise f.fail("when", f"unknown state '{state}' (known: {', '.join(STATES)})")
+    help_text = raw.get("help", "")
+    if not isinstance(help_text, str):
+        raise f.fail("help", "must be text")
+    takes_target = raw.get("takes_target", False)
+    if not isinstance(takes_target, bool):
+        raise f.fail("takes_target", "must be true or false")
+    return CommandSpec(name, phrases, help_text, when, takes_target)
+

@@ -1,0 +1,93 @@
+"""A session as a flat list of steps: what the coach says, and the time each step takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .content import Content, Exercise, Step
+from .spoken import number_words, speech_seconds
+
+RELAX = "Relax."
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One thing the coach says, then the movement time, then an optional counted hold."""
+
+    text: str
+    exercise: str | None  # None for the session's opening
+    seconds: float
+    hold: int | None = None
+    hold_text: str = ""
+    rest: float = 0.0
+
+    def estimate(self, rate: int, pace: float) -> float:
+        """Seconds this step takes, spoken at `rate` and paced by `pace`."""
+        total = speech_seconds(self.text, rate) + self.seconds * pace
+        if self.hold:
+            total += speech_seconds(self.hold_text, rate) + self.hold + speech_seconds(RELAX, rate)
+            total += self.rest * pace
+        return total
+
+
+def build_plan(content: Content, target: str) -> list[PlanStep]:
+    """The steps of a session that runs `target`, an exercise or a routine, opened by the safety advice."""
+    if target in content.routines:
+        names = list(content.routines[target].exercises)
+    else:
+        names = [target]
+    plan = [PlanStep(content.session.safety, None, 1.0)]
+    for position, name in enumerate(names):
+        plan.extend(exercise_steps(content.exercises[name], first=position == 0))
+    return plan
+
+
+def exercise_steps(exercise: Exercise, first: bool = True) -> list[PlanStep]:
+    """An exercise as plan steps: introduction, set-up, then each repetition and side."""
+    done, most = exercise.repetitions
+    intro = [("" if first else "Next exercise. ") + exercise.intro, *exercise.cautions, _repetition_text(exercise)]
+    steps = [PlanStep(" ".join(t for t in intro if t), exercise.name, 1.0)]
+    steps += [_plan_step(exercise, step, "", None) for step in exercise.setup]
+    for repetition in range(1, done + 1):
+        for side in exercise.sides or (None,):
+            prefix = _announcement(exercise, repetition, side)
+            steps += [
+                _plan_step(exercise, step, prefix if index == 0 else "", side)
+                for index, step in enumerate(exercise.steps)
+            ]
+    return steps
+
+
+def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) -> PlanStep:
+    text = step.say.replace("{side}", side) if side else step.say
+    hold_text = ""
+    if step.hold:
+        counted, longest = step.hold
+        hold_text = f"Hold for {number_words(counted)} seconds"
+        hold_text += f", or up to {number_words(longest)} if it feels comfortable." if longest > counted else "."
+    return PlanStep(
+        text=f"{prefix} {text}".strip(),
+        exercise=exercise.name,
+        seconds=step.seconds,
+        hold=step.hold[0] if step.hold else None,
+        hold_text=hold_text,
+        rest=step.rest,
+    )
+
+
+def _repetition_text(exercise: Exercise) -> str:
+    done, most = exercise.repetitions
+    each = f" on each {exercise.side_word}" if exercise.sides else ""
+    times = "once" if done == 1 else f"{number_words(done)} times"
+    text = f"We will do it {times}{each}."
+    if most > done:
+        text += f" As your strength increases, you can do it up to {number_words(most)} times{each}."
+    return text
+
+
+def _announcement(exercise: Exercise, repetition: int, side: str | None) -> str:
+    done = exercise.repetitions[0]
+    side_text = f"{side.capitalize()} {exercise.side_word}" if side else ""
+    count_text = f"repetition {number_words(repetition)} of {number_words(done)}" if done > 1 else ""
+    text = ", ".join(t for t in (side_text, count_text) if t)
+    return text[:1].upper() + text[1:] + "." if text else ""

@@ -1,0 +1,208 @@
+"""Scripted dialogs: the .dialog format, and a runner that plays one against the coach on a virtual clock."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..coach import Coach
+from ..content import Content
+from ..errors import DialogError
+from ..grammar import Grammar
+from .virtual import Line, VirtualSession
+
+WAIT_UNTIL_LIMIT_S = 600.0  # "fails after 10 virtual minutes"
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """TEXT (a case-insensitive substring) or /REGEX/ (searched, case-insensitive)."""
+
+    source: str
+    regex: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, text: str, file: object, line: int) -> Pattern:
+        if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
+            try:
+                return cls(text, re.compile(text[1:-1], re.IGNORECASE))
+            except re.error as error:
+                raise DialogError(file, line, f"bad regular expression {text}: {error}") from None
+        return cls(text, re.compile(re.escape(text), re.IGNORECASE))
+
+    def matches(self, text: str) -> bool:
+        return self.regex.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a dialog file."""
+
+    line: int
+    source: str
+    kind: str  # say | expect | expect_not | wait | wait_until
+    words: str = ""
+    pattern: Pattern | None = None
+    seconds: float = 0.0
+
+
+def parse_duration(text: str) -> float | None:
+    """"5s", "250ms", "2m", "1.5s" in seconds, or None if it is not a duration."""
+    match = _DURATION_RE.match(text.strip())
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def parse_dialog(text: str, file: object = "<dialog>") -> list[Step]:
+    """Parse the .dialog format: one step per line, `#` starts a comment."""
+    steps = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        source = raw.split("#", 1)[0].strip()
+        if not source:
+            continue
+        if source.startswith("!<"):
+            steps.append(Step(number, source, "expect_not", pattern=_pattern(source[2:], file, number)))
+        elif source.startswith("<"):
+            steps.append(Step(number, source, "expect", pattern=_pattern(source[1:], file, number)))
+        elif source.startswith(">"):
+            words = source[1:].strip()
+            if not words:
+                raise DialogError(file, number, "'>' needs the words the user says")
+            steps.append(Step(number, source, "say", words=words))
+        elif source.startswith("wait until"):
+            steps.append(Step(number, source, "wait_until", pattern=_pattern(source[10:], file, number)))
+        elif source.startswith("wait"):
+            seconds = parse_duration(source[4:])
+            if seconds is None:
+                raise DialogError(file, number, f"'{source[4:].strip()}' is not a duration (e.g. 5s, 250ms, 2m)")
+            steps.append(Step(number, source, "wait", seconds=seconds))
+        else:
+            raise DialogError(file, number, f"cannot read {source!r}: a line starts with >, <, !<, wait or wait until")
+    return steps
+
+
+def _pattern(text: str, file: object, line: int) -> Pattern:
+    text = text.strip()
+    if not text:
+        raise DialogError(file, line, "the line needs TEXT or /REGEX/ to look for")
+    return Pattern.parse(text, file, line)
+
+
+@dataclass
+class DialogResult:
+    """How a dialog ran: passed or the failing step, and the transcript."""
+
+    file: str
+    passed: bool
+    transcript: list[Line]
+    failed_step: Step | None = None
+    reason: str = ""
+
+    def report(self) -> str:
+        """A readable failure report: the failing line, then the transcript with virtual times."""
+        if self.passed:
+            return f"PASS {self.file}"
+        assert self.failed_step is not None
+        out = [f"FAIL {self.file}:{self.failed_step.line}: {self.failed_step.source}", f"  {self.reason}",
+               "  transcript:"]
+        out += [f"    {format_line(line)}" for line in self.transcript]
+        return "\n".join(out)
+
+
+def format_line(line: Line) -> str:
+    """One transcript line with its virtual time, as the reports and text mode print it."""
+    who = "you  " if line.who == "user" else "coach"
+    note = ""
+    if line.who == "user":
+        note = f"  [{line.command}]" if line.command else "  [not a command]"
+    elif line.cut:
+        note = "  [cut]"
+    return f"[{line.start:8.2f}s] {who}: {line.text}{note}"
+
+
+def trace_json(line: Line) -> str:
+    """One transcript line as the --trace JSON line."""
+    return json.dumps({"t": round(line.start, 3), "who": line.who, "text": line.text})
+
+
+class _Failure(Exception):
+    pass
+
+
+class DialogRunner:
+    """Plays dialog steps against a fresh Coach on a virtual clock."""
+
+    def __init__(self, content: Content, grammar: Grammar, on_line: Callable[[Line], None] | None = None):
+        self.content = content
+        self.grammar = grammar
+        self.on_line = on_line
+
+    def run_file(self, path: Path) -> DialogResult:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise DialogError(path, 0, f"cannot be read: {error}") from None
+        return self.run(parse_dialog(text, path), str(path))
+
+    def run(self, steps: list[Step], name: str = "<dialog>") -> DialogResult:
+        session = VirtualSession(Coach(self.content, self.grammar), self.grammar)
+        session.start()
+        cursor = 0
+        try:
+            for step in steps:
+                cursor = self._step(session, step, cursor)
+        except _Failure as failure:
+            return self._finish(session, name, step, str(failure))
+        return self._finish(session, name, None, "")
+
+    def _finish(self, session: VirtualSession, name: str, step: Step | None, reason: str) -> DialogResult:
+        transcript = session.transcript()
+        if self.on_line:
+            for line in transcript:
+                self.on_line(line)
+        return DialogResult(name, step is None, transcript, step, reason)
+
+    def _step(self, session: VirtualSession, step: Step, cursor: int) -> int:
+        if step.kind == "say":
+            session.hear(step.words)
+            return session.heard_so_far()
+        if step.kind == "wait":
+            session.advance(session.now + step.seconds)
+            return cursor
+        assert step.pattern is not None
+        pattern = step.pattern
+        if step.kind == "expect_not":
+            said = _find(session, pattern, cursor)
+            if said is not None:
+                raise _Failure(f"the coach said {session.coach_lines[said].text!r} at "
+                               f"{session.coach_lines[said].start:.2f}s")
+            return cursor
+        if step.kind == "expect":
+            said = _find(session, pattern, cursor)
+            if said is None:
+                raise _Failure(f"the coach has said nothing matching {pattern.source!r} since the cursor "
+                               f"(now {session.now:.2f}s)")
+            return said + 1
+        limit = session.now + WAIT_UNTIL_LIMIT_S
+        while (said := _find(session, pattern, cursor)) is None:
+            upcoming = session.next_event_time()
+            if upcoming is None or upcoming > limit:
+                raise _Failure(f"nothing matching {pattern.source!r} was said within "
+                               f"{WAIT_UNTIL_LIMIT_S / 60:g} virtual minutes")
+            session.advance(upcoming)
+        return said + 1
+
+
+def _find(session: VirtualSession, pattern: Pattern, cursor: int) -> int | None:
+    """The index of the first coach utterance at or after `cursor`, already started, matching `pattern`."""
+    for index in range(cursor, len(session.coach_lines)):
+        line = session.coach_lines[index]
+        if line.start > session.now:
+            return None
+        if not line.dropped and pattern.matches(line.text):
+            return index
+    return None

@@ -1,0 +1,127 @@
+"""A coach driven on a virtual clock, with a speaker that only keeps a transcript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..coach import Coach
+from ..events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from ..grammar import Grammar
+from ..spoken import speech_seconds
+
+
+@dataclass
+class Line:
+    """One line of the transcript: who said what, from `start` to `end` (virtual seconds)."""
+
+    who: str  # "coach" | "user"
+    text: str
+    start: float
+    end: float
+    utterance_id: int = 0
+    cut: bool = False
+    dropped: bool = False  # stopped before it started: nobody heard it
+    command: str | None = None  # for the user's lines: the command it matched, if any
+
+
+class VirtualClock:
+    """A clock that stands still until it is moved, and never moves backwards."""
+
+    def __init__(self, start: float = 0.0):
+        self.now = start
+
+    def advance_to(self, t: float) -> None:
+        if t < self.now:
+            raise ValueError(f"the clock cannot go back from {self.now} to {t}")
+        self.now = t
+
+
+@dataclass
+class VirtualSession:
+    """Runs a Coach with virtual time: utterances last as long as their words take at the current rate."""
+
+    coach: Coach
+    grammar: Grammar
+    clock: VirtualClock = field(default_factory=VirtualClock)
+    coach_lines: list[Line] = field(default_factory=list)
+    user_lines: list[Line] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    _playing: list[Line] = field(default_factory=list)  # queued or playing, in order
+    _finished_now: list[int] = field(default_factory=list)
+
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    def start(self) -> None:
+        """Let the coach say it is ready."""
+        self._apply(self.coach.start(self.now))
+
+    def hear(self, words: str) -> Line:
+        """The person says `words`: matched by the grammar, like recognized speech."""
+        command = self.grammar.match(words)
+        line = Line("user", words, self.now, self.now, command=command.canonical if command else None)
+        self.user_lines.append(line)
+        if command is not None:
+            self._apply(self.coach.handle(Heard(command), self.now))
+        return line
+
+    def heard_so_far(self) -> int:
+        """How many coach utterances have started by now."""
+        return sum(1 for line in self.coach_lines if line.start <= self.now)  # dropped lines count: indexes stay put
+
+    def next_event_time(self) -> float | None:
+        """When something next happens: a deadline, an utterance's start or its end."""
+        times = [t for t in (self.coach.next_deadline(),) if t is not None]
+        times += [line.start for line in self._playing if line.start > self.now]
+        times += [line.end for line in self._playing[:1]]
+        return min(times) if times else None
+
+    def advance(self, until: float) -> None:
+        """Move the clock to `until`, running everything that falls due on the way, in order."""
+        while True:
+            self._deliver_finished()
+            upcoming = self.next_event_time()
+            if upcoming is None or upcoming > until:
+                break
+            self.clock.advance_to(max(self.now, upcoming))
+            if self._playing and self._playing[0].end <= self.now:
+                done = self._playing.pop(0)
+                self._apply(self.coach.handle(UtteranceFinished(done.utterance_id), self.now))
+            else:
+                self._apply(self.coach.on_timer(self.now))
+        self.clock.advance_to(max(self.now, until))
+
+    def _deliver_finished(self) -> None:
+        while self._finished_now:
+            utterance_id = self._finished_now.pop(0)
+            self._apply(self.coach.handle(UtteranceFinished(utterance_id), self.now))
+
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Say):
+                start = max([self.now, *(line.end for line in self._playing[-1:])])
+                line = Line("coach", effect.text, start, start + speech_seconds(effect.text, effect.rate),
+                            effect.utterance_id)
+                self._playing.append(line)
+                self.coach_lines.append(line)
+            elif isinstance(effect, StopSpeaking):
+                self._stop()
+            elif isinstance(effect, SessionEnded):
+                self.ended.append(effect.reason)
+        self._deliver_finished()
+
+    def _stop(self) -> None:
+        for line in self._playing:
+            if line.start <= self.now:  # started, if only just: it was said, and cut
+                line.end, line.cut = self.now, True
+            else:
+                line.end, line.dropped = line.start, True
+            self._finished_now.append(line.utterance_id)
+        self._playing.clear()
+
+    def transcript(self) -> list[Line]:
+        """Everything said so far by both sides, in time order."""
+        heard = [line for line in self.coach_lines if line.start <= self.now and not line.dropped]
+        # The user's lines first, so a reply sorts after the words it answers.
+        return sorted([*self.user_lines, *heard], key=lambda line: line.start)
