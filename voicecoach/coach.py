@@ -127,14 +127,14 @@ class Coach:
         if name == "help":
             return self._answer("You can say: " + ", ".join(self.grammar.help_for(self.mode)) + ".", now)
         if name == "list exercises":
-            names = list(self.content.exercises)
+            names = self._exercise_names()
             return self._answer("The exercises are: " + ", ".join(names[:-1]) + f", and {names[-1]}.", now)
         if self.mode == "idle":
             if name == "stop":
                 return [StopSpeaking()]
             if name == "repeat":
-                return [self._say(self._last_text, "info")]
-            return [self._say("Nothing is running. " + self.content.session.ready, "info")]
+                return self._answer(self._last_text, now)
+            return self._answer("Nothing is running. " + self.content.session.ready, now)
         if name == "stop":
             return self._end(self.content.session.stopped, "stopped")
         if name == "how long":
@@ -153,6 +153,11 @@ class Coach:
         if name == "skip":
             return self._go_to(self._next_exercise_index())
         return []
+
+    def _exercise_names(self) -> list[str]:
+        """Every exercise, those of the default routine first and in its order."""
+        routine = self.content.routines[self.content.session.default_routine].exercises
+        return [*routine, *(name for name in self.content.exercises if name not in routine)]
 
     def _start_session(self, target: str, now: float) -> list[Effect]:
         self.plan = build_plan(self.content, target)
@@ -175,11 +180,13 @@ class Coach:
 
     def _answer(self, text: str, now: float) -> list[Effect]:
         """Speak an answer, holding the session (a count included) until it has been said."""
+        if self.mode == "idle":
+            # Queue it: never cut what is being said then, the safety advice above all.
+            return [self._say(text, "info")]
         if self.mode == "running" and self._suspended is None:
             self._suspended = _Suspended(self._wait, now)
         said = self._say(text, "info")
-        if self.mode == "running" or self._wait is None or self._wait.action == "answered":
-            self._wait = _Wait("answered", utterance=said.utterance_id)
+        self._wait = _Wait("answered", utterance=said.utterance_id)
         return [StopSpeaking(), said]
 
     def _change_rate(self, direction: int, now: float) -> list[Effect]:

@@ -168,8 +168,9 @@ class DialogRunner:
 
     def _step(self, session: VirtualSession, step: Step, cursor: int) -> int:
         if step.kind == "say":
+            cursor = session.heard_so_far()  # first past all that was said, then the words
             session.hear(step.words)
-            return session.heard_so_far()
+            return cursor
         if step.kind == "wait":
             session.advance(session.now + step.seconds)
             return cursor

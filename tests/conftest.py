@@ -1,0 +1,59 @@
+"""Shared fixtures, and every tests/dialogs/*.dialog file collected as a test of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from voicecoach.content import Content, load_content
+from voicecoach.grammar import Grammar, load_grammar
+from voicecoach.paths import default_content_dir, default_grammar_dir
+from voicecoach.testing.dialog import DialogResult, DialogRunner
+
+DIALOGS = Path(__file__).parent / "dialogs"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(default_content_dir())
+
+
+@pytest.fixture(scope="session")
+def grammar(content: Content) -> Grammar:
+    return load_grammar(default_grammar_dir(), content)
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".dialog" and file_path.parent == DIALOGS:
+        return DialogFile.from_parent(parent, path=file_path)
+    return None
+
+
+class DialogFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        yield DialogItem.from_parent(self, name=self.path.stem)
+
+
+class DialogFailed(Exception):
+    def __init__(self, result: DialogResult):
+        super().__init__(result.report())
+        self.result = result
+
+
+class DialogItem(pytest.Item):
+    def runtest(self) -> None:
+        content = load_content(default_content_dir())
+        runner = DialogRunner(content, load_grammar(default_grammar_dir(), content))
+        result = runner.run_file(self.path)
+        if not result.passed:
+            raise DialogFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
+        if isinstance(excinfo.value, DialogFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"dialog {self.name}"

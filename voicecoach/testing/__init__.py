@@ -1,0 +1,1 @@
+"""Test helpers that ship in the package."""
