@@ -11,7 +11,6 @@ from .events import (
     Command,
     Effect,
     Event,
-    Heard,
     Say,
     SessionEnded,
     StopSpeaking,

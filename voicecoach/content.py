@@ -78,7 +78,8 @@ class Content:
     def targets(self) -> dict[str, str]:
         """Every name a person can say after "start", mapped to the canonical name."""
         out: dict[str, str] = {}
-        for item in (*self.exercises.values(), *self.routines.values()):
+        items: list[Exercise | Routine] = [*self.exercises.values(), *self.routines.values()]
+        for item in items:
             for spoken in (item.name, *item.aliases):
                 out[spoken] = item.name
         return out
@@ -251,7 +252,8 @@ def load_content(root: Path) -> Content:
 
 def _check_unique_spoken_names(content: Content) -> None:
     seen: dict[str, Exercise | Routine] = {}
-    for item in (*content.exercises.values(), *content.routines.values()):
+    items: list[Exercise | Routine] = [*content.exercises.values(), *content.routines.values()]
+    for item in items:
         for spoken in (item.name, *item.aliases):
             other = seen.get(spoken)
             if other is not None and other is not item:

@@ -32,10 +32,7 @@ class PlanStep:
 
 def build_plan(content: Content, target: str) -> list[PlanStep]:
     """The steps of a session that runs `target`, an exercise or a routine, opened by the safety advice."""
-    if target in content.routines:
-        names = list(content.routines[target].exercises)
-    else:
-        names = [target]
+    names = list(content.routines[target].exercises) if target in content.routines else [target]
     plan = [PlanStep(content.session.safety, None, 1.0)]
     for position, name in enumerate(names):
         plan.extend(exercise_steps(content.exercises[name], first=position == 0))
@@ -44,7 +41,7 @@ def build_plan(content: Content, target: str) -> list[PlanStep]:
 
 def exercise_steps(exercise: Exercise, first: bool = True) -> list[PlanStep]:
     """An exercise as plan steps: introduction, set-up, then each repetition and side."""
-    done, most = exercise.repetitions
+    done = exercise.repetitions[0]
     intro = [("" if first else "Next exercise. ") + exercise.intro, *exercise.cautions, _repetition_text(exercise)]
     steps = [PlanStep(" ".join(t for t in intro if t), exercise.name, 1.0)]
     steps += [_plan_step(exercise, step, "", None) for step in exercise.setup]

@@ -1,0 +1,73 @@
+"""The command grammar: every required phrasing, exact matching, and clashes reported."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from voicecoach.content import Content
+from voicecoach.errors import ContentError
+from voicecoach.grammar import Grammar, load_grammar
+from voicecoach.paths import default_grammar_dir
+
+REQUIRED = {
+    "start pelvic tilts": "start pelvic tilts", "start pelvic tilt": "start pelvic tilts",
+    "start cat stretch": "start cat stretch", "start cat": "start cat stretch",
+    "start lower back rotational stretch": "start lower back rotational stretch",
+    "start rotational stretch": "start lower back rotational stretch",
+    "start rotation": "start lower back rotational stretch",
+    "start knee to chest stretch": "start knee to chest stretch", "start knee to chest": "start knee to chest stretch",
+    "start bridge": "start bridge", "start routine": "start routine", "start workout": "start routine",
+    "next": "next", "back": "back", "go back": "back", "previous": "back",
+    "repeat": "repeat", "say that again": "repeat", "pause": "pause", "wait": "pause",
+    "resume": "resume", "continue": "resume", "stop": "stop", "skip": "skip",
+    "help": "help", "what can i say": "help", "how long": "how long", "how much longer": "how long",
+    "slower": "slower", "faster": "faster", "list exercises": "list exercises", "what exercises": "list exercises",
+    "it hurts": "it hurts", "that hurts": "it hurts", "pain": "it hurts",
+}
+
+
+@pytest.mark.parametrize(("said", "command"), sorted(REQUIRED.items()))
+def test_required_phrasings(grammar: Grammar, said: str, command: str) -> None:
+    matched = grammar.match(said)
+    assert matched is not None and matched.canonical == command
+
+
+def test_the_grammar_is_exactly_the_required_phrases(grammar: Grammar) -> None:
+    assert set(grammar.phrases()) == set(REQUIRED)
+
+
+@pytest.mark.parametrize("said", ["What can I say?", "  STOP. ", "It hurts!", "start  bridge"])
+def test_case_and_punctuation_do_not_matter(grammar: Grammar, said: str) -> None:
+    assert grammar.match(said) is not None
+
+
+@pytest.mark.parametrize("said", ["", "start", "stop it", "next we do the bridge", "stopping", "start bridges",
+                                  "please pause", "bridge", "cat"])
+def test_text_outside_the_grammar_is_ignored(grammar: Grammar, said: str) -> None:
+    assert grammar.match(said) is None
+
+
+@pytest.fixture
+def grammar_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "grammar"
+    shutil.copytree(default_grammar_dir(), root)
+    return root
+
+
+def test_two_commands_with_one_phrase(grammar_dir: Path, content: Content) -> None:
+    file = grammar_dir / "commands.toml"
+    file.write_text(file.read_text().replace('phrases = ["skip"]', 'phrases = ["skip", "next"]'))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "commands.toml" in str(caught.value) and "'next'" in str(caught.value) and "'skip'" in str(caught.value)
+
+
+def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
+    file = grammar_dir / "commands.toml"
+    file.write_text(file.read_text().replace('when = ["running", "paused"]', 'when = ["asleep"]', 1))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "unknown state 'asleep'" in str(caught.value) and "command[2].when" in str(caught.value)

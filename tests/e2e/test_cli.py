@@ -1,0 +1,107 @@
+"""The command line as a user runs it: exit codes, one-line errors, reports and traces."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from voicecoach import __version__
+from voicecoach.paths import default_content_dir
+
+DIALOGS = Path(__file__).parents[1] / "dialogs"
+
+
+def voicecoach(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voicecoach", *args], input=stdin, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_version() -> None:
+    result = voicecoach("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"voicecoach {__version__}"
+
+
+def test_check_shipped_content() -> None:
+    result = voicecoach("check")
+    assert result.returncode == 0, result.stderr
+    assert "5 exercises" in result.stdout
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(default_content_dir(), root)
+    bridge = root / "exercises" / "bridge.toml"
+    bridge.write_text(bridge.read_text().replace("seconds = 3", "seconds = 3\nhold = 0", 1))
+    return root
+
+
+def test_check_bad_content_is_one_line_and_exit_2(broken: Path) -> None:
+    result = voicecoach("check", str(broken))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "bridge.toml" in lines[0] and "exercise 'bridge'" in lines[0] and "'setup[2].hold'" in lines[0]
+
+
+def test_other_commands_apply_the_same_checks(broken: Path) -> None:
+    result = voicecoach("script", "--content", str(broken), str(DIALOGS / "bridge-full.dialog"))
+    assert result.returncode == 2 and "'setup[2].hold'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_script_passes_and_counts() -> None:
+    files = sorted(str(p) for p in DIALOGS.glob("*.dialog"))
+    result = voicecoach("script", *files)
+    assert result.returncode == 0, result.stdout
+    assert f"{len(files)} passed, 0 failed" in result.stdout
+
+
+def test_script_failure_reports_line_and_transcript(tmp_path: Path) -> None:
+    dialog = tmp_path / "wrong.dialog"
+    dialog.write_text("> start bridge\n# the coach never says this\nwait until Hold for five seconds\n")
+    result = voicecoach("script", str(dialog))
+    assert result.returncode == 1
+    assert f"FAIL {dialog}:3: wait until Hold for five seconds" in result.stdout
+    assert "coach: Before we begin" in result.stdout and "you  : start bridge" in result.stdout
+
+
+def test_malformed_dialog_is_exit_2(tmp_path: Path) -> None:
+    dialog = tmp_path / "bad.dialog"
+    dialog.write_text("> start bridge\nwait forever\n")
+    result = voicecoach("script", str(dialog))
+    assert result.returncode == 2
+    assert f"{dialog}:2:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_trace_is_json_lines() -> None:
+    result = voicecoach("script", "--trace", str(DIALOGS / "count-deadlines.dialog"))
+    assert result.returncode == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"t", "who", "text"} == set(records[0])
+    counts = [r["t"] for r in records if r["text"] in ("Five.", "Four.", "Three.", "Two.", "One.", "Relax.")]
+    assert [round(b - a, 6) for a, b in pairwise(counts)] == [1.0] * 5
+    assert any(r["who"] == "user" and r["text"] == "start knee to chest" for r in records)
+
+
+def test_text_mode_handles_odd_input_and_end_of_input() -> None:
+    odd = "start bridge\n\n   \n\x00\x1b[A\n" + "é" * 5000 + "\nhelp\n"
+    result = voicecoach("run", "--text", stdin=odd)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "coach: Before we begin" in result.stdout
+    assert "coach: You can say" in result.stdout
+    assert "not a command" in result.stdout
+    assert result.stdout.rstrip().endswith("End of input: goodbye.")
+
+
+def test_text_mode_runs_in_real_time() -> None:
+    # The first instruction after the safety advice comes ~19 s in: it must not be printed at once.
+    result = voicecoach("run", "--text", stdin="start bridge\n")
+    assert "coach: Bridge." not in result.stdout
