@@ -15,6 +15,13 @@ from voicecoach.testing.dialog import DialogResult, DialogRunner
 DIALOGS = Path(__file__).parent / "dialogs"
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's own ~/.config/voicecoach out of every test, subprocesses included."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     return load_content(default_content_dir())

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .coach import DEFAULT_RATE, Coach
+from . import __version__, ops_cli
+from .coach import Coach
+from .config import Settings, load_settings, overrides_from
 from .content import Content, load_content
 from .errors import VoicecoachError
 from .grammar import Grammar, load_grammar
@@ -21,6 +22,17 @@ def load(content_dir: Path | None, grammar_dir: Path | None = None) -> tuple[Con
     return content, load_grammar(grammar_dir or default_grammar_dir(), content)
 
 
+def settings(args: argparse.Namespace) -> Settings:
+    """The effective settings: flags over the config file over the defaults."""
+    import os
+
+    return load_settings(overrides_from(args), os.environ)
+
+
+def model_path(config: Settings) -> str | None:
+    return str(config.model) if config.model else None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     content, grammar = load(args.dir, args.grammar)
     print(f"{content.root}: {len(content.exercises)} exercises, {len(content.routines)} routines, "
@@ -31,7 +43,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_script(args: argparse.Namespace) -> int:
     from .testing.dialog import DialogRunner, trace_json
 
-    content, grammar = load(args.content, args.grammar)
+    content, grammar = load(settings(args).content, args.grammar)
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
     runner = DialogRunner(content, grammar, on_line=on_line)
     results = [runner.run_file(Path(file)) for file in args.files]
@@ -43,13 +55,96 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    content, grammar = load(args.content, args.grammar)
-    coach = Coach(content, grammar, rate=args.rate, pace=args.pace)
+    config = settings(args)
+    content, grammar = load(config.content, args.grammar)
+    coach = Coach(content, grammar, rate=config.rate, pace=config.pace)
     if args.text:
         from .textmode import run_text_mode
 
         return run_text_mode(coach, grammar)
-    raise VoicecoachError("the live coach (microphone and speaker) is not built yet: use `voicecoach run --text`")
+    return run_live(config, coach, grammar)
+
+
+def run_live(config: Settings, coach: Coach, grammar: Grammar) -> int:
+    import os
+
+    from .audio.mic import Microphone
+    from .audio.speaker import open_speaker
+    from .listen import open_recognizer
+    from .live import LiveLoop
+
+    # The microphone first: without it there is nothing to run, and the message says what to plug in.
+    mic = Microphone(config.input_device).open()
+    try:
+        recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+        loop = LiveLoop(coach, grammar, recognizer, read_audio=lambda: mic.read(0.2),
+                        open_speaker=lambda started, finished: open_speaker(
+                            config.output_device, on_started=started, on_finished=finished))
+        return loop.run()
+    finally:
+        mic.close()
+
+
+def cmd_recognize(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from .listen import decode, open_recognizer
+    from .wavinput import AudioFileError, chunks, read_pcm16
+
+    config = settings(args)
+    _, grammar = load(config.content, args.grammar)
+    failed = 0
+    for file in args.files:
+        # A fresh recognizer per file: audio times start at zero in each.
+        recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+        try:
+            pcm = read_pcm16(Path(file), recognizer.sample_rate)
+        except AudioFileError as error:
+            print(f"voicecoach: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        for heard in decode(recognizer, chunks(pcm, recognizer.sample_rate), grammar):
+            if args.json:
+                print(json.dumps({"file": file, "t": round(heard.t, 3), "command": heard.command.canonical,
+                                  "text": heard.text}), flush=True)
+            else:
+                print(f"{file}: {heard.t:7.2f}s  {heard.command.canonical}  (heard: {heard.text})", flush=True)
+    return 2 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import os
+
+    import numpy as np
+    import soxr
+
+    from .audio.tts import Renderer
+    from .demo import RATE, run_demo, write_demo
+    from .listen import open_recognizer
+    from .testing.speech import synthesize
+
+    config = settings(args)
+    content, grammar = load(config.content, args.grammar)
+    renderer = Renderer()
+    renderer.start()
+
+    def coach_voice(text: str, rate: int) -> np.ndarray:
+        audio = renderer.render(text, rate)
+        samples = np.asarray(audio.samples, dtype=np.float32)
+        resampled: np.ndarray = soxr.resample(samples, audio.sample_rate, RATE).astype(np.float32)
+        return resampled
+
+    def user_voice(words: str) -> np.ndarray:
+        return synthesize(words, voice="en-us+m3", wpm=150).astype(np.float32) / 32768.0
+
+    recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+    print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
+    result = run_demo(content, grammar, recognizer, coach_voice, user_voice)
+    wav, transcript = write_demo(result, args.out)
+    print(result.transcript(), end="")
+    print(f"Wrote {wav} ({len(result.audio) / RATE:.0f} s) and {transcript}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,10 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--content", type=Path, metavar="DIR", help="content directory (default: the shipped one)")
         p.add_argument("--grammar", type=Path, metavar="DIR", help="grammar directory (default: the shipped one)")
 
+    def asr_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--asr", choices=["vosk", "pocketsphinx", "auto"],
+                       help="recognizer (default: Vosk when a model is found, else PocketSphinx)")
+        p.add_argument("--model", metavar="PATH", help="Vosk model directory")
+
     run = sub.add_parser("run", help="run the coach (the default)")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking them")
-    run.add_argument("--rate", type=int, default=DEFAULT_RATE, help="speech rate, words per minute")
-    run.add_argument("--pace", type=float, default=1.0, help="scale the time allowed for each movement")
+    # Defaults of None: a flag not given leaves the config file's value (see config.py).
+    run.add_argument("--rate", type=int, help="speech rate, words per minute (default 150)")
+    run.add_argument("--pace", type=float, help="scale the time allowed for each movement (default 1.0)")
+    run.add_argument("--input-device", metavar="NAME|INDEX", help="microphone, by name or index (see devices)")
+    run.add_argument("--output-device", metavar="NAME|INDEX", help="loudspeaker, by name or index")
+    asr_options(run)
     content_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -78,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     script.add_argument("--trace", action="store_true", help="print every utterance as a JSON line")
     content_options(script)
     script.set_defaults(func=cmd_script)
+    recognize = sub.add_parser("recognize", help="decode audio files into commands, as the microphone path does")
+    recognize.add_argument("files", nargs="+", metavar="FILE")
+    asr_options(recognize)
+    recognize.add_argument("--json", action="store_true", help="one JSON line per command")
+    content_options(recognize)
+    recognize.set_defaults(func=cmd_recognize)
+    demo = sub.add_parser("demo", help="a whole spoken session with no microphone or speaker, to a WAV")
+    demo.add_argument("--out", type=Path, default=Path("voicecoach-demo"), metavar="DIR",
+                      help="where to write session.wav and transcript.txt (default: ./voicecoach-demo)")
+    asr_options(demo)
+    content_options(demo)
+    demo.set_defaults(func=cmd_demo)
+    ops_cli.register(sub)
     return parser
 
 

@@ -92,7 +92,9 @@ class _Fields:
         self.file, self.table, self.exercise, self.prefix = file, table, exercise, prefix
 
     def fail(self, key: str, message: str) -> ContentError:
-        return ContentError(self.file, message, exercise=self.exercise, field=self.prefix + key)
+        # A key can be any string in TOML; keep the message on one line.
+        shown = key if key.isprintable() else repr(key)
+        return ContentError(self.file, message, exercise=self.exercise, field=self.prefix + shown)
 
     def check_keys(self, allowed: set[str]) -> None:
         for key in self.table:
@@ -268,5 +270,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ContentError(file, f"not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses on nested arrays: a hostile file must not crash us
+        raise ContentError(file, "not valid TOML: nested too deeply") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ContentError(file, f"cannot be read: {error}") from None

@@ -11,6 +11,8 @@ from .errors import ContentError
 from .events import Command
 
 STATES = ("idle", "running", "paused")
+# What a person may say over the coach's voice: the commands that must work at once.
+BARGE_IN_COMMANDS = ("stop", "pause", "it hurts")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class Grammar:
     def match(self, text: str) -> Command | None:
         """The command `text` says, or None: text outside the grammar is ignored, never guessed at."""
         return self.table.get(normalize(text))
+
+    def barge_in_phrases(self) -> frozenset[str]:
+        """The phrases that may interrupt the coach while it speaks."""
+        return frozenset(p for p, command in self.table.items() if command.name in BARGE_IN_COMMANDS)
 
     def help_for(self, state: str) -> list[str]:
         """How to describe the commands that make sense in `state`."""

@@ -31,7 +31,7 @@ def number_words(n: int) -> str:
 
 def duration_words(seconds: float) -> str:
     """Say a remaining time roughly, the way a person would: "about three minutes"."""
-    if seconds < 60:
+    if seconds < 55:  # from 55 s on, "about one minute" is the natural answer
         tens = max(10, round(seconds / 10) * 10)
         return f"about {number_words(int(tens))} seconds"
     minutes = round(seconds / 60)

@@ -31,7 +31,7 @@ class Pattern:
         if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
             try:
                 return cls(text, re.compile(text[1:-1], re.IGNORECASE))
-            except re.error as error:
+            except (re.error, OverflowError, RecursionError) as error:
                 raise DialogError(file, line, f"bad regular expression {text}: {error}") from None
         return cls(text, re.compile(re.escape(text), re.IGNORECASE))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..coach import Coach
@@ -19,6 +20,7 @@ class Line:
     start: float
     end: float
     utterance_id: int = 0
+    rate: int = 0  # words per minute it was spoken at
     cut: bool = False
     dropped: bool = False  # stopped before it started: nobody heard it
     command: str | None = None  # for the user's lines: the command it matched, if any
@@ -43,6 +45,7 @@ class VirtualSession:
     coach: Coach
     grammar: Grammar
     clock: VirtualClock = field(default_factory=VirtualClock)
+    duration: Callable[[str, int], float] = speech_seconds  # how long (text, rate) takes to say
     coach_lines: list[Line] = field(default_factory=list)
     user_lines: list[Line] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
@@ -101,8 +104,8 @@ class VirtualSession:
         for effect in effects:
             if isinstance(effect, Say):
                 start = max([self.now, *(line.end for line in self._playing[-1:])])
-                line = Line("coach", effect.text, start, start + speech_seconds(effect.text, effect.rate),
-                            effect.utterance_id)
+                line = Line("coach", effect.text, start, start + self.duration(effect.text, effect.rate),
+                            effect.utterance_id, effect.rate)
                 self._playing.append(line)
                 self.coach_lines.append(line)
             elif isinstance(effect, StopSpeaking):

@@ -1,0 +1,66 @@
+"""The pure parts of the ASR adapters: commit rules, vocabulary checks, grammar shape, test-speech helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.asr import VocabularyError
+from voicecoach.asr.commit import match_segment, terminal_phrases
+from voicecoach.asr.decoys import build_decoys, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
+from voicecoach.testing import speech
+
+
+def test_terminal_phrases() -> None:
+    t = terminal_phrases(["stop", "start cat", "start cat stretch", "start rotation", "start rotational stretch"])
+    assert t == {"stop", "start cat stretch", "start rotation", "start rotational stretch"}
+
+
+def test_whole_segment_rule() -> None:
+    phrases = frozenset({"stop", "next", "start cat"})
+    assert match_segment(["stop"], phrases) == "stop"
+    assert match_segment(["stop", "stop"], phrases) == "stop"
+    assert match_segment(["say", "stop"], phrases) is None
+    assert match_segment(["next", "we", "do"], phrases) is None
+    assert match_segment(["stop", "next"], phrases) is None
+    assert match_segment([], phrases) is None
+
+
+def test_vocabulary_error_names_word_and_phrase() -> None:
+    with pytest.raises(VocabularyError, match=r"'zorp' in the command phrase 'go zorp'"):
+        check_vocabulary(["stop", "go zorp"], {"stop", "go"}.__contains__, "test")
+
+
+def test_normalize_phrases() -> None:
+    assert normalize_phrases(["Stop", " go  back ", "stop"]) == ["stop", "go back"]
+    with pytest.raises(VocabularyError):
+        normalize_phrases([" "])
+
+
+def test_decoys_exclude_commands_and_homophones() -> None:
+    dictionary = {
+        "pain": [("P", "EY", "N")], "pane": [("P", "EY", "N")], "paint": [("P", "EY", "N", "T")],
+        "stop": [("S", "T", "AA", "P")], "stopping": [("S", "T", "AA", "P", "IH", "NG")], "the": [("DH", "AH")],
+    }  # fmt: skip
+    decoys = build_decoys(["pain", "stop"], dictionary, lambda w: 0.0, n_common=0)
+    assert "pane" not in decoys and "pain" not in decoys and "stop" not in decoys
+    assert {"paint", "stopping"} <= set(decoys)
+
+
+def test_loop_grammar_and_tokens() -> None:
+    assert token_phrase(phrase_token("start cat stretch")) == "start cat stretch"
+    tr = loop_transitions(["stop", "start_cat"], ["nest"], 0.5)
+    assert {(a, b) for a, b, _, _ in tr} == {(0, 1), (1, 1)}
+    assert sum(p for a, _, p, _ in tr if a == 0) == pytest.approx(1.0)
+
+
+def test_timeline_and_noise_helpers() -> None:
+    tone = speech.to_int16(0.3 * np.sin(np.arange(16000) * 2 * np.pi * 440 / 16000))
+    track = speech.timeline([(0.5, tone), (1.0, tone)], seconds=3.0)
+    assert len(track) == 48000 and track[:8000].max() == 0 and np.abs(track[16000:24000]).max() > 0
+    noisy = speech.add_white_noise(tone, 10.0, seed=1)
+    noise = noisy.astype(float) - tone.astype(float)
+    snr = 20 * np.log10(speech.active_rms(tone) / np.sqrt((noise**2).mean()))
+    assert snr == pytest.approx(10.0, abs=0.3)
+    assert len(speech.pad(tone, 0.5, 0.25)) == 16000 + 8000 + 4000

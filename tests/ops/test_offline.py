@@ -1,0 +1,123 @@
+"""No network at run time: the commands work, and try no socket, with every socket blocked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from opshelp import DIALOGS, clean_env
+
+from voicecoach.cli import build_parser
+
+# Loaded by every Python process that has its directory on PYTHONPATH: an audit hook sees each socket
+# created, connected or looked up from Python (sockets made inside C libraries are caught by the
+# empty network namespace below, where there is one).
+SITECUSTOMIZE = '''
+import os, sys
+
+_LOG = os.environ["VOICECOACH_NET_LOG"]
+_EVENTS = {"socket.__new__", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+           "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+
+
+def _block(event, args):
+    if event in _EVENTS:
+        with open(_LOG, "a") as log:
+            log.write(f"{os.getpid()} {event} {args!r}\\n")
+        raise OSError(f"network blocked by the offline test: {event}")
+
+
+sys.addaudithook(_block)
+'''
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> tuple[dict[str, str], Path, list[str]]:
+    """An environment, the attempts log, and a command prefix that together keep a process offline."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    log = tmp_path / "network-attempts.log"
+    log.touch()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = clean_env(home, PYTHONPATH=str(hooks), VOICECOACH_NET_LOG=str(log))
+    env.pop("VOICECOACH_VOSK_MODEL", None)
+    prefix: list[str] = []
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False).returncode == 0:
+        prefix = [unshare, "-rn"]  # a network namespace with no interfaces: even C code cannot get out
+    return env, log, prefix
+
+
+def run_offline(offline: tuple[dict[str, str], Path, list[str]], cwd: Path, *args: str,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env, _, prefix = offline
+    return subprocess.run([*prefix, sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def test_the_blocker_blocks(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
+    # Without this, a blocker that failed to load would make every test below pass vacuously.
+    code = ("import socket, urllib.request\n"
+            "for attempt in (lambda: socket.create_connection(('127.0.0.1', 9), timeout=1),\n"
+            "                lambda: urllib.request.urlopen('http://example.com', timeout=1)):\n"
+            "    try:\n        attempt()\n    except OSError as error:\n        print(error)\n")
+    result = run_offline(offline, tmp_path, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("network blocked by the offline test") == 2
+    assert "socket.getaddrinfo" in offline[1].read_text()
+
+
+def test_check_and_scripts_run_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
+    check = run_offline(offline, tmp_path, "-m", "voicecoach", "check")
+    assert check.returncode == 0 and "all good" in check.stdout, check.stderr
+    files = sorted(str(p) for p in DIALOGS.glob("*.dialog"))
+    script = run_offline(offline, tmp_path, "-m", "voicecoach", "script", *files)
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert f"{len(files)} passed, 0 failed" in script.stdout
+    assert offline[1].read_text() == ""
+
+
+def spoken_wav(words: str, file: Path) -> Path:
+    """`words` from espeak-ng with silence around them, as a 16 kHz WAV file."""
+    from voicecoach.testing.speech import espeak_available, synthesize
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    silence = np.zeros(8000, dtype=np.int16)
+    soundfile.write(file, np.concatenate([silence, synthesize(words), silence, silence]), 16000, subtype="PCM_16")
+    return file
+
+
+def test_recognize_runs_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
+    wav = spoken_wav("stop", tmp_path / "stop.wav")
+    result = run_offline(offline, tmp_path, "-m", "voicecoach", "recognize", "--asr", "pocketsphinx", "--json",
+                         str(wav))
+    assert result.returncode == 0, result.stderr
+    assert '"command": "stop"' in result.stdout
+    assert offline[1].read_text() == ""
+
+
+def has_command(name: str) -> bool:
+    parser = build_parser()
+    return any(name in (getattr(action, "choices", None) or {}) for action in parser._actions)
+
+
+def test_demo_runs_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
+    if not has_command("demo"):
+        pytest.skip("`voicecoach demo` does not exist yet")
+    if not os.environ.get("VOICECOACH_OFFLINE_DEMO"):
+        pytest.skip("the demo takes about 90 s here; set VOICECOACH_OFFLINE_DEMO=1 to include it")
+    result = run_offline(offline, tmp_path, "-m", "voicecoach", "demo", "--asr", "pocketsphinx", "--out",
+                         str(tmp_path / "demo"), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "demo" / "session.wav").is_file()
+    assert offline[1].read_text() == ""
+

@@ -1,0 +1,43 @@
+"""The recognizer interface every ASR adapter implements, and the errors they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A command the recognizer committed to."""
+
+    t: float
+    """Audio time (seconds from stream start) at which the command was committed."""
+    text: str
+    """The phrase heard: exactly one of the phrases the recognizer was built with."""
+
+
+class Recognizer(Protocol):
+    """Streaming command recognizer: 16-bit mono PCM in, committed phrases out."""
+
+    sample_rate: int
+    """Rate of the 16-bit mono little-endian PCM that accept() expects."""
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        """Feed a chunk of any size; return the commands committed within it."""
+        ...
+
+    def flush(self) -> list[Detection]:
+        """End of stream: commit what is pending."""
+        ...
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        """Barge-in mode: while the coach speaks only these phrases may commit (None = all)."""
+        ...
+
+
+class VocabularyError(ValueError):
+    """A command phrase uses a word the recognizer's model does not know."""
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No usable speech model was found; the message says what to do next."""

@@ -1,0 +1,23 @@
+"""When a hypothesis becomes a command: exact whole-segment match, early commit of terminal phrases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def terminal_phrases(phrases: Iterable[str]) -> frozenset[str]:
+    """Phrases no longer phrase starts with: once heard in full they cannot still grow into another command."""
+    ps = list(phrases)
+    return frozenset(p for p in ps if not any(q != p and q.startswith(p + " ") for q in ps))
+
+
+def match_segment(units: Sequence[str], phrases: frozenset[str]) -> str | None:
+    """The phrase a whole speech segment says, or None.
+
+    `units` are the decoded words, each command phrase as one unit. The segment must be exactly one
+    phrase, or that same phrase repeated ("stop stop"); any other word in it (a decoy, another command)
+    means it was a sentence, not a command.
+    """
+    if units and len(set(units)) == 1 and units[0] in phrases:
+        return units[0]
+    return None

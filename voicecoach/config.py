@@ -1,0 +1,321 @@
+"""Settings from $XDG_CONFIG_HOME/voicecoach/config.toml, overridden by command-line flags."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+import inspect
+import math
+import re
+import textwrap
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import VoicecoachError
+
+CONFIG_ENV = "VOICECOACH_CONFIG"  # an explicit config file; then it must exist
+APP_DIR = "voicecoach"
+CONFIG_NAME = "config.toml"
+CLI_SOURCE = "command line"
+
+Asr = Literal["vosk", "pocketsphinx"]
+ASR_CHOICES = ("vosk", "pocketsphinx", "auto")
+RATE_RANGE = (80, 300)
+VOLUME_RANGE = (0.0, 1.0)
+PACE_RANGE = (0.25, 4.0)
+# Routine names are spoken ("start NAME"), so they are the same plain words content.py allows.
+_PHRASE_RE = re.compile(r"^[a-z]+( [a-z]+)*$")
+
+
+class ConfigError(VoicecoachError):
+    """A setting that cannot be used: names the file (or the command line) and the key."""
+
+    def __init__(self, source: object, key: str | None, message: str):
+        self.source = str(source)
+        self.key = key
+        where = f"{shown(self.source)}: key '{shown(key)}'" if key else shown(self.source)
+        super().__init__(f"{where}: {message}")
+
+
+def shown(text: str) -> str:
+    """`text` for a one-line message: control characters escaped as Python would."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the coach runs with: defaults, then the config file, then command-line flags."""
+
+    input_device: str | None = None
+    """Microphone: a name (or part of one) or an index, as `voicecoach devices` lists them; unset: the default."""
+
+    output_device: str | None = None
+    """Speaker: a name (or part of one) or an index, as `voicecoach devices` lists them; unset: the default."""
+
+    asr: Asr | None = None
+    """Speech recognizer: "vosk", "pocketsphinx" or "auto" (unset): Vosk when a model is found."""
+
+    model: Path | None = None
+    """Vosk model directory; unset: $VOICECOACH_VOSK_MODEL or where voicecoach looks by default."""
+
+    rate: int = 150
+    """Speaking rate in words per minute, 80 to 300."""
+
+    volume: float = 1.0
+    """Loudness of the coach's voice, 0.0 (silent) to 1.0 (full)."""
+
+    content: Path | None = None
+    """Exercise content directory; unset: the content that ships with voicecoach."""
+
+    routine: str | None = None
+    """Routine started by a plain "start"; unset: the one content/session.toml names."""
+
+    pace: float = 1.0
+    """Scales the time allowed for each movement, 0.25 to 4: 1.5 gives half as much time again."""
+
+
+KEYS = tuple(f.name for f in fields(Settings))
+
+EXAMPLE = '''\
+# ~/.config/voicecoach/config.toml: every key is optional; command-line flags win over this file.
+
+# Microphone and speaker: a name (or part of one) or an index, as `voicecoach devices` lists them.
+input_device = "USB"
+# output_device = "Headphones"
+
+# Speech recognizer: "vosk", "pocketsphinx" or "auto" (Vosk when a model is found).
+asr = "auto"
+# model = "~/vosk-model-small-en-us-0.15"
+
+# Speaking rate in words per minute (80 to 300) and loudness (0.0 to 1.0).
+rate = 140
+volume = 0.8
+
+# More time for each movement: 1.5 gives half as much time again (0.25 to 4).
+pace = 1.25
+
+# Your own exercises, and the routine a plain "start" begins.
+# content = "~/my-exercises"
+# routine = "routine"
+'''
+
+
+@dataclass(frozen=True)
+class _Base:
+    """What relative paths in a value start from: the file's directory (or the working one), and home for ~."""
+
+    directory: Path
+    home: Path
+
+
+class _Bad(ValueError):
+    """A value that fails its check; the caller adds where it came from."""
+
+
+def _text(value: object, base: _Base) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad(f"must be non-empty text in quotes, got {value!r}")
+    return value.strip()
+
+
+def _asr(value: object, base: _Base) -> str | None:
+    if value not in ASR_CHOICES:
+        raise _Bad(f"must be one of {', '.join(repr(c) for c in ASR_CHOICES)}, got {value!r}")
+    return None if value == "auto" else str(value)
+
+
+def _directory(value: object, base: _Base) -> Path:
+    if not isinstance(value, str | Path) or not str(value).strip():
+        raise _Bad(f"must be a directory path in quotes, got {value!r}")
+    # A relative path in the file means relative to the file, so the file can be moved with its data.
+    text = str(value).strip()
+    if text == "~" or text.startswith("~/"):  # the home of the environment given, not necessarily os.environ's
+        text = str(base.home) + text[1:]
+    if "\0" in text:  # the operating system cannot even look such a path up
+        raise _Bad(f"must be a directory path, got {value!r} (it holds a NUL character)")
+    try:
+        path = base.directory / Path(text).expanduser()
+    except RuntimeError:  # "~someone/..." where no such user exists
+        raise _Bad(f"{shown(text)} names the home of an unknown user") from None
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as error:  # too long, no permission to look: say so rather than crash
+        raise _Bad(f"{shown(str(path))} cannot be used: {error.strerror or error}") from None
+    if not exists:
+        raise _Bad(f"{shown(str(path))} does not exist")
+    if not is_dir:
+        raise _Bad(f"{shown(str(path))} is not a directory")
+    return path
+
+
+def _routine(value: object, base: _Base) -> str:
+    if not isinstance(value, str) or not _PHRASE_RE.match(value):
+        raise _Bad(f"must be a routine name in lower-case words separated by single spaces, got {value!r}")
+    return value
+
+
+def _whole(low: int, high: int, unit: str) -> Callable[[object, _Base], int]:
+    def check(value: object, base: _Base) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"must be a whole number of {unit}, got {value!r}")
+        if not low <= value <= high:
+            raise _Bad(f"must be between {low} and {high}, got {value!r}")
+        return value
+
+    return check
+
+
+def _number(low: float, high: float) -> Callable[[object, _Base], float]:
+    def check(value: object, base: _Base) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise _Bad(f"must be a number, got {value!r}")
+        if not low <= value <= high:
+            raise _Bad(f"must be between {low:g} and {high:g}, got {value!r}")
+        return float(value)
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[object, _Base], object]] = {
+    "input_device": _text,
+    "output_device": _text,
+    "asr": _asr,
+    "model": _directory,
+    "rate": _whole(*RATE_RANGE, "words per minute"),
+    "volume": _number(*VOLUME_RANGE),
+    "content": _directory,
+    "routine": _routine,
+    "pace": _number(*PACE_RANGE),
+}
+assert set(_CHECKS) == set(KEYS), "every setting needs a check"
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """$VOICECOACH_CONFIG, else $XDG_CONFIG_HOME/voicecoach/config.toml, else ~/.config/voicecoach/config.toml."""
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser()
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    # The XDG spec says a relative $XDG_CONFIG_HOME is invalid and must be ignored.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / APP_DIR / CONFIG_NAME
+    return _home(env) / ".config" / APP_DIR / CONFIG_NAME
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env["HOME"]) if env.get("HOME") else Path.home()
+
+
+def read_config_file(file: Path, home: Path) -> dict[str, object]:
+    """The checked values a config file sets (only the keys it has)."""
+    try:
+        raw: dict[str, Any] = tomllib.loads(file.read_bytes().decode("utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(file, None, f"not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise ConfigError(file, None, "not valid TOML: nested too deeply") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(file, None, f"not valid TOML: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise ConfigError(file, None, f"cannot be read: {error.strerror or error}") from None
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key not in _CHECKS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(file, key, f"unknown key ({hint}known: {', '.join(KEYS)})")
+        values[key] = _check(key, value, _Base(file.parent, home), file, key)
+    return values
+
+
+def _check(key: str, value: object, base: _Base, source: object, label: str) -> object:
+    try:
+        return _CHECKS[key](value, base)
+    except _Bad as bad:
+        raise ConfigError(source, label, str(bad)) from None
+
+
+def _exists(file: Path) -> bool:
+    try:
+        return file.exists()
+    except OSError:  # e.g. a directory we may not search: reading it will say why
+        return True
+
+
+def load_settings(cli_overrides: Mapping[str, object], env: Mapping[str, str]) -> Settings:
+    """Defaults, overridden by the config file, overridden by flags (a None override means "not given")."""
+    file = config_path(env)
+    values: dict[str, object] = {}
+    if _exists(file):
+        values.update(read_config_file(file, _home(env)))
+    elif env.get(CONFIG_ENV):
+        raise ConfigError(file, None, f"no such file (named by ${CONFIG_ENV})")
+    for key, value in cli_overrides.items():
+        if key not in _CHECKS:  # a caller's mistake, not the user's
+            raise ValueError(f"unknown setting {key!r}; settings are: {', '.join(KEYS)}")
+        if value is not None:
+            values[key] = _check(key, value, _Base(Path.cwd(), _home(env)), CLI_SOURCE, "--" + key.replace("_", "-"))
+    return Settings(**values)  # type: ignore[arg-type]  # each value was checked against its field above
+
+
+def overrides_from(namespace: object) -> dict[str, object]:
+    """The settings an argparse Namespace carries, by field name (absent attributes count as not given)."""
+    return {key: getattr(namespace, key, None) for key in KEYS}
+
+
+@functools.cache
+def field_docs() -> dict[str, str]:
+    """Each Settings field's docstring, read from the source (empty where the source is unavailable)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(Settings)))
+    except (OSError, TypeError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for node, after in pairwise(body):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            docs[node.target.id] = after.value.value
+    return docs
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\t" or (ord(char) >= 0x20 and ord(char) != 0x7F):
+            out.append(char)
+        else:
+            out.append(f"\\u{ord(char):04X}")
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return toml_string(str(value))
+
+
+def format_settings(settings: Settings, file: Path | None = None) -> str:
+    """The effective settings as TOML a config file could hold; unset keys are shown commented out."""
+    lines = []
+    if file is not None:
+        state = "read" if file.is_file() else "not found, defaults apply"
+        lines.append(f"# config file: {toml_string(str(file))[1:-1]} ({state})")
+    docs = field_docs()
+    for key in KEYS:
+        lines.append("")
+        if key in docs:
+            lines.append("# " + " ".join(docs[key].split()))  # one comment line, whatever the docstring
+        value = getattr(settings, key)
+        lines.append(f"# {key} is not set" if value is None else f"{key} = {_toml_value(value)}")
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -1,0 +1,174 @@
+"""`voicecoach demo`: a whole spoken session with no microphone or loudspeaker, written to a WAV and a transcript."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .asr.base import Recognizer
+from .coach import Coach
+from .content import Content
+from .grammar import Grammar
+from .testing.virtual import Line, VirtualSession
+from .wavinput import to_pcm16
+
+Samples = npt.NDArray[np.float32]
+RATE = 16000
+CHUNK_S = 0.1  # as the microphone delivers audio
+ECHO_GAIN = 0.5  # how loud the coach's own voice reaches the microphone, against the person's
+MUTE_TAIL_S = 0.3  # after the coach's speech ends, room echo still arrives: keep barge-in mode this long
+LIMIT_S = 900.0
+
+
+@dataclass(frozen=True)
+class Cue:
+    """The person says `words`, `delay` seconds after the start or end of a coach utterance matching `after`."""
+
+    words: str
+    after: str
+    at: str = "end"  # "start" | "end"
+    delay: float = 1.0
+
+
+# A session a listener can follow: start, skip ahead, pause in the middle of a
+# hold and resume, ask how long, then stop.
+SCENARIO = (
+    Cue("start knee to chest", after=r"^Ready\.", delay=0.8),
+    Cue("next", after=r"^Knee to chest stretch\.", delay=0.6),
+    Cue("next", after=r"^Lie down with your back", delay=1.5),
+    Cue("pause", after=r"^Three\.$", at="start", delay=0.4),
+    Cue("resume", after=r"^Paused\.", delay=2.5),
+    Cue("how long", after=r"^Come back to the starting position", delay=0.8),
+    Cue("stop", after=r"left left|Left leg", at="start", delay=2.0),
+)
+
+
+@dataclass
+class UserLine:
+    """What the person said, and when; and what the recognizer made of it."""
+
+    t: float
+    words: str
+    audio: Samples
+    heard: list[tuple[float, str]] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    """The session: the coach's lines, the person's lines, and the mixed audio."""
+
+    coach_lines: list[Line]
+    user_lines: list[UserLine]
+    commands: list[tuple[float, str]]  # (commit time, command) as the coach received them
+    audio: Samples
+    ended: list[str]
+
+    def transcript(self) -> str:
+        rows: list[tuple[float, str]] = []
+        for line in self.coach_lines:
+            if not line.dropped:
+                rows.append((line.start, f"coach: {line.text}" + ("  [cut]" if line.cut else "")))
+        for user in self.user_lines:
+            rows.append((user.t, f"you  : {user.words}"))
+        for t, command in self.commands:
+            rows.append((t, f"       (heard: {command})"))
+        return "\n".join(f"[{t:7.2f}s] {text}" for t, text in sorted(rows, key=lambda row: row[0])) + "\n"
+
+
+def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
+             coach_voice: Callable[[str, int], Samples], user_voice: Callable[[str], Samples],
+             scenario: Sequence[Cue] = SCENARIO) -> DemoResult:
+    """Run a session on a virtual clock, chunk by chunk: what the microphone hears goes through `recognizer`."""
+    rendered: dict[tuple[str, int], Samples] = {}
+
+    def voice(text: str, rate: int) -> Samples:
+        if (text, rate) not in rendered:
+            rendered[text, rate] = coach_voice(text, rate)
+        return rendered[text, rate]
+
+    session = VirtualSession(Coach(content, grammar), grammar,
+                             duration=lambda text, rate: len(voice(text, rate)) / RATE)
+    session.start()
+    barge_in = grammar.barge_in_phrases()
+    users: list[UserLine] = []
+    commands: list[tuple[float, str]] = []
+    cues = list(scenario)
+    searched_from, due = 0, None
+    t = 0.0
+    while t < LIMIT_S:
+        session.advance(t)
+        if cues and due is None:
+            due, searched_from = _cue_time(cues[0], session.coach_lines, searched_from, t)
+        if cues and due is not None and due <= t:
+            words = cues.pop(0).words
+            users.append(UserLine(t, words, user_voice(words)))
+            due = None
+        end = t + CHUNK_S
+        speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
+        recognizer.restrict(barge_in if speaking else None)
+        mic = _mix(session.coach_lines, users, t, end, voice, ECHO_GAIN)
+        for detection in recognizer.accept(to_pcm16(mic)):
+            session.advance(max(session.now, detection.t))
+            line = session.hear(detection.text)
+            commands.append((detection.t, line.command or detection.text))
+            if users:
+                users[-1].heard.append((detection.t, detection.text))
+        t = end
+        if session.ended and not cues and not _speaking(session.coach_lines, t - 1.0, t):
+            break
+    audio = _mix(session.coach_lines, users, 0.0, t, voice, 1.0)
+    return DemoResult(session.coach_lines, users, commands, audio, session.ended)
+
+
+def write_demo(result: DemoResult, out_dir: Path) -> tuple[Path, Path]:
+    """Write session.wav (both voices on one timeline) and transcript.txt into `out_dir`."""
+    import soundfile
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wav, text = out_dir / "session.wav", out_dir / "transcript.txt"
+    soundfile.write(str(wav), np.clip(result.audio, -1, 1), RATE, subtype="PCM_16")
+    text.write_text(result.transcript(), encoding="utf-8")
+    return wav, text
+
+
+def _cue_time(cue: Cue, lines: list[Line], searched_from: int, now: float) -> tuple[float | None, int]:
+    pattern = re.compile(cue.after, re.IGNORECASE)
+    for index in range(searched_from, len(lines)):
+        line = lines[index]
+        if line.start > now:
+            break
+        if not line.dropped and pattern.search(line.text):
+            anchor = line.start if cue.at == "start" else line.end
+            return anchor + cue.delay, index + 1
+    return None, searched_from
+
+
+def _speaking(lines: list[Line], start: float, end: float) -> bool:
+    return any(not line.dropped and line.start < end and line.end > start for line in reversed(lines[-8:]))
+
+
+def _mix(lines: list[Line], users: list[UserLine], start: float, end: float,
+         voice: Callable[[str, int], Samples], coach_gain: float) -> Samples:
+    """The audio between `start` and `end`: the coach's voice as played (cut where it was cut) plus the person's."""
+    first = round(start * RATE)
+    out = np.zeros(round(end * RATE) - first, dtype=np.float32)
+
+    def add(audio: Samples, at: float, until: float, gain: float) -> None:
+        begin = round(at * RATE)
+        stop = min(begin + len(audio), round(until * RATE))
+        lo, hi = max(begin, first), min(stop, first + len(out))
+        if lo < hi:
+            out[lo - first:hi - first] += gain * audio[lo - begin:hi - begin]
+
+    for line in lines:
+        if not line.dropped and line.start < end and line.end > start:
+            add(voice(line.text, line.rate), line.start, line.end, coach_gain)
+    for user in users:
+        add(user.audio, user.t, user.t + len(user.audio) / RATE, 1.0)
+    return out
+

@@ -1,0 +1,69 @@
+"""Choosing and opening a recognizer, and decoding audio through it as the microphone path does."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .asr.base import ModelNotFoundError, Recognizer, VocabularyError
+from .errors import VoicecoachError
+from .events import Command
+from .grammar import Grammar
+
+log = logging.getLogger(__name__)
+
+Asr = Literal["vosk", "pocketsphinx"]
+
+
+class RecognizerUnavailable(VoicecoachError):
+    """The recognizer asked for cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A committed command with the audio time it was committed at."""
+
+    t: float
+    command: Command
+    text: str
+
+
+def open_recognizer(asr: Asr | None, phrases: Sequence[str], model: str | None, env: Mapping[str, str],
+                    rate: int = 16000) -> Recognizer:
+    """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned."""
+    try:
+        if asr != "pocketsphinx":
+            from .asr.vosk_asr import VoskRecognizer, resolve_vosk_model
+
+            try:
+                path = resolve_vosk_model(model, env)
+            except ModelNotFoundError as error:
+                if asr == "vosk":
+                    raise RecognizerUnavailable(str(error)) from None
+                print(f"voicecoach: warning: {error} Using PocketSphinx instead.", file=sys.stderr)
+            else:
+                return VoskRecognizer(path, phrases, rate)
+        from .asr.pocketsphinx_asr import PocketSphinxRecognizer
+
+        return PocketSphinxRecognizer(phrases, rate)
+    except VocabularyError as error:
+        raise RecognizerUnavailable(str(error)) from None
+
+
+def decode(recognizer: Recognizer, chunks: Iterable[bytes], grammar: Grammar) -> list[Heard]:
+    """Feed PCM chunks in order, then flush; every committed phrase becomes a command."""
+    detections = []
+    for chunk in chunks:
+        detections += recognizer.accept(chunk)
+    detections += recognizer.flush()
+    heard = []
+    for detection in detections:
+        command = grammar.match(detection.text)
+        if command is None:  # a recognizer is built from the grammar's phrases: this is a bug, say so
+            log.warning("recognizer returned %r, which is not a command phrase", detection.text)
+            continue
+        heard.append(Heard(detection.t, command, detection.text))
+    return heard

@@ -1,0 +1,147 @@
+"""`voicecoach run`: the one runtime loop that joins microphone, recognizer, coach and speaker in real time."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+from .asr.base import Detection, Recognizer
+from .coach import Coach
+from .events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from .grammar import Grammar
+
+log = logging.getLogger(__name__)
+
+# Why this mechanism against hearing our own voice: muting outright would stop a
+# person from saying "stop" while the coach talks, and echo cancellation needs a
+# sound server Pi OS Lite does not run. So while the loudspeaker plays (real
+# start and end times, reported by the speaker from the stream) and for a tail
+# after it, the recognizer only accepts the barge-in phrases, and only as a
+# whole segment louder than the coach (see asr/pocketsphinx_asr.py).
+MUTE_TAIL_S = 0.3
+POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
+
+
+@dataclass
+class _Playback:
+    """What the speaker is playing, from its own reports; shared with the decoder thread."""
+
+    playing: set[int] = field(default_factory=set)
+    last_end: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def started(self, utterance_id: int) -> None:
+        with self.lock:
+            self.playing.add(utterance_id)
+
+    def finished(self, utterance_id: int, t: float) -> None:
+        with self.lock:
+            if utterance_id in self.playing:
+                self.playing.discard(utterance_id)
+                self.last_end = max(self.last_end, t)
+
+    def speaking(self, now: float) -> bool:
+        with self.lock:
+            return bool(self.playing) or now - self.last_end < MUTE_TAIL_S
+
+
+class LiveLoop:
+    """Runs the coach live. Threads: the microphone's callback, the decoder, the speaker; this loop owns the coach."""
+
+    def __init__(self, coach: Coach, grammar: Grammar, recognizer: Recognizer, read_audio: Callable[[], bytes],
+                 open_speaker: Callable[[Callable[[int, float], None], Callable[[int, float], None]], object],
+                 clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print):
+        self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
+        self.read_audio = read_audio
+        self.clock = clock
+        self.print = print_fn
+        self.events: queue.Queue[tuple[str, object, float]] = queue.Queue()
+        self.stopping = threading.Event()
+        self.playback = _Playback()
+        self.speaker = open_speaker(self._on_started, self._on_finished)
+        self._barge_in = grammar.barge_in_phrases()
+
+    # --- callbacks from other threads: only queue ---------------------------
+
+    def _on_started(self, utterance_id: int, t: float) -> None:
+        self.playback.started(utterance_id)
+
+    def _on_finished(self, utterance_id: int, t: float) -> None:
+        self.playback.finished(utterance_id, t)
+        self.events.put(("finished", utterance_id, t))
+
+    def _decode(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                pcm = self.read_audio()
+                if not pcm:
+                    continue
+                self.recognizer.restrict(self._barge_in if self.playback.speaking(self.clock()) else None)
+                for detection in self.recognizer.accept(pcm):
+                    self.events.put(("heard", detection, self.clock()))
+        except Exception as error:  # the loop reports it; a dead decoder must not leave a silent coach
+            self.events.put(("error", error, self.clock()))
+
+    # --- the loop --------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run until the session ends, Ctrl-C, or SIGTERM; returns the exit status."""
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        decoder = threading.Thread(target=self._decode, name="decoder", daemon=True)
+        decoder.start()
+        ending = False
+        try:
+            self._apply(self.coach.start(self.clock()))
+            while not self.stopping.is_set():
+                deadline = self.coach.next_deadline()
+                timeout = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - self.clock()))
+                try:
+                    kind, payload, _ = self.events.get(timeout=timeout)
+                except queue.Empty:
+                    kind, payload = "", None
+                now = self.clock()
+                effects: list[Effect] = []
+                if kind == "finished":
+                    assert isinstance(payload, int)
+                    effects += self.coach.handle(UtteranceFinished(payload), now)
+                elif kind == "heard":
+                    assert isinstance(payload, Detection)
+                    command = self.grammar.match(payload.text)
+                    if command is not None:
+                        self.print(f"heard: {command.canonical}")
+                        effects += self.coach.handle(Heard(command), now)
+                elif kind == "error":
+                    raise payload if isinstance(payload, Exception) else RuntimeError(str(payload))
+                effects += self.coach.on_timer(now)
+                ending = self._apply(effects) or ending
+                if ending and not getattr(self.speaker, "busy", False):
+                    break
+            return 0
+        finally:
+            self.stopping.set()
+            signal.signal(signal.SIGTERM, previous)
+            stop = getattr(self.speaker, "stop", None)
+            if stop:
+                stop()
+            close = getattr(self.speaker, "close", None)
+            if close:
+                close()
+
+    def _apply(self, effects: list[Effect]) -> bool:
+        ended = False
+        for effect in effects:
+            if isinstance(effect, Say | StopSpeaking):
+                self.speaker.handle(effect)  # type: ignore[attr-defined]
+            elif isinstance(effect, SessionEnded):
+                log.info("session ended: %s", effect.reason)
+                ended = True
+        return ended
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping.set()
