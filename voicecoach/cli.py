@@ -120,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import soxr
 
     from .audio.tts import Renderer
-    from .demo import RATE, run_demo, write_demo
+    from .demo import MAX_TRIES, RATE, run_demo, write_demo
     from .listen import open_recognizer
     from .testing.speech import synthesize
 
@@ -144,6 +144,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     wav, transcript = write_demo(result, args.out)
     print(result.transcript(), end="")
     print(f"Wrote {wav} ({len(result.audio) / RATE:.0f} s) and {transcript}")
+    if result.missed:
+        print(f"voicecoach: the recognizer did not hear {result.missed[0]!r} after {MAX_TRIES} tries, "
+              "so the session stopped there; the WAV holds what happened", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_model_download(args: argparse.Namespace) -> int:
+    from .asr.vosk_model import download_model
+
+    path = download_model(args.dest.expanduser(), progress=sys.stderr.isatty())
+    print(f"Vosk model ready in {path}")
     return 0
 
 
@@ -194,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     asr_options(demo)
     content_options(demo)
     demo.set_defaults(func=cmd_demo)
+    model = sub.add_parser("model", help="the Vosk speech model")
+    model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    download = model_sub.add_parser("download", help="fetch and verify the small English Vosk model (~40 MB)")
+    download.add_argument("--dest", type=Path, default=Path("~/.cache/vosk"), metavar="DIR",
+                          help="where to put it (default: ~/.cache/vosk, where voicecoach looks)")
+    download.set_defaults(func=cmd_model_download)
     ops_cli.register(sub)
     return parser
 

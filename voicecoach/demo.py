@@ -23,6 +23,8 @@ CHUNK_S = 0.1  # as the microphone delivers audio
 ECHO_GAIN = 0.5  # how loud the coach's own voice reaches the microphone, against the person's
 MUTE_TAIL_S = 0.3  # after the coach's speech ends, room echo still arrives: keep barge-in mode this long
 LIMIT_S = 900.0
+REPEAT_AFTER_S = 4.0  # a person waits this long for a reaction before saying a command again
+MAX_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class DemoResult:
     commands: list[tuple[float, str]]  # (commit time, command) as the coach received them
     audio: Samples
     ended: list[str]
+    missed: list[str]  # commands not heard after several tries: the demo stopped there
 
     def transcript(self) -> str:
         rows: list[tuple[float, str]] = []
@@ -96,18 +99,30 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     session.start()
     barge_in = grammar.barge_in_phrases()
     users: list[UserLine] = []
+    missed: list[str] = []  # commands the recognizer never heard, after MAX_TRIES
     commands: list[tuple[float, str]] = []
     cues = list(scenario)
     searched_from, due = 0, None
+    unanswered: tuple[str, float, int] | None = None  # words said, when to give up waiting, tries
     t = 0.0
     while t < LIMIT_S:
         session.advance(t)
-        if cues and due is None:
+        if cues and due is None and unanswered is None:
             due, searched_from = _cue_time(cues[0], session.coach_lines, searched_from, t)
         if cues and due is not None and due <= t:
             words = cues.pop(0).words
             users.append(UserLine(t, words, user_voice(words)))
+            unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, 1)
             due = None
+        if unanswered and unanswered[1] <= t:
+            # Not heard: a person would say it again, a little later.
+            words, _, tries = unanswered
+            users.append(UserLine(t, words, user_voice(words)))
+            unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
+            if tries + 1 >= MAX_TRIES:  # give up on the rest of the scenario, honestly reported
+                missed.append(words)
+                cues.clear()
+                unanswered = None
         end = t + CHUNK_S
         speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
         recognizer.restrict(barge_in if speaking else None)
@@ -118,11 +133,13 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
             commands.append((detection.t, line.command or detection.text))
             if users:
                 users[-1].heard.append((detection.t, detection.text))
+            unanswered = None
         t = end
-        if session.ended and not cues and not _speaking(session.coach_lines, t - 1.0, t):
+        finished = session.ended or missed
+        if finished and not cues and not unanswered and not _speaking(session.coach_lines, t - 3.0, t):
             break
     audio = _mix(session.coach_lines, users, 0.0, t, voice, 1.0)
-    return DemoResult(session.coach_lines, users, commands, audio, session.ended)
+    return DemoResult(session.coach_lines, users, commands, audio, session.ended, missed)
 
 
 def write_demo(result: DemoResult, out_dir: Path) -> tuple[Path, Path]:

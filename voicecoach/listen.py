@@ -36,14 +36,15 @@ def open_recognizer(asr: Asr | None, phrases: Sequence[str], model: str | None, 
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned."""
     try:
         if asr != "pocketsphinx":
-            from .asr.vosk_asr import VoskRecognizer, resolve_vosk_model
+            from .asr.vosk_asr import VoskRecognizer
+            from .asr.vosk_model import resolve_vosk_model
 
             try:
                 path = resolve_vosk_model(model, env)
             except ModelNotFoundError as error:
                 if asr == "vosk":
                     raise RecognizerUnavailable(str(error)) from None
-                print(f"voicecoach: warning: {error} Using PocketSphinx instead.", file=sys.stderr)
+                print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
             else:
                 return VoskRecognizer(path, phrases, rate)
         from .asr.pocketsphinx_asr import PocketSphinxRecognizer

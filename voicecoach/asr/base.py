@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from voicecoach.errors import VoicecoachError
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -35,9 +37,9 @@ class Recognizer(Protocol):
         ...
 
 
-class VocabularyError(ValueError):
+class VocabularyError(VoicecoachError, ValueError):
     """A command phrase uses a word the recognizer's model does not know."""
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(VoicecoachError, FileNotFoundError):
     """No usable speech model was found; the message says what to do next."""
