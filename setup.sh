@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up voicecoach on a fresh Debian or Raspberry Pi OS machine, then start it.
-#   bash setup.sh              install everything, then start the coach
+#   bash setup.sh [ARGS...]    install everything, then start the coach (`voicecoach run ARGS...`)
 #   bash setup.sh --no-start   install everything only (what CI does)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,5 +25,5 @@ fi
 echo "voicecoach is installed: .venv/bin/voicecoach"
 
 if [ "${1:-}" != "--no-start" ]; then
-  exec .venv/bin/voicecoach run --text
+  exec .venv/bin/voicecoach run "$@"
 fi

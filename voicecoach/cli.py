@@ -68,13 +68,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 def run_live(config: Settings, coach: Coach, grammar: Grammar) -> int:
     import os
 
+    from .audio.errors import AudioUnavailable
     from .audio.mic import Microphone
     from .audio.speaker import open_speaker
     from .listen import open_recognizer
     from .live import LiveLoop
 
     # The microphone first: without it there is nothing to run, and the message says what to plug in.
-    mic = Microphone(config.input_device).open()
+    try:
+        mic = Microphone(config.input_device).open()
+    except AudioUnavailable as error:
+        raise AudioUnavailable(f"{error} (to try the coach without one: `voicecoach run --text`, "
+                               "or `voicecoach demo`)") from None
     try:
         recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
         loop = LiveLoop(coach, grammar, recognizer, read_audio=lambda: mic.read(0.2),

@@ -105,3 +105,22 @@ def test_text_mode_runs_in_real_time() -> None:
     # The first instruction after the safety advice comes ~19 s in: it must not be printed at once.
     result = voicecoach("run", "--text", stdin="start bridge\n")
     assert "coach: Bridge." not in result.stdout
+
+
+def _has_input_device() -> bool:
+    from voicecoach.audio.devices import list_devices
+    from voicecoach.audio.errors import AudioUnavailable
+
+    try:
+        return any(d.max_input_channels > 0 for d in list_devices())
+    except AudioUnavailable:
+        return False
+
+
+@pytest.mark.skipif(_has_input_device(), reason="this machine has a microphone: run would start listening")
+def test_run_without_a_microphone_says_what_to_plug_in() -> None:
+    result = voicecoach("run", "--asr", "pocketsphinx")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "plug in a USB microphone" in lines[0] and "voicecoach demo" in lines[0]
