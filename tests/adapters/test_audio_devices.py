@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from libhide import hide_library
 
 from voicecoach.audio.devices import DeviceInfo, format_devices, list_devices, match_device, resolve_device
 from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound
@@ -18,23 +18,6 @@ try:
     import sounddevice
 except OSError:  # no libportaudio2 here; the subprocess test below covers that case
     pytest.skip("PortAudio is not installed", allow_module_level=True)
-
-
-def hide_library(pattern: str, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a mount namespace where the libraries matching `pattern` really cannot be loaded."""
-    unshare = shutil.which("unshare")
-    libs = sorted({str(p.resolve()) for p in Path("/usr/lib").glob(f"*/{pattern}")})
-    if unshare is None or not libs or not Path("/etc/ld.so.cache").exists():
-        pytest.skip("needs unshare and a Debian library layout to hide a library for real")
-    if subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
-        pytest.skip("mount namespaces are not permitted here")
-    # Empty the loader cache too, so ctypes.util.find_library cannot find the library either.
-    mounts = " && ".join(f"mount --bind /dev/null {lib}" for lib in libs)
-    script = f'{mounts} && mount --bind /dev/null /etc/ld.so.cache && exec {sys.executable} -c "$0"'
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [unshare, "-rm", "sh", "-c", script, code], capture_output=True, text=True, env=env, timeout=60
-    )
 
 
 def test_listing_matches_what_portaudio_reports() -> None:

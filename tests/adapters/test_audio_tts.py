@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from libhide import hide_library
 
 from voicecoach.audio.clip import Audio
 from voicecoach.audio.tts import COUNT_WORDS, Renderer, trim_silence
@@ -93,23 +91,6 @@ def test_trim_keeps_the_sound_and_drops_the_pause() -> None:
     trimmed = trim_silence(Audio(samples, 22050), keep_tail=0.05)
     assert len(trimmed.samples) == 4000 + int(0.05 * 22050)
     assert trimmed.samples[0] == 0.5
-
-
-def hide_library(pattern: str, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a mount namespace where the libraries matching `pattern` really cannot be loaded."""
-    unshare = shutil.which("unshare")
-    libs = sorted({str(p.resolve()) for p in Path("/usr/lib").glob(f"*/{pattern}")})
-    if unshare is None or not libs or not Path("/etc/ld.so.cache").exists():
-        pytest.skip("needs unshare and a Debian library layout to hide a library for real")
-    if subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
-        pytest.skip("mount namespaces are not permitted here")
-    # Empty the loader cache too, so nothing finds the library by name either.
-    mounts = " && ".join(f"mount --bind /dev/null {lib}" for lib in libs)
-    script = f'{mounts} && mount --bind /dev/null /etc/ld.so.cache && exec {sys.executable} -c "$0"'
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [unshare, "-rm", "sh", "-c", script, code], capture_output=True, text=True, env=env, timeout=60
-    )
 
 
 def test_missing_espeak_raises_tts_unavailable_naming_the_package() -> None:

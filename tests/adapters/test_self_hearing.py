@@ -1,4 +1,4 @@
-"""The coach must not obey its own voice: every utterance it can produce, in its real voice, through the real recognizer."""
+"""The coach must not obey its own voice: everything it can say, in its real voice, through the real recognizer."""
 
 from __future__ import annotations
 
