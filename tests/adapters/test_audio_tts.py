@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +10,6 @@ from libhide import hide_library
 
 from voicecoach.audio.clip import Audio
 from voicecoach.audio.tts import COUNT_WORDS, Renderer, trim_silence
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
