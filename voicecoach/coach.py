@@ -8,6 +8,7 @@ from typing import Literal
 
 from .content import Content
 from .events import (
+    Alert,
     Command,
     Effect,
     Event,
@@ -93,6 +94,11 @@ class Coach:
                 self._wait = None
                 return self._act(wait, now)
             return []
+        if isinstance(event, Alert):
+            if self.mode == "running":
+                # Keep the session where it was: the person resumes it once the trouble is over.
+                return self._pause(now, event.text)
+            return [self._say(event.text, "info")]
         return self._command(event.command, now)
 
     def next_deadline(self) -> float | None:
@@ -164,12 +170,12 @@ class Coach:
         self._suspended = None
         return [StopSpeaking(), *self._begin(0)]
 
-    def _pause(self, now: float) -> list[Effect]:
+    def _pause(self, now: float, text: str = "Paused. Say resume when you are ready.") -> list[Effect]:
         if self._suspended is None:
             self._suspended = _Suspended(self._wait, now)
         self.mode = "paused"
         self._wait = None
-        return [StopSpeaking(), self._say("Paused. Say resume when you are ready.", "info")]
+        return [StopSpeaking(), self._say(text, "info")]
 
     def _resume(self, now: float) -> list[Effect]:
         self.mode = "running"

@@ -38,7 +38,14 @@ class UtteranceFinished:
     utterance_id: int
 
 
-Event = Heard | UtteranceFinished
+@dataclass(frozen=True)
+class Alert:
+    """Something outside the dialog needs saying, e.g. the microphone was lost: pause a running session, say it."""
+
+    text: str
+
+
+Event = Heard | UtteranceFinished | Alert
 
 
 # --- effects: what the coach asks the outside world to do ---------------

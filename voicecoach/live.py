@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from .asr.base import Detection, Recognizer
+from .audio.errors import MicrophoneLost
+from .audio.mic import Backoff, reconnect
 from .coach import Coach
-from .events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from .events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from .grammar import Grammar
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 # whole segment louder than the coach (see asr/pocketsphinx_asr.py).
 MUTE_TAIL_S = 0.3
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
+LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
+MICROPHONE_BACK = "The microphone is back. Say resume to go on."
 
 
 @dataclass
@@ -56,9 +60,12 @@ class LiveLoop:
 
     def __init__(self, coach: Coach, grammar: Grammar, recognizer: Recognizer, read_audio: Callable[[], bytes],
                  open_speaker: Callable[[Callable[[int, float], None], Callable[[int, float], None]], object],
-                 clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print):
+                 clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
+                 reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None):
         self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
         self.read_audio = read_audio
+        self.reopen_audio = reopen_audio
+        self.backoff = backoff or Backoff()
         self.clock = clock
         self.print = print_fn
         self.events: queue.Queue[tuple[str, object, float]] = queue.Queue()
@@ -79,7 +86,13 @@ class LiveLoop:
     def _decode(self) -> None:
         try:
             while not self.stopping.is_set():
-                pcm = self.read_audio()
+                try:
+                    pcm = self.read_audio()
+                except MicrophoneLost as lost:
+                    if self.reopen_audio is None:
+                        raise
+                    self._reconnect(lost)
+                    continue
                 if not pcm:
                     continue
                 self.recognizer.restrict(self._barge_in if self.playback.speaking(self.clock()) else None)
@@ -87,6 +100,26 @@ class LiveLoop:
                     self.events.put(("heard", detection, self.clock()))
         except Exception as error:  # the loop reports it; a dead decoder must not leave a silent coach
             self.events.put(("error", error, self.clock()))
+
+    def _reconnect(self, lost: MicrophoneLost) -> None:
+        """Say once that the microphone is gone, then reopen it by name with backoff until it is back."""
+        assert self.reopen_audio is not None
+        log.warning("microphone lost: %s", lost)
+        self.events.put(("alert", LOST_MICROPHONE, self.clock()))
+        reopen = self.reopen_audio
+
+        def attempt() -> None:
+            if self.stopping.is_set():
+                return
+            reopen()
+
+        reconnect(attempt, backoff=self.backoff, give_up_after=None, sleep=self._sleep)
+        if not self.stopping.is_set():
+            log.warning("microphone back")
+            self.events.put(("alert", MICROPHONE_BACK, self.clock()))
+
+    def _sleep(self, seconds: float) -> None:
+        self.stopping.wait(seconds)  # a stop during the backoff ends it at once
 
     # --- the loop --------------------------------------------------------------
 
@@ -116,6 +149,8 @@ class LiveLoop:
                     if command is not None:
                         self.print(f"heard: {command.canonical}")
                         effects += self.coach.handle(Heard(command), now)
+                elif kind == "alert":
+                    effects += self.coach.handle(Alert(str(payload)), now)
                 elif kind == "error":
                     raise payload if isinstance(payload, Exception) else RuntimeError(str(payload))
                 effects += self.coach.on_timer(now)

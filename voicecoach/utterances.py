@@ -8,6 +8,7 @@ from .coach import MAX_RATE, MIN_RATE, Coach
 from .content import Content
 from .events import Command, Heard, Say
 from .grammar import Grammar
+from .live import LOST_MICROPHONE, MICROPHONE_BACK
 from .plan import RELAX, build_plan
 from .spoken import duration_words, number_words
 
@@ -15,7 +16,7 @@ from .spoken import duration_words, number_words
 def every_utterance(content: Content, grammar: Grammar) -> list[str]:
     """Each distinct text the coach may say, in a stable order."""
     texts: list[str] = [content.session.ready, content.session.pain, content.session.stopped,
-                        content.session.finished, RELAX]
+                        content.session.finished, RELAX, LOST_MICROPHONE, MICROPHONE_BACK]
     for target in (*content.exercises, *content.routines):
         for step in build_plan(content, target):
             texts += [step.text, step.hold_text]

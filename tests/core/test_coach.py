@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voicecoach.coach import Coach
 from voicecoach.content import Content
-from voicecoach.events import Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.grammar import Grammar
 
 
@@ -115,3 +115,20 @@ def test_remaining_time_shrinks_as_the_session_goes_on(content: Content, grammar
     coach.handle(Heard(Command("skip")), 1.0)
     coach.handle(Heard(Command("skip")), 2.0)
     assert at_start > 300 and coach.remaining_seconds() < at_start
+
+
+def test_an_alert_pauses_a_hold_and_resume_goes_on(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    effects = coach.handle(Alert("I lost the microphone."), origin + 0.5)
+    assert isinstance(effects[0], StopSpeaking) and [s.text for s in says(effects)] == ["I lost the microphone."]
+    assert coach.mode == "paused" and coach.next_deadline() is None
+    resumed = coach.handle(Heard(Command("resume")), origin + 30)
+    coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), origin + 31)
+    assert coach.next_deadline() == origin + 31 + 0.5  # what was left of "Five." before "Four."
+
+
+def test_an_alert_when_idle_is_only_said(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    effects = coach.handle(Alert("The microphone is back."), 0.0)
+    assert [type(e) for e in effects] == [Say] and coach.mode == "idle"

@@ -9,14 +9,17 @@ import time
 
 import pytest
 
+from voicecoach.asr.base import Detection
 from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+from voicecoach.audio.errors import DeviceNotFound, MicrophoneLost
+from voicecoach.audio.mic import Backoff
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import Speaker
 from voicecoach.audio.tts import Renderer
 from voicecoach.coach import Coach
 from voicecoach.content import Content
 from voicecoach.grammar import Grammar
-from voicecoach.live import LiveLoop
+from voicecoach.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop
 
 CHUNK_S = 0.1
 
@@ -68,3 +71,42 @@ def test_a_dead_decoder_is_reported_not_swallowed(content: Content, grammar: Gra
                     print_fn=lambda text: None)
     with pytest.raises(OSError, match="went away"):
         loop.run()
+
+
+def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Content, grammar: Grammar) -> None:
+    sink = RealRateSink()
+    renderer = Renderer()
+    renderer.start()
+    state = {"reads": 0, "opens": 0}
+
+    def flaky_microphone() -> bytes:
+        state["reads"] += 1
+        if state["reads"] == 5 or (state["opens"] == 1 and state["reads"] == 6):
+            raise MicrophoneLost("no callback for 1.2 s: the microphone stopped")  # as Microphone.read does
+        return silence_at_real_rate()
+
+    def reopen() -> None:
+        state["opens"] += 1
+        if state["opens"] < 3:  # the first tries find no device yet, as after an unplug
+            raise DeviceNotFound("no input device matches 'USB'")
+
+    coach = Coach(content, grammar)
+    loop = LiveLoop(coach, grammar, PocketSphinxRecognizer(grammar.phrases()), flaky_microphone,
+                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
+                    print_fn=lambda text: None, reopen_audio=reopen, backoff=Backoff(first=0.05, maximum=0.1))
+    # A session under way: "start bridge" arrives as the decoder would deliver it.
+    loop.events.put(("heard", Detection(0.5, "start bridge"), time.monotonic()))
+
+    def stop_when_back() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and MICROPHONE_BACK not in [p.text for p in sink.played]:
+            time.sleep(0.05)
+        loop.stopping.set()
+
+    threading.Thread(target=stop_when_back, daemon=True).start()
+    loop.run()
+    said = [p.text for p in sink.played]
+    assert said.count(LOST_MICROPHONE) == 1 and MICROPHONE_BACK in said
+    assert said.index(LOST_MICROPHONE) < said.index(MICROPHONE_BACK)
+    assert coach.mode == "paused" and state["opens"] >= 3
+    assert content.session.safety in said  # the session had begun before the microphone went
