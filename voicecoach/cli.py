@@ -84,7 +84,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar) -> int:
         recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
         loop = LiveLoop(coach, grammar, recognizer, read_audio=lambda: mic.read(0.2), reopen_audio=mic.reopen,
                         open_speaker=lambda started, finished: open_speaker(
-                            config.output_device, on_started=started, on_finished=finished))
+                            config.output_device, on_started=started, on_finished=finished, volume=config.volume))
         return loop.run()
     finally:
         mic.close()

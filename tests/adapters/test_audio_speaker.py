@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from voicecoach.audio.errors import AudioUnavailable
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import PrintSpeaker, Speaker, open_speaker
 from voicecoach.audio.tts import Renderer
@@ -181,3 +182,44 @@ def test_real_speaker_reports_times_from_the_stream(renderer: Renderer) -> None:
     started = dict(rec.started)
     assert finished[1] - started[1] == pytest.approx(duration, abs=0.1)
     assert finished[2] - stopped_at < 0.2
+
+
+class FailingSink(RealRateSink):
+    """A loudspeaker that worked, then failed: plays `works` utterances, then raises as a lost device does."""
+
+    def __init__(self, works: int) -> None:
+        super().__init__()
+        self.works = works
+
+    def play(self, clip, cut, on_start):  # type: ignore[no-untyped-def]
+        if len(self.played) >= self.works:
+            raise AudioUnavailable("the output device stopped: Device unavailable [PaErrorCode -9985]")
+        return super().play(clip, cut, on_start)
+
+
+def test_a_failing_loudspeaker_falls_back_to_print_and_says_so_once(renderer: Renderer,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    rec = Recorder()
+    printed: list[str] = []
+    sink = FailingSink(works=1)
+    speaker = Speaker(sink, renderer, on_started=rec.on_started, on_finished=rec.on_finished, print_fn=printed.append)
+    for uid, text in enumerate(["One.", "Two.", "Three."], start=1):
+        speaker.say(Say(uid, text, 220, "count"))
+    assert speaker.wait_idle(10)
+    speaker.close()
+    assert [p.text for p in sink.played] == ["One."]
+    assert sum("printing instead of speaking" in line for line in printed) == 1
+    assert any("Two." in line for line in printed) and any("Three." in line for line in printed)
+    assert sorted(uid for uid, _ in rec.finished) == [1, 2, 3]
+    assert sum("printing what the coach says" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_volume_scales_what_is_played(renderer: Renderer) -> None:
+    loud, quiet = RealRateSink(), RealRateSink()
+    for sink, volume in ((loud, 1.0), (quiet, 0.25)):
+        speaker = Speaker(sink, renderer, volume=volume)
+        speaker.say(Say(1, "Relax.", 220, "count"))
+        assert speaker.wait_idle(10)
+        speaker.close()
+    peak = [float(np.abs(s.played[0].heard()).max()) for s in (loud, quiet)]
+    assert peak[1] == pytest.approx(peak[0] * 0.25, rel=0.01)

@@ -54,9 +54,13 @@ class Speaker:
         on_started: TimeCallback = _ignore,
         on_finished: TimeCallback = _ignore,
         clock: Clock = time.monotonic,
+        volume: float = 1.0,
+        print_fn: Callable[[str], None] = print,
     ) -> None:
-        self.sink = sink
+        self.sink: Sink = sink
         self._renderer = renderer
+        self._volume = volume
+        self._print = print_fn
         self._on_started = on_started
         self._on_finished = on_finished
         self._clock = clock
@@ -155,11 +159,16 @@ class Speaker:
 
     def _speak(self, say: Say) -> None:
         try:
-            clip = Clip(say.utterance_id, say.text, say.rate, say.kind, self._render(say))
-            if self._cut.is_set():
-                end = self._clock()
-            else:
-                end = self.sink.play(clip, self._cut, lambda t: self._report(self._on_started, say.utterance_id, t))
+            try:
+                end = self._play(say)
+            except (TTSError, TTSUnavailable, AudioUnavailable) as exc:
+                if isinstance(self.sink, PrintSink):
+                    raise
+                # The loudspeaker or the voice failed mid-session: carry on in print, and say so once.
+                log.error("speaking failed (%s): printing what the coach says from now on", exc)
+                self._print(f"voicecoach: printing instead of speaking: {exc}")
+                self.sink, self._renderer = PrintSink(self._print, self._clock), None
+                end = self._play(say)
         except (TTSError, TTSUnavailable, AudioUnavailable) as exc:
             log.error("could not say %r: %s", say.text, exc)
             end = self._clock()
@@ -168,10 +177,19 @@ class Speaker:
             end = self._clock()
         self._report(self._on_finished, say.utterance_id, end)
 
+    def _play(self, say: Say) -> float:
+        clip = Clip(say.utterance_id, say.text, say.rate, say.kind, self._render(say))
+        if self._cut.is_set():
+            return self._clock()
+        return self.sink.play(clip, self._cut, lambda t: self._report(self._on_started, say.utterance_id, t))
+
     def _render(self, say: Say) -> Audio | None:
         if self._renderer is None:
             return None
-        return self._renderer.render(say.text, say.rate, cache=True if say.kind == "count" else None)
+        audio = self._renderer.render(say.text, say.rate, cache=True if say.kind == "count" else None)
+        if self._volume == 1.0:
+            return audio
+        return Audio((audio.samples * self._volume).astype(audio.samples.dtype), audio.sample_rate)
 
     @staticmethod
     def _report(callback: TimeCallback, uid: int, t: float) -> None:
@@ -192,7 +210,8 @@ class PrintSpeaker(Speaker):
         clock: Clock = time.monotonic,
         print_fn: Callable[[str], None] = print,
     ) -> None:
-        super().__init__(PrintSink(print_fn, clock), None, on_started=on_started, on_finished=on_finished, clock=clock)
+        super().__init__(PrintSink(print_fn, clock), None, on_started=on_started, on_finished=on_finished, clock=clock,
+                         print_fn=print_fn)
 
 
 def open_speaker(
@@ -203,6 +222,7 @@ def open_speaker(
     on_finished: TimeCallback = _ignore,
     clock: Clock = time.monotonic,
     print_fn: Callable[[str], None] = print,
+    volume: float = 1.0,
 ) -> Speaker:
     """The real speaker on `device`, or a PrintSpeaker (announced in one line) when it cannot be opened."""
     try:
@@ -220,4 +240,5 @@ def open_speaker(
         print_fn(f"voicecoach: printing instead of speaking: {exc}")
         return PrintSpeaker(on_started=on_started, on_finished=on_finished, clock=clock, print_fn=print_fn)
     log.info("speaking on %s", sink.device_name)
-    return Speaker(sink, renderer, on_started=on_started, on_finished=on_finished, clock=clock)
+    return Speaker(sink, renderer, on_started=on_started, on_finished=on_finished, clock=clock, volume=volume,
+                   print_fn=print_fn)
