@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from . import __version__, ops_cli
@@ -62,10 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .textmode import run_text_mode
 
         return run_text_mode(coach, grammar)
-    return run_live(config, coach, grammar)
+    return run_live(config, coach, grammar, args.record)
 
 
-def run_live(config: Settings, coach: Coach, grammar: Grammar) -> int:
+def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None) -> int:
     import os
 
     from .audio.errors import AudioUnavailable
@@ -82,12 +83,36 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar) -> int:
                                "or `voicecoach demo`)") from None
     try:
         recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
-        loop = LiveLoop(coach, grammar, recognizer, read_audio=lambda: mic.read(0.2), reopen_audio=mic.reopen,
+        read_audio: Callable[[], bytes] = partial(mic.read, 0.2)
+        if record is not None:
+            read_audio = recording(read_audio, record)
+        loop = LiveLoop(coach, grammar, recognizer, read_audio=read_audio, reopen_audio=mic.reopen,
                         open_speaker=lambda started, finished: open_speaker(
                             config.output_device, on_started=started, on_finished=finished, volume=config.volume))
         return loop.run()
     finally:
         mic.close()
+
+
+def recording(read_audio: Callable[[], bytes], directory: Path) -> Callable[[], bytes]:
+    """Also write what the microphone hears to a WAV in `directory`: only when asked (--record), for debugging."""
+    import time
+
+    import soundfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / time.strftime("mic-%Y%m%d-%H%M%S.wav")
+    wav = soundfile.SoundFile(str(path), "w", samplerate=16000, channels=1, subtype="PCM_16")
+    print(f"voicecoach: recording the microphone to {path}", file=sys.stderr)
+
+    def read() -> bytes:
+        pcm = read_audio()
+        if pcm:
+            wav.buffer_write(pcm, dtype="int16")
+            wav.flush()
+        return pcm
+
+    return read
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
@@ -185,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pace", type=float, help="scale the time allowed for each movement (default 1.0)")
     run.add_argument("--input-device", metavar="NAME|INDEX", help="microphone, by name or index (see devices)")
     run.add_argument("--output-device", metavar="NAME|INDEX", help="loudspeaker, by name or index")
+    run.add_argument("--record", type=Path, metavar="DIR",
+                     help="also write what the microphone hears to DIR (for debugging; off by default)")
     asr_options(run)
     content_options(run)
     run.set_defaults(func=cmd_run)

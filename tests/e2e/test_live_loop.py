@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,18 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
     assert said.index(LOST_MICROPHONE) < said.index(MICROPHONE_BACK)
     assert coach.mode == "paused" and state["opens"] >= 3
     assert content.session.safety in said  # the session had begun before the microphone went
+
+
+def test_record_writes_exactly_what_the_microphone_heard(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile
+
+    from voicecoach.cli import recording
+
+    blocks = [np.full(1600, value, dtype="<i2").tobytes() for value in (0, 1000, -1000)]
+    feed = iter([*blocks, b""])
+    read = recording(lambda: next(feed), tmp_path / "rec")
+    assert [read() for _ in range(4)] == [*blocks, b""]
+    (wav,) = (tmp_path / "rec").glob("mic-*.wav")
+    samples, rate = soundfile.read(str(wav), dtype="int16")
+    assert rate == 16000 and samples.tobytes() == b"".join(blocks)

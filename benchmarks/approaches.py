@@ -1,0 +1,151 @@
+"""The approaches compared: voicecoach as shipped, and two plain PocketSphinx baselines as Recognizers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pocketsphinx
+
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.grammar import normalize
+
+RATE = 16000
+# The same faint noise floor the shipped recognizer adds before decoding: on digital silence
+# PocketSphinx's live cepstral mean normalization collapses, which would be unfair to the baselines.
+DITHER_RMS = 100.0
+
+
+class SegmentRecognizer:
+    """Endpointer segments decoded whole and committed at end of speech; subclasses pick the decoder."""
+
+    def __init__(self, phrases: Sequence[str], decoder: pocketsphinx.Decoder, sample_rate: int = RATE) -> None:
+        if sample_rate != RATE:
+            raise ValueError("the baselines take 16 kHz audio only")
+        self.sample_rate = sample_rate
+        self._phrases = frozenset(normalize(p) for p in phrases)
+        self._allowed = self._phrases
+        self._decoder = decoder
+        self._ep = pocketsphinx.Endpointer(vad_mode=3)
+        self._frame_bytes = self._ep.frame_bytes
+        self._buf = b""
+        self._frames = 0
+        self._rng = np.random.default_rng(0)
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        """Feed 16-bit mono PCM of any length; return the commands committed within it."""
+        self._buf += pcm
+        out: list[Detection] = []
+        fb = self._frame_bytes
+        n = len(self._buf) // fb
+        for i in range(n):
+            self._frames += 1
+            was_in_speech = self._ep.in_speech
+            speech = self._ep.process(self._buf[i * fb : (i + 1) * fb])
+            if speech is None:
+                continue
+            if not was_in_speech:
+                self._decoder.start_utt()
+            self._decoder.process_raw(self._dither(speech), False, False)
+            if not self._ep.in_speech:
+                out += self._end()
+        self._buf = self._buf[n * fb :]
+        return out
+
+    def flush(self) -> list[Detection]:
+        """End of stream: decide the segment in progress, if any."""
+        out: list[Detection] = []
+        if self._ep.in_speech:
+            rest = self._ep.end_stream(self._buf[: self._frame_bytes])
+            if rest:
+                self._decoder.process_raw(self._dither(rest), False, False)
+            out = self._end()
+        self._buf = b""
+        self._ep = pocketsphinx.Endpointer(vad_mode=3)
+        return out
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        """Only `phrases` may commit (None: all); the baselines have no barge-in logic beyond this filter."""
+        self._allowed = self._phrases if phrases is None else frozenset(normalize(p) for p in phrases)
+
+    def _dither(self, pcm: bytes) -> bytes:
+        x = np.frombuffer(pcm, dtype="<i2").astype(np.float64) + self._rng.normal(0.0, DITHER_RMS, len(pcm) // 2)
+        return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+
+    def _end(self) -> list[Detection]:
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        text = normalize(hyp.hypstr) if hyp is not None else ""
+        t = round(self._frames * self._ep.frame_length, 3)
+        return [Detection(t, text)] if text in self._allowed else []
+
+
+class GrammarOnlyRecognizer(SegmentRecognizer):
+    """Baseline: a plain JSGF grammar of the command phrases, no decoys, no rejection."""
+
+    def __init__(self, phrases: Sequence[str], sample_rate: int = RATE) -> None:
+        decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+        alternatives = " | ".join(sorted({normalize(p) for p in phrases}))
+        decoder.add_jsgf_string("commands", f"#JSGF V1.0;\ngrammar commands;\npublic <command> = {alternatives};\n")
+        decoder.activate_search("commands")
+        super().__init__(phrases, decoder, sample_rate)
+
+
+class OpenVocabularyRecognizer(SegmentRecognizer):
+    """Baseline: PocketSphinx's full bundled language model; a segment commits if its text is exactly a command."""
+
+    def __init__(self, phrases: Sequence[str], sample_rate: int = RATE) -> None:
+        super().__init__(phrases, pocketsphinx.Decoder(loglevel="FATAL"), sample_rate)
+
+
+@dataclass(frozen=True)
+class Approach:
+    """One row of the comparison: a name, how to build its recognizer, or why it was skipped."""
+
+    key: str
+    title: str
+    kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary
+    model: str | None = None
+    skipped: str | None = None
+
+    def build(self, phrases: Sequence[str]) -> Recognizer:
+        """A fresh recognizer of this approach."""
+        if self.kind == "shipped-pocketsphinx":
+            from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+
+            return PocketSphinxRecognizer(phrases, RATE)
+        if self.kind == "shipped-vosk":
+            from pathlib import Path
+
+            from voicecoach.asr.vosk_asr import VoskRecognizer
+
+            assert self.model is not None
+            return VoskRecognizer(Path(self.model), phrases, RATE)
+        if self.kind == "grammar-only":
+            return GrammarOnlyRecognizer(phrases)
+        if self.kind == "open-vocabulary":
+            return OpenVocabularyRecognizer(phrases)
+        raise ValueError(f"unknown approach kind {self.kind!r}")
+
+
+def approaches(env: dict[str, str] | None = None) -> list[Approach]:
+    """Every approach of the comparison; Vosk is listed as skipped unless $VOICECOACH_VOSK_MODEL is usable."""
+    env = dict(os.environ) if env is None else env
+    rows = [Approach("voicecoach", "voicecoach as shipped (PocketSphinx)", "shipped-pocketsphinx")]
+    model = env.get("VOICECOACH_VOSK_MODEL")
+    if not model:
+        rows.append(Approach("voicecoach-vosk", "voicecoach as shipped (Vosk)", "shipped-vosk",
+                             skipped="$VOICECOACH_VOSK_MODEL is not set (no Vosk model on this machine)"))
+    else:
+        from pathlib import Path
+
+        from voicecoach.asr.vosk_model import missing_files
+
+        missing = missing_files(Path(model)) if Path(model).is_dir() else ["the directory itself"]
+        rows.append(Approach("voicecoach-vosk", "voicecoach as shipped (Vosk)", "shipped-vosk", model,
+                             skipped=f"{model} lacks {', '.join(missing)}" if missing else None))
+    rows.append(Approach("grammar-only", "grammar only (plain JSGF, no rejection)", "grammar-only"))
+    rows.append(Approach("open-vocabulary", "open vocabulary (full LM + exact match)", "open-vocabulary"))
+    return rows
