@@ -16,6 +16,9 @@ RATE = 16000
 # The same faint noise floor the shipped recognizer adds before decoding: on digital silence
 # PocketSphinx's live cepstral mean normalization collapses, which would be unfair to the baselines.
 DITHER_RMS = 100.0
+# Like the shipped recognizer's max_segment: in babble the Endpointer may never hear silence, so a segment is
+# cut after this long (nobody says a command that long) rather than growing without bound.
+MAX_SEGMENT_S = 12.0
 
 
 class SegmentRecognizer:
@@ -32,6 +35,8 @@ class SegmentRecognizer:
         self._frame_bytes = self._ep.frame_bytes
         self._buf = b""
         self._frames = 0
+        self._utt_frames = 0
+        self._in_utt = False
         self._rng = np.random.default_rng(0)
 
     def accept(self, pcm: bytes) -> list[Detection]:
@@ -46,10 +51,12 @@ class SegmentRecognizer:
             speech = self._ep.process(self._buf[i * fb : (i + 1) * fb])
             if speech is None:
                 continue
-            if not was_in_speech:
+            if not was_in_speech or not self._in_utt:
                 self._decoder.start_utt()
+                self._in_utt, self._utt_frames = True, 0
             self._decoder.process_raw(self._dither(speech), False, False)
-            if not self._ep.in_speech:
+            self._utt_frames += len(speech) // fb
+            if not self._ep.in_speech or self._utt_frames * self._ep.frame_length > MAX_SEGMENT_S:
                 out += self._end()
         self._buf = self._buf[n * fb :]
         return out
@@ -59,8 +66,9 @@ class SegmentRecognizer:
         out: list[Detection] = []
         if self._ep.in_speech:
             rest = self._ep.end_stream(self._buf[: self._frame_bytes])
-            if rest:
+            if rest and self._in_utt:
                 self._decoder.process_raw(self._dither(rest), False, False)
+        if self._in_utt:
             out = self._end()
         self._buf = b""
         self._ep = pocketsphinx.Endpointer(vad_mode=3)
@@ -76,6 +84,7 @@ class SegmentRecognizer:
 
     def _end(self) -> list[Detection]:
         self._decoder.end_utt()
+        self._in_utt = False
         hyp = self._decoder.hyp()
         text = normalize(hyp.hypstr) if hyp is not None else ""
         t = round(self._frames * self._ep.frame_length, 3)

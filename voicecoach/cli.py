@@ -150,7 +150,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import soxr
 
     from .audio.tts import Renderer
-    from .demo import MAX_TRIES, RATE, run_demo, write_demo
+    from .demo import MAX_TRIES, RATE, USER_VOICE, run_demo, write_demo
     from .listen import open_recognizer
     from .testing.speech import synthesize
 
@@ -166,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return resampled
 
     def user_voice(words: str) -> np.ndarray:
-        return synthesize(words, voice="en-us+m3", wpm=150).astype(np.float32) / 32768.0
+        return synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
 
     recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)

@@ -14,17 +14,20 @@ from .asr.base import Recognizer
 from .coach import Coach
 from .content import Content
 from .grammar import Grammar
+from .live import MUTE_TAIL_S
 from .testing.virtual import Line, VirtualSession
 from .wavinput import to_pcm16
 
 Samples = npt.NDArray[np.float32]
 RATE = 16000
 CHUNK_S = 0.1  # as the microphone delivers audio
-ECHO_GAIN = 0.5  # how loud the coach's own voice reaches the microphone, against the person's
-MUTE_TAIL_S = 0.3  # after the coach's speech ends, room echo still arrives: keep barge-in mode this long
+# The coach's voice at the microphone against the person's: the microphone lies by the
+# person, the loudspeaker further off (about 10 dB quieter).
+ECHO_GAIN = 0.3
 LIMIT_S = 900.0
 REPEAT_AFTER_S = 4.0  # a person waits this long for a reaction before saying a command again
 MAX_TRIES = 3
+USER_VOICE = "en-us"  # espeak-ng's voice for the person; the coach speaks with pyttsx3's default voice
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,16 @@ class Cue:
     delay: float = 1.0
 
 
-# A session a listener can follow: start, skip ahead, pause in the middle of a
-# hold and resume, ask how long, then stop.
+# A session a listener can follow: start an exercise with holds, pause in the middle of
+# a count ("wait") and resume, ask how long, then stop.
+# The phrasings are those the bundled PocketSphinx model hears best in espeak-ng's
+# en-us voice (measured; "next" and "pause" are heard far less often).
 SCENARIO = (
-    Cue("start knee to chest", after=r"^Ready\.", delay=0.8),
-    Cue("next", after=r"^Knee to chest stretch\.", delay=0.6),
-    Cue("next", after=r"^Lie down with your back", delay=1.5),
-    Cue("pause", after=r"^Three\.$", at="start", delay=0.4),
+    Cue("start rotation", after=r"^Ready\.", delay=0.8),
+    Cue("wait", after=r"^Three\.$", at="start", delay=0.4),
     Cue("resume", after=r"^Paused\.", delay=2.5),
-    Cue("how long", after=r"^Come back to the starting position", delay=0.8),
-    Cue("stop", after=r"left left|Left leg", at="start", delay=2.0),
+    Cue("how long", after=r"^Return to the starting position", delay=0.8),
+    Cue("stop", after=r"^Return to the starting position", delay=1.0),
 )
 
 
@@ -104,25 +107,26 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     cues = list(scenario)
     searched_from, due = 0, None
     unanswered: tuple[str, float, int] | None = None  # words said, when to give up waiting, tries
+    last_heard = 0.0  # a cue reacts to what the coach said after the previous command was heard
     t = 0.0
     while t < LIMIT_S:
         session.advance(t)
         if cues and due is None and unanswered is None:
-            due, searched_from = _cue_time(cues[0], session.coach_lines, searched_from, t)
+            due, searched_from = _cue_time(cues[0], session.coach_lines, searched_from, t, last_heard)
         if cues and due is not None and due <= t:
             words = cues.pop(0).words
             users.append(UserLine(t, words, user_voice(words)))
             unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, 1)
             due = None
         if unanswered and unanswered[1] <= t:
-            # Not heard: a person would say it again, a little later.
             words, _, tries = unanswered
-            users.append(UserLine(t, words, user_voice(words)))
-            unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
-            if tries + 1 >= MAX_TRIES:  # give up on the rest of the scenario, honestly reported
+            if tries >= MAX_TRIES:  # give up on the rest of the scenario, honestly reported
                 missed.append(words)
                 cues.clear()
                 unanswered = None
+            else:  # not heard: a person would say it again, a little later
+                users.append(UserLine(t, words, user_voice(words)))
+                unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
         end = t + CHUNK_S
         speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
         recognizer.restrict(barge_in if speaking else None)
@@ -131,6 +135,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
             session.advance(max(session.now, detection.t))
             line = session.hear(detection.text)
             commands.append((detection.t, line.command or detection.text))
+            last_heard = detection.t
             if users:
                 users[-1].heard.append((detection.t, detection.text))
             unanswered = None
@@ -153,13 +158,14 @@ def write_demo(result: DemoResult, out_dir: Path) -> tuple[Path, Path]:
     return wav, text
 
 
-def _cue_time(cue: Cue, lines: list[Line], searched_from: int, now: float) -> tuple[float | None, int]:
+def _cue_time(cue: Cue, lines: list[Line], searched_from: int, now: float,
+              not_before: float) -> tuple[float | None, int]:
     pattern = re.compile(cue.after, re.IGNORECASE)
     for index in range(searched_from, len(lines)):
         line = lines[index]
         if line.start > now:
             break
-        if not line.dropped and pattern.search(line.text):
+        if not line.dropped and line.start >= not_before and pattern.search(line.text):
             anchor = line.start if cue.at == "start" else line.end
             return anchor + cue.delay, index + 1
     return None, searched_from

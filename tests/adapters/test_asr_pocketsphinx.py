@@ -29,11 +29,15 @@ from voicecoach.testing.asr_eval import (
     stream_parallel,
 )
 
-# Measured floors (see the ASR report): the tests fail if recognition gets worse than today. The project
-# targets (recall >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are the xfail tests below.
-RECALL_FLOOR_CLEAN = 0.35
-RECALL_FLOOR_10DB = 0.0
-FALSE_TRIGGER_CEILING = 0.10
+# Measured floors: the tests fail if recognition gets worse than today. Measured on the full corpus
+# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 41.5 % (305/735),
+# at 10 dB white noise 13.1 % (96/735); false triggers on non-commands 6.7 % (13/193, mostly
+# sound-alikes such as "pane", "wade"). Each floor sits a little below (above, for the ceiling) its
+# measurement. The project targets (recall >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are
+# the strict xfail tests below.
+RECALL_FLOOR_CLEAN = 0.39
+RECALL_FLOOR_10DB = 0.11
+FALSE_TRIGGER_CEILING = 0.08
 
 needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed")
 

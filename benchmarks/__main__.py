@@ -1,0 +1,180 @@
+"""`python -m benchmarks [--quick] [--recordings DIR]`: run every benchmark, write BENCHMARKS.md, plot, results.json."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import corpus, decode, probe, report, score
+from benchmarks.approaches import Approach, approaches
+from benchmarks.plot import plot
+
+REPO = Path(__file__).resolve().parents[1]
+APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rate", "self_triggers",
+                 "latency_p50_ms", "latency_p95_ms", "rtf", "peak_rss_mb", "startup_s"]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"uname": " ".join(platform.uname()), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version()}
+
+
+def start_timing(quick: bool) -> subprocess.Popen[str]:
+    """The live timing benchmark in its own process (its own pyttsx3 engine)."""
+    args = ["--seconds", "18", "--pace", "0.3", "--trials", "3"] if quick else ["--seconds", "60", "--trials", "8"]
+    return subprocess.Popen([sys.executable, "-m", "benchmarks.timing", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+
+
+def finish_timing(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = proc.communicate(timeout=240)
+    if proc.returncode != 0:
+        raise RuntimeError(f"timing run failed ({proc.returncode}): {err.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small subset, for a check in under a minute")
+    parser.add_argument("--recordings", type=Path, help="DIR with transcript.tsv: filename<TAB>expected command")
+    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
+    parser.add_argument("--out", type=Path, default=REPO, help="where BENCHMARKS.md goes (default: the repository)")
+    parser.add_argument("--skip-timing", action="store_true", help="leave out the live timing segment")
+    args = parser.parse_args(argv)
+    t_start = time.perf_counter()
+    command = "python -m benchmarks" + "".join(f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
+
+    from voicecoach.cli import load
+
+    content, grammar = load(None)
+    phrases = grammar.phrases()
+    plan = corpus.Plan.quick() if args.quick else corpus.Plan.full()
+    rows = approaches()
+    active = [a for a in rows if a.skipped is None]
+
+    log("building the corpus (espeak-ng clips are cached under .cache/)")
+    bed = corpus.babble_bed()
+    sets = corpus.command_sets(phrases, plan, bed)
+    sets.append(corpus.non_command_set(plan, bed))
+    sets.append(corpus.coach_set(content, grammar, plan))
+    if args.recordings:
+        sets.append(corpus.recordings_set(args.recordings, grammar))
+    for cs in sets:
+        log(f"  {cs.name}: {len(cs.items)} clips, {cs.seconds:.0f} s")
+
+    results: dict[str, Any] = {"approaches": {}}
+    with tempfile.TemporaryDirectory(prefix="run-", dir=_mkdir(corpus.bench_cache())) as tmp:
+        tracks = {}
+        for cs in sets:
+            tracks[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.npy"
+            np.save(tracks[cs.name], cs.track())
+        probe_track = Path(tmp) / "probe.npy"
+        n_probe = len(phrases)  # one voice at one speed
+        np.save(probe_track, np.concatenate(sets[0].clips[:n_probe]))
+
+        costs: dict[str, dict[str, Any]] = {}
+        for ap in active:
+            log(f"start-up and memory: {ap.key} (fresh processes)")
+            costs[ap.key] = probe.measure(ap, probe_track, startups=1 if args.quick else 3)
+
+        # The live segment runs alone, except in --quick, where it overlaps the decoding to save time.
+        timing: dict[str, Any] = {}
+        timer = None
+        if not args.skip_timing:
+            log("live timing segment (real time)" + (", alongside the decoding (--quick)" if args.quick else ""))
+            timer = start_timing(args.quick)
+            if not args.quick:
+                timing = _collect(timer, results)
+                timer = None
+
+        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases())
+        log(f"decoding: {len(jobs)} jobs on {args.workers} workers")
+        decoded = decode.decode_all(jobs, sets, args.workers,
+                                    lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)
+        if timer is not None:
+            timing = _collect(timer, results)
+
+    for ap in rows:
+        results["approaches"][ap.key] = _approach_result(ap, decoded.get(ap.key), costs.get(ap.key), sets, grammar,
+                                                         plan)
+    results["count_onset_p99_ms"] = timing.get("count_onset_p99_ms")
+    results["drift_60s_ms"] = timing.get("drift_ms")
+    results["stop_to_silence_ms"] = timing.get("stop_to_silence_ms")
+    results["timing"] = timing
+    results["meta"] = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "quick": args.quick,
+        "timing_alongside_decoding": bool(args.quick and not args.skip_timing),
+        "mode": "--quick: a small subset of the corpus (below)" if args.quick else "full corpus (below)",
+        "corpus": plan.describe(),
+        "sets": {cs.name: [len(cs.items), round(cs.seconds, 1)] for cs in sets},
+        "workers": args.workers,
+        "runtime_s": round(time.perf_counter() - t_start, 1),
+        **machine(),
+    }
+    out = args.out
+    (out / "benchmarks").mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot(results, out / "benchmarks" / "recall_vs_false_triggers.png")
+    (out / "BENCHMARKS.md").write_text(report.render(results), encoding="utf-8")
+    log(f"done in {results['meta']['runtime_s']:.0f} s: {out / 'BENCHMARKS.md'}")
+    for key, r in results["approaches"].items():
+        log(f"  {key}: " + ", ".join(f"{k}={r.get(k)}" for k in APPROACH_KEYS) if not r.get("skipped")
+            else f"  {key}: skipped ({r['skipped']})")
+    log(f"  timing: onset p99 {results['count_onset_p99_ms']} ms, drift {results['drift_60s_ms']} ms, "
+        f"stop to silence {results['stop_to_silence_ms']} ms")
+    return 0
+
+
+def _collect(proc: subprocess.Popen[str], results: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return finish_timing(proc)
+    except (RuntimeError, subprocess.TimeoutExpired, ValueError) as error:
+        proc.kill()
+        results["timing_error"] = str(error)
+        log(f"  timing failed: {error}")
+        return {}
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _approach_result(ap: Approach, dec: decode.Decoded | None, cost: dict[str, Any] | None,
+                     sets: list[corpus.ClipSet], grammar: Any, plan: corpus.Plan) -> dict[str, Any]:
+    base: dict[str, Any] = {"title": ap.title, "kind": ap.kind}
+    if ap.skipped is not None or dec is None:
+        return {**base, "skipped": ap.skipped or "not decoded", **dict.fromkeys(APPROACH_KEYS)}
+    r = {**base, **score.score(dec, sets, grammar, plan.snrs), **(cost or {})}
+    return {**base, **{k: r.get(k) for k in APPROACH_KEYS}, **r}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

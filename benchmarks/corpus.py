@@ -1,0 +1,303 @@
+"""The benchmark corpus: commands in noise, non-command speech, the coach's own voice and user recordings."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.content import Content
+from voicecoach.grammar import Grammar, normalize
+from voicecoach.testing import asr_eval, speech
+from voicecoach.utterances import every_utterance
+
+RATE = speech.RATE
+VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3", "en-gb-x-rp", "en-029", "en-us+f2", "en-gb-scotland"]
+SPEEDS = [130, 160, 200]
+SNRS: list[float | None] = [None, 20.0, 10.0, 5.0]
+NOISES = ("white", "babble")
+BABBLE_VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3"]
+# The issue's sound-alikes first (--quick takes those), then the rest of voicecoach.testing's list.
+SOUND_ALIKES = list(dict.fromkeys(["stopping", "nest", "text", "cat", "bridges", "pose", "repeat after me",
+                                   *asr_eval.SOUND_ALIKES]))
+GENERAL_SENTENCES = [
+    "I need to stop at the shop on the way back from work.",
+    "Can you pass me the remote control, please?",
+    "The weather is supposed to be better next weekend.",
+    "We drove over the old bridge to get to the village.",
+    "She said the cat had been sleeping on the sofa all day.",
+    "Let me know how long the meeting will take.",
+    "My knee still hurts a little when I climb the stairs.",
+    "There is a long queue at the bakery again this morning.",
+    "Did you remember to feed the dog before you left?",
+    "Turn left at the next corner and keep going straight.",
+    "I will wait for you outside the station at six.",
+    "The kids want pizza for dinner, as usual.",
+    "Please put the kettle on, I will be there in a minute.",
+    "That film was much longer than I expected it to be.",
+    "We should start planning the holiday soon.",
+]
+PAD_BEFORE, PAD_AFTER = 0.4, 0.7
+COACH_PAD_AFTER = 0.7
+COACH_RATE = 150
+_BENCH_RECIPE = "bench-v1"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One clip of a set: what should commit for it (None: nothing) and when its speech ends."""
+
+    label: str
+    expect: str | None
+    category: str  # command | article | general | sound-alike | noise | coach | recording
+    condition: str  # clean | 20dB | 10dB | 5dB | recording
+    noise: str | None
+    speech_end: float
+    """Seconds into the clip where the speech ends, from the clean clip."""
+    speaking: tuple[float, float] | None = None
+    """For the coach's voice: seconds into the clip during which the loudspeaker plays it."""
+    phrase: str | None = None
+
+
+@dataclass
+class ClipSet:
+    """Items streamed back to back through one recognizer, and their audio as one track."""
+
+    name: str
+    items: list[Item] = field(default_factory=list)
+    clips: list[speech.Audio] = field(default_factory=list)
+
+    def add(self, item: Item, audio: speech.Audio) -> None:
+        self.items.append(item)
+        self.clips.append(audio)
+
+    def bounds(self) -> list[tuple[int, int]]:
+        """Sample range of each item in the track."""
+        out, at = [], 0
+        for c in self.clips:
+            out.append((at, at + len(c)))
+            at += len(c)
+        return out
+
+    def track(self) -> speech.Audio:
+        return np.concatenate(self.clips) if self.clips else speech.silence(0.0)
+
+    @property
+    def seconds(self) -> float:
+        return sum(len(c) for c in self.clips) / RATE
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big the corpus is: the full run, or the --quick subset."""
+
+    voices: Sequence[str]
+    speeds: Sequence[int]
+    snrs: Sequence[float | None]
+    n_article: int
+    article_voices: Sequence[str]
+    n_general: int
+    alike_voices: Sequence[str]
+    n_coach: int | None
+    noise_clips: int
+    clean_every: int
+    """Clean clips: each phrase by every clean_every-th voice (1: all voices, each at every speed)."""
+    noisy_every: int
+    """Noisy clips: each phrase, at each SNR, by every noisy_every-th voice."""
+    n_alikes: int | None = None
+
+    @staticmethod
+    def full() -> Plan:
+        return Plan(VOICES, SPEEDS, SNRS, 40, ["en-us", "en-gb"], len(GENERAL_SENTENCES), VOICES, None, 4, 1, 3)
+
+    @staticmethod
+    def quick() -> Plan:
+        return Plan(VOICES[:2], [160], [None, 10.0], 4, ["en-us"], 2, VOICES[:1], 5, 1, 2, 2, 7)
+
+    def describe(self) -> str:
+        snrs = ", ".join("clean" if s is None else f"{s:g} dB" for s in self.snrs)
+        clean = ("every phrase by every voice at every speed" if self.clean_every == 1
+                 else f"every phrase by one voice in {self.clean_every}")
+        return (f"commands: {len(self.voices)} espeak-ng voices ({', '.join(self.voices)}), speeds "
+                f"{list(self.speeds)} wpm; clean: {clean}; noise (white and babble) at "
+                f"{', '.join(f'{s:g} dB' for s in self.snrs if s is not None)}: every phrase by one voice in "
+                f"{self.noisy_every} per SNR. Non-commands: {self.n_article} article sentences and {self.n_general} "
+                f"general sentences (voices {', '.join(self.article_voices)}), "
+                f"{len(SOUND_ALIKES[: self.n_alikes])} sound-alikes x {len(self.alike_voices)} voices, "
+                f"{self.noise_clips * 2} noise-only clips. Coach: "
+                f"{'every one' if self.n_coach is None else f'the first {self.n_coach}'} of the coach's utterances "
+                f"(SNR levels: {snrs})")
+
+
+def bench_cache() -> Path:
+    """Where the harness keeps audio it makes itself (the coach's voice, the babble bed)."""
+    return speech.cache_dir().parent / "voicecoach-bench"
+
+
+def condition_name(snr: float | None) -> str:
+    return "clean" if snr is None else f"{snr:g}dB"
+
+
+def prefetch(jobs: Sequence[tuple[str, str, int]], workers: int = 2) -> None:
+    """Synthesize (text, voice, wpm) clips into the cache, `workers` espeak-ng processes at a time."""
+    unique = list(dict.fromkeys(jobs))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda j: speech.synthesize(j[0], j[1], j[2]), unique))
+
+
+def babble_bed(seconds: float = 90.0) -> speech.Audio:
+    """Four synthesized talkers at once, from the article sentences the non-command set does not use."""
+    sentences = asr_eval.article_sentences(1000)[40:] or GENERAL_SENTENCES
+    key = hashlib.sha256(f"{_BENCH_RECIPE}|babble|{seconds}|{'|'.join(sentences)}".encode()).hexdigest()[:16]
+    path = bench_cache() / f"babble-{key}.npy"
+    if path.exists():
+        cached: speech.Audio = np.load(path)
+        return cached
+    prefetch([(s, v, 150 + 10 * i) for i, v in enumerate(BABBLE_VOICES) for s in sentences])
+    bed = speech.babble(seconds, sentences, BABBLE_VOICES, rms=3000.0, seed=7)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, bed)
+    return bed
+
+
+def _noisy(raw: speech.Audio, snr: float | None, noise: str | None, seed: int, bed: speech.Audio,
+           before: float = PAD_BEFORE, after: float = PAD_AFTER) -> speech.Audio:
+    padded = speech.pad(raw, before, after)
+    if snr is None or noise is None:
+        return padded
+    level = speech.active_rms(raw)
+    if noise == "white":
+        return speech.add_white_noise(padded, snr, seed=seed, speech_rms=level)
+    offset = (seed * 7919 * 37) % max(1, len(bed))
+    return speech.add_noise(padded, np.roll(bed, -offset), snr, speech_rms=level)
+
+
+def command_sets(phrases: Sequence[str], plan: Plan, bed: speech.Audio) -> list[ClipSet]:
+    """Clean: every phrase by every voice at every speed (in --quick, one voice per phrase). In noise, at each
+    SNR every phrase is said by every `noisy_every`-th voice (rotating with the phrase and the SNR, so all voices
+    appear), the speed rotating too and the noise alternating white/babble: each noise kind is its own stream,
+    so babble never spills over onto white-noise clips."""
+    prefetch([(p, v, w) for v in plan.voices for w in plan.speeds for p in phrases])
+    sets = []
+    for si, snr in enumerate(plan.snrs):
+        picks: list[tuple[str, str, int, str | None]] = []
+        every = plan.clean_every if snr is None else plan.noisy_every
+        for pi, phrase in enumerate(phrases):
+            for vi, voice in enumerate(plan.voices):
+                if (vi + pi + si) % every:
+                    continue
+                if snr is None:
+                    picks += [(phrase, voice, w, None) for w in plan.speeds]
+                else:
+                    picks.append((phrase, voice, plan.speeds[(vi + pi + si) % len(plan.speeds)],
+                                  NOISES[len(picks) % 2]))
+        for kind in [None] if snr is None else list(NOISES):
+            cs = ClipSet(f"commands@{condition_name(snr)}" + (f"-{kind}" if kind else ""))
+            for n, (phrase, voice, wpm, noise) in enumerate(picks):
+                if noise != kind:
+                    continue
+                raw = speech.synthesize(phrase, voice, wpm)
+                item = Item(f"{phrase!r} {voice}@{wpm}" + (f" {noise} {snr:g} dB" if noise else ""), phrase,
+                            "command", condition_name(snr), noise, PAD_BEFORE + _speech_end(raw), phrase=phrase)
+                cs.add(item, _noisy(raw, snr, noise, 1000 * si + n, bed))
+            sets.append(cs)
+    return sets
+
+
+def _speech_end(raw: speech.Audio) -> float:
+    return asr_eval.speech_end(raw)
+
+
+def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
+    """Speech that must commit nothing: the article read aloud, general talk, sound-alike words, noise."""
+    article = asr_eval.article_sentences(plan.n_article)
+    general = GENERAL_SENTENCES[: plan.n_general]
+    cs = ClipSet("non-commands")
+    spoken = ([("article", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(article)]
+              + [("general", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(general)]
+              + [("sound-alike", w, v) for v in plan.alike_voices for w in SOUND_ALIKES[: plan.n_alikes]])
+    prefetch([(t, v, 160) for _, t, v in spoken])
+    for category, text, voice in spoken:
+        raw = speech.synthesize(text, voice, 160)
+        cs.add(Item(f"{text!r} {voice}", None, category, "clean", None, PAD_BEFORE + _speech_end(raw)),
+               speech.pad(raw, PAD_BEFORE, PAD_AFTER))
+    for i in range(plan.noise_clips):
+        white = speech.white_noise(4.0, 1500.0, seed=500 + i)
+        cs.add(Item(f"white noise #{i + 1}", None, "noise", "clean", "white", 0.0), white)
+        start = (i * 4 * RATE * 5) % max(1, len(bed) - 4 * RATE)
+        cut = speech.scale_to_rms(bed[start : start + 4 * RATE], 1500.0)
+        cs.add(Item(f"babble #{i + 1}", None, "noise", "clean", "babble", 0.0), cut)
+    return cs
+
+
+def coach_set(content: Content, grammar: Grammar, plan: Plan) -> ClipSet:
+    """Every utterance of the coach, in its own voice (pyttsx3 via voicecoach.audio.tts), at 16 kHz."""
+    texts = every_utterance(content, grammar)
+    if plan.n_coach is not None:
+        texts = texts[: plan.n_coach]
+    cs = ClipSet("coach")
+    renderer = None
+    for text in texts:
+        key = hashlib.sha256(f"{_BENCH_RECIPE}|coach|{COACH_RATE}|{text}".encode()).hexdigest()[:24]
+        path = bench_cache() / "coach" / f"{key}.npy"
+        if path.exists():
+            raw: speech.Audio = np.load(path)
+        else:
+            if renderer is None:
+                from voicecoach.audio.tts import Renderer
+
+                renderer = Renderer()
+                renderer.start()
+            raw = _render16(renderer, text)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, raw)
+        item = Item(f"coach: {text!r}", None, "coach", "clean", None, PAD_BEFORE + _speech_end(raw),
+                    speaking=(PAD_BEFORE, PAD_BEFORE + len(raw) / RATE))
+        cs.add(item, speech.pad(raw, PAD_BEFORE, COACH_PAD_AFTER))
+    return cs
+
+
+def _render16(renderer: object, text: str) -> speech.Audio:
+    import soxr
+
+    from voicecoach.audio.tts import Renderer
+
+    assert isinstance(renderer, Renderer)
+    audio = renderer.render(text, COACH_RATE)
+    samples = np.asarray(audio.samples, dtype=np.float64)
+    if audio.sample_rate != RATE:
+        samples = soxr.resample(samples, audio.sample_rate, RATE)
+    return speech.to_int16(samples)
+
+
+class RecordingsError(ValueError):
+    """The --recordings directory or its transcript is unusable."""
+
+
+def recordings_set(directory: Path, grammar: Grammar) -> ClipSet:
+    """User recordings listed in DIR/transcript.tsv (file<TAB>expected phrase, empty for none)."""
+    from voicecoach.wavinput import read_pcm16
+
+    transcript = next((directory / n for n in ("transcript.tsv", "transcript.txt") if (directory / n).is_file()),
+                      None)
+    if transcript is None:
+        raise RecordingsError(f"{directory} has no transcript.tsv (lines: filename<TAB>expected command or empty)")
+    cs = ClipSet("recordings")
+    for n, line in enumerate(transcript.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, expected = line.partition("\t")
+        phrase = normalize(expected) or None
+        if phrase is not None and grammar.match(phrase) is None:
+            raise RecordingsError(f"{transcript}:{n}: {expected!r} is not a command phrase of the grammar")
+        pcm = np.frombuffer(read_pcm16(directory / name.strip(), RATE), dtype="<i2").astype(np.int16)
+        item = Item(f"{name.strip()}", phrase, "command" if phrase else "recording-other", "recording", None,
+                    0.3 + _speech_end(pcm), phrase=phrase)
+        cs.add(item, speech.pad(pcm, 0.3, PAD_AFTER))
+    if not cs.items:
+        raise RecordingsError(f"{transcript} lists no recordings")
+    return cs

@@ -1,0 +1,125 @@
+"""Stream every clip set through every approach on a pool of worker processes, one fresh recognizer per job."""
+
+from __future__ import annotations
+
+import bisect
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.approaches import Approach
+from benchmarks.corpus import RATE, ClipSet
+
+CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
+JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer is a small overhead
+# voicecoach.live keeps the recognizer restricted for this long after the loudspeaker stops.
+MUTE_TAIL_S = 0.3
+# Relative decoding cost, to start the longest jobs first.
+_COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A contiguous run of one set's items, streamed through a fresh recognizer of one approach."""
+
+    approach: Approach
+    set_name: str
+    track: str
+    start: int
+    end: int
+    speaking: tuple[tuple[float, float], ...]
+    """Intervals (seconds from the job's start) during which the coach's loudspeaker plays."""
+    barge_in: frozenset[str]
+    phrases: tuple[str, ...]
+
+
+@dataclass
+class JobResult:
+    approach: str
+    set_name: str
+    offset: float
+    detections: list[tuple[float, str]]
+    cpu_s: float
+    audio_s: float
+
+
+@dataclass
+class Decoded:
+    """Everything one approach committed, per set and per item, and what decoding cost."""
+
+    per_item: dict[str, list[list[tuple[float, str]]]] = field(default_factory=dict)
+    cpu_s: float = 0.0
+    audio_s: float = 0.0
+
+
+def run_job(job: Job) -> JobResult:
+    """Stream the job's audio in 100 ms chunks, restricting the recognizer as voicecoach.live does."""
+    audio = np.load(job.track, mmap_mode="r")[job.start : job.end]
+    pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
+    rec = job.approach.build(job.phrases)
+    found: list[tuple[float, str]] = []
+    t0 = time.process_time()
+    restricted = False
+    for i in range(0, len(pcm), CHUNK * 2):
+        if job.speaking:
+            now = min(len(pcm), i + CHUNK * 2) / 2 / RATE
+            speaking = any(s <= now <= e + MUTE_TAIL_S for s, e in job.speaking)
+            if speaking != restricted:
+                rec.restrict(job.barge_in if speaking else None)
+                restricted = speaking
+        found += [(d.t, d.text) for d in rec.accept(pcm[i : i + CHUNK * 2])]
+    found += [(d.t, d.text) for d in rec.flush()]
+    cpu = time.process_time() - t0
+    return JobResult(job.approach.key, job.set_name, job.start / RATE, found, cpu, len(audio) / RATE)
+
+
+def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
+              phrases: Sequence[str], barge_in: frozenset[str]) -> list[Job]:
+    """Jobs of about JOB_SECONDS of audio, costliest first."""
+    jobs = []
+    for cs in sets:
+        bounds = cs.bounds()
+        groups: list[list[int]] = [[]]
+        for i, (_, b) in enumerate(bounds):
+            if groups[-1] and (b - bounds[groups[-1][0]][0]) / RATE > JOB_SECONDS:
+                groups.append([])
+            groups[-1].append(i)
+        for g in groups:
+            start, end = bounds[g[0]][0], bounds[g[-1]][1]
+            speaking = tuple((bounds[i][0] / RATE - start / RATE + s, bounds[i][0] / RATE - start / RATE + e)
+                             for i in g if (sp := cs.items[i].speaking) is not None for s, e in [sp])
+            for ap in approaches:
+                jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases)))
+    jobs.sort(key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
+    return jobs
+
+
+def decode_all(jobs: Sequence[Job], sets: Sequence[ClipSet], workers: int,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Decoded]:
+    """Run the jobs on `workers` processes; detections credited to the item whose audio holds their time."""
+    by_name = {cs.name: cs for cs in sets}
+    starts = {cs.name: [a / RATE for a, _ in cs.bounds()] for cs in sets}
+    out: dict[str, Decoded] = {}
+    ctx = multiprocessing.get_context("spawn")  # the parent may run espeak's thread: never fork it
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(run_job, j) for j in jobs]
+        for n, fut in enumerate(as_completed(futures), 1):
+            res = fut.result()
+            dec = out.setdefault(res.approach, Decoded())
+            per = dec.per_item.setdefault(res.set_name, [[] for _ in by_name[res.set_name].items])
+            dec.cpu_s += res.cpu_s
+            dec.audio_s += res.audio_s
+            first = bisect.bisect_right(starts[res.set_name], res.offset + 1e-9) - 1
+            last = bisect.bisect_right(starts[res.set_name], res.offset + res.audio_s - 1e-9) - 1
+            for t, text in res.detections:
+                at = res.offset + t
+                i = min(last, max(first, bisect.bisect_right(starts[res.set_name], at) - 1))
+                per[i].append((at, text))
+            if progress:
+                progress(n, len(jobs))
+    return out

@@ -1,0 +1,63 @@
+"""Run in a fresh process: build one approach's recognizer (start-up), decode a track (peak memory)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.approaches import Approach
+
+
+def child(approach_json: str, track: str) -> None:
+    """The probe process: prints `ready` once listening, then one JSON line with its peak memory."""
+    from voicecoach.cli import load
+
+    approach = Approach(**json.loads(approach_json))
+    _, grammar = load(None)
+    rec = approach.build(grammar.phrases())
+    rec.accept(bytes(3200))
+    print("ready", flush=True)
+    if track:
+        import numpy as np
+
+        pcm = np.load(track).astype("<i2").tobytes()
+        for i in range(0, len(pcm), 3200):
+            rec.accept(pcm[i : i + 3200])
+        rec.flush()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    print(json.dumps({"peak_rss_mb": round(peak_kb / 1024.0, 1)}), flush=True)
+
+
+def probe(approach: Approach, track: Path | None) -> dict[str, Any]:
+    """Start-up (process launch to first audio accepted, wall clock) and peak RSS of one approach."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.probe", json.dumps(asdict(approach)),
+                             str(track or "")], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    startup = time.perf_counter() - t0
+    rest = proc.stdout.read()
+    if proc.wait() != 0 or line.strip() != "ready":
+        raise RuntimeError(f"probe of {approach.key} failed (exit {proc.returncode}): {line}{rest}")
+    result: dict[str, Any] = json.loads(rest.strip().splitlines()[-1])
+    result["startup_s"] = round(startup, 3)
+    return result
+
+
+def measure(approach: Approach, track: Path, startups: int = 3) -> dict[str, Any]:
+    """Peak memory once (decoding `track`); start-up as the median of `startups` fresh processes."""
+    first = probe(approach, track)
+    times = sorted([first["startup_s"], *(probe(approach, None)["startup_s"] for _ in range(startups - 1))])
+    first["startup_s"] = times[len(times) // 2]
+    first["startup_runs_s"] = times
+    return first
+
+
+if __name__ == "__main__":
+    child(sys.argv[1], sys.argv[2])
