@@ -15,6 +15,7 @@ from .asr.base import Detection, Recognizer
 from .audio.errors import MicrophoneLost
 from .audio.mic import Backoff, reconnect
 from .coach import Coach
+from .errors import VoicecoachError
 from .events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from .grammar import Grammar
 
@@ -30,6 +31,12 @@ MUTE_TAIL_S = 0.3
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
 LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
 MICROPHONE_BACK = "The microphone is back. Say resume to go on."
+
+
+class RecognizerCrashed(VoicecoachError):
+    """The decoder thread died; the message says so in one line."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -152,7 +159,11 @@ class LiveLoop:
                 elif kind == "alert":
                     effects += self.coach.handle(Alert(str(payload)), now)
                 elif kind == "error":
-                    raise payload if isinstance(payload, Exception) else RuntimeError(str(payload))
+                    if isinstance(payload, VoicecoachError | OSError):
+                        raise payload
+                    # One clear line, not a traceback: under systemd the service restarts us.
+                    raise RecognizerCrashed(f"the speech recognizer failed ({type(payload).__name__}: {payload}); "
+                                            "restart voicecoach (the service does so by itself)") from None
                 effects += self.coach.on_timer(now)
                 ending = self._apply(effects) or ending
                 if ending and not getattr(self.speaker, "busy", False):

@@ -20,7 +20,7 @@ from voicecoach.audio.tts import Renderer
 from voicecoach.coach import Coach
 from voicecoach.content import Content
 from voicecoach.grammar import Grammar
-from voicecoach.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop
+from voicecoach.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, RecognizerCrashed
 
 CHUNK_S = 0.1
 
@@ -126,3 +126,24 @@ def test_record_writes_exactly_what_the_microphone_heard(tmp_path: Path) -> None
     (wav,) = (tmp_path / "rec").glob("mic-*.wav")
     samples, rate = soundfile.read(str(wav), dtype="int16")
     assert rate == 16000 and samples.tobytes() == b"".join(blocks)
+
+
+class CrashingRecognizer(PocketSphinxRecognizer):
+    """The real recognizer, which then fails as a native library can: the loop must report it in one line."""
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        raise RuntimeError("ps_process_raw returned -1")
+
+
+def test_a_crashed_recognizer_is_one_clear_error(content: Content, grammar: Grammar) -> None:
+    sink = RealRateSink()
+    renderer = Renderer()
+    renderer.start()
+    loop = LiveLoop(Coach(content, grammar), grammar, CrashingRecognizer(grammar.phrases()), silence_at_real_rate,
+                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
+                    print_fn=lambda text: None)
+    with pytest.raises(RecognizerCrashed) as caught:
+        loop.run()
+    message = str(caught.value)
+    assert "\n" not in message and "ps_process_raw returned -1" in message and "restart" in message
+    assert caught.value.exit_code == 1
