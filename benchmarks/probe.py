@@ -30,8 +30,23 @@ def child(approach_json: str, track: str) -> None:
         for i in range(0, len(pcm), 3200):
             rec.accept(pcm[i : i + 3200])
         rec.flush()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    print(json.dumps({"peak_rss_mb": round(peak_kb / 1024.0, 1)}), flush=True)
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    hwm_kb = _vm_hwm_kb()
+    # Linux carries ru_maxrss across fork+exec: a probe launched from a big parent reports the parent's size.
+    # VmHWM is the peak of this program's own address space, so it is the figure used where it exists.
+    peak = hwm_kb if hwm_kb is not None else maxrss_kb
+    print(json.dumps({"peak_rss_mb": round(peak / 1024.0, 1), "ru_maxrss_mb": round(maxrss_kb / 1024.0, 1),
+                      "peak_source": "VmHWM" if hwm_kb is not None else "ru_maxrss"}), flush=True)
+
+
+def _vm_hwm_kb() -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def probe(approach: Approach, track: Path | None) -> dict[str, Any]:

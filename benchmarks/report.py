@@ -154,7 +154,7 @@ def render(res: dict[str, Any]) -> str:
     out += ["", "## What limits the missed figures", ""] + (notes or ["Every target was met."])
     out += ["", "## How each figure is measured", "",
             "- **Audio**: espeak-ng (Debian) voices at 16 kHz, cached under `.cache/`; each clip padded with "
-            "0.4 s of silence before and 0.7 s after; clips of a set are streamed back to back through one "
+            "0.5 s of silence before and 0.8 s after; clips of a set are streamed back to back through one "
             "recognizer per job (about 400 s of audio), in 100 ms chunks. White noise and babble (four "
             "synthesized talkers reading other article sentences) are mixed at the SNR measured on the speech. "
             "In noise each phrase is said by every voice once, the speed rotating over the voices and the noise "
@@ -173,7 +173,9 @@ def render(res: dict[str, Any]) -> str:
             "- **RTF**: CPU time of the decoding process over the audio time it decoded, all clip sets.",
             "- **Peak RSS and start-up**: each approach in a fresh process (`benchmarks/probe.py`): start-up is "
             "the wall time from launching the process to the first audio chunk accepted (median of 3); peak "
-            "memory is `ru_maxrss` after decoding every command phrase in one voice.",
+            "memory is the process's peak resident set after decoding every command phrase in one voice: "
+            "`VmHWM` from /proc/self/status, because Linux carries `ru_maxrss` over from the (much larger) "
+            "harness process across fork and exec; `ru_maxrss` is kept in results.json as ru_maxrss_mb.",
             "- **Baselines**: both use `pocketsphinx.Endpointer` segments committed at end of speech and the same "
             "faint dither as the shipped recognizer (PocketSphinx's live CMN breaks on digital silence); their "
             "restrict() is a plain phrase filter. Open vocabulary matches the decoded text exactly with "

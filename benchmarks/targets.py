@@ -32,7 +32,8 @@ class Target:
             return f"{value:.3f}"
         if self.unit == "":
             return f"{value:g}"
-        return f"{value:.{0 if self.unit == 'ms' else 2 if self.unit == 's' else 0}f} {self.unit}"
+        digits = (1 if abs(value) < 100 else 0) if self.unit == "ms" else 2 if self.unit == "s" else 0
+        return f"{value:.{digits}f} {self.unit}"
 
     def goal(self) -> str:
         return f"{'≥' if self.at_least else '≤'} {self.show(self.bound)}"

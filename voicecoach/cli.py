@@ -69,9 +69,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None) -> int:
     import os
 
-    from .audio.errors import AudioUnavailable
+    from .audio.errors import AudioUnavailable, TTSUnavailable
     from .audio.mic import Microphone
     from .audio.speaker import open_speaker
+    from .audio.tts import Renderer
     from .listen import open_recognizer
     from .live import LiveLoop
 
@@ -83,12 +84,19 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
                                "or `voicecoach demo`)") from None
     try:
         recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+        renderer = Renderer()
+        try:
+            renderer.start()
+            renderer.warm([config.rate])  # the first count must start on its deadline too
+        except TTSUnavailable:
+            pass  # open_speaker says so once and prints instead
         read_audio: Callable[[], bytes] = partial(mic.read, 0.2)
         if record is not None:
             read_audio = recording(read_audio, record)
         loop = LiveLoop(coach, grammar, recognizer, read_audio=read_audio, reopen_audio=mic.reopen,
                         open_speaker=lambda started, finished: open_speaker(
-                            config.output_device, on_started=started, on_finished=finished, volume=config.volume))
+                            config.output_device, renderer=renderer, on_started=started, on_finished=finished,
+                            volume=config.volume))
         return loop.run()
     finally:
         mic.close()
