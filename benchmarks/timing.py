@@ -121,6 +121,7 @@ def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
     coach = TimedCoach(content, grammar, pace=pace)
     renderer = Renderer()
     renderer.start()
+    renderer.warm([coach.rate])  # as `voicecoach run` does before a session
     sink = RealRateSink()
     started: dict[int, float] = {}
     lock = threading.Lock()

@@ -170,7 +170,7 @@ class Coach:
         self._suspended = None
         return [StopSpeaking(), *self._begin(0)]
 
-    def _pause(self, now: float, text: str = "Paused. Say resume when you are ready.") -> list[Effect]:
+    def _pause(self, now: float, text: str = "Holding here. Say resume when you are ready.") -> list[Effect]:
         if self._suspended is None:
             self._suspended = _Suspended(self._wait, now)
         self.mode = "paused"

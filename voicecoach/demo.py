@@ -47,7 +47,7 @@ class Cue:
 SCENARIO = (
     Cue("start rotation", after=r"^Ready\.", delay=0.8),
     Cue("wait", after=r"^Three\.$", at="start", delay=0.4),
-    Cue("resume", after=r"^Paused\.", delay=2.5),
+    Cue("resume", after=r"^Holding here\.", delay=2.5),
     Cue("how long", after=r"^Return to the starting position", delay=0.8),
     Cue("stop", after=r"^Return to the starting position", delay=1.0),
 )
