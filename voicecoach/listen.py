@@ -8,18 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .asr.base import ModelNotFoundError, Recognizer, VocabularyError
-from .errors import VoicecoachError
+from .asr.base import ModelNotFoundError, Recognizer
 from .events import Command
 from .grammar import Grammar
 
 log = logging.getLogger(__name__)
 
 Asr = Literal["vosk", "pocketsphinx"]
-
-
-class RecognizerUnavailable(VoicecoachError):
-    """The recognizer asked for cannot be used; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -34,24 +29,22 @@ class Heard:
 def open_recognizer(asr: Asr | None, phrases: Sequence[str], model: str | None, env: Mapping[str, str],
                     rate: int = 16000) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned."""
-    try:
-        if asr != "pocketsphinx":
-            from .asr.vosk_asr import VoskRecognizer
-            from .asr.vosk_model import resolve_vosk_model
+    # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
+    if asr != "pocketsphinx":
+        from .asr.vosk_asr import VoskRecognizer
+        from .asr.vosk_model import resolve_vosk_model
 
-            try:
-                path = resolve_vosk_model(model, env)
-            except ModelNotFoundError as error:
-                if asr == "vosk":
-                    raise RecognizerUnavailable(str(error)) from None
-                print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
-            else:
-                return VoskRecognizer(path, phrases, rate)
-        from .asr.pocketsphinx_asr import PocketSphinxRecognizer
+        try:
+            path = resolve_vosk_model(model, env)
+        except ModelNotFoundError as error:
+            if asr == "vosk":
+                raise
+            print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
+        else:
+            return VoskRecognizer(path, phrases, rate)
+    from .asr.pocketsphinx_asr import PocketSphinxRecognizer
 
-        return PocketSphinxRecognizer(phrases, rate)
-    except VocabularyError as error:
-        raise RecognizerUnavailable(str(error)) from None
+    return PocketSphinxRecognizer(phrases, rate)
 
 
 def decode(recognizer: Recognizer, chunks: Iterable[bytes], grammar: Grammar) -> list[Heard]:

@@ -124,3 +124,44 @@ def test_run_without_a_microphone_says_what_to_plug_in() -> None:
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "plug in a USB microphone" in lines[0] and "voicecoach demo" in lines[0]
+
+
+def test_recognize_reads_any_format_and_goes_on_past_a_bad_file(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile
+
+    from voicecoach.testing import speech
+
+    if not speech.espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    # A voice and phrase the bundled model hears from a cold start (measured); accuracy is not the point here.
+    voice = speech.pad(speech.synthesize("stop", voice="en-us+m3", wpm=150), 1.0, 1.0).astype(np.float32) / 32768
+    plain, bad = tmp_path / "stop16k.wav", tmp_path / "broken.wav"
+    soundfile.write(str(plain), voice, 16000, subtype="PCM_16")
+    bad.write_bytes(b"RIFF not really a wave file")
+    others = []
+    for rate, channels, subtype in ((44100, 2, "PCM_32"), (8000, 1, "PCM_U8"), (22050, 2, "FLOAT")):
+        import soxr
+
+        resampled = soxr.resample(voice, 16000, rate)
+        path = tmp_path / f"stop-{rate}-{channels}-{subtype}.wav"
+        soundfile.write(str(path), np.repeat(resampled[:, None], channels, axis=1), rate, subtype=subtype)
+        others.append(str(path))
+    result = voicecoach("recognize", "--asr", "pocketsphinx", "--json", str(plain), str(bad), *others)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "broken.wav" in line] == [result.stderr.strip()]
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(set(r) == {"file", "t", "command", "text"} for r in records)
+    heard_in = {r["file"] for r in records if r["command"] == "stop"}
+    assert str(plain) in heard_in  # the 16 kHz original is heard; the others must at least decode without error
+    assert {r["file"] for r in records} <= {str(plain), *others}
+
+
+def test_pinned_vosk_without_a_model_says_the_next_step(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "recognize", "--asr", "vosk", str(tmp_path / "x.wav")],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={**__import__("os").environ, "VOICECOACH_VOSK_MODEL": "", "VOSK_MODEL_PATH": "",
+                                 "HOME": str(tmp_path)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "voicecoach model download" in result.stderr and "--asr pocketsphinx" in result.stderr

@@ -12,8 +12,6 @@ import pytest
 import soundfile
 from opshelp import DIALOGS, clean_env
 
-from voicecoach.cli import build_parser
-
 # Loaded by every Python process that has its directory on PYTHONPATH: an audit hook sees each socket
 # created, connected or looked up from Python (sockets made inside C libraries are caught by the
 # empty network namespace below, where there is one).
@@ -102,11 +100,6 @@ def test_recognize_runs_offline(offline: tuple[dict[str, str], Path, list[str]],
     assert result.returncode == 0, result.stderr
     assert '"command": "stop"' in result.stdout
     assert offline[1].read_text() == ""
-
-
-def has_command(name: str) -> bool:
-    parser = build_parser()
-    return any(name in (getattr(action, "choices", None) or {}) for action in parser._actions)
 
 
 def test_demo_runs_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
