@@ -41,6 +41,11 @@ def to_pcm16(samples: np.ndarray) -> bytes:
 
 def chunks(pcm: bytes, rate: int, seconds: float = CHUNK_S) -> Iterator[bytes]:
     """Split PCM into blocks of `seconds`, as the microphone delivers them."""
-    size = int(rate * seconds) * 2
+    return blocks(pcm, int(rate * seconds))
+
+
+def blocks(pcm: bytes, samples: int) -> Iterator[bytes]:
+    """Split 16-bit PCM into blocks of `samples` samples; the last may be shorter."""
+    size = samples * 2
     for start in range(0, len(pcm), size):
         yield pcm[start:start + size]

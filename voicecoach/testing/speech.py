@@ -183,6 +183,6 @@ def concatenate(clips: Sequence[Audio], gap: float = 0.0, rate: int = RATE) -> A
 
 def chunks(audio: Audio, size: int) -> list[bytes]:
     """Split a clip into byte chunks of `size` samples (the last may be shorter), as a microphone delivers them."""
-    raw = audio.astype("<i2").tobytes()
-    step = size * 2
-    return [raw[i : i + step] for i in range(0, len(raw), step)]
+    from ..wavinput import blocks  # one splitter for files, tests and the microphone path
+
+    return list(blocks(audio.astype("<i2").tobytes(), size))
