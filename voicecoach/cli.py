@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__, ops_cli
 from .coach import Coach
-from .config import Settings, load_settings, overrides_from
+from .config import Settings, apply_routine, load_settings, overrides_from
 from .content import Content, load_content
 from .errors import VoicecoachError
 from .grammar import Grammar, load_grammar
@@ -30,6 +30,15 @@ def settings(args: argparse.Namespace) -> Settings:
     return load_settings(overrides_from(args), os.environ)
 
 
+def load_configured(config: Settings, args: argparse.Namespace) -> tuple[Content, Grammar]:
+    """Content and grammar as the settings choose them: their content directory, then their routine."""
+    import os
+
+    content, grammar = load(config.content, args.grammar)
+    from_flag = getattr(args, "routine", None) is not None
+    return apply_routine(content, config, from_flag, os.environ), grammar
+
+
 def model_path(config: Settings) -> str | None:
     return str(config.model) if config.model else None
 
@@ -44,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_script(args: argparse.Namespace) -> int:
     from .testing.dialog import DialogRunner, trace_json
 
-    content, grammar = load(settings(args).content, args.grammar)
+    content, grammar = load_configured(settings(args), args)
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
     runner = DialogRunner(content, grammar, on_line=on_line)
     results = [runner.run_file(Path(file)) for file in args.files]
@@ -57,7 +66,7 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = settings(args)
-    content, grammar = load(config.content, args.grammar)
+    content, grammar = load_configured(config, args)
     coach = Coach(content, grammar, rate=config.rate, pace=config.pace)
     if args.text:
         from .textmode import run_text_mode
@@ -71,6 +80,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
 
     from .audio.errors import AudioUnavailable, TTSUnavailable
     from .audio.mic import Microphone
+    from .audio.output import refresh_devices_around
     from .audio.speaker import open_speaker
     from .audio.tts import Renderer
     from .listen import open_recognizer
@@ -94,6 +104,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
         if record is not None:
             read_audio = recording(read_audio, record)
         loop = LiveLoop(coach, grammar, recognizer, read_audio=read_audio, reopen_audio=mic.reopen,
+                        refresh_devices=refresh_devices_around,
                         open_speaker=lambda started, finished: open_speaker(
                             config.output_device, renderer=renderer, on_started=started, on_finished=finished,
                             volume=config.volume))
@@ -131,7 +142,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from .wavinput import AudioFileError, chunks, read_pcm16
 
     config = settings(args)
-    _, grammar = load(config.content, args.grammar)
+    _, grammar = load_configured(config, args)
     failed = 0
     for file in args.files:
         # A fresh recognizer per file: audio times start at zero in each.
@@ -163,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .testing.speech import synthesize
 
     config = settings(args)
-    content, grammar = load(config.content, args.grammar)
+    content, grammar = load_configured(config, args)
     renderer = Renderer()
     renderer.start()
 
@@ -206,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--content", type=Path, metavar="DIR", help="content directory (default: the shipped one)")
         p.add_argument("--grammar", type=Path, metavar="DIR", help="grammar directory (default: the shipped one)")
 
+    def routine_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--routine", metavar="NAME",
+                       help="the routine \"start routine\" begins (default: the content's default_routine)")
+
     def asr_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--asr", choices=["vosk", "pocketsphinx", "auto"],
                        help="recognizer (default: Vosk when a model is found, else PocketSphinx)")
@@ -222,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write what the microphone hears to DIR (for debugging; off by default)")
     asr_options(run)
     content_options(run)
+    routine_option(run)
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate content and grammar")
@@ -233,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     script.add_argument("files", nargs="+", metavar="FILE")
     script.add_argument("--trace", action="store_true", help="print every utterance as a JSON line")
     content_options(script)
+    routine_option(script)
     script.set_defaults(func=cmd_script)
     recognize = sub.add_parser("recognize", help="decode audio files into commands, as the microphone path does")
     recognize.add_argument("files", nargs="+", metavar="FILE")

@@ -160,11 +160,14 @@ class Coach:
         return []
 
     def _exercise_names(self) -> list[str]:
-        """Every exercise, those of the default routine first and in its order."""
-        routine = self.content.routines[self.content.session.default_routine].exercises
+        """Every exercise, those of the routine "start routine" begins first and in its order."""
+        routine = self.content.routines[self.content.start_routine].exercises
         return [*routine, *(name for name in self.content.exercises if name not in routine)]
 
     def _start_session(self, target: str, now: float) -> list[Effect]:
+        if target == self.content.session.default_routine:
+            # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
+            target = self.content.start_routine
         self.plan = build_plan(self.content, target)
         self.mode = "running"
         self._suspended = None

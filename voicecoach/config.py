@@ -16,6 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
+from .content import Content
 from .errors import VoicecoachError
 
 CONFIG_ENV = "VOICECOACH_CONFIG"  # an explicit config file; then it must exist
@@ -73,7 +74,7 @@ class Settings:
     """Exercise content directory; unset: the content that ships with voicecoach."""
 
     routine: str | None = None
-    """Routine started by a plain "start"; unset: the one content/session.toml names."""
+    """Routine that "start routine" begins (its name in the content); unset: session.toml's default_routine."""
 
     pace: float = 1.0
     """Scales the time allowed for each movement, 0.25 to 4: 1.5 gives half as much time again."""
@@ -99,7 +100,8 @@ volume = 0.8
 # More time for each movement: 1.5 gives half as much time again (0.25 to 4).
 pace = 1.25
 
-# Your own exercises, and the routine a plain "start" begins.
+# Your own exercises, and the routine that "start routine" begins (a routine's name in the content;
+# unset: the default_routine of the content's session.toml).
 # content = "~/my-exercises"
 # routine = "routine"
 '''
@@ -262,6 +264,19 @@ def load_settings(cli_overrides: Mapping[str, object], env: Mapping[str, str]) -
     return Settings(**values)  # type: ignore[arg-type]  # each value was checked against its field above
 
 
+def apply_routine(content: Content, settings: Settings, from_flag: bool, env: Mapping[str, str]) -> Content:
+    """`content` with the settings' routine as the one "start routine" begins; a name it lacks is a ConfigError.
+
+    `from_flag` says whether --routine set it (else the config file did), so the message names the right place.
+    """
+    try:
+        return content.with_routine(settings.routine)
+    except KeyError:
+        source, label = (CLI_SOURCE, "--routine") if from_flag else (config_path(env), "routine")
+        raise ConfigError(source, label, f"no routine named {settings.routine!r} in {content.root} "
+                                         f"(routines: {', '.join(sorted(content.routines))})") from None
+
+
 def overrides_from(namespace: object) -> dict[str, object]:
     """The settings an argparse Namespace carries, by field name (absent attributes count as not given)."""
     return {key: getattr(namespace, key, None) for key in KEYS}
@@ -305,8 +320,11 @@ def _toml_value(value: object) -> str:
     return toml_string(str(value))
 
 
-def format_settings(settings: Settings, file: Path | None = None) -> str:
-    """The effective settings as TOML a config file could hold; unset keys are shown commented out."""
+def format_settings(settings: Settings, file: Path | None = None, unset: Mapping[str, str] | None = None) -> str:
+    """The effective settings as TOML a config file could hold; unset keys are shown commented out.
+
+    `unset` maps a key to what applies when it is not set, shown beside it (e.g. the content's default routine).
+    """
     lines = []
     if file is not None:
         state = "read" if file.is_file() else "not found, defaults apply"
@@ -317,5 +335,9 @@ def format_settings(settings: Settings, file: Path | None = None) -> str:
         if key in docs:
             lines.append("# " + " ".join(docs[key].split()))  # one comment line, whatever the docstring
         value = getattr(settings, key)
-        lines.append(f"# {key} is not set" if value is None else f"{key} = {_toml_value(value)}")
+        if value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+        else:
+            note = (unset or {}).get(key)
+            lines.append(f"# {key} is not set" + (f" ({shown(note)})" if note else ""))
     return "\n".join(lines).lstrip("\n") + "\n"

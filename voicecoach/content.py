@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,21 @@ class Content:
     exercises: Mapping[str, Exercise]
     routines: Mapping[str, Routine]
     session: SessionText
+    chosen_routine: str | None = None  # the config's `routine`; None: session.toml's default_routine
+
+    @property
+    def start_routine(self) -> str:
+        """The routine "start routine" begins: the one the settings chose, else session.toml's default_routine."""
+        return self.chosen_routine or self.session.default_routine
+
+    def with_routine(self, name: str | None) -> Content:
+        """This content with `name` as the routine "start routine" begins (None keeps the default).
+
+        Raises KeyError for a name that is not a routine here; the caller knows which setting named it.
+        """
+        if name is not None and name not in self.routines:
+            raise KeyError(name)
+        return replace(self, chosen_routine=name)
 
     def targets(self) -> dict[str, str]:
         """Every name a person can say after "start", mapped to the canonical name."""

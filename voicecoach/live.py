@@ -68,10 +68,15 @@ class LiveLoop:
     def __init__(self, coach: Coach, grammar: Grammar, recognizer: Recognizer, read_audio: Callable[[], bytes],
                  open_speaker: Callable[[Callable[[int, float], None], Callable[[int, float], None]], object],
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
-                 reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None):
+                 reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None,
+                 refresh_devices: Callable[[object], object] | None = None):
         self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
         self.read_audio = read_audio
         self.reopen_audio = reopen_audio
+        # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
+        # speaker's output around it (audio/output.py refresh_devices_around); None: never. It frees every
+        # PortAudio stream, so reopen_audio must leave none open when it fails (Microphone.reopen closes first).
+        self.refresh_devices = refresh_devices
         self.backoff = backoff or Backoff()
         self.clock = clock
         self.print = print_fn
@@ -109,21 +114,39 @@ class LiveLoop:
             self.events.put(("error", error, self.clock()))
 
     def _reconnect(self, lost: MicrophoneLost) -> None:
-        """Say once that the microphone is gone, then reopen it by name with backoff until it is back."""
+        """Say once that the microphone is gone, then reopen it by name with backoff until it is back.
+
+        Before every retry (not the first try: a stalled stream may reopen as it is) PortAudio re-reads
+        its device list, since on plain ALSA it would otherwise never see the microphone plugged in again.
+        """
         assert self.reopen_audio is not None
         log.warning("microphone lost: %s", lost)
         self.events.put(("alert", LOST_MICROPHONE, self.clock()))
         reopen = self.reopen_audio
+        tries = 0
 
         def attempt() -> None:
+            nonlocal tries
             if self.stopping.is_set():
                 return
+            if tries:
+                self._refresh_devices()
+            tries += 1
             reopen()
 
         reconnect(attempt, backoff=self.backoff, give_up_after=None, sleep=self._sleep)
         if not self.stopping.is_set():
             log.warning("microphone back")
             self.events.put(("alert", MICROPHONE_BACK, self.clock()))
+
+    def _refresh_devices(self) -> None:
+        if self.refresh_devices is None:
+            return
+        try:
+            if self.refresh_devices(self.speaker) is False:
+                log.info("the coach was speaking: the sound devices are re-read at the next try")
+        except Exception as error:  # the retry goes on regardless: opening the microphone says what is wrong
+            log.warning("could not re-read the sound devices: %s", error)
 
     def _sleep(self, seconds: float) -> None:
         self.stopping.wait(seconds)  # a stop during the backoff ends it at once

@@ -8,8 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from .audio.devices import DeviceInfo, Kind, format_devices, list_devices, load_sounddevice, match_device
-from .config import EXAMPLE, ConfigError, Settings, config_path, format_settings, load_settings
+from .config import EXAMPLE, ConfigError, Settings, apply_routine, config_path, format_settings, load_settings
+from .content import load_content
 from .errors import VoicecoachError
+from .paths import default_content_dir
 from .service import LINGER_STEP, UNIT_NAME, install, run_command, unit_text
 
 
@@ -18,7 +20,10 @@ def cmd_config(args: argparse.Namespace) -> int:
         print(EXAMPLE, end="")
         return 0
     settings = load_settings({}, os.environ)
-    print(format_settings(settings, config_path(os.environ)), end="")
+    # The routine is checked against the content it names, as `run` does, so a bad name shows here first.
+    content = apply_routine(load_content(settings.content or default_content_dir()), settings, False, os.environ)
+    default = f"the content's default_routine applies: {content.session.default_routine!r}"
+    print(format_settings(settings, config_path(os.environ), unset={"routine": default}), end="")
     return 0
 
 

@@ -12,8 +12,9 @@ import pytest
 
 from voicecoach.asr.base import Detection
 from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
-from voicecoach.audio.errors import DeviceNotFound, MicrophoneLost
+from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound, MicrophoneLost
 from voicecoach.audio.mic import Backoff
+from voicecoach.audio.output import refresh_devices_around
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import Speaker
 from voicecoach.audio.tts import Renderer
@@ -111,6 +112,50 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
     assert said.index(LOST_MICROPHONE) < said.index(MICROPHONE_BACK)
     assert coach.mode == "paused" and state["opens"] >= 3
     assert content.session.safety in said  # the session had begun before the microphone went
+
+
+@pytest.mark.parametrize("refresh_fails", [False, True], ids=["refresh", "refresh-fails"])
+def test_the_device_list_is_reread_between_reconnect_tries(content: Content, grammar: Grammar,
+                                                           refresh_fails: bool) -> None:
+    sink = RealRateSink()
+    renderer = Renderer()
+    renderer.start()
+    calls: list[str] = []
+    state = {"reads": 0}
+
+    def lost_once() -> bytes:
+        state["reads"] += 1
+        if state["reads"] == 3:
+            raise MicrophoneLost("no callback for 1.2 s: the microphone stopped")
+        return silence_at_real_rate()
+
+    def reopen() -> None:  # the microphone opener: no device by that name for the first two tries
+        calls.append("open")
+        if calls.count("open") < 3:
+            raise DeviceNotFound("no input device matches 'USB'")
+
+    def refresh(speaker: object) -> object:
+        calls.append("refresh")
+        assert speaker is loop.speaker  # so the refresh can close the speaker's output around it
+        if refresh_fails:
+            raise AudioUnavailable("PortAudio could not re-read the sound devices: Error initializing PortAudio")
+        return refresh_devices_around(speaker)  # the real one: PortAudio restarts in this process
+
+    loop = LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), lost_once,
+                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
+                    print_fn=lambda text: None, reopen_audio=reopen, backoff=Backoff(first=0.05, maximum=0.1),
+                    refresh_devices=refresh)
+
+    def stop_when_reopened() -> None:  # what is said then is the test above's business
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and calls.count("open") < 3:
+            time.sleep(0.05)
+        loop.stopping.set()
+
+    threading.Thread(target=stop_when_reopened, daemon=True).start()
+    assert loop.run() == 0
+    # Not before the first try (a stalled stream may reopen as it is), then before every retry.
+    assert calls == ["open", "refresh", "open", "refresh", "open"]
 
 
 def test_record_writes_exactly_what_the_microphone_heard(tmp_path: Path) -> None:

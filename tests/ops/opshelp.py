@@ -49,8 +49,9 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def run_voicecoach(*args: str, env: Mapping[str, str], cwd: Path | None = None,
-                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
+                   timeout: float = 60, stdin: str = "") -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "voicecoach"] if cli_has_ops_commands() else [sys.executable, "-c",
                                                                                  _STAND_IN_MAIN]
+    # Always a given stdin (empty by default): a command that reads it must never wait on the test's terminal.
     return subprocess.run([*command, *args], env=dict(env), cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+                          timeout=timeout, check=False, input=stdin)

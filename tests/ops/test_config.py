@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from opshelp import clean_env, run_voicecoach
+from opshelp import DIALOGS, clean_env, run_voicecoach
 
 from voicecoach.coach import DEFAULT_RATE
 from voicecoach.config import (
@@ -23,7 +24,9 @@ from voicecoach.config import (
     format_settings,
     load_settings,
     overrides_from,
+    toml_string,
 )
+from voicecoach.paths import default_content_dir
 
 
 def write_config(home: Path, text: str | bytes) -> Path:
@@ -212,3 +215,50 @@ def test_config_command_without_a_file(home: Path) -> None:
 def test_config_example_command_prints_the_example(env: dict[str, str]) -> None:
     result = run_voicecoach("config", "--example", env=env)
     assert result.returncode == 0 and result.stdout == EXAMPLE
+
+
+@pytest.fixture
+def two_routines(tmp_path: Path) -> Path:
+    """A content directory with a second routine, "short": bridge, then cat stretch."""
+    root = tmp_path / "content"
+    shutil.copytree(default_content_dir(), root)
+    (root / "routines" / "short.toml").write_text('name = "short"\nexercises = ["bridge", "cat stretch"]\n')
+    return root
+
+
+@pytest.mark.parametrize("command", [("run", "--text"), ("script", str(DIALOGS / "stop.dialog")), ("config",)])
+def test_a_routine_the_content_lacks_is_one_line_and_exit_2(home: Path, env: dict[str, str],
+                                                            command: tuple[str, ...]) -> None:
+    file = write_config(home, 'routine = "morning"\n')
+    result = run_voicecoach(*command, env=env, stdin="start routine\n")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"voicecoach: {file}: key 'routine': no routine named 'morning' in "
+                             f"{default_content_dir()} (routines: routine)\n")
+    assert result.stdout == ""
+
+
+def test_the_routine_flag_wins_and_is_named_when_wrong(home: Path, env: dict[str, str], two_routines: Path) -> None:
+    write_config(home, f'content = {toml_string(str(two_routines))}\nroutine = "short"\n')
+    result = run_voicecoach("run", "--text", "--routine", "bridge", env=env, stdin="start routine\n")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"voicecoach: command line: key '--routine': no routine named 'bridge' in {two_routines} "
+                             "(routines: routine, short)\n")
+
+
+def test_the_configured_routine_is_what_start_routine_runs(home: Path, env: dict[str, str], two_routines: Path,
+                                                           tmp_path: Path) -> None:
+    dialog = tmp_path / "short.dialog"
+    dialog.write_text("> start routine\n< Before we begin\nwait until Bridge.\n!< Pelvic tilts\n"
+                      "wait until Next exercise. Cat stretch.\nwait until That is the end of the session.\n")
+    file = write_config(home, f'content = {toml_string(str(two_routines))}\nroutine = "short"\n')
+    result = run_voicecoach("script", str(dialog), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The flag wins over the file: with the five-exercise routine, the same dialog fails.
+    result = run_voicecoach("script", "--routine", "routine", str(dialog), env=env)
+    assert result.returncode == 1 and "Pelvic tilts" in result.stdout
+    shown = run_voicecoach("config", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert tomllib.loads(shown.stdout)["routine"] == "short" and f"# config file: {file} (read)" in shown.stdout
+    file.unlink()
+    unset = run_voicecoach("config", env=env)
+    assert "# routine is not set (the content's default_routine applies: 'routine')" in unset.stdout

@@ -75,8 +75,11 @@ def _info(index: int, raw: Any, hostapis: Any) -> DeviceInfo:
 def list_devices(kind: Kind | None = None) -> list[DeviceInfo]:
     """All devices (or only input/output ones); an empty list when none exist."""
     sd = load_sounddevice()
-    raw = sd.query_devices()
-    hostapis = sd.query_hostapis()
+    try:
+        raw = sd.query_devices()
+        hostapis = sd.query_hostapis()
+    except sd.PortAudioError as exc:  # e.g. PortAudio not running after a failed refresh_devices()
+        raise AudioUnavailable(f"cannot list the sound devices: {exc}") from None
     devices = [_info(i, d, hostapis) for i, d in enumerate(raw)]
     return [d for d in devices if kind is None or d.has(kind)]
 
@@ -134,13 +137,26 @@ def _default_device(kind: Kind, devices: list[DeviceInfo]) -> DeviceInfo:
 def refresh_devices() -> None:
     """Make PortAudio read its device list again (it reads it once), so a replugged device is seen.
 
-    This closes every open stream in the process: call it only while nothing else is playing or recording.
+    PortAudio only re-reads the list when it is terminated and initialized again, which frees every
+    open stream in the process: call it only when no stream is open (see SoundDeviceSink.while_closed).
+    It uses sounddevice's private _terminate/_initialize (sounddevice has no public way); with a
+    sounddevice lacking them it does nothing. Raises AudioUnavailable if PortAudio cannot start again;
+    a later call tries again.
     """
     sd = load_sounddevice()
     terminate, initialize = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
-    if terminate is not None and initialize is not None:
-        terminate()
-        initialize()
+    if terminate is None or initialize is None:
+        return
+    # PortAudio counts initializations and re-reads devices only once the count is back to zero;
+    # restore the count afterwards, since sounddevice's exit handler terminates that many times.
+    count = int(getattr(sd, "_initialized", 1))
+    try:
+        for _ in range(count):
+            terminate()
+        for _ in range(max(1, count)):  # 0 after an earlier failed restart: start it now
+            initialize()
+    except sd.PortAudioError as exc:
+        raise AudioUnavailable(f"PortAudio could not re-read the sound devices: {exc}") from None
 
 
 def format_devices(devices: list[DeviceInfo]) -> str:

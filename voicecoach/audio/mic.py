@@ -94,7 +94,9 @@ class Microphone:
             self._error = None
             self._stream.start()
         except sd.PortAudioError as exc:
-            self._stream = None
+            # A stream that opened but would not start still holds the device: close it, or the next
+            # attempt finds the device busy (and a PortAudio restart would free it under our feet).
+            self.close()
             raise AudioUnavailable(f"cannot open the microphone {info.name!r}: {exc}") from None
         self.device_name = info.name
         self.device_rate = rate

@@ -167,7 +167,11 @@ class Speaker:
                 # The loudspeaker or the voice failed mid-session: carry on in print, and say so once.
                 log.error("speaking failed (%s): printing what the coach says from now on", exc)
                 self._print(f"voicecoach: printing instead of speaking: {exc}")
-                self.sink, self._renderer = PrintSink(self._print, self._clock), None
+                failed, self.sink, self._renderer = self.sink, PrintSink(self._print, self._clock), None
+                try:
+                    failed.close()  # no stream of a device we gave up on stays open
+                except Exception as error:
+                    log.debug("closing the failed output failed: %s", error)
                 end = self._play(say)
         except (TTSError, TTSUnavailable, AudioUnavailable) as exc:
             log.error("could not say %r: %s", say.text, exc)
