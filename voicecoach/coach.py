@@ -182,7 +182,7 @@ class Coach:
 
     def _resume(self, now: float) -> list[Effect]:
         self.mode = "running"
-        said = self._say("Resuming.", "info")
+        said = self._say("Carrying on.", "info")
         self._wait = _Wait("answered", utterance=said.utterance_id)
         return [StopSpeaking(), said]
 

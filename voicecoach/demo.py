@@ -45,7 +45,7 @@ class Cue:
 # The phrasings are those the bundled PocketSphinx model hears best in espeak-ng's
 # en-us voice (measured; "next" and "pause" are heard far less often).
 SCENARIO = (
-    Cue("start rotation", after=r"^Ready\.", delay=0.8),
+    Cue("start rotation", after=r"(?i)\bready\b", delay=0.8),  # the ready prompt, however content words it
     Cue("wait", after=r"^Three\.$", at="start", delay=0.4),
     Cue("resume", after=r"^Holding here\.", delay=2.5),
     Cue("how long", after=r"^Return to the starting position", delay=0.8),

@@ -43,7 +43,8 @@ def test_decoys_exclude_commands_and_homophones() -> None:
         "pain": [("P", "EY", "N")], "pane": [("P", "EY", "N")], "paint": [("P", "EY", "N", "T")],
         "stop": [("S", "T", "AA", "P")], "stopping": [("S", "T", "AA", "P", "IH", "NG")], "the": [("DH", "AH")],
     }  # fmt: skip
-    decoys = build_decoys(["pain", "stop"], dictionary, lambda w: 0.0, n_common=0)
+    entries = lambda: ((w, p) for w, prons in dictionary.items() for p in prons)  # noqa: E731
+    decoys = build_decoys(["pain", "stop"], entries, lambda w: 0.0, n_common=0)
     assert "pane" not in decoys and "pain" not in decoys and "stop" not in decoys
     assert {"paint", "stopping"} <= set(decoys)
 

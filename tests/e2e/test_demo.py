@@ -27,7 +27,7 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
     # Every command of the scenario was heard by the real recognizer, and the coach reacted to each.
     for heard in ("start lower back rotational stretch", "pause", "resume", "how long", "stop"):
         assert f"(heard: {heard})" in transcript
-    for said in ("coach: Before we begin", "coach: Holding here.", "coach: Resuming.", "left.",
+    for said in ("coach: Before we begin", "coach: Holding here.", "coach: Carrying on.", "left.",
                  "coach: We will end here."):
         assert said in transcript
     audio, rate = soundfile.read(str(out / "session.wav"), dtype="float32")

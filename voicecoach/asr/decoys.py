@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -12,24 +11,37 @@ Pron = tuple[str, ...]
 _WORD = re.compile(r"[a-z]+")
 
 
-def load_dictionary(path: Path) -> dict[str, list[Pron]]:
-    """A CMU-format dictionary: word -> its pronunciations (alternates like "next(2)" merged)."""
-    out: dict[str, list[Pron]] = {}
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 2:
-                continue
-            word = re.sub(r"\(\d+\)$", "", parts[0])
-            out.setdefault(word, []).append(tuple(parts[1:]))
-    return out
+Entries = Callable[[], Iterable[tuple[str, Pron]]]
+"""A dictionary as something that yields (word, pronunciation) each time it is called."""
 
 
-def common_words(n: int) -> list[str]:
-    """The n most frequent English words (shipped list, most frequent first)."""
+def dictionary_entries(path: Path) -> Entries:
+    """A CMU-format dictionary file, read afresh on each call (alternates like "next(2)" under their word).
+
+    Streamed rather than loaded: as a Python dict, cmudict costs 60 MB, half of the memory budget on a Pi.
+    """
+
+    def read() -> Iterator[tuple[str, Pron]]:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 2:
+                    yield re.sub(r"\(\d+\)$", "", parts[0]), tuple(parts[1:])
+
+    return read
+
+
+def common_words(n: int | None = None) -> list[str]:
+    """The n most probable English words (shipped list, most probable first; all of them for None)."""
     text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")
     words = [w for w in text.split("\n") if w and not w.startswith("#")]
-    return words[:n]
+    return words if n is None else words[:n]
+
+
+def word_rank_score() -> Callable[[str], float | None]:
+    """A score that orders words by how common they are: higher is more common, None for a rare word."""
+    rank = {w: i for i, w in enumerate(common_words())}
+    return lambda w: -float(rank[w]) if w in rank else None
 
 
 def _edits(pron: Pron, phones: Sequence[str]) -> set[Pron]:
@@ -47,54 +59,66 @@ def _edits(pron: Pron, phones: Sequence[str]) -> set[Pron]:
 
 def build_decoys(
     phrases: Sequence[str],
-    dictionary: Mapping[str, Sequence[Pron]],
-    score: Callable[[str], float],
+    entries: Entries,
+    score: Callable[[str], float | None],
     n_common: int = 600,
     per_word: int = 12,
-    min_score: float = -200_000.0,
 ) -> list[str]:
     """Common words plus, for each command word, its sound-alikes (one phone away, or a longer form).
 
     Command words and their homophones are never decoys: a decoy that sounds exactly like a command
     would take its place in the grammar and the command could never be heard. `score` ranks candidate
-    sound-alikes (a unigram log-probability), so rare proper names do not crowd out real words.
+    sound-alikes (word frequency; None leaves a word out), so rare proper names do not crowd out real
+    words. The dictionary is read twice (command pronunciations and phones, then candidates), never held.
     """
     command_words = {w for p in phrases for w in p.split()}
-    command_prons = {pron for w in command_words for pron in dictionary.get(w, ())}
+    prons_of: dict[str, list[Pron]] = {}
+    phone_set: set[str] = set()
+    for word, pron in entries():
+        phone_set.update(pron)
+        if word in command_words:
+            prons_of.setdefault(word, []).append(pron)
+    command_prons = {pron for prons in prons_of.values() for pron in prons}
+    phones = sorted(phone_set)
+    near: dict[Pron, set[str]] = {}
+    for word, prons in prons_of.items():
+        for pron in prons:
+            for edit in _edits(pron, phones):
+                near.setdefault(edit, set()).add(word)
+
+    in_dictionary: set[str] = set()
+    homophones: set[str] = set()
+    candidates: dict[str, set[str]] = {w: set() for w in command_words}
+    for word, pron in entries():
+        if _WORD.fullmatch(word) is None:
+            continue
+        in_dictionary.add(word)
+        if pron in command_prons:
+            homophones.add(word)
+        for command_word in near.get(pron, ()):
+            candidates[command_word].add(word)
+        # Longer forms the phone edits miss: "stopping", "bridges", "started".
+        for command_word in command_words:
+            if word.startswith(command_word) and len(word) <= len(command_word) + 4:
+                candidates[command_word].add(word)
 
     def usable(word: str) -> bool:
-        return (
-            _WORD.fullmatch(word) is not None
-            and word in dictionary
-            and word not in command_words
-            and not any(pron in command_prons for pron in dictionary[word])
-        )
+        return word in in_dictionary and word not in command_words and word not in homophones
 
     decoys: list[str] = [w for w in common_words(n_common) if usable(w)]
-    by_pron: dict[Pron, list[str]] = {}
-    for word, prons in dictionary.items():
-        for pron in prons:
-            by_pron.setdefault(pron, []).append(word)
-    phones = sorted({p for prons in dictionary.values() for pron in prons for p in pron})
-    sorted_words = sorted(dictionary)
-
     for word in sorted(command_words):
-        candidates: set[str] = set()
-        for pron in dictionary.get(word, ()):
-            for near in _edits(pron, phones):
-                candidates.update(by_pron.get(near, ()))
-        # Longer forms the phone edits miss: "stopping", "bridges", "started".
-        i = bisect.bisect_left(sorted_words, word)
-        while i < len(sorted_words) and sorted_words[i].startswith(word):
-            if len(sorted_words[i]) <= len(word) + 4:
-                candidates.add(sorted_words[i])
-            i += 1
-        ranked = sorted((w for w in candidates if usable(w) and score(w) >= min_score), key=score, reverse=True)
-        decoys.extend(ranked[:per_word])
+        scored = [(s, w) for w in candidates[word] if usable(w) and (s := score(w)) is not None]
+        decoys.extend(w for _, w in sorted(scored, key=lambda sw: (-sw[0], sw[1]))[:per_word])
     return list(dict.fromkeys(decoys))
 
 
 Transition = tuple[int, int, float, str]
+
+CMU_PHONES = (
+    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH",
+    "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH",
+)
+"""The phones of the CMU dictionary, which PocketSphinx's en-us model uses."""
 
 
 def phrase_token(phrase: str) -> str:
@@ -125,4 +149,26 @@ def loop_transitions(tokens: Sequence[str], decoys: Sequence[str], decoy_weight:
     for state in (0, 1):
         out.extend((state, 1, p_cmd, t) for t in tokens)
         out.extend((state, 1, p_dec, d) for d in decoys)
+    return out
+
+
+def garbage_phone_word(phone: str) -> str:
+    """The dictionary word that stands for one phone of the garbage loop ("AA" -> "+aa+")."""
+    return f"+{phone.lower()}+"
+
+
+def verify_transitions(tokens: Sequence[str], decoys: Sequence[str], phones: Sequence[str],
+                       decoy_weight: float, phone_weight: float) -> list[Transition]:
+    """One word per segment: a command (weight 1), a decoy (`decoy_weight`) or a loop of free phones.
+
+    State 0 starts and state 1 ends; the phone loop runs through state 2 and pays `phone_weight` per phone.
+    All three compete in one search, so their scores are comparable (PocketSphinx normalizes scores per
+    search, so scores from separate searches are not). Speech that is no command is cheaper to explain as
+    a decoy or as phones than forced onto a command; lower `phone_weight` lets more commands through.
+    """
+    out: list[Transition] = [(0, 1, 1.0, t) for t in tokens]
+    out.extend((0, 1, decoy_weight, d) for d in decoys)
+    for phone in phones:
+        word = garbage_phone_word(phone)
+        out.extend([(0, 2, phone_weight, word), (2, 2, phone_weight, word), (2, 1, phone_weight, word)])
     return out

@@ -1,24 +1,26 @@
-"""PocketSphinx command recognizer: endpointed segments, a command-plus-decoy grammar, whole-segment commit."""
+"""PocketSphinx command recognizer: noise-gated segments, each decided whole against decoys and free phones."""
 
 # Theory of operation
 # -------------------
-# Audio is cut into 30 ms frames. Every frame goes, one at a time, to an Endpointer (speech segments,
-# judged over a 0.3 s window, so it answers 0.3 s late) and to a raw Vad (this frame only).
-# When the Endpointer says speech began at `speech_start`, the decoder starts an utterance and is fed
-# from our own ring buffer from that time on, then live: the decoder never waits for the Endpointer's lag.
+# Audio is cut into 30 ms frames for an EnergyEndpointer (endpoint.py): a frame is speech when the voice
+# detector says so and it stands `margin_db` over the tracked noise floor, so steady noise and babble do
+# not make one endless segment. The frames of the segment (from a little before its start) are kept.
 #
-# The grammar is a free loop of the command phrases and a few hundred decoy words (common English and
-# sound-alikes of the command words). Any speech can be explained, so speech that is not a command
-# comes out as decoys. A segment commits a command only if its words are exactly that one command:
-#   - early, when the partial hypothesis is a command no longer phrase extends ("stop", not "start cat"),
-#     it did not change between two looks, and the raw Vad has heard `early_silence` of quiet since;
-#   - otherwise when the Endpointer ends the segment.
-# A command inside a sentence ("say stop at any time") never commits, as the segment has other words.
+# A segment is decided whole, in one batch decode (batch cepstral normalization: no cold start), with
+# the "verify" grammar: exactly one of
+#   - a command (each multi-word command is one dictionary token),
+#   - a decoy word (common English and sound-alikes of the command words: "stopping", "nest", "pose"),
+#   - a loop of free phones that pays `phone_weight` per phone: anything else, several words included.
+# It commits a command only when the command wins. All three compete in one search, so the decision
+# is a true likelihood comparison (scores from separate PocketSphinx searches are not comparable).
+# A segment is decided when the endpointer ends it (0.45 s of quiet, so the coach's commas do not cut its
+# sentences into command-sized pieces), or earlier at a pause: after `early_silence` if the segment so far
+# is a command no longer command extends ("stop", not "start cat"), after `early_silence_any` for any.
 #
 # Barge-in (restrict): while the coach speaks, its voice and the person's overlap in one long segment.
-# Then a restricted phrase also commits when the decoder places it in the segment and it is at least
-# `barge_in_margin_db` louder than the rest of the segment: the person talking over the loudspeaker.
-# The coach saying "stop" itself is no louder than its other words, so it does not commit.
+# Then a live decoder with a loop of the commands places words as they come, and a restricted phrase
+# commits when it is at least `barge_in_margin_db` louder than the rest of the segment: the person
+# talking over the loudspeaker. The coach saying "stop" itself is no louder than its other words.
 
 from __future__ import annotations
 
@@ -26,15 +28,26 @@ import collections
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pocketsphinx
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.commit import match_segment, terminal_phrases
-from voicecoach.asr.decoys import build_decoys, load_dictionary, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.commit import terminal_phrases
+from voicecoach.asr.decoys import (
+    CMU_PHONES,
+    build_decoys,
+    dictionary_entries,
+    garbage_phone_word,
+    loop_transitions,
+    phrase_token,
+    token_phrase,
+    verify_transitions,
+    word_rank_score,
+)
+from voicecoach.asr.endpoint import EndpointSettings, EnergyEndpointer
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 
 _MODEL_RATE = 16000
@@ -46,30 +59,38 @@ _ALT = re.compile(r"\(\d+\)$")
 class SphinxSettings:
     """Tuning of the PocketSphinx recognizer; the defaults were measured with espeak-ng voices."""
 
-    decoy_weight: float = 0.001
-    """JSGF weight of the decoy branch against 1 for the command branch: higher rejects more."""
+    phone_weight: float = 1e-8
+    """Weight per phone of the free-phone loop against 1 for a command: higher rejects more."""
+    decoy_weight: float = 1e-3
+    """Weight of each decoy word against 1 for a command."""
     common_decoys: int = 100
     """How many of the most frequent English words serve as decoys."""
     sound_alikes_per_word: int = 12
     """How many sound-alikes of each command word serve as decoys."""
-    endpoint_window: float = 0.3
-    """Seconds the Endpointer looks at to decide speech began or ended."""
-    endpoint_ratio: float = 0.9
-    """Fraction of that window that must be speech (or silence) to change state."""
-    vad_mode: int = 3
-    """Aggressiveness of the voice activity detector, 0 (loose) to 3: below 2, white noise is all speech."""
+    min_coverage: float = 0.7
+    """Share of the segment's speech the command's own frames must span: "Next exercise. Bridge." decoded as
+    "next" plus silence is not "next" (measured: 5 % of true commands cover less than 0.76)."""
+    max_command: float = 4.0
+    """Seconds: a longer speech segment is not a command and is not decoded (unless barging in)."""
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+    """How speech segments are cut."""
     preroll: float = 0.3
-    """Audio before the Endpointer's speech start that the decoder also hears: it expects silence first."""
+    """Audio before the segment's first speech frame that the decoder also hears: it expects silence first."""
     early_silence: float = 0.15
-    """Quiet needed after a terminal command before it commits early."""
+    """Quiet after which a segment that is already a complete command no longer one extends commits before
+    the endpointer ends it (0 turns early commits off)."""
+    early_silence_any: float = 0.3
+    """The same for any command ("start cat" might still become "start cat stretch")."""
     max_segment: float = 12.0
-    """A segment longer than this is cut: nobody says a command that long."""
+    """A segment longer than this is cut."""
     barge_in_margin_db: float = 6.0
     """How much louder than the rest of the segment a restricted phrase must be to barge in."""
+    barge_in_context: float = 0.3
+    """Seconds of other speech the segment must hold for that comparison to mean anything."""
     dither: float = 100.0
     """RMS (int16 units, about -50 dBFS) of the noise floor added before decoding; see _feed."""
     feed_frames: int = 3
-    """Frames (30 ms each) fed to the decoder per call: at most 100 ms, as process_raw holds the GIL."""
+    """Frames (30 ms each) fed to the live decoder per call: at most 100 ms, as process_raw holds the GIL."""
 
 
 class PocketSphinxRecognizer:
@@ -86,55 +107,47 @@ class PocketSphinxRecognizer:
         self._restricted = False
 
         model = Path(pocketsphinx.get_model_path()) / "en-us"
-        self._decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", bestpath=False)
-        check_vocabulary(
-            self._phrases, lambda w: self._decoder.lookup_word(w) is not None, "PocketSphinx en-us dictionary"
-        )
-        lm = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), str(model / "en-us.lm.bin"))
-        self.decoys = build_decoys(
-            self._phrases,
-            load_dictionary(model / "cmudict-en-us.dict"),
-            lambda w: float(lm.prob([w])),
-            n_common=s.common_decoys,
-            per_word=s.sound_alikes_per_word,
-        )
+        self._decoder = d = pocketsphinx.Decoder(lm=None, loglevel="FATAL", bestpath=False)
+        check_vocabulary(self._phrases, lambda w: d.lookup_word(w) is not None, "PocketSphinx en-us dictionary")
         tokens = [phrase_token(p) for p in self._phrases]
+        self._tokens = frozenset(tokens)
         for phrase, token in zip(self._phrases, tokens, strict=True):
             if token != phrase:
-                pron = " ".join(str(self._decoder.lookup_word(w)) for w in phrase.split())
-                self._decoder.add_word(token, pron, False)
-        fsg = self._decoder.create_fsg("commands", 0, 1, loop_transitions(tokens, self.decoys, s.decoy_weight))
-        self._decoder.add_fsg("commands", fsg)
-        self._decoder.activate_search("commands")
+                d.add_word(token, " ".join(str(d.lookup_word(w)) for w in phrase.split()), False)
+        for phone in CMU_PHONES:
+            d.add_word(garbage_phone_word(phone), phone, False)
+        self.decoys = build_decoys(self._phrases, dictionary_entries(model / "cmudict-en-us.dict"),
+                                   word_rank_score(), n_common=s.common_decoys, per_word=s.sound_alikes_per_word)
+        # "verify": one command, decoy or run of phones per segment, decided on the whole segment.
+        verify = verify_transitions(tokens, self.decoys, CMU_PHONES, s.decoy_weight, s.phone_weight)
+        d.add_fsg("verify", d.create_fsg("verify", 0, 1, verify))
+        # "loop": any sequence of commands, decoded live while restricted, to place a barge-in.
+        d.add_fsg("loop", d.create_fsg("loop", 0, 1, loop_transitions(tokens, self.decoys, 0.001)))
 
         self._resampler = None
         if sample_rate != _MODEL_RATE:
             import soxr  # only needed off 16 kHz
 
             self._resampler = soxr.ResampleStream(sample_rate, _MODEL_RATE, 1, dtype="int16")
-        self._ep = pocketsphinx.Endpointer(
-            window=s.endpoint_window, ratio=s.endpoint_ratio, vad_mode=s.vad_mode, sample_rate=_MODEL_RATE
-        )
-        self._vad = pocketsphinx.Vad(s.vad_mode, _MODEL_RATE, self._ep.frame_length)
+        self._ep = EnergyEndpointer(_MODEL_RATE, s.endpoint)
         self._frame_bytes = self._ep.frame_bytes
         self._frame_len = self._ep.frame_length
-        ring_frames = math.ceil((s.endpoint_window + s.preroll) / self._frame_len) + 4
+        ring_frames = math.ceil((s.endpoint.start_window + s.preroll) / self._frame_len) + 4
         self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
-        self._quiet_needed = max(1, round(s.early_silence / self._frame_len))
+        self._quiet_needed = round(s.early_silence / self._frame_len)
+        self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
         self._rng = np.random.default_rng(0)
-        # Live CMN starts from generic values and adapts at each end_utt, so the first segments are
-        # decoded badly; while warming up, a segment is decoded a second time with the adapted values.
-        self._warmups_left = 3
         self._utt_audio: list[bytes] = []
         self._buf = b""
         self._n_frames = 0
         self._quiet_run = 0
         self._in_utt = False
+        self._live = False
         self._pending: list[bytes] = []
         self._utt_db: list[float] = []
         self._utt_frames = 0
+        self._speech_first = self._speech_last = 0  # the segment's first and last speech frame (30 ms)
         self._committed = False
-        self._last_words: list[str] = []
 
     # --- the Recognizer interface ---------------------------------------
 
@@ -162,10 +175,7 @@ class PocketSphinxRecognizer:
                 self._pending.append(self._buf)
             out = self._end_segment()
         self._buf = b""
-        self._ep = pocketsphinx.Endpointer(
-            window=self.settings.endpoint_window, ratio=self.settings.endpoint_ratio,
-            vad_mode=self.settings.vad_mode, sample_rate=_MODEL_RATE,
-        )
+        self._ep.reset()
         self._ring.clear()
         return out
 
@@ -188,36 +198,50 @@ class PocketSphinxRecognizer:
     def _frame(self, frame: bytes) -> list[Detection]:
         self._n_frames += 1
         self._ring.append(frame)
-        self._quiet_run = 0 if self._vad.is_speech(frame) else self._quiet_run + 1
         was_in_speech = self._ep.in_speech
-        speech = self._ep.process(frame)
+        self._ep.process(frame)
+        # Quiet for early commits is quiet by the voice detector alone, stricter than the endpointer's: the
+        # fading end of a word below the noise gate must not pass for the pause after a command.
+        self._quiet_run = 0 if self._ep.last_voice else self._quiet_run + 1
+        if self._in_utt and self._ep.last_speech:
+            self._speech_last = self._n_frames
         out: list[Detection] = []
-        if speech is not None and not was_in_speech and not self._in_utt:
+        if self._ep.in_speech and not was_in_speech and not self._in_utt:
             self._begin_segment()
         elif self._in_utt:
             self._pending.append(frame)
             if len(self._pending) >= self.settings.feed_frames:
                 self._feed()
-                out += self._check_partial()
+                if not self._committed and self._live:
+                    barged = self._barge_in(final=False)
+                    if barged is not None:
+                        out += self._commit(barged)
+            pause = self._quiet_run > 0 and self._quiet_run in (self._quiet_needed, self._quiet_needed_any)
+            if pause and not self._committed:
+                out += self._try_early(terminal_only=self._quiet_run != self._quiet_needed_any)
         if self._in_utt and (
-            (speech is not None and not self._ep.in_speech)
+            (was_in_speech and not self._ep.in_speech)
             or self._utt_frames * _DECODER_FRAME > self.settings.max_segment
         ):
             out += self._end_segment()
         return out
 
     def _begin_segment(self) -> None:
-        # Replay from the Endpointer's speech start (it decides ~0.3 s late) so the decoder hears the onset.
+        # Replay from a little before the segment's first speech frame so the decoder hears the onset.
         back = round((self._now() - self._ep.speech_start + self.settings.preroll) / self._frame_len)
         frames = list(self._ring)[-max(1, min(back, len(self._ring))) :]
-        self._decoder.start_utt()
         self._in_utt = True
         self._committed = False
-        self._last_words = []
+        self._speech_first = round(self._ep.speech_start / self._frame_len) + 1
+        self._speech_last = self._n_frames
         self._utt_db = []
         self._utt_frames = 0
         self._pending = []
         self._utt_audio = []
+        self._live = self._restricted
+        if self._live:
+            self._decoder.activate_search("loop")
+            self._decoder.start_utt()
         step = self.settings.feed_frames
         for i in range(0, len(frames), step):
             self._pending = frames[i : i + step]
@@ -228,13 +252,13 @@ class PocketSphinxRecognizer:
             return
         x = np.frombuffer(b"".join(self._pending), dtype="<i2").astype(np.float64)
         self._pending = []
-        # A faint noise floor: on digital silence (files, zero-filled mute windows) PocketSphinx's live
+        # A faint noise floor: on digital silence (files, zero-filled mute windows) PocketSphinx's
         # cepstral mean normalization takes log(0) and recognition collapses; a microphone never does this.
         noisy = np.clip(x + self._rng.normal(0.0, self.settings.dither, len(x)), -32768, 32767)
         data = noisy.astype("<i2").tobytes()
-        self._decoder.process_raw(data, False, False)
-        if self._warmups_left:
-            self._utt_audio.append(data)
+        self._utt_audio.append(data)
+        if self._live:
+            self._decoder.process_raw(data, False, False)
         hop = round(_MODEL_RATE * _DECODER_FRAME)
         n = len(x) // hop
         if n:
@@ -242,61 +266,91 @@ class PocketSphinxRecognizer:
             self._utt_db.extend((10 * np.log10(power + 1.0)).tolist())
         self._utt_frames += n
 
+    def _try_early(self, terminal_only: bool) -> list[Detection]:
+        """At a pause inside the segment: commit now if the speech so far is a complete command."""
+        self._feed()
+        if self._utt_frames * _DECODER_FRAME > self.settings.max_command:
+            return []
+        if self._live:
+            self._decoder.end_utt()
+        phrase = self._decide()
+        if self._live:
+            # Resume live decoding where it was: replay the segment so far.
+            self._decoder.activate_search("loop")
+            self._decoder.start_utt()
+            self._decoder.process_raw(b"".join(self._utt_audio), False, False)
+        if phrase is not None and (phrase in self._terminal or not terminal_only) and phrase in self._allowed:
+            return self._commit(phrase)
+        return []
+
+    def _end_segment(self) -> list[Detection]:
+        self._feed()
+        self._in_utt = False
+        phrase = None
+        if self._live:
+            self._decoder.end_utt()
+            self._live = False
+            if not self._committed:
+                phrase = self._barge_in(final=True)
+        if self._committed:
+            return []
+        if phrase is None and self._utt_frames * _DECODER_FRAME <= self.settings.max_command:
+            phrase = self._decide()
+        return self._commit(phrase) if phrase is not None and phrase in self._allowed else []
+
+    def _decide(self) -> str | None:
+        """The one command the segment so far says, or None."""
+        return self._verify(b"".join(self._utt_audio), (self._speech_last - self._speech_first + 1) * self._frame_len)
+
+    def _verify(self, audio: bytes, speech: float) -> str | None:
+        """The one command `audio` says, or None: a batch decode with the verify grammar.
+
+        The command must also span `min_coverage` of the `speech` seconds in it.
+        """
+        d = self._decoder
+        d.activate_search("verify")
+        d.start_utt()
+        d.process_raw(audio, False, True)
+        d.end_utt()
+        words = [(word, seg.start_frame, seg.end_frame) for seg in d.seg()
+                 if not (word := _ALT.sub("", seg.word)).startswith(("<", "["))]
+        if len(words) != 1 or words[0][0] not in self._tokens:
+            return None
+        token, first, last = words[0]
+        if (last - first + 1) * _DECODER_FRAME < self.settings.min_coverage * speech:
+            return None
+        return token_phrase(token)
+
+    def _commit(self, phrase: str) -> list[Detection]:
+        self._committed = True
+        return [Detection(t=round(self._now(), 3), text=phrase)]
+
+    def _verify_unit(self, first: int, last: int, final: bool) -> str | None:
+        """A second opinion on a barge-in: the verify grammar on just those 10 ms frames of the segment.
+
+        The live decoder has only commands to choose from, so it places one on whatever loud word it hears.
+        """
+        hop = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # bytes per 10 ms frame
+        audio = b"".join(self._utt_audio)
+        if not final:
+            self._decoder.end_utt()
+        phrase = self._verify(audio[max(0, first) * hop : (last + 1) * hop], 0.0)
+        if not final:
+            # The live utterance goes on: replay the segment so far into the loop search.
+            self._decoder.activate_search("loop")
+            self._decoder.start_utt()
+            self._decoder.process_raw(audio, False, False)
+        return phrase
+
     def _units(self) -> list[tuple[str, int, int]]:
-        """The hypothesis so far as (unit, first 10 ms frame, last frame), each command one unit."""
+        """The live hypothesis so far as (unit, first 10 ms frame, last frame), each command one unit."""
         out = []
-        for seg in self._decoder.seg():
+        for seg in self._decoder.seg() or ():
             word = _ALT.sub("", seg.word)
             if word.startswith(("<", "[")) or word == "":
                 continue
             out.append((token_phrase(word), seg.start_frame, seg.end_frame))
         return out
-
-    def _hyp_units(self) -> list[str]:
-        hyp = self._decoder.hyp()
-        return [token_phrase(w) for w in hyp.hypstr.split()] if hyp is not None else []
-
-    def _check_partial(self) -> list[Detection]:
-        if self._committed:
-            return []
-        words = self._hyp_units()
-        stable = words == self._last_words
-        self._last_words = words
-        if not stable or not words:
-            return []
-        phrase = match_segment(words, self._allowed)
-        if phrase is not None and phrase in self._terminal and self._quiet_run >= self._quiet_needed:
-            return self._commit(phrase)
-        if self._restricted:
-            barged = self._barge_in(final=False)
-            if barged is not None:
-                return self._commit(barged)
-        return []
-
-    def _end_segment(self) -> list[Detection]:
-        self._feed()
-        self._decoder.end_utt()
-        self._in_utt = False
-        if self._warmups_left:
-            self._warmups_left -= 1
-            if not self._committed:
-                self._decoder.start_utt()
-                step = self.settings.feed_frames
-                for i in range(0, len(self._utt_audio), step):
-                    self._decoder.process_raw(b"".join(self._utt_audio[i : i + step]), False, False)
-                self._decoder.end_utt()
-            self._utt_audio = []
-        if self._committed:
-            return []
-        words = self._hyp_units()
-        phrase = match_segment(words, self._allowed)
-        if phrase is None and self._restricted:
-            phrase = self._barge_in(final=True)
-        return self._commit(phrase) if phrase is not None else []
-
-    def _commit(self, phrase: str) -> list[Detection]:
-        self._committed = True
-        return [Detection(t=round(self._now(), 3), text=phrase)]
 
     def _barge_in(self, final: bool) -> str | None:
         """A restricted phrase clearly louder than the speech around it, or None."""
@@ -317,10 +371,11 @@ class PocketSphinxRecognizer:
             guard = 5
             outside = np.concatenate([db[: max(0, start - guard)], db[end + 1 + guard :]])
             outside_speech = outside[np.concatenate([speechy[: max(0, start - guard)], speechy[end + 1 + guard :]])]
-            if len(outside_speech) < 30 or end <= start:
+            if len(outside_speech) * _DECODER_FRAME < self.settings.barge_in_context or end <= start:
                 continue
             inside = db[start : end + 1]
             lift = float(np.percentile(inside, 80) - np.percentile(outside_speech, 80))
-            if lift >= self.settings.barge_in_margin_db:
+            louder = lift >= self.settings.barge_in_margin_db
+            if louder and self._verify_unit(start - guard, end + guard, final) == phrase:
                 return phrase
         return None

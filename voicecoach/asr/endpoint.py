@@ -1,0 +1,98 @@
+"""Speech segments from 30 ms frames: a voice detector gated by the frame's lift over a tracked noise floor."""
+
+# Why not pocketsphinx.Endpointer alone: its WebRTC-style Vad calls any steady noise speech, so in a fan or
+# white noise at 10 dB the whole stream became one 12 s segment and no command was ever decided; and it
+# needs 0.27 s of speech to open a segment, longer than a quick "stop". Here a frame is speech only if the
+# Vad says so *and* it is `margin_db` above the noise floor, and a segment opens on a shorter run of speech.
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+
+import numpy as np
+import pocketsphinx
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """How segments are cut; the defaults were measured with espeak-ng voices in white noise and babble."""
+
+    vad_mode: int = 3
+    """Aggressiveness of the voice activity detector, 0 (loose) to 3."""
+    margin_db: float = 6.0
+    """How far above the noise floor a frame must be to count as speech."""
+    floor_window: float = 3.0
+    """Seconds of recent frames the noise floor is taken from."""
+    floor_percentile: float = 20.0
+    """The floor is this percentile of the recent frames' levels: pauses between words pull it down."""
+    start_window: float = 0.15
+    """Seconds looked at to decide speech began..."""
+    start_ratio: float = 0.75
+    """...and the share of them that must be speech."""
+    end_window: float = 0.45
+    """Seconds looked at to decide speech ended (a comma in the coach's speech lasts up to about 0.35 s)..."""
+    end_ratio: float = 0.9
+    """...and the share of them that must be quiet."""
+
+
+class EnergyEndpointer:
+    """Feed frames of `frame_bytes` one at a time; `process` returns True while inside a segment."""
+
+    def __init__(self, sample_rate: int = 16000, settings: EndpointSettings | None = None) -> None:
+        self.settings = s = settings or EndpointSettings()
+        self._vad = pocketsphinx.Vad(s.vad_mode, sample_rate)
+        self.frame_length: float = self._vad.frame_length
+        self.frame_bytes: int = self._vad.frame_bytes
+        n = max(1, round(s.floor_window / self.frame_length))
+        self._levels: collections.deque[float] = collections.deque(maxlen=n)
+        self._start: collections.deque[bool] = collections.deque(maxlen=self._frames_in(s.start_window))
+        self._end: collections.deque[bool] = collections.deque(maxlen=self._frames_in(s.end_window))
+        self._frames = 0
+        self.in_speech = False
+        self.speech_start = 0.0
+        """Seconds from the first frame to the first speech frame of the current (or last) segment."""
+        self.last_speech = False
+        """Whether the last frame was speech by itself (Vad and lift), whatever the segment state."""
+        self.last_voice = False
+        """Whether the voice detector alone called the last frame speech."""
+
+    def reset(self) -> None:
+        """A new stream: forget the floor and any segment, but keep counting time from the first frame."""
+        self._levels.clear()
+        self._start.clear()
+        self._end.clear()
+        self.in_speech = False
+        self.last_speech = self.last_voice = False
+
+    def _frames_in(self, seconds: float) -> int:
+        return max(1, round(seconds / self.frame_length))
+
+    def level(self, frame: bytes) -> float:
+        x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
+        return float(10 * np.log10((x * x).mean() + 1.0))
+
+    def process(self, frame: bytes) -> bool:
+        """Take one frame; return whether the stream is in a speech segment after it."""
+        s = self.settings
+        self._frames += 1
+        db = self.level(frame)
+        floor = float(np.percentile(self._levels, s.floor_percentile)) if self._levels else db
+        # Until the floor has been seen for a while (0.3 s), any level could be it: trust the Vad alone.
+        warm = len(self._levels) >= 10
+        self.last_voice = self._vad.is_speech(frame)
+        speech = self.last_voice and (not warm or db >= floor + s.margin_db)
+        self.last_speech = speech
+        self._levels.append(db)
+        self._start.append(speech)
+        self._end.append(speech)
+        if not self.in_speech:
+            if len(self._start) == self._start.maxlen and sum(self._start) >= s.start_ratio * len(self._start):
+                self.in_speech = True
+                first = next(i for i, v in enumerate(self._start) if v)
+                self.speech_start = (self._frames - len(self._start) + first) * self.frame_length
+                self._end.clear()
+                self._end.extend([True] * len(self._start))
+        elif len(self._end) == self._end.maxlen and sum(not v for v in self._end) >= s.end_ratio * len(self._end):
+            self.in_speech = False
+        return self.in_speech
