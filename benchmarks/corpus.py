@@ -24,6 +24,7 @@ BABBLE_VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3"]
 # The sound-alikes first (--quick takes those), then the rest of voicecoach.testing's list.
 SOUND_ALIKES = list(dict.fromkeys(["stopping", "nest", "text", "cat", "bridges", "pose", "repeat after me",
                                    *asr_eval.SOUND_ALIKES]))
+HOMOPHONES = asr_eval.HOMOPHONES  # scored as their own category, not as false triggers
 GENERAL_SENTENCES = [
     "I need to stop at the shop on the way back from work.",
     "Can you pass me the remote control, please?",
@@ -53,7 +54,7 @@ class Item:
 
     label: str
     expect: str | None
-    category: str  # command | article | general | sound-alike | noise | coach | recording
+    category: str  # command | article | general | sound-alike | homophone | noise | coach | recording
     condition: str  # clean | 20dB | 10dB | 5dB | recording
     noise: str | None
     speech_end: float
@@ -219,7 +220,8 @@ def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
     cs = ClipSet("non-commands")
     spoken = ([("article", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(article)]
               + [("general", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(general)]
-              + [("sound-alike", w, v) for v in plan.alike_voices for w in SOUND_ALIKES[: plan.n_alikes]])
+              + [("homophone" if w in HOMOPHONES else "sound-alike", w, v)
+                 for v in plan.alike_voices for w in SOUND_ALIKES[: plan.n_alikes]])
     prefetch([(t, v, 160) for _, t, v in spoken])
     for category, text, voice in spoken:
         raw = speech.synthesize(text, voice, 160)

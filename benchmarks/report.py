@@ -164,7 +164,9 @@ def render(res: dict[str, Any]) -> str:
             "of command clips on which a different command committed.",
             "- **False triggers**: share of non-command clips (article sentences, general sentences, sound-alike "
             "words, noise alone) on which any command committed; commands per hour over the article and general "
-            "sentences streamed as continuous talk.",
+            "sentences streamed as continuous talk. Exact homophones of a command word (\"pane\", \"paws\") are left "
+            "out of that share, as no recognizer can hear the difference; they are in the per-category table, and "
+            "`false_trigger_rate_with_homophones` in results.json counts them.",
             "- **Self-triggers**: commands committed while every coach utterance (`every_utterance`, rendered by "
             "`tts.Renderer` and resampled to 16 kHz) is streamed; as in `voicecoach.live`, the recognizer is "
             "restricted to the barge-in phrases while the utterance plays and for 0.3 s after.",

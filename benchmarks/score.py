@@ -69,7 +69,9 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     if non is not None:
         found_all = decoded.per_item.get(non.name, [[] for _ in non.items])
         fired = [bool(f) for f in found_all]
-        r["false_trigger_rate"] = _share(sum(fired), len(fired))
+        fair = [f for item, f in zip(non.items, fired, strict=True) if item.category != "homophone"]
+        r["false_trigger_rate"] = _share(sum(fair), len(fair))
+        r["false_trigger_rate_with_homophones"] = _share(sum(fired), len(fired))
         cats: dict[str, list[int]] = {}
         for item, f in zip(non.items, fired, strict=True):
             c = cats.setdefault(item.category, [0, 0])

@@ -150,6 +150,8 @@ def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"read_audio": mic.read, "open_speaker": open_speaker, "print_fn": lambda s: None}
     if "reopen_audio" in inspect.signature(LiveLoop.__init__).parameters:
         kwargs["reopen_audio"] = lambda: None
+    if "exit_when_session_ends" in inspect.signature(LiveLoop.__init__).parameters:
+        kwargs["exit_when_session_ends"] = True  # one session: the stop trial ends it
     loop = LiveLoop(coach, grammar, recognizer, **kwargs)
     guard = threading.Timer(seconds + 60.0, loop.stopping.set)  # never hang the harness
     guard.daemon = True

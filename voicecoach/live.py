@@ -69,8 +69,12 @@ class LiveLoop:
                  open_speaker: Callable[[Callable[[int, float], None], Callable[[int, float], None]], object],
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
                  reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None,
-                 refresh_devices: Callable[[object], object] | None = None):
+                 refresh_devices: Callable[[object], object] | None = None, exit_when_session_ends: bool = False):
         self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
+        # A service keeps listening after "stop" or the end of a routine (the coach says "Say start
+        # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
+        # and the person on the floor with a deaf device. Harnesses that run one session pass True.
+        self.exit_when_session_ends = exit_when_session_ends
         self.read_audio = read_audio
         self.reopen_audio = reopen_audio
         # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
@@ -154,7 +158,7 @@ class LiveLoop:
     # --- the loop --------------------------------------------------------------
 
     def run(self) -> int:
-        """Run until the session ends, Ctrl-C, or SIGTERM; returns the exit status."""
+        """Run until Ctrl-C or SIGTERM (or the session's end, if asked); returns the exit status."""
         previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         decoder = threading.Thread(target=self._decode, name="decoder", daemon=True)
         decoder.start()
@@ -188,7 +192,7 @@ class LiveLoop:
                     raise RecognizerCrashed(f"the speech recognizer failed ({type(payload).__name__}: {payload}); "
                                             "restart voicecoach (the service does so by itself)") from None
                 effects += self.coach.on_timer(now)
-                ending = self._apply(effects) or ending
+                ending = (self._apply(effects) and self.exit_when_session_ends) or ending
                 if ending and not getattr(self.speaker, "busy", False):
                     break
             return 0

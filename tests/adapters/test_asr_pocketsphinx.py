@@ -15,6 +15,7 @@ from voicecoach.testing.asr_eval import (
     COACH_SENTENCES,
     COACH_VOICE,
     COACH_WPM,
+    HOMOPHONES,
     PHRASES,
     SOUND_ALIKES,
     VOICES,
@@ -30,14 +31,14 @@ from voicecoach.testing.asr_eval import (
 )
 
 # Measured floors: the tests fail if recognition gets worse than today. Measured on the full corpus
-# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 41.5 % (305/735),
-# at 10 dB white noise 13.1 % (96/735); false triggers on non-commands 6.7 % (13/193, mostly
-# sound-alikes such as "pane", "wade"). Each floor sits a little below (above, for the ceiling) its
-# measurement. The project targets (recall >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are
-# the strict xfail tests below.
-RECALL_FLOOR_CLEAN = 0.39
-RECALL_FLOOR_10DB = 0.11
-FALSE_TRIGGER_CEILING = 0.08
+# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 73.6 % (541/735),
+# at 10 dB white noise 29.3 % (215/735); false triggers on non-commands 2.7 % (5/186: "wade", "text",
+# "bridges", "pose"), leaving out the exact homophone "pane" (7 of 7 heard as "pain"). Each floor sits a
+# little below (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean,
+# >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
+RECALL_FLOOR_CLEAN = 0.70
+RECALL_FLOOR_10DB = 0.26
+FALSE_TRIGGER_CEILING = 0.04
 
 needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed")
 
@@ -67,7 +68,8 @@ def noisy_outcomes() -> list[Outcome]:
 
 @pytest.fixture(scope="module")
 def negative_outcomes() -> list[Outcome]:
-    clips = sentence_clips(article_sentences(30), ["en-us", "en-gb"]) + sentence_clips(SOUND_ALIKES, VOICES)
+    alikes = [w for w in SOUND_ALIKES if w not in HOMOPHONES]
+    clips = sentence_clips(article_sentences(30), ["en-us", "en-gb"]) + sentence_clips(alikes, VOICES)
     return stream_parallel(make_recognizer, clips)
 
 

@@ -16,7 +16,7 @@ from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound, Microphone
 from voicecoach.audio.mic import Backoff
 from voicecoach.audio.output import refresh_devices_around
 from voicecoach.audio.sinks import RealRateSink
-from voicecoach.audio.speaker import Speaker
+from voicecoach.audio.speaker import PrintSpeaker, Speaker
 from voicecoach.audio.tts import Renderer
 from voicecoach.coach import Coach
 from voicecoach.content import Content
@@ -192,3 +192,45 @@ def test_a_crashed_recognizer_is_one_clear_error(content: Content, grammar: Gram
     message = str(caught.value)
     assert "\n" not in message and "ps_process_raw returned -1" in message and "restart" in message
     assert caught.value.exit_code == 1
+
+
+@pytest.mark.parametrize("exit_when_session_ends", [False, True], ids=["service", "one-session"])
+def test_the_loop_keeps_listening_after_stop(content: Content, grammar: Grammar, exit_when_session_ends: bool) -> None:
+    """After "stop" the coach goes idle and still listens (a service must not exit); a harness may ask to exit."""
+    coach = Coach(content, grammar)
+    said: list[str] = []
+    seen: dict[str, object] = {}
+    loop = LiveLoop(coach, grammar, PocketSphinxRecognizer(grammar.phrases()), silence_at_real_rate,
+                    open_speaker=lambda s, f: PrintSpeaker(on_started=s, on_finished=f, print_fn=said.append),
+                    print_fn=lambda text: None, exit_when_session_ends=exit_when_session_ends)
+    loop.events.put(("heard", Detection(0.1, "start bridge"), time.monotonic()))
+    loop.events.put(("heard", Detection(0.2, "stop"), time.monotonic()))
+
+    def stopped_said() -> bool:
+        return any(content.session.stopped in line for line in said)  # PrintSpeaker adds "coach: "
+
+    def after_the_stop() -> None:  # run() needs the main thread (it installs a SIGTERM handler)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not stopped_said():
+            time.sleep(0.05)
+        time.sleep(6.0)  # longer than the closing words take to say
+        seen["idle"] = coach.mode
+        loop.events.put(("heard", Detection(0.3, "start bridge"), time.monotonic()))  # heard after the stop
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and coach.mode == "idle":
+            time.sleep(0.05)
+        seen["after"] = coach.mode
+        seen["stopped by the test"] = True
+        loop.stopping.set()
+
+    helper = threading.Thread(target=after_the_stop, daemon=True)
+    helper.start()
+    assert loop.run() == 0
+    ended_by_itself = "stopped by the test" not in seen
+    helper.join(timeout=20)
+    assert stopped_said() and seen["idle"] == "idle"
+    if exit_when_session_ends:
+        assert ended_by_itself and seen["after"] == "idle"  # nobody heard the second start
+    else:
+        assert not ended_by_itself
+        assert seen["after"] != "idle"  # still listening: the second "start bridge" began a session

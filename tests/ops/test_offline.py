@@ -94,11 +94,13 @@ def spoken_wav(words: str, file: Path) -> Path:
 
 
 def test_recognize_runs_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
-    wav = spoken_wav("stop", tmp_path / "stop.wav")
+    # "start bridge": this test is about the network, and espeak-ng's "stop" is one of the commands the
+    # bundled model hears worst (BENCHMARKS.md, per-command recall).
+    wav = spoken_wav("start bridge", tmp_path / "start-bridge.wav")
     result = run_offline(offline, tmp_path, "-m", "voicecoach", "recognize", "--asr", "pocketsphinx", "--json",
                          str(wav))
     assert result.returncode == 0, result.stderr
-    assert '"command": "stop"' in result.stdout
+    assert '"command": "start bridge"' in result.stdout
     assert offline[1].read_text() == ""
 
 

@@ -43,6 +43,9 @@ SOUND_ALIKES = [
     "stopping", "nest", "text", "bridges", "pose", "repeat after me", "stopped", "paws", "pane", "whale",
     "sleep", "helpful", "skipping", "backs", "hurting", "starting", "wade", "paint", "neck",
 ]
+# Sound-alikes that are exact homophones of a command word in the CMU dictionary ("pane" P EY N is "pain"):
+# no recognizer can tell them apart by sound, so they are scored apart from the false triggers.
+HOMOPHONES = {"pane": "pain", "paws": "pause"}
 # The article the content comes from, read aloud: ordinary speech that must yield no command.
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "tests" / "data" / "seed-article.txt"
 
