@@ -8,6 +8,7 @@ import pytest
 from voicecoach.asr import VocabularyError
 from voicecoach.asr.commit import match_segment, terminal_phrases
 from voicecoach.asr.decoys import build_decoys, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.endpoint import EnergyEndpointer
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 from voicecoach.testing import speech
 
@@ -65,3 +66,30 @@ def test_timeline_and_noise_helpers() -> None:
     snr = 20 * np.log10(speech.active_rms(tone) / np.sqrt((noise**2).mean()))
     assert snr == pytest.approx(10.0, abs=0.3)
     assert len(speech.pad(tone, 0.5, 0.25)) == 16000 + 8000 + 4000
+
+
+def test_endpointer_floor_is_the_numpy_percentile_of_recent_levels() -> None:
+    # The floor is kept in a sorted list so it costs no sort per frame; it must equal numpy.percentile of the
+    # last floor_window of levels, including after the window is full and old levels drop out.
+    ep = EnergyEndpointer()
+    rng = np.random.default_rng(3)
+    for _ in range(400):  # 12 s: the 3 s window fills and turns over
+        frame = rng.normal(0.0, 10 ** rng.uniform(1, 4), 480).astype("<i2").tobytes()
+        if ep._levels:
+            assert ep._floor(20.0) == pytest.approx(float(np.percentile(ep._levels, 20.0)), abs=1e-9)
+        ep.process(frame)
+    assert len(ep._sorted) == len(ep._levels) == ep._levels.maxlen
+
+
+def test_endpointer_opens_on_a_short_word_and_ignores_steady_noise() -> None:
+    ep = EnergyEndpointer()
+    noise = speech.white_noise(3.0, 1000.0, seed=4)
+    word = speech.add_white_noise(speech.pad(speech.synthesize("stop", "en-us", 200), 0.0, 0.6), 10.0, seed=5)
+    opened: list[float] = []
+    audio = np.concatenate([noise, word]).astype("<i2").tobytes()
+    for i in range(len(audio) // ep.frame_bytes):
+        was = ep.in_speech
+        ep.process(audio[i * ep.frame_bytes : (i + 1) * ep.frame_bytes])
+        if ep.in_speech and not was:
+            opened.append(round(ep.speech_start, 2))
+    assert len(opened) == 1 and opened[0] >= 3.0  # nothing in the 3 s of noise, then the word

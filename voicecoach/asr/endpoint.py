@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import bisect
 import collections
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +48,7 @@ class EnergyEndpointer:
         self.frame_bytes: int = self._vad.frame_bytes
         n = max(1, round(s.floor_window / self.frame_length))
         self._levels: collections.deque[float] = collections.deque(maxlen=n)
+        self._sorted: list[float] = []  # the same levels, sorted: a percentile per frame without a sort
         self._start: collections.deque[bool] = collections.deque(maxlen=self._frames_in(s.start_window))
         self._end: collections.deque[bool] = collections.deque(maxlen=self._frames_in(s.end_window))
         self._frames = 0
@@ -60,6 +63,7 @@ class EnergyEndpointer:
     def reset(self) -> None:
         """A new stream: forget the floor and any segment, but keep counting time from the first frame."""
         self._levels.clear()
+        self._sorted.clear()
         self._start.clear()
         self._end.clear()
         self.in_speech = False
@@ -67,6 +71,20 @@ class EnergyEndpointer:
 
     def _frames_in(self, seconds: float) -> int:
         return max(1, round(seconds / self.frame_length))
+
+    def _floor(self, percentile: float) -> float:
+        """The percentile of the recent levels (linear interpolation, as numpy.percentile)."""
+        values = self._sorted
+        pos = percentile / 100.0 * (len(values) - 1)
+        lo = math.floor(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+    def _remember(self, db: float) -> None:
+        if len(self._levels) == self._levels.maxlen:
+            del self._sorted[bisect.bisect_left(self._sorted, self._levels[0])]
+        self._levels.append(db)
+        bisect.insort(self._sorted, db)
 
     def level(self, frame: bytes) -> float:
         x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
@@ -77,13 +95,16 @@ class EnergyEndpointer:
         s = self.settings
         self._frames += 1
         db = self.level(frame)
-        floor = float(np.percentile(self._levels, s.floor_percentile)) if self._levels else db
-        # Until the floor has been seen for a while (0.3 s), any level could be it: trust the Vad alone.
-        warm = len(self._levels) >= 10
+        # Until 0.3 s of levels are in, a percentile means little: compare with the quietest frame so far
+        # (the first frame of a stream is never speech). Otherwise steady noise opened a segment at once.
+        if len(self._levels) >= 10:
+            floor = self._floor(s.floor_percentile)
+        else:
+            floor = self._sorted[0] if self._sorted else math.inf
         self.last_voice = self._vad.is_speech(frame)
-        speech = self.last_voice and (not warm or db >= floor + s.margin_db)
+        speech = self.last_voice and db >= floor + s.margin_db
         self.last_speech = speech
-        self._levels.append(db)
+        self._remember(db)
         self._start.append(speech)
         self._end.append(speech)
         if not self.in_speech:
