@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
@@ -31,11 +32,16 @@ def dictionary_entries(path: Path) -> Entries:
     return read
 
 
+@functools.cache
+def _word_list() -> tuple[str, ...]:
+    text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")
+    return tuple(w for w in text.split("\n") if w and not w.startswith("#"))
+
+
 def common_words(n: int | None = None) -> list[str]:
     """The n most probable English words (shipped list, most probable first; all of them for None)."""
-    text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")
-    words = [w for w in text.split("\n") if w and not w.startswith("#")]
-    return words if n is None else words[:n]
+    words = _word_list()  # read once: build_decoys and word_rank_score both need it at start-up
+    return list(words if n is None else words[:n])
 
 
 def word_rank_score() -> Callable[[str], float | None]:

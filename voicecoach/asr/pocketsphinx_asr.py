@@ -18,9 +18,9 @@
 # is a command no longer command extends ("stop", not "start cat"), after `early_silence_any` for any.
 #
 # Barge-in (restrict): while the coach speaks, its voice and the person's overlap in one long segment.
-# Then a live decoder with a loop of the commands places words as they come, and a restricted phrase
-# commits when it is at least `barge_in_margin_db` louder than the rest of the segment: the person
-# talking over the loudspeaker. The coach saying "stop" itself is no louder than its other words.
+# Then a live decoder with a loop of the commands and decoys places words as they come, and a restricted
+# phrase commits when it is at least `barge_in_margin_db` louder than the rest of the segment (the person
+# talking over the loudspeaker) and the verify grammar, run on its frames alone, agrees.
 
 from __future__ import annotations
 
@@ -275,10 +275,7 @@ class PocketSphinxRecognizer:
             self._decoder.end_utt()
         phrase = self._decide()
         if self._live:
-            # Resume live decoding where it was: replay the segment so far.
-            self._decoder.activate_search("loop")
-            self._decoder.start_utt()
-            self._decoder.process_raw(b"".join(self._utt_audio), False, False)
+            self._resume_live()
         if phrase is not None and (phrase in self._terminal or not terminal_only) and phrase in self._allowed:
             return self._commit(phrase)
         return []
@@ -312,8 +309,7 @@ class PocketSphinxRecognizer:
         d.start_utt()
         d.process_raw(audio, False, True)
         d.end_utt()
-        words = [(word, seg.start_frame, seg.end_frame) for seg in d.seg()
-                 if not (word := _ALT.sub("", seg.word)).startswith(("<", "["))]
+        words = self._words()
         if len(words) != 1 or words[0][0] not in self._tokens:
             return None
         token, first, last = words[0]
@@ -328,29 +324,34 @@ class PocketSphinxRecognizer:
     def _verify_unit(self, first: int, last: int, final: bool) -> str | None:
         """A second opinion on a barge-in: the verify grammar on just those 10 ms frames of the segment.
 
-        The live decoder has only commands to choose from, so it places one on whatever loud word it hears.
+        The live loop has no free phones, so it may place a command on a loud word that is none.
         """
         hop = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # bytes per 10 ms frame
-        audio = b"".join(self._utt_audio)
         if not final:
             self._decoder.end_utt()
-        phrase = self._verify(audio[max(0, first) * hop : (last + 1) * hop], 0.0)
+        phrase = self._verify(b"".join(self._utt_audio)[max(0, first) * hop : (last + 1) * hop], 0.0)
         if not final:
-            # The live utterance goes on: replay the segment so far into the loop search.
-            self._decoder.activate_search("loop")
-            self._decoder.start_utt()
-            self._decoder.process_raw(audio, False, False)
+            self._resume_live()
         return phrase
 
-    def _units(self) -> list[tuple[str, int, int]]:
-        """The live hypothesis so far as (unit, first 10 ms frame, last frame), each command one unit."""
+    def _resume_live(self) -> None:
+        """Go on with the live loop search after a batch decode: replay the segment so far into it."""
+        self._decoder.activate_search("loop")
+        self._decoder.start_utt()
+        self._decoder.process_raw(b"".join(self._utt_audio), False, False)
+
+    def _words(self) -> list[tuple[str, int, int]]:
+        """The decoder's words (no silences or fillers) as (word, first 10 ms frame, last frame)."""
         out = []
         for seg in self._decoder.seg() or ():
             word = _ALT.sub("", seg.word)
-            if word.startswith(("<", "[")) or word == "":
-                continue
-            out.append((token_phrase(word), seg.start_frame, seg.end_frame))
+            if word and not word.startswith(("<", "[")):
+                out.append((word, seg.start_frame, seg.end_frame))
         return out
+
+    def _units(self) -> list[tuple[str, int, int]]:
+        """The live hypothesis so far as (unit, first 10 ms frame, last frame), each command one unit."""
+        return [(token_phrase(word), first, last) for word, first, last in self._words()]
 
     def _barge_in(self, final: bool) -> str | None:
         """A restricted phrase clearly louder than the speech around it, or None."""
