@@ -31,14 +31,15 @@ from voicecoach.testing.asr_eval import (
 )
 
 # Measured floors: the tests fail if recognition gets worse than today. Measured on the full corpus
-# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 73.6 % (541/735),
-# at 10 dB white noise 29.3 % (215/735); false triggers on non-commands 2.7 % (5/186: "wade", "text",
-# "bridges", "pose"), leaving out the exact homophone "pane" (7 of 7 heard as "pain"). Each floor sits a
-# little below (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean,
+# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 79.3 % (583/735),
+# at 10 dB white noise 33.5 % (246/735); false triggers on non-commands 5.0 % (9/179: "stopped" 4 times,
+# "wade" 3, "text", "bridges"), leaving out the exact homophone "pane" (heard as "pain"). The British
+# variants of "stop" (accents.py) cost the four "stopped" and took "stop" from 8 % to about half. Each floor
+# sits a little below (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean,
 # >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
-RECALL_FLOOR_CLEAN = 0.70
-RECALL_FLOOR_10DB = 0.26
-FALSE_TRIGGER_CEILING = 0.04
+RECALL_FLOOR_CLEAN = 0.76
+RECALL_FLOOR_10DB = 0.30
+FALSE_TRIGGER_CEILING = 0.06
 
 needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed")
 
@@ -120,8 +121,9 @@ def test_non_commands_meet_target(negative_outcomes: list[Outcome]) -> None:
     assert 1 - _rate(negative_outcomes) <= 0.01, report(negative_outcomes)
 
 
-# A command word, a comma and more words: the early commit (after 0.15 s of quiet, for latency) takes it.
-COMMAND_THEN_COMMA = "Next, we do the bridge."
+# A command, a comma and more words: the early commit (after 0.09 s of quiet when nothing restricts the
+# recognizer, for latency) takes it. While the coach speaks the first pause is 0.15 s, and it does not.
+COMMAND_THEN_COMMA = "If it hurts, stop and rest for a while."
 
 
 def _coach_clips(sentences: list[str] = COACH_SENTENCES) -> list[Clip]:
@@ -140,8 +142,8 @@ def test_coach_sentences_never_trigger(restricted: bool) -> None:
 
 
 @pytest.mark.audio
-@pytest.mark.xfail(reason="measured: 'Next,' then a 0.2 s pause commits 'next' early when nothing restricts it; "
-                   "the coach's own content never does this (test_self_hearing)", strict=True)
+@pytest.mark.xfail(reason="measured: 'If it hurts,' then a pause commits 'it hurts' early when nothing restricts "
+                   "it; the coach's own content never does this (test_self_hearing)", strict=True)
 def test_command_word_before_a_comma_does_not_commit() -> None:
     outcomes = stream(make_recognizer(), _coach_clips([COMMAND_THEN_COMMA]))
     assert all(o.correct for o in outcomes), report(outcomes)
@@ -152,10 +154,7 @@ def test_command_word_before_a_comma_does_not_commit() -> None:
     "coach_text",
     [
         "Lie down with your back towards the floor.",
-        pytest.param(
-            "Hold for five seconds, and keep breathing slowly.",
-            marks=pytest.mark.xfail(reason="measured: this stop over the coach is missed", strict=True),
-        ),
+        "Hold for five seconds, and keep breathing slowly.",  # missed until "stop" had British variants
     ],
 )
 def test_stop_over_the_coach_barges_in(coach_text: str) -> None:

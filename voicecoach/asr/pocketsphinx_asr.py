@@ -8,7 +8,7 @@
 #
 # A segment is decided whole, in one batch decode (batch cepstral normalization: no cold start), with
 # the "verify" grammar: exactly one of
-#   - a command (each multi-word command is one dictionary token),
+#   - a command (each multi-word command is one dictionary token, with British variants: accents.py),
 #   - a decoy word (common English and sound-alikes of the command words: "stopping", "nest", "pose"),
 #   - a loop of free phones that pays `phone_weight` per phone: anything else, several words included.
 # It commits a command only when the command wins. All three compete in one search, so the decision
@@ -16,6 +16,7 @@
 # A segment is decided when the endpointer ends it (0.45 s of quiet, so the coach's commas do not cut its
 # sentences into command-sized pieces), or earlier at a pause: after `early_silence` if the segment so far
 # is a command no longer command extends ("stop", not "start cat"), after `early_silence_any` for any.
+# While the coach speaks the first pause is longer (`early_silence_restricted`): its sentences have commas.
 #
 # Barge-in (restrict): while the coach speaks, its voice and the person's overlap in one long segment.
 # Then a live decoder with a loop of the commands and decoys places words as they come, and a restricted
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pocketsphinx
 
+from voicecoach.asr.accents import phrase_pronunciations
 from voicecoach.asr.base import Detection
 from voicecoach.asr.commit import terminal_phrases
 from voicecoach.asr.decoys import (
@@ -76,9 +78,12 @@ class SphinxSettings:
     """How speech segments are cut."""
     preroll: float = 0.3
     """Audio before the segment's first speech frame that the decoder also hears: it expects silence first."""
-    early_silence: float = 0.15
+    early_silence: float = 0.09
     """Quiet after which a segment that is already a complete command no longer one extends commits before
     the endpointer ends it (0 turns early commits off)."""
+    early_silence_restricted: float = 0.15
+    """The same while the coach speaks: its sentences have commas after command words ("If anything hurts,
+    say: it hurts."), and at 0.09 s "If it hurts, stop and rest" committed "it hurts"."""
     early_silence_any: float = 0.3
     """The same for any command ("start cat" might still become "start cat stretch")."""
     max_segment: float = 12.0
@@ -112,8 +117,7 @@ class PocketSphinxRecognizer:
         tokens = [phrase_token(p) for p in self._phrases]
         self._tokens = frozenset(tokens)
         for phrase, token in zip(self._phrases, tokens, strict=True):
-            if token != phrase:
-                d.add_word(token, " ".join(str(d.lookup_word(w)) for w in phrase.split()), False)
+            self._add_pronunciations(token, phrase_pronunciations(phrase.split(), self._pronunciations))
         for phone in CMU_PHONES:
             d.add_word(garbage_phone_word(phone), phone, False)
         self.decoys = build_decoys(self._phrases, dictionary_entries(model / "cmudict-en-us.dict"),
@@ -134,7 +138,9 @@ class PocketSphinxRecognizer:
         self._frame_len = self._ep.frame_length
         ring_frames = math.ceil((s.endpoint.start_window + s.preroll) / self._frame_len) + 4
         self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
-        self._quiet_needed = round(s.early_silence / self._frame_len)
+        self._quiet_needed_open = round(s.early_silence / self._frame_len)
+        self._quiet_needed_restricted = round(s.early_silence_restricted / self._frame_len)
+        self._quiet_needed = self._quiet_needed_open
         self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
         self._rng = np.random.default_rng(0)
         self._utt_audio: list[bytes] = []
@@ -148,6 +154,24 @@ class PocketSphinxRecognizer:
         self._utt_frames = 0
         self._speech_first = self._speech_last = 0  # the segment's first and last speech frame (30 ms)
         self._committed = False
+
+    def _pronunciations(self, word: str) -> list[tuple[str, ...]]:
+        """Every pronunciation the decoder's dictionary has for `word` ("again", "again(2)", ...)."""
+        out: list[tuple[str, ...]] = []
+        while (pron := self._decoder.lookup_word(word if not out else f"{word}({len(out) + 1})")) is not None:
+            out.append(tuple(pron.split()))
+        return out
+
+    def _add_pronunciations(self, word: str, prons: Sequence[tuple[str, ...]]) -> None:
+        """Give `word` each of `prons` it does not have yet, as the alternates "word(2)", "word(3)", ...
+
+        FSG searches try every alternate of a word, so a command token needs no grammar change.
+        """
+        have = self._pronunciations(word)
+        for pron in prons:
+            if pron not in have:
+                have.append(pron)
+                self._decoder.add_word(word if len(have) == 1 else f"{word}({len(have)})", " ".join(pron), False)
 
     # --- the Recognizer interface ---------------------------------------
 
@@ -183,12 +207,14 @@ class PocketSphinxRecognizer:
         """While the coach speaks only `phrases` may commit, and may also barge in over its voice."""
         if phrases is None:
             self._allowed, self._restricted = self._all, False
+            self._quiet_needed = self._quiet_needed_open
             return
         wanted = {" ".join(p.lower().split()) for p in phrases}
         unknown = wanted - self._all
         if unknown:
             raise ValueError(f"restrict() got phrases the recognizer was not built with: {sorted(unknown)}")
         self._allowed, self._restricted = frozenset(wanted), True
+        self._quiet_needed = self._quiet_needed_restricted
 
     # --- streaming ---------------------------------------------------------
 

@@ -1,0 +1,56 @@
+"""British English variants of US (CMU dictionary) pronunciations, so the bundled US model hears more speakers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+Pron = tuple[str, ...]
+
+_VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
+# The US model has no phone for the British LOT vowel /ɒ/ ("stop"). It hears it as AO or as OW: measured
+# with espeak-ng's en-gb, en-gb-x-rp and en-029 voices, "stop" came out as "scope" and "slope" until
+# both were added (recall of "stop" 8 % -> 55 % on every voice).
+_LOT_AS = ("AO", "OW")
+_BATH_BEFORE = frozenset({"S", "F", "TH"})
+
+
+def british_variants(pron: Pron) -> list[Pron]:
+    """Pronunciations of `pron` in a British accent that differ from it (none for most words).
+
+    Three regular differences from General American:
+    - non-rhotic: R after a vowel is silent unless a vowel follows ("start" S T AA T), and a final ER
+      is a schwa ("faster" ... T AH);
+    - the BATH vowel: AE before S, F, TH or N plus a consonant is AA ("faster" F AA S T AH);
+    - the LOT vowel: AA before a consonant other than R is rounded ("stop" S T AO P, S T OW P).
+    """
+    out: list[str] = []
+    for i, phone in enumerate(pron):
+        after = pron[i + 1] if i + 1 < len(pron) else None
+        if phone == "R" and out and out[-1] in _VOWELS and out[-1] != "ER" and after not in _VOWELS:
+            continue
+        if phone == "ER" and after is None:
+            out.append("AH")
+        elif phone == "AE" and (after in _BATH_BEFORE or (after == "N" and pron[i + 2 : i + 3] in (("T",), ("S",)))):
+            out.append("AA")
+        elif phone == "AA" and after is not None and after != "R" and after not in _VOWELS:
+            out.append("LOT")
+        else:
+            out.append(phone)
+    variants: list[Pron] = []
+    for lot in _LOT_AS:
+        variant = tuple(lot if p == "LOT" else p for p in out)
+        if variant != tuple(pron) and variant not in variants:
+            variants.append(variant)
+    return variants
+
+
+def phrase_pronunciations(words: Sequence[str], lookup: Callable[[str], list[Pron]], limit: int = 16) -> list[Pron]:
+    """Pronunciations of a phrase spoken as one token: every dictionary and British variant of each word,
+    combined (at most `limit`; the dictionary's first pronunciation of every word comes first)."""
+    per_word = []
+    for word in words:
+        prons = lookup(word)
+        per_word.append(list(dict.fromkeys(prons + [v for p in prons for v in british_variants(p)])))
+    combos = itertools.islice(itertools.product(*per_word), limit)
+    return [tuple(p for part in combo for p in part) for combo in combos]
