@@ -32,6 +32,16 @@ def dictionary_entries(path: Path) -> Entries:
     return read
 
 
+def pronunciations(entries: Entries, words: Iterable[str]) -> dict[str, list[Pron]]:
+    """The dictionary's pronunciations of `words` (its first one first), read in one streamed pass."""
+    wanted = set(words)
+    out: dict[str, list[Pron]] = {}
+    for word, pron in entries():
+        if word in wanted:
+            out.setdefault(word, []).append(pron)
+    return out
+
+
 @functools.cache
 def _word_list() -> tuple[str, ...]:
     text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")

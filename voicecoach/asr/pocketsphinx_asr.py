@@ -19,14 +19,15 @@
 # While the coach speaks the first pause is longer (`early_silence_restricted`): its sentences have commas.
 #
 # Barge-in (restrict): while the coach speaks, its voice and the person's overlap in one long segment.
-# Then a live decoder with a loop of the commands and decoys places words as they come, and a restricted
-# phrase commits when it is at least `barge_in_margin_db` louder than the rest of the segment (the person
-# talking over the loudspeaker) and the verify grammar, run on its frames alone, agrees.
+# Then a second, live decoder with a loop of the commands and decoys places words as they come, and a
+# restricted phrase commits when it is at least `barge_in_margin_db` louder than the rest of the segment (the
+# person talking over the loudspeaker) and the verify grammar, run on its frames alone, agrees.
 
 from __future__ import annotations
 
 import collections
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from voicecoach.asr.decoys import (
     garbage_phone_word,
     loop_transitions,
     phrase_token,
+    pronunciations,
     token_phrase,
     verify_transitions,
     word_rank_score,
@@ -55,6 +57,28 @@ from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 _MODEL_RATE = 16000
 _DECODER_FRAME = 0.01  # PocketSphinx features are 10 ms frames (frate 100)
 _ALT = re.compile(r"\(\d+\)$")
+
+
+def _decoder(words: dict[str, list[tuple[str, ...]]]) -> pocketsphinx.Decoder:
+    """A decoder on the bundled model whose dictionary is just `words` (alternates as "word(2)", ...).
+
+    FSG searches try every alternate of a word, so a command's accent variants need no grammar change.
+    """
+    d = pocketsphinx.Decoder(lm=None, loglevel="FATAL", bestpath=False, dict=os.devnull)
+    for word, prons in words.items():
+        for i, pron in enumerate(dict.fromkeys(prons)):
+            d.add_word(word if i == 0 else f"{word}({i + 1})", " ".join(pron), False)
+    return d
+
+
+def _words(decoder: pocketsphinx.Decoder) -> list[tuple[str, int, int]]:
+    """A decoder's words (no silences or fillers) as (word, first 10 ms frame, last frame)."""
+    out = []
+    for seg in decoder.seg() or ():
+        word = _ALT.sub("", seg.word)
+        if word and not word.startswith(("<", "[")):
+            out.append((word, seg.start_frame, seg.end_frame))
+    return out
 
 
 @dataclass(frozen=True)
@@ -111,22 +135,29 @@ class PocketSphinxRecognizer:
         self._allowed = self._all
         self._restricted = False
 
-        model = Path(pocketsphinx.get_model_path()) / "en-us"
-        self._decoder = d = pocketsphinx.Decoder(lm=None, loglevel="FATAL", bestpath=False)
-        check_vocabulary(self._phrases, lambda w: d.lookup_word(w) is not None, "PocketSphinx en-us dictionary")
+        entries = dictionary_entries(Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict")
+        self.decoys = build_decoys(self._phrases, entries, word_rank_score(), n_common=s.common_decoys,
+                                   per_word=s.sound_alikes_per_word)
+        prons = pronunciations(entries, [w for p in self._phrases for w in p.split()] + self.decoys)
+        check_vocabulary(self._phrases, prons.__contains__, "PocketSphinx en-us dictionary")
         tokens = [phrase_token(p) for p in self._phrases]
         self._tokens = frozenset(tokens)
-        for phrase, token in zip(self._phrases, tokens, strict=True):
-            self._add_pronunciations(token, phrase_pronunciations(phrase.split(), self._pronunciations))
-        for phone in CMU_PHONES:
-            d.add_word(garbage_phone_word(phone), phone, False)
-        self.decoys = build_decoys(self._phrases, dictionary_entries(model / "cmudict-en-us.dict"),
-                                   word_rank_score(), n_common=s.common_decoys, per_word=s.sound_alikes_per_word)
+        words = {t: phrase_pronunciations(p.split(), prons.__getitem__) for p, t in zip(self._phrases, tokens,
+                                                                                          strict=True)}
+        words.update((w, prons[w]) for w in self.decoys)
+        # Two decoders, each with only the words its grammar uses (the full dictionary costs 28 MB a
+        # decoder, these 5 MB): "verify" decides whole segments in batch while "loop" goes on live, so a
+        # batch decode never interrupts the live search (replaying it afterwards cost more than all else).
+        self._verifier = _decoder(words | {garbage_phone_word(p): [(p,)] for p in CMU_PHONES})
         # "verify": one command, decoy or run of phones per segment, decided on the whole segment.
         verify = verify_transitions(tokens, self.decoys, CMU_PHONES, s.decoy_weight, s.phone_weight)
-        d.add_fsg("verify", d.create_fsg("verify", 0, 1, verify))
+        self._verifier.add_fsg("verify", self._verifier.create_fsg("verify", 0, 1, verify))
+        self._verifier.activate_search("verify")
         # "loop": any sequence of commands, decoded live while restricted, to place a barge-in.
-        d.add_fsg("loop", d.create_fsg("loop", 0, 1, loop_transitions(tokens, self.decoys, 0.001)))
+        self._decoder = _decoder(words)
+        loop = loop_transitions(tokens, self.decoys, 0.001)
+        self._decoder.add_fsg("loop", self._decoder.create_fsg("loop", 0, 1, loop))
+        self._decoder.activate_search("loop")
 
         self._resampler = None
         if sample_rate != _MODEL_RATE:
@@ -154,24 +185,6 @@ class PocketSphinxRecognizer:
         self._utt_frames = 0
         self._speech_first = self._speech_last = 0  # the segment's first and last speech frame (30 ms)
         self._committed = False
-
-    def _pronunciations(self, word: str) -> list[tuple[str, ...]]:
-        """Every pronunciation the decoder's dictionary has for `word` ("again", "again(2)", ...)."""
-        out: list[tuple[str, ...]] = []
-        while (pron := self._decoder.lookup_word(word if not out else f"{word}({len(out) + 1})")) is not None:
-            out.append(tuple(pron.split()))
-        return out
-
-    def _add_pronunciations(self, word: str, prons: Sequence[tuple[str, ...]]) -> None:
-        """Give `word` each of `prons` it does not have yet, as the alternates "word(2)", "word(3)", ...
-
-        FSG searches try every alternate of a word, so a command token needs no grammar change.
-        """
-        have = self._pronunciations(word)
-        for pron in prons:
-            if pron not in have:
-                have.append(pron)
-                self._decoder.add_word(word if len(have) == 1 else f"{word}({len(have)})", " ".join(pron), False)
 
     # --- the Recognizer interface ---------------------------------------
 
@@ -266,7 +279,6 @@ class PocketSphinxRecognizer:
         self._utt_audio = []
         self._live = self._restricted
         if self._live:
-            self._decoder.activate_search("loop")
             self._decoder.start_utt()
         step = self.settings.feed_frames
         for i in range(0, len(frames), step):
@@ -297,11 +309,7 @@ class PocketSphinxRecognizer:
         self._feed()
         if self._utt_frames * _DECODER_FRAME > self.settings.max_command:
             return []
-        if self._live:
-            self._decoder.end_utt()
         phrase = self._decide()
-        if self._live:
-            self._resume_live()
         if phrase is not None and (phrase in self._terminal or not terminal_only) and phrase in self._allowed:
             return self._commit(phrase)
         return []
@@ -325,17 +333,19 @@ class PocketSphinxRecognizer:
         """The one command the segment so far says, or None."""
         return self._verify(b"".join(self._utt_audio), (self._speech_last - self._speech_first + 1) * self._frame_len)
 
-    def _verify(self, audio: bytes, speech: float) -> str | None:
+    def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
         """The one command `audio` says, or None: a batch decode with the verify grammar.
 
-        The command must also span `min_coverage` of the `speech` seconds in it.
+        The command must also span `min_coverage` of the `speech` seconds in it. With `cmn` (a cepstral
+        mean) the audio is normalized by it instead of by its own mean.
         """
-        d = self._decoder
-        d.activate_search("verify")
+        d = self._verifier
+        if cmn is not None:
+            d.set_cmn(cmn)
         d.start_utt()
-        d.process_raw(audio, False, True)
+        d.process_raw(audio, False, cmn is None)
         d.end_utt()
-        words = self._words()
+        words = _words(d)
         if len(words) != 1 or words[0][0] not in self._tokens:
             return None
         token, first, last = words[0]
@@ -353,31 +363,14 @@ class PocketSphinxRecognizer:
         The live loop has no free phones, so it may place a command on a loud word that is none.
         """
         hop = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # bytes per 10 ms frame
-        if not final:
-            self._decoder.end_utt()
-        phrase = self._verify(b"".join(self._utt_audio)[max(0, first) * hop : (last + 1) * hop], 0.0)
-        if not final:
-            self._resume_live()
-        return phrase
-
-    def _resume_live(self) -> None:
-        """Go on with the live loop search after a batch decode: replay the segment so far into it."""
-        self._decoder.activate_search("loop")
-        self._decoder.start_utt()
-        self._decoder.process_raw(b"".join(self._utt_audio), False, False)
-
-    def _words(self) -> list[tuple[str, int, int]]:
-        """The decoder's words (no silences or fillers) as (word, first 10 ms frame, last frame)."""
-        out = []
-        for seg in self._decoder.seg() or ():
-            word = _ALT.sub("", seg.word)
-            if word and not word.startswith(("<", "[")):
-                out.append((word, seg.start_frame, seg.end_frame))
-        return out
+        # With the live decoder's cepstral mean (of the whole segment so far): a few hundred ms of one word
+        # normalized by its own mean is mostly the word itself, and a barged-in "stop" came out as "so".
+        unit = b"".join(self._utt_audio)[max(0, first) * hop : (last + 1) * hop]
+        return self._verify(unit, 0.0, cmn=self._decoder.get_cmn())
 
     def _units(self) -> list[tuple[str, int, int]]:
         """The live hypothesis so far as (unit, first 10 ms frame, last frame), each command one unit."""
-        return [(token_phrase(word), first, last) for word, first, last in self._words()]
+        return [(token_phrase(word), first, last) for word, first, last in _words(self._decoder)]
 
     def _barge_in(self, final: bool) -> str | None:
         """A restricted phrase clearly louder than the speech around it, or None."""
