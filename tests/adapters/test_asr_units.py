@@ -7,7 +7,7 @@ import pytest
 
 from voicecoach.asr import VocabularyError
 from voicecoach.asr.commit import match_segment, terminal_phrases
-from voicecoach.asr.decoys import build_decoys, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.decoys import lexicon, loop_transitions, phrase_token, token_phrase
 from voicecoach.asr.endpoint import EnergyEndpointer
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 from voicecoach.testing import speech
@@ -45,7 +45,7 @@ def test_decoys_exclude_commands_and_homophones() -> None:
         "stop": [("S", "T", "AA", "P")], "stopping": [("S", "T", "AA", "P", "IH", "NG")], "the": [("DH", "AH")],
     }  # fmt: skip
     entries = lambda: ((w, p) for w, prons in dictionary.items() for p in prons)  # noqa: E731
-    decoys = build_decoys(["pain", "stop"], entries, lambda w: 0.0, n_common=0)
+    _, decoys = lexicon(["pain", "stop"], entries, lambda w: 0.0, n_common=0)
     assert "pane" not in decoys and "pain" not in decoys and "stop" not in decoys
     assert {"paint", "stopping"} <= set(decoys)
 

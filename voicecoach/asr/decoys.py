@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
@@ -32,16 +33,6 @@ def dictionary_entries(path: Path) -> Entries:
     return read
 
 
-def pronunciations(entries: Entries, words: Iterable[str]) -> dict[str, list[Pron]]:
-    """The dictionary's pronunciations of `words` (its first one first), read in one streamed pass."""
-    wanted = set(words)
-    out: dict[str, list[Pron]] = {}
-    for word, pron in entries():
-        if word in wanted:
-            out.setdefault(word, []).append(pron)
-    return out
-
-
 @functools.cache
 def _word_list() -> tuple[str, ...]:
     text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")
@@ -50,7 +41,7 @@ def _word_list() -> tuple[str, ...]:
 
 def common_words(n: int | None = None) -> list[str]:
     """The n most probable English words (shipped list, most probable first; all of them for None)."""
-    words = _word_list()  # read once: build_decoys and word_rank_score both need it at start-up
+    words = _word_list()  # read once: lexicon and word_rank_score both need it at start-up
     return list(words if n is None else words[:n])
 
 
@@ -73,16 +64,17 @@ def _edits(pron: Pron, phones: Sequence[str]) -> set[Pron]:
     return out
 
 
-def build_decoys(
+def lexicon(
     phrases: Sequence[str],
     entries: Entries,
     score: Callable[[str], float | None],
     n_common: int = 600,
     per_word: int = 12,
-) -> list[str]:
-    """Common words plus, for each command word, its sound-alikes (one phone away, or a longer form).
+) -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
+    """The pronunciations of the command words, and the decoys with theirs.
 
-    Command words and their homophones are never decoys: a decoy that sounds exactly like a command
+    Decoys are common words plus, for each command word, its sound-alikes (one phone away, or a longer
+    form). Command words and their homophones are never decoys: a decoy that sounds exactly like a command
     would take its place in the grammar and the command could never be heard. `score` ranks candidate
     sound-alikes (word frequency; None leaves a word out), so rare proper names do not crowd out real
     words. The dictionary is read twice (command pronunciations and phones, then candidates), never held.
@@ -102,30 +94,34 @@ def build_decoys(
             for edit in _edits(pron, phones):
                 near.setdefault(edit, set()).add(word)
 
-    in_dictionary: set[str] = set()
+    common = common_words(n_common)
+    wanted = set(common)
+    kept: dict[str, list[Pron]] = {}  # pronunciations of every word that may become a decoy
     homophones: set[str] = set()
     candidates: dict[str, set[str]] = {w: set() for w in command_words}
-    for word, pron in entries():
+    # A word's alternates are adjacent lines of the dictionary: group them to keep them all.
+    for word, group in itertools.groupby(entries(), key=lambda entry: entry[0]):
         if _WORD.fullmatch(word) is None:
             continue
-        in_dictionary.add(word)
-        if pron in command_prons:
+        prons = [pron for _, pron in group]
+        if any(pron in command_prons for pron in prons):
             homophones.add(word)
-        for command_word in near.get(pron, ()):
-            candidates[command_word].add(word)
+        alike = {command_word for pron in prons for command_word in near.get(pron, ())}
         # Longer forms the phone edits miss: "stopping", "bridges", "started".
-        for command_word in command_words:
-            if word.startswith(command_word) and len(word) <= len(command_word) + 4:
-                candidates[command_word].add(word)
+        alike.update(c for c in command_words if word.startswith(c) and len(word) <= len(c) + 4)
+        for command_word in alike:
+            candidates[command_word].add(word)
+        if alike or word in wanted:
+            kept.setdefault(word, []).extend(prons)
 
     def usable(word: str) -> bool:
-        return word in in_dictionary and word not in command_words and word not in homophones
+        return word in kept and word not in command_words and word not in homophones
 
-    decoys: list[str] = [w for w in common_words(n_common) if usable(w)]
+    decoys: list[str] = [w for w in common if usable(w)]
     for word in sorted(command_words):
         scored = [(s, w) for w in candidates[word] if usable(w) and (s := score(w)) is not None]
         decoys.extend(w for _, w in sorted(scored, key=lambda sw: (-sw[0], sw[1]))[:per_word])
-    return list(dict.fromkeys(decoys))
+    return prons_of, {w: kept[w] for w in dict.fromkeys(decoys)}
 
 
 Transition = tuple[int, int, float, str]

@@ -41,12 +41,11 @@ from voicecoach.asr.base import Detection
 from voicecoach.asr.commit import terminal_phrases
 from voicecoach.asr.decoys import (
     CMU_PHONES,
-    build_decoys,
     dictionary_entries,
     garbage_phone_word,
+    lexicon,
     loop_transitions,
     phrase_token,
-    pronunciations,
     token_phrase,
     verify_transitions,
     word_rank_score,
@@ -136,15 +135,14 @@ class PocketSphinxRecognizer:
         self._restricted = False
 
         entries = dictionary_entries(Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict")
-        self.decoys = build_decoys(self._phrases, entries, word_rank_score(), n_common=s.common_decoys,
-                                   per_word=s.sound_alikes_per_word)
-        prons = pronunciations(entries, [w for p in self._phrases for w in p.split()] + self.decoys)
+        prons, decoys = lexicon(self._phrases, entries, word_rank_score(), n_common=s.common_decoys,
+                                per_word=s.sound_alikes_per_word)
         check_vocabulary(self._phrases, prons.__contains__, "PocketSphinx en-us dictionary")
+        self.decoys = list(decoys)
         tokens = [phrase_token(p) for p in self._phrases]
         self._tokens = frozenset(tokens)
-        words = {t: phrase_pronunciations(p.split(), prons.__getitem__) for p, t in zip(self._phrases, tokens,
-                                                                                          strict=True)}
-        words.update((w, prons[w]) for w in self.decoys)
+        words = {t: phrase_pronunciations(p.split(), prons.__getitem__)
+                 for p, t in zip(self._phrases, tokens, strict=True)} | decoys
         # Two decoders, each with only the words its grammar uses (the full dictionary costs 28 MB a
         # decoder, these 5 MB): "verify" decides whole segments in batch while "loop" goes on live, so a
         # batch decode never interrupts the live search (replaying it afterwards cost more than all else).
@@ -171,7 +169,6 @@ class PocketSphinxRecognizer:
         self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
         self._quiet_needed_open = round(s.early_silence / self._frame_len)
         self._quiet_needed_restricted = round(s.early_silence_restricted / self._frame_len)
-        self._quiet_needed = self._quiet_needed_open
         self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
         self._rng = np.random.default_rng(0)
         self._utt_audio: list[bytes] = []
@@ -220,14 +217,12 @@ class PocketSphinxRecognizer:
         """While the coach speaks only `phrases` may commit, and may also barge in over its voice."""
         if phrases is None:
             self._allowed, self._restricted = self._all, False
-            self._quiet_needed = self._quiet_needed_open
             return
         wanted = {" ".join(p.lower().split()) for p in phrases}
         unknown = wanted - self._all
         if unknown:
             raise ValueError(f"restrict() got phrases the recognizer was not built with: {sorted(unknown)}")
         self._allowed, self._restricted = frozenset(wanted), True
-        self._quiet_needed = self._quiet_needed_restricted
 
     # --- streaming ---------------------------------------------------------
 
@@ -255,7 +250,8 @@ class PocketSphinxRecognizer:
                     barged = self._barge_in(final=False)
                     if barged is not None:
                         out += self._commit(barged)
-            pause = self._quiet_run > 0 and self._quiet_run in (self._quiet_needed, self._quiet_needed_any)
+            first = self._quiet_needed_restricted if self._restricted else self._quiet_needed_open
+            pause = self._quiet_run > 0 and self._quiet_run in (first, self._quiet_needed_any)
             if pause and not self._committed:
                 out += self._try_early(terminal_only=self._quiet_run != self._quiet_needed_any)
         if self._in_utt and (
@@ -334,7 +330,7 @@ class PocketSphinxRecognizer:
         return self._verify(b"".join(self._utt_audio), (self._speech_last - self._speech_first + 1) * self._frame_len)
 
     def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
-        """The one command `audio` says, or None: a batch decode with the verify grammar.
+        """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
 
         The command must also span `min_coverage` of the `speech` seconds in it. With `cmn` (a cepstral
         mean) the audio is normalized by it instead of by its own mean.
