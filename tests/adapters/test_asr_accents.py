@@ -1,10 +1,10 @@
-"""British pronunciation variants: the rules, and that the recognizer uses them on a British voice."""
+"""Accent variants of pronunciations: the rules, and that the recognizer uses them."""
 
 from __future__ import annotations
 
 import pytest
 
-from voicecoach.asr.accents import british_variants, phrase_pronunciations
+from voicecoach.asr.accents import accent_variants, british_variants, phrase_pronunciations, vocalized_l
 
 
 def _p(text: str) -> tuple[str, ...]:
@@ -28,6 +28,26 @@ def test_british_variants(us: str, british: list[str]) -> None:
     assert british_variants(_p(us)) == [_p(b) for b in british]
 
 
+@pytest.mark.parametrize(
+    ("us", "vocalized"),
+    [
+        ("HH EH L P", "HH EH OW P"),  # "help": the L closes the syllable
+        ("R OW T EY SH AH N AH L", "R OW T EY SH AH N AH OW"),  # a final L
+        ("L IH S T", None),  # an L that starts a word is clear
+        ("S L OW ER", None),  # so is one after a consonant
+        ("R IY L IY", None),  # and one before a vowel ("really")
+    ],
+)
+def test_vocalized_l(us: str, vocalized: str | None) -> None:
+    assert vocalized_l(_p(us)) == (None if vocalized is None else _p(vocalized))
+
+
+def test_accent_variants_vocalize_the_l_of_british_variants_too() -> None:
+    assert accent_variants(_p("HH EH L P")) == [_p("HH EH OW P")]
+    assert accent_variants(_p("D AA L T")) == [_p("D AO L T"), _p("D OW L T"), _p("D AA OW T"),
+                                                _p("D AO OW T"), _p("D OW OW T")]
+
+
 def test_phrase_pronunciations_combine_every_variant_of_every_word() -> None:
     dictionary = {"start": [_p("S T AA R T")], "cat": [_p("K AE T")], "again": [_p("AH G EH N"), _p("AH G EY N")]}
     got = phrase_pronunciations(["start", "cat"], dictionary.__getitem__)
@@ -47,3 +67,16 @@ def test_a_british_stop_is_heard() -> None:
              for v in ("en-gb", "en-gb-x-rp")]
     heard = [[d.text for d in o.detections] for o in asr_eval.stream(rec, clips)]
     assert heard == [["stop"], ["stop"]]
+
+
+@pytest.mark.audio
+def test_help_with_a_dark_l_is_heard() -> None:
+    """espeak-ng's "help" was decoded as "do" or "till" on every voice before the vocalized-L variant."""
+    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+    from voicecoach.testing import asr_eval, speech
+
+    rec = PocketSphinxRecognizer(asr_eval.PHRASES)
+    clips = [asr_eval.Clip(speech.pad(speech.synthesize("help", v, 160), 0.6, 1.0), "help", v)
+             for v in ("en-us", "en-gb-x-rp", "en-us+m3")]
+    heard = [[d.text for d in o.detections] for o in asr_eval.stream(rec, clips)]
+    assert heard == [["help"], ["help"], ["help"]]
