@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = corpus.command_sets(phrases, plan, bed)
     sets.append(corpus.non_command_set(plan, bed))
     sets.append(corpus.coach_set(content, grammar, plan))
+    sets.append(corpus.barge_in_set(sets[-1], sorted(grammar.barge_in_phrases()), plan))
     if args.recordings:
         sets.append(corpus.recordings_set(args.recordings, grammar))
     for cs in sets:

@@ -45,6 +45,8 @@ GENERAL_SENTENCES = [
 PAD_BEFORE, PAD_AFTER = 0.5, 0.8  # speech.pad defaults: shorter pauses lower the shipped recall
 COACH_PAD_AFTER = 0.7
 COACH_RATE = 150
+BARGE_IN_LIFT_DB = 9.0  # the person over the loudspeaker, at the microphone: as tests/adapters assume
+BARGE_IN_AT = (0.3, 0.5, 0.7)  # where in the coach's utterance the person starts talking
 _BENCH_RECIPE = "bench-v1"
 
 
@@ -54,7 +56,7 @@ class Item:
 
     label: str
     expect: str | None
-    category: str  # command | article | general | sound-alike | homophone | noise | coach | recording
+    category: str  # command | article | general | sound-alike | homophone | noise | coach | barge-in | recording
     condition: str  # clean | 20dB | 10dB | 5dB | recording
     noise: str | None
     speech_end: float
@@ -105,6 +107,8 @@ class Plan:
     alike_voices: Sequence[str]
     n_coach: int | None
     noise_clips: int
+    n_barge_in: int
+    """Barge-in clips: a barge-in phrase said over one of the coach's utterances."""
     clean_every: int
     """Clean clips: each phrase by every clean_every-th voice (1: all voices, each at every speed)."""
     noisy_every: int
@@ -113,11 +117,11 @@ class Plan:
 
     @staticmethod
     def full() -> Plan:
-        return Plan(VOICES, SPEEDS, SNRS, 40, ["en-us", "en-gb"], len(GENERAL_SENTENCES), VOICES, None, 4, 1, 3)
+        return Plan(VOICES, SPEEDS, SNRS, 40, ["en-us", "en-gb"], len(GENERAL_SENTENCES), VOICES, None, 4, 48, 1, 3)
 
     @staticmethod
     def quick() -> Plan:
-        return Plan(VOICES[:2], [160], [None, 10.0], 4, ["en-us"], 2, VOICES[:1], 5, 1, 2, 2, 7)
+        return Plan(VOICES[:2], [160], [None, 10.0], 4, ["en-us"], 2, VOICES[:1], 5, 1, 6, 2, 2, 7)
 
     def describe(self) -> str:
         snrs = ", ".join("clean" if s is None else f"{s:g} dB" for s in self.snrs)
@@ -131,7 +135,8 @@ class Plan:
                 f"{len(SOUND_ALIKES[: self.n_alikes])} sound-alikes x {len(self.alike_voices)} voices, "
                 f"{self.noise_clips * 2} noise-only clips. Coach: "
                 f"{'every one' if self.n_coach is None else f'the first {self.n_coach}'} of the coach's utterances "
-                f"(SNR levels: {snrs})")
+                f"(SNR levels: {snrs}). Barge-in: {self.n_barge_in} clips, a barge-in phrase {BARGE_IN_LIFT_DB:g} dB "
+                f"louder than the coach's voice, over it")
 
 
 def bench_cache() -> Path:
@@ -260,6 +265,34 @@ def coach_set(content: Content, grammar: Grammar, plan: Plan) -> ClipSet:
         item = Item(f"coach: {text!r}", None, "coach", "clean", None, PAD_BEFORE + _speech_end(raw),
                     speaking=(PAD_BEFORE, PAD_BEFORE + len(raw) / RATE))
         cs.add(item, speech.pad(raw, PAD_BEFORE, COACH_PAD_AFTER))
+    return cs
+
+
+def barge_in_set(coach: ClipSet, phrases: Sequence[str], plan: Plan) -> ClipSet:
+    """A barge-in phrase said over the coach's voice, `BARGE_IN_LIFT_DB` louder, by rotating voices and places.
+
+    The coach's longer utterances are used (at least 1.5 s), spread over the whole set, so the phrase has
+    the coach's speech on both sides of it.
+    """
+    cs = ClipSet("barge-in")
+    spoken = [(item, clip) for item, clip in zip(coach.items, coach.clips, strict=True)
+              if item.speaking is not None and item.speaking[1] - item.speaking[0] >= 1.5]
+    if not spoken or not phrases:
+        return cs
+    ordered = sorted(phrases)
+    step = max(1, len(spoken) // plan.n_barge_in)
+    for n, (item, clip) in enumerate(spoken[::step][: plan.n_barge_in]):
+        assert item.speaking is not None
+        start, end = item.speaking
+        voice = plan.voices[n % len(plan.voices)]
+        phrase = ordered[n % len(ordered)]
+        said = speech.synthesize(phrase, voice, plan.speeds[n % len(plan.speeds)])
+        coach_voice = clip[int(start * RATE) : int(end * RATE)]
+        said = speech.scale_to_rms(said, speech.active_rms(coach_voice) * 10 ** (BARGE_IN_LIFT_DB / 20))
+        at = start + BARGE_IN_AT[n % len(BARGE_IN_AT)] * (end - start)
+        mixed = speech.timeline([(0.0, clip), (at, said)], seconds=max(len(clip) / RATE, at + len(said) / RATE + 0.8))
+        cs.add(Item(f"{phrase!r} {voice} over coach: {item.label[7:47]}...'", phrase, "barge-in", "clean", None,
+                    at + _speech_end(said), speaking=item.speaking, phrase=phrase), mixed)
     return cs
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.corpus import BARGE_IN_LIFT_DB
 from benchmarks.targets import APPROACH_TARGETS, TIMING_TARGETS, Target, memory_target
 
 
@@ -82,6 +83,16 @@ def render(res: dict[str, Any]) -> str:
                 "| approach | recall | false triggers |", "|---|---:|---:|"]
         out += [f"| {k} | {_pc(r.get('recall_recordings'))} % | {_pc(r.get('false_trigger_rate_recordings'))} % |"
                 for k, r in live.items()]
+
+    if any(r.get("barge_in_recall") is not None for r in live.values()):
+        out += ["", "### Barge-in: a command said over the coach's voice", "",
+                f"The person says a barge-in phrase {BARGE_IN_LIFT_DB:g} dB louder than the loudspeaker, while it "
+                "plays one of the coach's longer utterances (not a project target; `barge_in_recall` in "
+                "results.json).", "", "| approach | recall |", "|---|---:|"]
+        out += [f"| {k} | {_pc(r.get('barge_in_recall'))} % |" for k, r in live.items()]
+        misses = next(iter(live.values())).get("barge_in_misses", [])
+        if misses:
+            out += ["", f"Missed, {next(iter(live))}:", ""] + [f"- `{m}`" for m in misses]
 
     noises = sorted({n for r in live.values() for n in r.get("recall_by_noise", {})})
     conds = [c for c in ("20dB", "10dB", "5dB") if any(f"recall_{c}" in r and r[f"recall_{c}"] is not None

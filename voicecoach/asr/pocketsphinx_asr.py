@@ -4,7 +4,8 @@
 # -------------------
 # Audio is cut into 30 ms frames for an EnergyEndpointer (endpoint.py): a frame is speech when the voice
 # detector says so and it stands `margin_db` over the tracked noise floor, so steady noise and babble do
-# not make one endless segment. The frames of the segment (from a little before its start) are kept.
+# not make one endless segment. The frames of the segment (from a little before its start) are kept, also
+# after WebRTC noise suppression: the batch decisions hear the suppressed audio, all else the raw audio.
 #
 # A segment is decided whole, in one batch decode (batch cepstral normalization: no cold start), with
 # the "verify" grammar: exactly one of
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pocketsphinx
+from webrtc_noise_gain import AudioProcessor
 
 from voicecoach.asr.accents import phrase_pronunciations
 from voicecoach.asr.base import Detection
@@ -119,6 +121,13 @@ class SphinxSettings:
     """RMS (int16 units, about -50 dBFS) of the noise floor added before decoding; see _feed."""
     feed_frames: int = 3
     """Frames (30 ms each) fed to the live decoder per call: at most 100 ms, as process_raw holds the GIL."""
+    noise_suppression: int = 2
+    """WebRTC noise suppression level of the audio a segment is decided on, 0 (off) to 4. Measured with
+    espeak-ng voices, level 2: recall in white noise at 10 dB 41 % -> 56 %, at 5 dB 10 % -> 17 %; babble and
+    clean speech unchanged, fewer false triggers (15 -> 13 of 193). The endpointer keeps the raw audio: on
+    suppressed babble it cut segments so badly that recall in babble at 10 dB fell from 9 % to 0. So does
+    barge-in (the live decoder and its loudness test): over the coach's voice, a "stop" was heard in 3 of
+    12 renderings with suppression, 12 of 12 without."""
 
 
 class PocketSphinxRecognizer:
@@ -128,6 +137,9 @@ class PocketSphinxRecognizer:
                  settings: SphinxSettings | None = None) -> None:
         self.sample_rate = sample_rate
         self.settings = s = settings or SphinxSettings()
+        if not 0 <= s.noise_suppression <= 4:
+            raise ValueError(f"noise_suppression must be 0 (off) to 4, not {s.noise_suppression}")
+        self._suppressor = AudioProcessor(0, s.noise_suppression) if s.noise_suppression else None
         self._phrases = normalize_phrases(phrases)
         self._all = frozenset(self._phrases)
         self._terminal = terminal_phrases(self._phrases)
@@ -167,17 +179,20 @@ class PocketSphinxRecognizer:
         self._frame_len = self._ep.frame_length
         ring_frames = math.ceil((s.endpoint.start_window + s.preroll) / self._frame_len) + 4
         self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
+        self._ring_quiet: collections.deque[bytes] = collections.deque(maxlen=ring_frames)  # noise-suppressed
         self._quiet_needed_open = round(s.early_silence / self._frame_len)
         self._quiet_needed_restricted = round(s.early_silence_restricted / self._frame_len)
         self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
         self._rng = np.random.default_rng(0)
         self._utt_audio: list[bytes] = []
+        self._utt_quiet: list[bytes] = []
         self._buf = b""
         self._n_frames = 0
         self._quiet_run = 0
         self._in_utt = False
         self._live = False
         self._pending: list[bytes] = []
+        self._pending_quiet: list[bytes] = []
         self._utt_db: list[float] = []
         self._utt_frames = 0
         self._speech_first = self._speech_last = 0  # the segment's first and last speech frame (30 ms)
@@ -207,10 +222,12 @@ class PocketSphinxRecognizer:
         if self._in_utt:
             if self._buf:
                 self._pending.append(self._buf)
+                self._pending_quiet.append(self._buf)
             out = self._end_segment()
         self._buf = b""
         self._ep.reset()
         self._ring.clear()
+        self._ring_quiet.clear()
         return out
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -229,9 +246,18 @@ class PocketSphinxRecognizer:
     def _now(self) -> float:
         return float(self._n_frames * self._frame_len)
 
+    def _suppressed(self, frame: bytes) -> bytes:
+        """The frame as the decoders hear it: noise-suppressed 10 ms at a time (the processor's unit)."""
+        if self._suppressor is None:
+            return frame
+        step = 2 * round(_MODEL_RATE * _DECODER_FRAME)
+        return b"".join(self._suppressor.Process10ms(frame[i : i + step]).audio for i in range(0, len(frame), step))
+
     def _frame(self, frame: bytes) -> list[Detection]:
         self._n_frames += 1
+        quiet = self._suppressed(frame)  # every frame: the suppressor tracks the noise continuously
         self._ring.append(frame)
+        self._ring_quiet.append(quiet)
         was_in_speech = self._ep.in_speech
         self._ep.process(frame)
         # Quiet for early commits is quiet by the voice detector alone, stricter than the endpointer's: the
@@ -244,6 +270,7 @@ class PocketSphinxRecognizer:
             self._begin_segment()
         elif self._in_utt:
             self._pending.append(frame)
+            self._pending_quiet.append(quiet)
             if len(self._pending) >= self.settings.feed_frames:
                 self._feed()
                 if not self._committed and self._live:
@@ -264,33 +291,36 @@ class PocketSphinxRecognizer:
     def _begin_segment(self) -> None:
         # Replay from a little before the segment's first speech frame so the decoder hears the onset.
         back = round((self._now() - self._ep.speech_start + self.settings.preroll) / self._frame_len)
-        frames = list(self._ring)[-max(1, min(back, len(self._ring))) :]
+        keep = max(1, min(back, len(self._ring)))
+        frames, quiet = list(self._ring)[-keep:], list(self._ring_quiet)[-keep:]
         self._in_utt = True
         self._committed = False
         self._speech_first = round(self._ep.speech_start / self._frame_len) + 1
         self._speech_last = self._n_frames
         self._utt_db = []
         self._utt_frames = 0
-        self._pending = []
-        self._utt_audio = []
+        self._pending, self._pending_quiet = [], []
+        self._utt_audio, self._utt_quiet = [], []
         self._live = self._restricted
         if self._live:
             self._decoder.start_utt()
         step = self.settings.feed_frames
         for i in range(0, len(frames), step):
-            self._pending = frames[i : i + step]
+            self._pending, self._pending_quiet = frames[i : i + step], quiet[i : i + step]
             self._feed()
 
     def _feed(self) -> None:
         if not self._pending:
             return
         x = np.frombuffer(b"".join(self._pending), dtype="<i2").astype(np.float64)
-        self._pending = []
+        quiet = np.frombuffer(b"".join(self._pending_quiet), dtype="<i2").astype(np.float64)
+        self._pending, self._pending_quiet = [], []
         # A faint noise floor: on digital silence (files, zero-filled mute windows) PocketSphinx's
         # cepstral mean normalization takes log(0) and recognition collapses; a microphone never does this.
-        noisy = np.clip(x + self._rng.normal(0.0, self.settings.dither, len(x)), -32768, 32767)
-        data = noisy.astype("<i2").tobytes()
+        dither = self._rng.normal(0.0, self.settings.dither, len(x))
+        data = np.clip(x + dither, -32768, 32767).astype("<i2").tobytes()
         self._utt_audio.append(data)
+        self._utt_quiet.append(np.clip(quiet + dither, -32768, 32767).astype("<i2").tobytes())
         if self._live:
             self._decoder.process_raw(data, False, False)
         hop = round(_MODEL_RATE * _DECODER_FRAME)
@@ -327,7 +357,7 @@ class PocketSphinxRecognizer:
 
     def _decide(self) -> str | None:
         """The one command the segment so far says, or None."""
-        return self._verify(b"".join(self._utt_audio), (self._speech_last - self._speech_first + 1) * self._frame_len)
+        return self._verify(b"".join(self._utt_quiet), (self._speech_last - self._speech_first + 1) * self._frame_len)
 
     def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
         """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
