@@ -181,6 +181,12 @@ def render(res: dict[str, Any]) -> str:
             "- **Self-triggers**: commands committed while every coach utterance (`every_utterance`, rendered by "
             "`tts.Renderer` and resampled to 16 kHz) is streamed; as in `voicecoach.live`, the recognizer is "
             "restricted to the barge-in phrases while the utterance plays and for 0.3 s after.",
+            "- **Barge-in**: the coach's utterances of 1.5 s or more, spread over the set; over each, one barge-in "
+            f"phrase (rotating voice and speed) {BARGE_IN_LIFT_DB:g} dB louder than the coach's voice, starting at "
+            "30, 50 or 70 % of the utterance; the recognizer is restricted as for self-triggers. Right if exactly "
+            "that command committed. The person's voice overlaps the loudspeaker's, which to the acoustic model "
+            f"is babble at {BARGE_IN_LIFT_DB:g} dB SNR (recall in babble at 10 dB is in the table above): the fix "
+            "is echo cancellation with the played audio as its reference, not built.",
             "- **Latency**: commit time minus end of speech, both in audio time; the end of speech is taken from "
             "the clean clip (last 10 ms within 35 dB of its loudest), over every correctly recognized clip.",
             "- **RTF**: CPU time of the decoding process over the audio time it decoded, all clip sets.",
