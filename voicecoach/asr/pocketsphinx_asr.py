@@ -125,9 +125,9 @@ class SphinxSettings:
     """WebRTC noise suppression level of the audio a segment is decided on, 0 (off) to 4. Measured with
     espeak-ng voices, level 2: recall in white noise at 10 dB 41 % -> 56 %, at 5 dB 10 % -> 17 %; babble and
     clean speech unchanged, fewer false triggers (15 -> 13 of 193). The endpointer keeps the raw audio: on
-    suppressed babble it cut segments so badly that recall in babble at 10 dB fell from 9 % to 0. So does
-    barge-in (the live decoder and its loudness test): over the coach's voice, a "stop" was heard in 3 of
-    12 renderings with suppression, 12 of 12 without."""
+    suppressed babble it cut segments so badly that recall in babble at 10 dB fell from 9 % to 0. Barge-in
+    (the live decoder, its loudness test and its second opinion) keeps the raw audio too: over the coach's
+    voice, a "stop" was heard in 3 of 12 renderings with suppression, 12 of 12 without."""
 
 
 class PocketSphinxRecognizer:
@@ -247,7 +247,7 @@ class PocketSphinxRecognizer:
         return float(self._n_frames * self._frame_len)
 
     def _suppressed(self, frame: bytes) -> bytes:
-        """The frame as the decoders hear it: noise-suppressed 10 ms at a time (the processor's unit)."""
+        """The frame as the batch decisions hear it: noise-suppressed 10 ms at a time (the processor's unit)."""
         if self._suppressor is None:
             return frame
         step = 2 * round(_MODEL_RATE * _DECODER_FRAME)
