@@ -210,6 +210,31 @@ def test_noise_suppression_lifts_recall_in_white_noise() -> None:
     assert recall(2) >= recall(0) + 0.08
 
 
+def _babble_clips(snr_db: float) -> list[Clip]:
+    """Every phrase in two voices over four other synthesized talkers (sentences the other tests do not use)."""
+    bed = speech.babble(30.0, article_sentences(60)[40:], ["en-us", "en-gb", "en+f3", "en-us+m3"], rms=3000.0, seed=3)
+    clips = []
+    for i, (voice, phrase) in enumerate((v, p) for v in ("en-us", "en-gb") for p in PHRASES):
+        raw = speech.synthesize(phrase, voice, 160)
+        noise = np.roll(bed, -i * 7919)
+        clips.append(Clip(speech.add_noise(speech.pad(raw), noise, snr_db, speech_rms=speech.active_rms(raw)), phrase,
+                          f"{phrase!r} {voice} in babble at {snr_db:g} dB"))
+    return clips
+
+
+def _lead_in(gain: float) -> PocketSphinxRecognizer:
+    return PocketSphinxRecognizer(list(PHRASES), settings=SphinxSettings(lead_in_gain=gain))
+
+
+@pytest.mark.audio
+def test_a_second_decision_without_the_babble_before_a_command_lifts_recall() -> None:
+    """Other talkers just before a command were decoded as phones of the segment, and the command rejected."""
+    clips = _babble_clips(15.0)
+    with_gate = _rate(stream_parallel(functools.partial(_lead_in, 0.05), clips))
+    without = _rate(stream_parallel(functools.partial(_lead_in, 1.0), clips))
+    assert with_gate >= without + 0.05, f"{with_gate:.1%} with the second decision, {without:.1%} without"
+
+
 def test_noise_suppression_level_is_checked() -> None:
     with pytest.raises(ValueError, match="noise_suppression must be 0"):
         PocketSphinxRecognizer(["stop"], settings=SphinxSettings(noise_suppression=5))

@@ -103,6 +103,14 @@ class SphinxSettings:
     """How speech segments are cut."""
     preroll: float = 0.3
     """Audio before the segment's first speech frame that the decoder also hears: it expects silence first."""
+    lead_in_gain: float = 0.05
+    """A segment that is no command is decided once more with this gain on its lead-in's voiced frames (1: never).
+    In babble they are other talkers, which the decoder hears as phones before the command, and rejects it.
+    Measured (espeak-ng, 140 clips a condition): right in babble at 10 dB 11 -> 23, at 20 dB 52 -> 66; white
+    noise, clean speech, non-commands and the coach's voice unchanged. Muting them for the only decision cost
+    27 of 735 clips in white noise at 10 dB, where the muted frames were often a soft onset ("r" in "resume")."""
+    lead_in_guard: float = 0.1
+    """Seconds of the lead-in, just before the speech, that are never muted."""
     early_silence: float = 0.09
     """Quiet after which a segment that is already a complete command no longer one extends commits before
     the endpointer ends it (0 turns early commits off)."""
@@ -180,6 +188,8 @@ class PocketSphinxRecognizer:
         ring_frames = math.ceil((s.endpoint.start_window + s.preroll) / self._frame_len) + 4
         self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
         self._ring_quiet: collections.deque[bytes] = collections.deque(maxlen=ring_frames)  # noise-suppressed
+        self._ring_voice: collections.deque[bool] = collections.deque(maxlen=ring_frames)  # by the voice detector
+        self._voiced_lead: list[int] = []  # voiced frames of the segment's lead-in (see lead_in_gain)
         self._quiet_needed_open = round(s.early_silence / self._frame_len)
         self._quiet_needed_restricted = round(s.early_silence_restricted / self._frame_len)
         self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
@@ -228,6 +238,7 @@ class PocketSphinxRecognizer:
         self._ep.reset()
         self._ring.clear()
         self._ring_quiet.clear()
+        self._ring_voice.clear()
         return out
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -260,6 +271,7 @@ class PocketSphinxRecognizer:
         self._ring_quiet.append(quiet)
         was_in_speech = self._ep.in_speech
         self._ep.process(frame)
+        self._ring_voice.append(self._ep.last_voice)
         # Quiet for early commits is quiet by the voice detector alone, stricter than the endpointer's: the
         # fading end of a word below the noise gate must not pass for the pause after a command.
         self._quiet_run = 0 if self._ep.last_voice else self._quiet_run + 1
@@ -293,6 +305,9 @@ class PocketSphinxRecognizer:
         back = round((self._now() - self._ep.speech_start + self.settings.preroll) / self._frame_len)
         keep = max(1, min(back, len(self._ring)))
         frames, quiet = list(self._ring)[-keep:], list(self._ring_quiet)[-keep:]
+        lead = round(self._ep.speech_start / self._frame_len) - (self._n_frames - keep)  # first speech frame
+        limit = min(keep, lead - round(self.settings.lead_in_guard / self._frame_len))
+        self._voiced_lead = [i for i, voiced in enumerate(list(self._ring_voice)[-keep:][: max(0, limit)]) if voiced]
         self._in_utt = True
         self._committed = False
         self._speech_first = round(self._ep.speech_start / self._frame_len) + 1
@@ -357,7 +372,16 @@ class PocketSphinxRecognizer:
 
     def _decide(self) -> str | None:
         """The one command the segment so far says, or None."""
-        return self._verify(b"".join(self._utt_quiet), (self._speech_last - self._speech_first + 1) * self._frame_len)
+        audio = b"".join(self._utt_quiet)
+        speech = (self._speech_last - self._speech_first + 1) * self._frame_len
+        phrase = self._verify(audio, speech)
+        if phrase is not None or not self._voiced_lead or self.settings.lead_in_gain == 1.0:
+            return phrase
+        x = np.frombuffer(audio, dtype="<i2").astype(np.float64)
+        n = self._frame_bytes // 2  # samples per endpointer frame
+        for i in self._voiced_lead:
+            x[i * n : (i + 1) * n] *= self.settings.lead_in_gain
+        return self._verify(x.astype("<i2").tobytes(), speech)
 
     def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
         """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
