@@ -18,6 +18,8 @@
 # sentences into command-sized pieces), or earlier at a pause: after `early_silence` if the segment so far
 # is a command no longer command extends ("stop", not "start cat"), after `early_silence_any` for any.
 # While the coach speaks the first pause is longer (`early_silence_restricted`): its sentences have commas.
+# A segment that is no command is decided once more with the voiced frames of its lead-in muted: in babble
+# they are other talkers, heard as phones before the command (`lead_in_gain`).
 #
 # Barge-in (restrict): while the coach speaks, its voice and the person's overlap in one long segment.
 # Then a second, live decoder with a loop of the commands and decoys places words as they come, and a
