@@ -59,6 +59,7 @@ from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 
 _MODEL_RATE = 16000
 _DECODER_FRAME = 0.01  # PocketSphinx features are 10 ms frames (frate 100)
+_BYTES_10MS = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # also the noise suppressor's unit
 _ALT = re.compile(r"\(\d+\)$")
 
 
@@ -188,9 +189,8 @@ class PocketSphinxRecognizer:
         self._frame_bytes = self._ep.frame_bytes
         self._frame_len = self._ep.frame_length
         ring_frames = math.ceil((s.endpoint.start_window + s.preroll) / self._frame_len) + 4
-        self._ring: collections.deque[bytes] = collections.deque(maxlen=ring_frames)
-        self._ring_quiet: collections.deque[bytes] = collections.deque(maxlen=ring_frames)  # noise-suppressed
-        self._ring_voice: collections.deque[bool] = collections.deque(maxlen=ring_frames)  # by the voice detector
+        # Each recent frame as (raw, noise-suppressed, voiced by the voice detector).
+        self._ring: collections.deque[tuple[bytes, bytes, bool]] = collections.deque(maxlen=ring_frames)
         self._voiced_lead: list[int] = []  # voiced frames of the segment's lead-in (see lead_in_gain)
         self._quiet_needed_open = round(s.early_silence / self._frame_len)
         self._quiet_needed_restricted = round(s.early_silence_restricted / self._frame_len)
@@ -203,8 +203,7 @@ class PocketSphinxRecognizer:
         self._quiet_run = 0
         self._in_utt = False
         self._live = False
-        self._pending: list[bytes] = []
-        self._pending_quiet: list[bytes] = []
+        self._pending: list[tuple[bytes, bytes]] = []  # (raw, noise-suppressed) frames not fed yet
         self._utt_db: list[float] = []
         self._utt_frames = 0
         self._speech_first = self._speech_last = 0  # the segment's first and last speech frame (30 ms)
@@ -233,14 +232,11 @@ class PocketSphinxRecognizer:
         out: list[Detection] = []
         if self._in_utt:
             if self._buf:
-                self._pending.append(self._buf)
-                self._pending_quiet.append(self._buf)
+                self._pending.append((self._buf, self._buf))
             out = self._end_segment()
         self._buf = b""
         self._ep.reset()
         self._ring.clear()
-        self._ring_quiet.clear()
-        self._ring_voice.clear()
         return out
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -263,17 +259,15 @@ class PocketSphinxRecognizer:
         """The frame as the batch decisions hear it: noise-suppressed 10 ms at a time (the processor's unit)."""
         if self._suppressor is None:
             return frame
-        step = 2 * round(_MODEL_RATE * _DECODER_FRAME)
+        step = _BYTES_10MS
         return b"".join(self._suppressor.Process10ms(frame[i : i + step]).audio for i in range(0, len(frame), step))
 
     def _frame(self, frame: bytes) -> list[Detection]:
         self._n_frames += 1
         quiet = self._suppressed(frame)  # every frame: the suppressor tracks the noise continuously
-        self._ring.append(frame)
-        self._ring_quiet.append(quiet)
         was_in_speech = self._ep.in_speech
         self._ep.process(frame)
-        self._ring_voice.append(self._ep.last_voice)
+        self._ring.append((frame, quiet, self._ep.last_voice))
         # Quiet for early commits is quiet by the voice detector alone, stricter than the endpointer's: the
         # fading end of a word below the noise gate must not pass for the pause after a command.
         self._quiet_run = 0 if self._ep.last_voice else self._quiet_run + 1
@@ -283,8 +277,7 @@ class PocketSphinxRecognizer:
         if self._ep.in_speech and not was_in_speech and not self._in_utt:
             self._begin_segment()
         elif self._in_utt:
-            self._pending.append(frame)
-            self._pending_quiet.append(quiet)
+            self._pending.append((frame, quiet))
             if len(self._pending) >= self.settings.feed_frames:
                 self._feed()
                 if not self._committed and self._live:
@@ -306,32 +299,32 @@ class PocketSphinxRecognizer:
         # Replay from a little before the segment's first speech frame so the decoder hears the onset.
         back = round((self._now() - self._ep.speech_start + self.settings.preroll) / self._frame_len)
         keep = max(1, min(back, len(self._ring)))
-        frames, quiet = list(self._ring)[-keep:], list(self._ring_quiet)[-keep:]
+        frames = list(self._ring)[-keep:]
         lead = round(self._ep.speech_start / self._frame_len) - (self._n_frames - keep)  # first speech frame
-        limit = min(keep, lead - round(self.settings.lead_in_guard / self._frame_len))
-        self._voiced_lead = [i for i, voiced in enumerate(list(self._ring_voice)[-keep:][: max(0, limit)]) if voiced]
+        limit = max(0, lead - round(self.settings.lead_in_guard / self._frame_len))
+        self._voiced_lead = [i for i, (_, _, voiced) in enumerate(frames[:limit]) if voiced]
         self._in_utt = True
         self._committed = False
         self._speech_first = round(self._ep.speech_start / self._frame_len) + 1
         self._speech_last = self._n_frames
         self._utt_db = []
         self._utt_frames = 0
-        self._pending, self._pending_quiet = [], []
+        self._pending = []
         self._utt_audio, self._utt_quiet = [], []
         self._live = self._restricted
         if self._live:
             self._decoder.start_utt()
         step = self.settings.feed_frames
         for i in range(0, len(frames), step):
-            self._pending, self._pending_quiet = frames[i : i + step], quiet[i : i + step]
+            self._pending = [(raw, quiet) for raw, quiet, _ in frames[i : i + step]]
             self._feed()
 
     def _feed(self) -> None:
         if not self._pending:
             return
-        x = np.frombuffer(b"".join(self._pending), dtype="<i2").astype(np.float64)
-        quiet = np.frombuffer(b"".join(self._pending_quiet), dtype="<i2").astype(np.float64)
-        self._pending, self._pending_quiet = [], []
+        x = np.frombuffer(b"".join(raw for raw, _ in self._pending), dtype="<i2").astype(np.float64)
+        quiet = np.frombuffer(b"".join(q for _, q in self._pending), dtype="<i2").astype(np.float64)
+        self._pending = []
         # A faint noise floor: on digital silence (files, zero-filled mute windows) PocketSphinx's
         # cepstral mean normalization takes log(0) and recognition collapses; a microphone never does this.
         dither = self._rng.normal(0.0, self.settings.dither, len(x))
@@ -414,7 +407,7 @@ class PocketSphinxRecognizer:
 
         The live loop has no free phones, so it may place a command on a loud word that is none.
         """
-        hop = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # bytes per 10 ms frame
+        hop = _BYTES_10MS
         # With the live decoder's cepstral mean (of the whole segment so far): a few hundred ms of one word
         # normalized by its own mean is mostly the word itself, and a barged-in "stop" came out as "so".
         unit = b"".join(self._utt_audio)[max(0, first) * hop : (last + 1) * hop]
