@@ -158,6 +158,24 @@ def add_white_noise(audio: Audio, snr_db: float, seed: int = 0, speech_rms: floa
     return add_noise(audio, white_noise(len(audio), 1000.0, seed, rate), snr_db, speech_rms, rate)
 
 
+def room_response(seed: int = 1, delay: float = 0.023, rt60: float = 0.25, rate: int = RATE) -> npt.NDArray[np.float64]:
+    """A loudspeaker-to-microphone echo path: `delay` of flight, a direct sound, then a diffuse tail as strong
+    as it, decaying by 60 dB in `rt60` seconds (a small furnished room)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(1.2 * rt60 * rate)) / rate
+    tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / rt60)
+    tail /= np.sqrt((tail**2).sum())
+    tail[0] = 1.0
+    return np.concatenate((np.zeros(int(delay * rate)), tail))
+
+
+def through_room(audio: Audio, response: npt.NDArray[np.float64]) -> Audio:
+    """`audio` as the microphone hears it from the loudspeaker, at the same active level and length."""
+    echo = np.convolve(audio.astype(np.float64), response)[: len(audio)]
+    rms = active_rms(to_int16(echo / 32767.0)) or 1.0
+    return to_int16(echo * (active_rms(audio) / rms) / 32767.0)
+
+
 def timeline(clips: Sequence[tuple[float, Audio]], seconds: float | None = None, rate: int = RATE) -> Audio:
     """Place each (start_seconds, clip) on one track, summing where they overlap."""
     ends = [round(t * rate) + len(c) for t, c in clips]
