@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(corpus.non_command_set(plan, bed))
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(corpus.barge_in_set(sets[-1], sorted(grammar.barge_in_phrases()), plan))
+    sets.append(sets[-1].without_played(corpus.BARGE_IN_RAW))  # the same audio, no echo canceller
     if args.recordings:
         sets.append(corpus.recordings_set(args.recordings, grammar))
     for cs in sets:
@@ -90,10 +91,14 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {"approaches": {}}
     with tempfile.TemporaryDirectory(prefix="run-", dir=_mkdir(corpus.bench_cache())) as tmp:
-        tracks = {}
+        tracks, played = {}, {}
         for cs in sets:
             tracks[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.npy"
             np.save(tracks[cs.name], cs.track())
+            loudspeaker = cs.played_track()
+            if loudspeaker is not None:
+                played[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.played.npy"
+                np.save(played[cs.name], loudspeaker)
         probe_track = Path(tmp) / "probe.npy"
         n_probe = len(phrases)  # one voice at one speed
         np.save(probe_track, np.concatenate(sets[0].clips[:n_probe]))
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 timing = _collect(timer, results)
                 timer = None
 
-        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases())
+        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played)
         log(f"decoding: {len(jobs)} jobs on {args.workers} workers")
         decoded = decode.decode_all(jobs, sets, args.workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)

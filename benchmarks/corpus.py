@@ -47,6 +47,10 @@ COACH_PAD_AFTER = 0.7
 COACH_RATE = 150
 BARGE_IN_LIFT_DB = 9.0  # the person over the loudspeaker, at the microphone: as tests/adapters assume
 BARGE_IN_AT = (0.3, 0.5, 0.7)  # where in the coach's utterance the person starts talking
+# The loudspeaker-to-microphone path of the barge-in set: 25 ms of flight (a metre or so, plus the sound card's
+# buffers), then reverberation decaying by 60 dB in 0.3 s, longer than the canceller's 0.25 s filter.
+ROOM_DELAY, ROOM_RT60 = 0.025, 0.3
+BARGE_IN_RAW = "barge-in-no-canceller"  # the barge-in set again, with no loudspeaker track
 _BENCH_RECIPE = "bench-v1"
 
 
@@ -73,10 +77,24 @@ class ClipSet:
     name: str
     items: list[Item] = field(default_factory=list)
     clips: list[speech.Audio] = field(default_factory=list)
+    played: list[speech.Audio | None] = field(default_factory=list)
+    """What the loudspeaker played during each clip, sample-aligned with it (None: nothing), for an echo canceller."""
 
-    def add(self, item: Item, audio: speech.Audio) -> None:
+    def add(self, item: Item, audio: speech.Audio, played: speech.Audio | None = None) -> None:
         self.items.append(item)
         self.clips.append(audio)
+        self.played.append(played)
+
+    def played_track(self) -> speech.Audio | None:
+        """The loudspeaker's track, aligned with track(); None if it never played."""
+        if all(p is None for p in self.played):
+            return None
+        return np.concatenate([np.zeros(len(c), np.int16) if p is None else p
+                               for c, p in zip(self.clips, self.played, strict=True)])
+
+    def without_played(self, name: str) -> ClipSet:
+        """The same audio under another name, with no loudspeaker track: what a recognizer hears with no canceller."""
+        return ClipSet(name, list(self.items), list(self.clips), [None] * len(self.clips))
 
     def bounds(self) -> list[tuple[int, int]]:
         """Sample range of each item in the track."""
@@ -272,7 +290,9 @@ def barge_in_set(coach: ClipSet, phrases: Sequence[str], plan: Plan) -> ClipSet:
     """A barge-in phrase said over the coach's voice, `BARGE_IN_LIFT_DB` louder, by rotating voices and places.
 
     The coach's longer utterances are used (at least 1.5 s), spread over the whole set, so the phrase has
-    the coach's speech on both sides of it.
+    the coach's speech on both sides of it. The coach's voice reaches the microphone through a room
+    (`ROOM_DELAY`, `ROOM_RT60`: delay and reverberation the echo canceller must learn); what the loudspeaker
+    played is kept as the set's played track, the reference a canceller gets.
     """
     cs = ClipSet("barge-in")
     spoken = [(item, clip) for item, clip in zip(coach.items, coach.clips, strict=True)
@@ -280,6 +300,7 @@ def barge_in_set(coach: ClipSet, phrases: Sequence[str], plan: Plan) -> ClipSet:
     if not spoken or not phrases:
         return cs
     ordered = sorted(phrases)
+    room = speech.room_response(seed=3, delay=ROOM_DELAY, rt60=ROOM_RT60)
     step = max(1, len(spoken) // plan.n_barge_in)
     for n, (item, clip) in enumerate(spoken[::step][: plan.n_barge_in]):
         assert item.speaking is not None
@@ -287,12 +308,15 @@ def barge_in_set(coach: ClipSet, phrases: Sequence[str], plan: Plan) -> ClipSet:
         voice = plan.voices[n % len(plan.voices)]
         phrase = ordered[n % len(ordered)]
         said = speech.synthesize(phrase, voice, plan.speeds[n % len(plan.speeds)])
-        coach_voice = clip[int(start * RATE) : int(end * RATE)]
+        echo = speech.through_room(clip, room)
+        coach_voice = echo[int(start * RATE) : int(end * RATE)]
         said = speech.scale_to_rms(said, speech.active_rms(coach_voice) * 10 ** (BARGE_IN_LIFT_DB / 20))
         at = start + BARGE_IN_AT[n % len(BARGE_IN_AT)] * (end - start)
-        mixed = speech.timeline([(0.0, clip), (at, said)], seconds=max(len(clip) / RATE, at + len(said) / RATE + 0.8))
+        seconds = max(len(clip) / RATE, at + len(said) / RATE + 0.8)
+        mixed = speech.timeline([(0.0, echo), (at, said)], seconds=seconds)
         cs.add(Item(f"{phrase!r} {voice} over coach: {item.label[7:47]}...'", phrase, "barge-in", "clean", None,
-                    at + _speech_end(said), speaking=item.speaking, phrase=phrase), mixed)
+                    at + _speech_end(said), speaking=item.speaking, phrase=phrase), mixed,
+               played=speech.timeline([(0.0, clip)], seconds=seconds))
     return cs
 
 

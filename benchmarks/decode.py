@@ -14,6 +14,7 @@ import numpy as np
 
 from benchmarks.approaches import Approach
 from benchmarks.corpus import RATE, ClipSet
+from voicecoach.audio.echo import EchoCanceller
 
 CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
 JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer is a small overhead
@@ -36,6 +37,8 @@ class Job:
     """Intervals (seconds from the job's start) during which the coach's loudspeaker plays."""
     barge_in: frozenset[str]
     phrases: tuple[str, ...]
+    played: str | None = None
+    """The loudspeaker's track (.npy, aligned with `track`), or None: the shipped approaches cancel its echo."""
 
 
 @dataclass
@@ -62,6 +65,11 @@ def run_job(job: Job) -> JobResult:
     audio = np.load(job.track, mmap_mode="r")[job.start : job.end]
     pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
     rec = job.approach.build(job.phrases)
+    played = None
+    echo = None
+    if job.played is not None and job.approach.kind.startswith("shipped"):
+        played = np.load(job.played, mmap_mode="r")[job.start : job.end]
+        echo = EchoCanceller(RATE)  # one for the job, as voicecoach.live keeps one: the room stays the room
     found: list[tuple[float, str]] = []
     t0 = time.process_time()
     restricted = False
@@ -72,14 +80,24 @@ def run_job(job: Job) -> JobResult:
             if speaking != restricted:
                 rec.restrict(job.barge_in if speaking else None)
                 restricted = speaking
-        found += [(d.t, d.text) for d in rec.accept(pcm[i : i + CHUNK * 2])]
+        chunk = pcm[i : i + CHUNK * 2]
+        if echo is not None and played is not None:
+            # The loudspeaker's next 100 ms reach the canceller before the microphone's, as in the live loop.
+            first = 0 if i == 0 else i // 2 + CHUNK
+            ahead = np.asarray(played[first : i // 2 + 2 * CHUNK])
+            if ahead.any():
+                echo.play(ahead, first)
+            chunk = echo.process(chunk)
+        found += [(d.t, d.text) for d in rec.accept(chunk)]
+    if echo is not None:
+        found += [(d.t, d.text) for d in rec.accept(echo.flush())]
     found += [(d.t, d.text) for d in rec.flush()]
     cpu = time.process_time() - t0
     return JobResult(job.approach.key, job.set_name, job.start / RATE, found, cpu, len(audio) / RATE)
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
-              phrases: Sequence[str], barge_in: frozenset[str]) -> list[Job]:
+              phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None) -> list[Job]:
     """Jobs of about JOB_SECONDS of audio, costliest first."""
     jobs = []
     for cs in sets:
@@ -94,7 +112,9 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
             speaking = tuple((bounds[i][0] / RATE - start / RATE + s, bounds[i][0] / RATE - start / RATE + e)
                              for i in g if (sp := cs.items[i].speaking) is not None for s, e in [sp])
             for ap in approaches:
-                jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases)))
+                ref = (played or {}).get(cs.name)
+                jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),
+                                None if ref is None else str(ref)))
     jobs.sort(key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
     return jobs
 

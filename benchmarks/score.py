@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import RATE, ClipSet, Item, condition_name
+from benchmarks.corpus import BARGE_IN_RAW, RATE, ClipSet, Item, condition_name
 from benchmarks.decode import Decoded
 from voicecoach.grammar import Grammar
 
@@ -92,13 +92,16 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r["self_trigger_examples"] = [f"{coach.items[i].label} -> {[t for _, t in f]}"
                                       for i, f in enumerate(found_all) if f][:8]
 
-    barge = next((cs for cs in sets if cs.name == "barge-in"), None)
-    if barge is not None and barge.items:
+    for name, key in (("barge-in", "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
+        barge = next((cs for cs in sets if cs.name == name), None)
+        if barge is None or not barge.items:
+            continue
         found_all = decoded.per_item.get(barge.name, [[] for _ in barge.items])
         right = [command_correct(it, f, grammar) for it, f in zip(barge.items, found_all, strict=True)]
-        r["barge_in_recall"] = _share(sum(right), len(right))
-        r["barge_in_misses"] = [f"{barge.items[i].label} -> {[t for _, t in found_all[i]]}"
-                                for i, ok in enumerate(right) if not ok][:6]
+        r[key] = _share(sum(right), len(right))
+        if name == "barge-in":
+            r["barge_in_misses"] = [f"{barge.items[i].label} -> {[t for _, t in found_all[i]]}"
+                                    for i, ok in enumerate(right) if not ok][:6]
 
     rec = next((cs for cs in sets if cs.name == "recordings"), None)
     if rec is not None:
