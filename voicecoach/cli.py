@@ -72,14 +72,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .textmode import run_text_mode
 
         return run_text_mode(coach, grammar)
-    return run_live(config, coach, grammar, args.record)
+    return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel)
 
 
-def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None) -> int:
+def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None,
+             echo_cancel: bool = True) -> int:
     import os
 
+    from .audio.echo import EchoCanceller
     from .audio.errors import AudioUnavailable, TTSUnavailable
-    from .audio.mic import Microphone
+    from .audio.mic import TARGET_RATE, Microphone
     from .audio.output import refresh_devices_around
     from .audio.speaker import open_speaker
     from .audio.tts import Renderer
@@ -102,12 +104,16 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
             pass  # open_speaker says so once and prints instead
         read_audio: Callable[[], bytes] = partial(mic.read, 0.2)
         if record is not None:
-            read_audio = recording(read_audio, record)
+            read_audio = recording(read_audio, record)  # before the echo canceller: what the microphone heard
+        # The canceller is fed only by a real speaker (a PrintSpeaker plays nothing): with none, or with
+        # nothing playing, it copies the microphone through untouched.
+        echo = EchoCanceller(TARGET_RATE) if echo_cancel else None
         loop = LiveLoop(coach, grammar, recognizer, read_audio=read_audio, reopen_audio=mic.reopen,
-                        refresh_devices=refresh_devices_around,
-                        open_speaker=lambda started, finished: open_speaker(
+                        refresh_devices=refresh_devices_around, echo=echo,
+                        sample_at=mic.sample_at if echo is not None else None,
+                        open_speaker=lambda started, finished, played=None: open_speaker(
                             config.output_device, renderer=renderer, on_started=started, on_finished=finished,
-                            volume=config.volume))
+                            on_played=played, volume=config.volume))
         return loop.run()
     finally:
         mic.close()
@@ -235,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output-device", metavar="NAME|INDEX", help="loudspeaker, by name or index")
     run.add_argument("--record", type=Path, metavar="DIR",
                      help="also write what the microphone hears to DIR (for debugging; off by default)")
+    run.add_argument("--no-echo-cancel", action="store_true",
+                     help="do not subtract the coach's own voice from the microphone (on by default)")
     asr_options(run)
     content_options(run)
     routine_option(run)

@@ -11,7 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
+import numpy as np
+import numpy.typing as npt
+
 from .asr.base import Detection, Recognizer
+from .audio.echo import EchoCanceller
 from .audio.errors import MicrophoneLost
 from .audio.mic import Backoff, reconnect
 from .coach import Coach
@@ -22,11 +26,19 @@ from .grammar import Grammar
 log = logging.getLogger(__name__)
 
 # Why this mechanism against hearing our own voice: muting outright would stop a
-# person from saying "stop" while the coach talks, and echo cancellation needs a
-# sound server Pi OS Lite does not run. So while the loudspeaker plays (real
+# person from saying "stop" while the coach talks, and Pi OS Lite runs no sound
+# server with an echo canceller. So while the loudspeaker plays (real
 # start and end times, reported by the speaker from the stream) and for a tail
 # after it, the recognizer only accepts the barge-in phrases, and only as a
 # whole segment louder than the coach (see asr/pocketsphinx_asr.py).
+#
+# In front of the recognizer, when given one, our own echo canceller (audio/echo.py)
+# subtracts the coach's voice as the room brings it to the microphone, so that "stop"
+# said no louder than the loudspeaker still stands out. It needs to know what played
+# when, in microphone samples: the speaker reports each clip's audio and real start
+# (on_played), sample_at() turns that time into the microphone's sample index, and a
+# cut clip's end (on_finished) drops the rest of its reference. A reconnected
+# microphone counts its samples from 0 again, so a fresh canceller takes over then.
 MUTE_TAIL_S = 0.3
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
 LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
@@ -51,11 +63,14 @@ class _Playback:
         with self.lock:
             self.playing.add(utterance_id)
 
-    def finished(self, utterance_id: int, t: float) -> None:
+    def finished(self, utterance_id: int, t: float) -> bool:
+        """Note the end; True if the utterance had started (it was heard until t)."""
         with self.lock:
             if utterance_id in self.playing:
                 self.playing.discard(utterance_id)
                 self.last_end = max(self.last_end, t)
+                return True
+            return False
 
     def speaking(self, now: float) -> bool:
         with self.lock:
@@ -63,13 +78,21 @@ class _Playback:
 
 
 class LiveLoop:
-    """Runs the coach live. Threads: the microphone's callback, the decoder, the speaker; this loop owns the coach."""
+    """Runs the coach live. Threads: the microphone's callback, the decoder, the speaker; this loop owns the coach.
+
+    open_speaker(on_started, on_finished) opens the speaker; with an echo canceller it is called with a third
+    callback, on_played(samples, start) (see audio/speaker.py), which it must wire to the speaker.
+    """
 
     def __init__(self, coach: Coach, grammar: Grammar, recognizer: Recognizer, read_audio: Callable[[], bytes],
-                 open_speaker: Callable[[Callable[[int, float], None], Callable[[int, float], None]], object],
+                 open_speaker: Callable[..., object],
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
                  reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None,
-                 refresh_devices: Callable[[object], object] | None = None, exit_when_session_ends: bool = False):
+                 refresh_devices: Callable[[object], object] | None = None, exit_when_session_ends: bool = False,
+                 echo: EchoCanceller | None = None, sample_at: Callable[[float], int | None] | None = None):
+        if (echo is None) != (sample_at is None):
+            raise ValueError("LiveLoop needs both echo and sample_at (the microphone's sample index at a clock "
+                             "time) to cancel echo, or neither")
         self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
         # A service keeps listening after "stop" or the end of a routine (the coach says "Say start
         # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
@@ -87,17 +110,45 @@ class LiveLoop:
         self.events: queue.Queue[tuple[str, object, float]] = queue.Queue()
         self.stopping = threading.Event()
         self.playback = _Playback()
-        self.speaker = open_speaker(self._on_started, self._on_finished)
+        # The canceller is used by the decoder and fed by the speaker's thread: always under echo_lock.
+        # sample_at maps the speaker's times (on `clock`) to sample indexes of what read_audio delivers.
+        self.echo = echo
+        self.echo_lock = threading.Lock()
+        self.sample_at = sample_at
         self._barge_in = grammar.barge_in_phrases()
+        if echo is None:
+            self.speaker = open_speaker(self._on_started, self._on_finished)
+        else:
+            self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
 
-    # --- callbacks from other threads: only queue ---------------------------
+    # --- callbacks from other threads: only queue, or hand the canceller its reference ------------------
 
     def _on_started(self, utterance_id: int, t: float) -> None:
         self.playback.started(utterance_id)
 
     def _on_finished(self, utterance_id: int, t: float) -> None:
-        self.playback.finished(utterance_id, t)
+        if self.playback.finished(utterance_id, t):
+            # Heard until t: if it was cut short, the canceller must not go on subtracting words never played
+            # (after a natural end there is nothing left to drop).
+            self._to_canceller(t, lambda echo, at: echo.silence_from(at))
         self.events.put(("finished", utterance_id, t))
+
+    def _on_played(self, samples: npt.NDArray[np.float32], start: float) -> None:
+        self._to_canceller(start, lambda echo, at: echo.play(samples, at))
+
+    def _to_canceller(self, t: float, act: Callable[[EchoCanceller, int], None]) -> None:
+        """act(canceller, microphone sample index of t), if there is a canceller and the microphone has a timeline."""
+        if self.echo is None or self.sample_at is None:
+            return
+        try:
+            at = self.sample_at(t)
+            if at is None:  # no microphone block yet (or it is being reopened): nothing to line the clip up with
+                return
+            with self.echo_lock:
+                if self.echo is not None:
+                    act(self.echo, at)
+        except Exception:  # the speaker's thread must go on; the barge-in rule still guards the recognizer
+            log.exception("could not tell the echo canceller what the loudspeaker plays")
 
     def _decode(self) -> None:
         try:
@@ -109,6 +160,8 @@ class LiveLoop:
                         raise
                     self._reconnect(lost)
                     continue
+                if self.echo is not None:
+                    pcm = self._cancel_echo(pcm)
                 if not pcm:
                     continue
                 self.recognizer.restrict(self._barge_in if self.playback.speaking(self.clock()) else None)
@@ -116,6 +169,18 @@ class LiveLoop:
                     self.events.put(("heard", detection, self.clock()))
         except Exception as error:  # the loop reports it; a dead decoder must not leave a silent coach
             self.events.put(("error", error, self.clock()))
+
+    def _cancel_echo(self, pcm: bytes) -> bytes:
+        """The microphone's audio with the coach's echo removed: whole 16 ms blocks, the rest at the next read."""
+        with self.echo_lock:
+            if self.echo is None:
+                return pcm
+            try:
+                return self.echo.process(pcm)
+            except Exception:  # a bug there must not end the session: the barge-in rule still guards
+                log.exception("the echo canceller failed: the recognizer hears the microphone as it is from now on")
+                self.echo = None
+                return pcm
 
     def _reconnect(self, lost: MicrophoneLost) -> None:
         """Say once that the microphone is gone, then reopen it by name with backoff until it is back.
@@ -139,6 +204,11 @@ class LiveLoop:
             reopen()
 
         reconnect(attempt, backoff=self.backoff, give_up_after=None, sleep=self._sleep)
+        with self.echo_lock:
+            if self.echo is not None:
+                # The reopened microphone counts its samples from 0: the old canceller's position, reference and
+                # filter belong to the old stream. A clip playing across the reconnect goes uncancelled.
+                self.echo = EchoCanceller(self.echo.sample_rate, self.echo.settings)
         if not self.stopping.is_set():
             log.warning("microphone back")
             self.events.put(("alert", MICROPHONE_BACK, self.clock()))

@@ -153,3 +153,54 @@ def test_real_microphone_gives_16k_pcm() -> None:
         assert mic.is_alive()
     assert len(data) >= TARGET_RATE  # half a second of 16-bit samples
     assert len(data) % 2 == 0
+
+
+class Times:
+    """PortAudio's time_info as the callback gets it: its own clock, not ours."""
+
+    def __init__(self, adc: float, current: float) -> None:
+        self.inputBufferAdcTime = adc
+        self.currentTime = current
+        self.outputBufferDacTime = 0.0
+
+
+def test_sample_at_maps_clock_times_to_what_read_delivers() -> None:
+    fake = FakeTime()  # our clock at 100.0; PortAudio's runs at 5000.0 and up
+    mic = Microphone(max_blocks=2, clock=fake.clock)
+    mic.device_rate, mic._resampler = 48000, Resampler(48000)  # as open() sets them for a device refusing 16 kHz
+    ok = sounddevice.CallbackFlags()
+    assert mic.sample_at(100.0) is None  # no block yet
+
+    # A 50 ms block (2400 frames at 48 kHz) whose first sample the ADC took 70 ms before the callback ran.
+    mic._callback(block(1000, 2400), 2400, Times(adc=4999.93, current=5000.0), ok)
+    assert mic.sample_at(100.0 - 0.07) == 0
+    assert mic.sample_at(100.0 - 0.07 + 0.5) == 8000
+
+    # The next block: the sound card's clock runs 1 % fast against ours (an absurd drift, to be seen): the
+    # newest block is the anchor, so the error does not add up from the stream's start.
+    fake.now += 0.0505
+    mic._callback(block(2000, 2400), 2400, Times(adc=4999.98, current=5000.05), ok)
+    assert mic.sample_at(fake.now - 0.07) == 800
+    assert mic.sample_at(fake.now) == 800 + round(0.07 * TARGET_RATE)
+
+    # A third block while nobody reads: the queue holds two, so the oldest goes, and read() delivers
+    # blocks 2 and 3 only. The third block's first sample is then sample 800 of what read() delivers.
+    fake.now += 0.05
+    mic._callback(block(3000, 2400), 2400, Times(adc=5000.03, current=5000.10), ok)
+    assert mic.drops == 1
+    assert mic.sample_at(fake.now - 0.07) == 800
+    delivered = np.frombuffer(mic.read(timeout=0.1) + mic.read(timeout=0.1), dtype="<i2")
+    first_of_block_3 = np.flatnonzero(delivered > 2500)[0]
+    assert first_of_block_3 == 800  # exactly: soxr trims its filter's delay from what it delivers
+
+    # A host API that gives no times (PortAudio says 0): the block's length before the callback, then.
+    fake.now += 0.05
+    mic._callback(block(4, 2400), 2400, Times(adc=0.0, current=0.0), ok)
+    assert mic.sample_at(fake.now - 0.05) == 1600
+
+    # Closing (as reopen() does) starts the count again: indexes of the old stream mean nothing now.
+    mic.close()
+    assert mic.sample_at(fake.now) is None
+    fake.now += 1.0
+    mic._callback(block(5, 2400), 2400, Times(adc=6000.0, current=6000.01), ok)
+    assert mic.sample_at(fake.now - 0.01) == 0

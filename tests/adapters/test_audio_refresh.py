@@ -160,3 +160,52 @@ def test_the_output_is_reopened_after_a_refresh_or_falls_back_to_print_once(tmp_
     stderr = str(out["stderr"])
     assert stderr.count("could not be opened again") == 1 and stderr.count("printing what the coach says") == 1
     assert out["refreshed_printing"] is True
+
+
+MICROPHONE_TIMELINE_AND_SPEAKER_REFERENCE = """
+import time
+from voicecoach.audio.mic import Microphone
+from voicecoach.audio.output import SoundDeviceSink
+from voicecoach.audio.speaker import Speaker
+from voicecoach.audio.tts import Renderer
+from voicecoach.events import Say
+
+os.rename(off, rc)
+mic = Microphone("vcnull").open()
+delivered = 0
+for _ in range(5):
+    delivered += len(mic.read(2.0)) // 2
+now = time.monotonic()
+out["delivered"], out["index_now"] = delivered, mic.sample_at(now)
+mic.close()
+out["index_closed"] = mic.sample_at(now)
+
+renderer = Renderer()
+renderer.start()
+played, started = [], []
+speaker = Speaker(SoundDeviceSink("vcnull"), renderer, on_started=lambda uid, t: started.append(t),
+                  on_played=lambda samples, t: played.append((len(samples), str(samples.dtype), t)))
+speaker.say(Say(1, "Relax.", 220, "count"))
+assert speaker.wait_idle(20)
+speaker.close()
+out["played"], out["started"] = played, started
+out["duration"] = renderer.render("Relax.", 220).duration
+"""
+
+
+def test_the_microphone_timeline_and_the_speaker_reference_through_portaudio(tmp_path: Path) -> None:
+    """Real PortAudio callbacks (ALSA's null device): their time_info feeds sample_at, the output's on_played."""
+    out = run_with_alsa_config(tmp_path, MICROPHONE_TIMELINE_AND_SPEAKER_REFERENCE)
+    delivered, index = out["delivered"], out["index_now"]
+    # The null device captures in bursts faster than real time and gives an ADC time equal to the current
+    # time (so sample_at's fallback, the block's length plus the latency, is what runs). So only the scale is
+    # checked: "now" lies after what was read, within what the queue holds (40 blocks of 800 samples) and a
+    # second more (measured: 4000 read, 8001 to 34404 at "now"). test_audio_mic.py checks the arithmetic.
+    assert isinstance(index, int) and isinstance(delivered, int)
+    assert delivered - 800 < index < delivered + 40 * 800 + 16000
+    assert out["index_closed"] is None
+    played, duration = out["played"], out["duration"]
+    assert isinstance(played, list) and isinstance(duration, float)
+    ((n, dtype, t),) = played
+    assert out["started"] == [t] and dtype == "float32"
+    assert abs(n - duration * 16000) <= 2

@@ -45,7 +45,9 @@ class Microphone:
     """Records from one input device; read() returns 16-bit mono PCM bytes at 16 kHz.
 
     The stream callback only copies into a bounded queue (dropping the oldest block when the
-    reader falls behind); counting, logging and resampling happen in read(), on the reader's thread.
+    reader falls behind) and notes when its block was captured; counting, logging and resampling
+    happen in read(), on the reader's thread. sample_at() maps a time on `clock` to a sample of
+    what read() delivers, for the echo canceller.
     """
 
     def __init__(
@@ -72,6 +74,9 @@ class Microphone:
         self._resampler: Resampler | None = None
         self._last_callback = 0.0
         self._error: str | None = None
+        # Written only by the stream callback (and by open/close while no stream runs); see sample_at().
+        self._frames = 0  # device frames that read() delivers (or will), counted up to the newest block
+        self._anchor: tuple[float, float] | None = None  # (clock time, 16 kHz index) of the newest block's start
 
     # --- opening -------------------------------------------------------------
 
@@ -82,6 +87,8 @@ class Microphone:
         info = resolve_device(spec, "input")
         try:
             rate, channels = self._choose_settings(sd, info)
+            self.device_rate = rate  # before start(): the callback converts device frames with it
+            self._restart_count()
             self._stream = sd.InputStream(
                 device=info.index,
                 samplerate=rate,
@@ -99,7 +106,6 @@ class Microphone:
             self.close()
             raise AudioUnavailable(f"cannot open the microphone {info.name!r}: {exc}") from None
         self.device_name = info.name
-        self.device_rate = rate
         self._resampler = Resampler(rate, TARGET_RATE) if rate != TARGET_RATE else None
         log.info("recording from %s at %d Hz", info.name, rate)
         return self
@@ -120,7 +126,7 @@ class Microphone:
     # --- the stream callback: copy only ------------------------------------------
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-        self._last_callback = self._clock()
+        now = self._last_callback = self._clock()
         if status.input_overflow:
             self.overflows += 1
         block = indata.copy()
@@ -129,10 +135,45 @@ class Microphone:
         except queue.Full:
             # Drop the oldest block: the newest audio matters most to a person saying "stop".
             with contextlib.suppress(queue.Empty):
-                self._blocks.get_nowait()
+                self._frames -= len(self._blocks.get_nowait())  # read() will not deliver it
             self.drops += 1
             with contextlib.suppress(queue.Full):
                 self._blocks.put_nowait(block)
+        # Re-anchored at every block, so neither the sound card's clock drifting from `clock` nor audio lost
+        # to an overflow or a drop shifts the mapping for long. soxr trims its own filter delay from the start
+        # of its output, so 16 kHz sample k is device frame k * rate / 16000; only the last few ms of a block
+        # come out of read() with the next one, which sample_at() does not need to know.
+        self._anchor = (now - self._captured_ago(frames, time_info), self._frames * TARGET_RATE / self.device_rate)
+        self._frames += frames
+
+    def _captured_ago(self, frames: int, time_info: Any) -> float:
+        """How long before the callback ran the block's first sample was captured: PortAudio's ADC time
+        relative to its current time, else (a host API that does not say) the block's length plus the latency."""
+        behind = -1.0
+        with contextlib.suppress(AttributeError, TypeError):
+            behind = float(time_info.currentTime - time_info.inputBufferAdcTime)
+        if 0 < behind < 1:
+            return behind
+        latency = getattr(self._stream, "latency", 0.0)
+        return frames / self.device_rate + (latency if isinstance(latency, float) else 0.0)
+
+    def sample_at(self, t: float) -> int | None:
+        """The index, in the 16 kHz stream read() delivers, of the sample captured at time `t` on `clock`;
+        None before the stream's first block. Any thread may call it.
+
+        Indexes count from the stream's opening: after close() or reopen() they start again at 0, and
+        whoever holds indexes from before (the echo canceller) must start again too. Measured from the newest
+        block, so a `t` far from now carries the clock drift since then (tens of ppm: negligible over seconds).
+        """
+        anchor = self._anchor
+        if anchor is None:
+            return None
+        at, index = anchor
+        return round(index + (t - at) * TARGET_RATE)
+
+    def _restart_count(self) -> None:
+        self._frames = 0
+        self._anchor = None
 
     # --- reading ---------------------------------------------------------------
 
@@ -202,6 +243,7 @@ class Microphone:
                 stream.close()
             except Exception as exc:  # closing an unplugged device may fail; it is gone either way
                 log.debug("closing the microphone failed: %s", exc)
+        self._restart_count()  # sample_at() says None until a new stream delivers, counting from 0
 
     def reopen(self) -> Microphone:
         """Close and open the same device again, looked up by its name."""

@@ -9,7 +9,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from voicecoach.audio.clip import Audio, Clip
+import numpy as np
+
+from voicecoach.audio.clip import Audio, Clip, Samples
 from voicecoach.audio.errors import AudioUnavailable, TTSError, TTSUnavailable
 from voicecoach.audio.sinks import PrintSink
 from voicecoach.audio.tts import Renderer
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 TimeCallback = Callable[[int, float], None]
+PlayedCallback = Callable[[Samples, float], None]
+
+# The rate of what on_played reports: the microphone's, so the echo canceller takes it as it is.
+REFERENCE_RATE = 16000
 
 
 class Sink(Protocol):
@@ -43,7 +49,10 @@ class Speaker:
 
     on_started(id, t) is called when an utterance starts being heard, and on_finished(id, t)
     exactly once for every Say accepted: when it ended, was cut, was dropped by stop(), or failed.
-    Both run on the speaker's thread, with t on `clock`.
+    on_played(samples, t), if given, comes just before on_started for every utterance with rendered
+    audio: what the loudspeaker plays from t on (after volume), float32 at 16 kHz, for the echo canceller;
+    a cut utterance's on_finished says when it stopped being heard. All run on the speaker's thread,
+    with t on `clock`; none of them may block for long, and what they raise is logged, not passed on.
     """
 
     def __init__(
@@ -53,6 +62,7 @@ class Speaker:
         *,
         on_started: TimeCallback = _ignore,
         on_finished: TimeCallback = _ignore,
+        on_played: PlayedCallback | None = None,
         clock: Clock = time.monotonic,
         volume: float = 1.0,
         print_fn: Callable[[str], None] = print,
@@ -63,6 +73,7 @@ class Speaker:
         self._print = print_fn
         self._on_started = on_started
         self._on_finished = on_finished
+        self._on_played = on_played
         self._clock = clock
         self._queue: deque[Say] = deque()
         self._dropped: list[int] = []
@@ -185,7 +196,31 @@ class Speaker:
         clip = Clip(say.utterance_id, say.text, say.rate, say.kind, self._render(say))
         if self._cut.is_set():
             return self._clock()
-        return self.sink.play(clip, self._cut, lambda t: self._report(self._on_started, say.utterance_id, t))
+        # Resampled before playing, not when it starts: the echo canceller needs it ahead of the microphone.
+        reference = self._reference(clip.audio) if self._on_played is not None else None
+
+        def started(t: float) -> None:
+            if reference is not None and self._on_played is not None:
+                try:
+                    self._on_played(reference, t)
+                except Exception:  # a failing listener must not stop the speech
+                    log.exception("speaker on_played failed for utterance %d", say.utterance_id)
+            self._report(self._on_started, say.utterance_id, t)
+
+        return self.sink.play(clip, self._cut, started)
+
+    @staticmethod
+    def _reference(audio: Audio | None) -> Samples | None:
+        """The clip as on_played reports it: float32 at REFERENCE_RATE (soxr: 0.6 ms per 5 s of speech on x86)."""
+        if audio is None or not len(audio.samples):
+            return None
+        samples = np.asarray(audio.samples, dtype=np.float32)
+        if audio.sample_rate == REFERENCE_RATE:
+            return samples
+        import soxr
+
+        resampled: Samples = soxr.resample(samples, audio.sample_rate, REFERENCE_RATE).astype(np.float32, copy=False)
+        return resampled
 
     def _render(self, say: Say) -> Audio | None:
         if self._renderer is None:
@@ -224,11 +259,15 @@ def open_speaker(
     renderer: Renderer | None = None,
     on_started: TimeCallback = _ignore,
     on_finished: TimeCallback = _ignore,
+    on_played: PlayedCallback | None = None,
     clock: Clock = time.monotonic,
     print_fn: Callable[[str], None] = print,
     volume: float = 1.0,
 ) -> Speaker:
-    """The real speaker on `device`, or a PrintSpeaker (announced in one line) when it cannot be opened."""
+    """The real speaker on `device`, or a PrintSpeaker (announced in one line) when it cannot be opened.
+
+    on_played (see Speaker) is called only by the real speaker: a PrintSpeaker plays no audio.
+    """
     try:
         from voicecoach.audio.output import SoundDeviceSink
 
@@ -244,5 +283,5 @@ def open_speaker(
         print_fn(f"voicecoach: printing instead of speaking: {exc}")
         return PrintSpeaker(on_started=on_started, on_finished=on_finished, clock=clock, print_fn=print_fn)
     log.info("speaking on %s", sink.device_name)
-    return Speaker(sink, renderer, on_started=on_started, on_finished=on_finished, clock=clock, volume=volume,
-                   print_fn=print_fn)
+    return Speaker(sink, renderer, on_started=on_started, on_finished=on_finished, on_played=on_played, clock=clock,
+                   volume=volume, print_fn=print_fn)
