@@ -13,6 +13,7 @@ import numpy as np
 
 from voicecoach.audio.clip import Audio, Clip, Samples
 from voicecoach.audio.errors import AudioUnavailable, TTSError, TTSUnavailable
+from voicecoach.audio.mic import TARGET_RATE
 from voicecoach.audio.sinks import PrintSink
 from voicecoach.audio.tts import Renderer
 from voicecoach.events import Say, StopSpeaking
@@ -23,8 +24,8 @@ Clock = Callable[[], float]
 TimeCallback = Callable[[int, float], None]
 PlayedCallback = Callable[[Samples, float], None]
 
-# The rate of what on_played reports: the microphone's, so the echo canceller takes it as it is.
-REFERENCE_RATE = 16000
+# The rate of what on_played reports is the microphone's, so the echo canceller takes it as it is.
+REFERENCE_RATE = TARGET_RATE
 
 
 class Sink(Protocol):
