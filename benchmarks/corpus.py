@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,7 @@ BARGE_IN_AT = (0.3, 0.5, 0.7)  # where in the coach's utterance the person start
 # buffers), then reverberation decaying by 60 dB in 0.3 s, longer than the canceller's 0.25 s filter.
 ROOM_DELAY, ROOM_RT60 = 0.025, 0.3
 BARGE_IN_RAW = "barge-in-no-canceller"  # the barge-in set again, with no loudspeaker track
+COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the worst case, muting failed
 _BENCH_RECIPE = "bench-v1"
 
 
@@ -95,6 +96,11 @@ class ClipSet:
     def without_played(self, name: str) -> ClipSet:
         """The same audio under another name, with no loudspeaker track: what a recognizer hears with no canceller."""
         return ClipSet(name, list(self.items), list(self.clips), [None] * len(self.clips))
+
+    def without_muting(self, name: str) -> ClipSet:
+        """The same audio under another name, with no loudspeaker intervals, so the recognizer is never restricted."""
+        items = [replace(it, speaking=None) for it in self.items]
+        return ClipSet(name, items, list(self.clips), list(self.played))
 
     def bounds(self) -> list[tuple[int, int]]:
         """Sample range of each item in the track."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import BARGE_IN_RAW, RATE, ClipSet, Item, condition_name
+from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, RATE, ClipSet, Item, condition_name
 from benchmarks.decode import Decoded
 from voicecoach.grammar import Grammar
 
@@ -85,12 +85,14 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r["false_trigger_examples"] = [f"{non.items[i].label} -> {[t for _, t in found_all[i]]}"
                                        for i in range(len(non.items)) if found_all[i]][:8]
 
-    coach = next((cs for cs in sets if cs.name == "coach"), None)
-    if coach is not None:
+    for name, key, examples in (("coach", "self_triggers", "self_trigger_examples"),
+                                (COACH_UNMUTED, "self_triggers_unmuted", "self_trigger_unmuted_examples")):
+        coach = next((cs for cs in sets if cs.name == name), None)
+        if coach is None:
+            continue
         found_all = decoded.per_item.get(coach.name, [[] for _ in coach.items])
-        r["self_triggers"] = sum(len(f) for f in found_all)
-        r["self_trigger_examples"] = [f"{coach.items[i].label} -> {[t for _, t in f]}"
-                                      for i, f in enumerate(found_all) if f][:8]
+        r[key] = sum(len(f) for f in found_all)
+        r[examples] = [f"{coach.items[i].label} -> {[t for _, t in f]}" for i, f in enumerate(found_all) if f][:8]
 
     for name, key in (("barge-in", "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
         barge = next((cs for cs in sets if cs.name == name), None)

@@ -1,9 +1,5 @@
 """The speaker's on_played report (what plays, at 16 kHz, when it starts), for the echo canceller."""
 
-# Why a file of its own, sorting after test_self_hearing.py: run before it in one process, these renders left
-# pyttsx3 in a state in which the coach's renderings in test_self_hearing differed, and it self-triggered (cause
-# not found yet; the test passes alone and after every other file).
-
 from __future__ import annotations
 
 import numpy as np

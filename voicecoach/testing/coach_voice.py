@@ -1,0 +1,47 @@
+"""The coach's voice from the shipped renderer in a fresh process, so a test hears the same audio in any order."""
+
+# Why a fresh process: espeak-ng carries state from one utterance to the next within a process, so the same text
+# at the same rate comes out slightly different after different earlier renders (measured: every one of the 134
+# utterances differed after four renders at other rates; two fresh processes rendering the same sequence agree
+# sample for sample). Rendered in the test process, the coach's voice depended on which tests ran before.
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+RATE = 16000
+# The count words the coach says between its sentences, at the rates "slower" and "faster" give.
+_COUNT_RATES = (100, 125, 150, 175, 200, 225)
+
+
+def render_session(texts: Sequence[str], rate: int, history: int | None = None) -> list[npt.NDArray[np.float32]]:
+    """Each text at `rate`, 16 kHz float32, rendered in order in a new process.
+
+    `history` None renders the texts alone; a number seeds count words at other rates rendered before about half
+    of them, as a live session interleaves them, so each seed is another of the voice's variations.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_render, list(texts), rate, history).result()
+
+
+def _render(texts: list[str], rate: int, history: int | None) -> list[npt.NDArray[np.float32]]:
+    from voicecoach.audio.tts import COUNT_WORDS, Renderer
+
+    renderer = Renderer()
+    renderer.start()
+    rng = random.Random(history)
+    out = []
+    for text in texts:
+        if history is not None and rng.random() < 0.5:
+            renderer.render(rng.choice(COUNT_WORDS), rng.choice(_COUNT_RATES), cache=False)
+        audio = renderer.render(text, rate, cache=False)
+        out.append(soxr.resample(np.asarray(audio.samples, dtype=np.float32), audio.sample_rate, RATE))
+    return out
