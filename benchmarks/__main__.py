@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log("building the corpus (espeak-ng clips are cached under .cache/)")
     bed = corpus.babble_bed()
-    sets = corpus.command_sets(phrases, plan, bed)
+    sets = corpus.command_sets(phrases, plan, bed) + corpus.level_sets(phrases, plan)
     sets.append(corpus.non_command_set(plan, bed))
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(sets[-1].without_muting(corpus.COACH_UNMUTED))

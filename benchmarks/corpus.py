@@ -20,6 +20,10 @@ VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3", "en-gb-x-rp", "en-029", "en-us+
 SPEEDS = [130, 160, 200]
 SNRS: list[float | None] = [None, 20.0, 10.0, 5.0]
 NOISES = ("white", "babble")
+# Speaking levels (active RMS, dBFS) besides espeak-ng's own (about -20): from across the room, and beside the
+# microphone. Over a quiet room's noise, so the soft clips still stand 30 dB over it.
+LEVELS = {"soft": -40.0, "loud": -12.0}
+ROOM_NOISE_RMS = 10.0  # -70 dBFS
 BABBLE_VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3"]
 # The issue's sound-alikes first (--quick takes those), then the rest of voicecoach.testing's list.
 SOUND_ALIKES = list(dict.fromkeys(["stopping", "nest", "text", "cat", "bridges", "pose", "repeat after me",
@@ -235,6 +239,26 @@ def command_sets(phrases: Sequence[str], plan: Plan, bed: speech.Audio) -> list[
                             "command", condition_name(snr), noise, PAD_BEFORE + _speech_end(raw), phrase=phrase)
                 cs.add(item, _noisy(raw, snr, noise, 1000 * si + n, bed))
             sets.append(cs)
+    return sets
+
+
+def level_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
+    """At each of LEVELS, every phrase by every `noisy_every`-th voice (rotating, as in noise), in a quiet room."""
+    sets = []
+    for li, (name, dbfs) in enumerate(LEVELS.items()):
+        cs = ClipSet(f"commands@{name}")
+        for pi, phrase in enumerate(phrases):
+            for vi, voice in enumerate(plan.voices):
+                if (vi + pi + li) % plan.noisy_every:
+                    continue
+                wpm = plan.speeds[(vi + pi + li) % len(plan.speeds)]
+                raw = speech.synthesize(phrase, voice, wpm)
+                said = speech.pad(speech.scale_to_rms(raw, 32767.0 * 10 ** (dbfs / 20)), PAD_BEFORE, PAD_AFTER)
+                room = speech.white_noise(len(said), ROOM_NOISE_RMS, seed=1000 * li + len(cs.items))
+                item = Item(f"{phrase!r} {voice}@{wpm} {dbfs:g} dBFS", phrase, "command", name, None,
+                            PAD_BEFORE + _speech_end(raw), phrase=phrase)
+                cs.add(item, speech.to_int16((said.astype(np.float64) + room) / 32767.0))
+        sets.append(cs)
     return sets
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, RATE, ClipSet, Item, condition_name
+from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, LEVELS, RATE, ClipSet, Item, condition_name
 from benchmarks.decode import Decoded
 from voicecoach.grammar import Grammar
 
@@ -61,6 +61,8 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
                 latencies.append(found[0][0] - (a / RATE + item.speech_end))
     for snr in snrs:
         r[f"recall_{condition_name(snr)}"] = _share(*by_condition.get(condition_name(snr), [0, 0]))
+    for level in LEVELS:
+        r[f"recall_{level}"] = _share(*by_condition[level]) if level in by_condition else None
     r["recall_by_noise"] = {k: {c: _share(*v) for c, v in d.items()} for k, d in by_noise.items()}
     r["recall_per_command"] = {p: {c: _share(*v) for c, v in d.items()} for p, d in per_command.items()}
     r["wrong_command_rate"] = _share(wrong, n_commands)

@@ -49,8 +49,8 @@ STOP_AFTER = 2.4
 ECHO_DBFS = -26.0  # the coach's voice at the microphone (active RMS, over the whole utterance)
 NOISE_DBFS = -60.0
 # The person's "stop" against ECHO_DBFS, also active RMS. Measured in this scene: with the canceller "stop" is
-# heard from -6 to +6 dB, not at -9 dB; without it only at +6 dB. (Keep both well under full scale: a clean
-# "stop" in these voices louder than about -17 dBFS active RMS is not recognized at all, echo or not.)
+# heard from -6 to +6 dB, not at -9 dB; without it only at +6 dB (measured before the recognizer leveled each
+# segment for its decision, when a clean "stop" in these voices louder than about -17 dBFS was not heard at all).
 PERSON_DB = 0.0
 
 Floats = npt.NDArray[np.float64]

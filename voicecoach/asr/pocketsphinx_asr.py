@@ -142,6 +142,17 @@ class SphinxSettings:
     """Seconds of other speech the segment must hold for that comparison to mean anything."""
     dither: float = 100.0
     """RMS (int16 units, about -50 dBFS) of the noise floor added before decoding; see _feed."""
+    decode_level: float = 3100.0
+    """Active RMS (int16 units, about -20.5 dBFS: espeak-ng's own level, at which all else was tuned) that a
+    segment's audio is scaled to before the dither is added and it is decided (0: no scaling). The dither is a
+    fixed absolute floor, so without this the speech-to-floor ratio grew with the speaker's level: loud speech
+    stood 35-45 dB over the floor, the batch cepstral mean moved with it, and a loud "stop" (its released "p"
+    standing clear of the floor) decoded as the decoy "stopping"; quiet speech (-40 dBFS) stood 10 dB over the
+    dither and decoded as "help" or nothing. Measured (tests/adapters/test_asr_levels.py, 8 phrases x 4 voices):
+    right at -40 dBFS 7 -> 26 of 32, at -12 dBFS 25 -> 27, at -26 dBFS 27 either way. Only the decisions are
+    leveled; the live decoder that finds a barge-in over the coach's voice still hears the raw level."""
+    max_decode_gain_db: float = 20.0
+    """The most that scaling may raise a quiet segment."""
     feed_frames: int = 3
     """Frames (30 ms each) fed to the live decoder per call: at most 100 ms, as process_raw holds the GIL."""
     noise_suppression: int = 2
@@ -212,6 +223,7 @@ class PocketSphinxRecognizer:
         self._rng = np.random.default_rng(0)
         self._utt_audio: list[bytes] = []
         self._utt_quiet: list[bytes] = []
+        self._utt_dither: list[np.ndarray] = []
         self._buf = b""
         self._n_frames = 0
         self._quiet_run = 0
@@ -333,7 +345,7 @@ class PocketSphinxRecognizer:
         self._utt_db = []
         self._utt_frames = 0
         self._pending = []
-        self._utt_audio, self._utt_quiet = [], []
+        self._utt_audio, self._utt_quiet, self._utt_dither = [], [], []
         self._live = self._restricted
         if self._live:
             self._decoder.start_utt()
@@ -353,7 +365,8 @@ class PocketSphinxRecognizer:
         dither = self._rng.normal(0.0, self.settings.dither, len(x))
         data = np.clip(x + dither, -32768, 32767).astype("<i2").tobytes()
         self._utt_audio.append(data)
-        self._utt_quiet.append(np.clip(quiet + dither, -32768, 32767).astype("<i2").tobytes())
+        self._utt_quiet.append(quiet.astype("<i2").tobytes())  # dithered after scaling, in _leveled
+        self._utt_dither.append(dither)
         if self._live:
             self._decoder.process_raw(data, False, False)
         hop = round(_MODEL_RATE * _DECODER_FRAME)
@@ -388,18 +401,32 @@ class PocketSphinxRecognizer:
             phrase = self._decide()
         return self._commit(phrase) if phrase is not None and phrase in self._allowed else []
 
+    def _leveled(self, x: np.ndarray) -> bytes:
+        """Suppressed segment audio scaled to `decode_level` (active RMS), then dithered, as 16-bit PCM."""
+        s = self.settings
+        if s.decode_level > 0:
+            hop = round(_MODEL_RATE * _DECODER_FRAME)
+            n = len(x) // hop
+            if n:
+                power = (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1)
+                active = power[power >= power.max() * 1e-3]  # frames within 30 dB of the loudest (speech.active_rms)
+                rms = float(np.sqrt(active.mean()))
+                if rms > 0:
+                    x = x * min(s.decode_level / rms, 10 ** (s.max_decode_gain_db / 20))
+        x = x + np.concatenate(self._utt_dither)[: len(x)]
+        return bytes(np.clip(x, -32768, 32767).astype("<i2").tobytes())
+
     def _decide(self) -> str | None:
         """The one command the segment so far says, or None."""
-        audio = b"".join(self._utt_quiet)
+        x = np.frombuffer(b"".join(self._utt_quiet), dtype="<i2").astype(np.float64)
         speech = (self._speech_last - self._speech_first + 1) * self._frame_len
-        phrase = self._verify(audio, speech)
+        phrase = self._verify(self._leveled(x), speech)
         if phrase is not None or not self._voiced_lead or self.settings.lead_in_gain == 1.0:
             return phrase
-        x = np.frombuffer(audio, dtype="<i2").astype(np.float64)
         n = self._frame_bytes // 2  # samples per endpointer frame
         for i in self._voiced_lead:
             x[i * n : (i + 1) * n] *= self.settings.lead_in_gain
-        return self._verify(x.astype("<i2").tobytes(), speech)
+        return self._verify(self._leveled(x), speech)
 
     def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
         """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
