@@ -40,8 +40,8 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     n_commands = 0
     by_condition: dict[str, list[int]] = {}
     for cs in sets:
-        if not cs.name.startswith("commands@"):
-            continue
+        if not cs.name.startswith("commands@") or cs.name not in decoded.per_item:
+            continue  # not a command set, or one only the shipped approaches decode
         found_all = decoded.per_item.get(cs.name, [[] for _ in cs.items])
         for item, (a, _), found in zip(cs.items, cs.bounds(), found_all, strict=True):
             ok = command_correct(item, found, grammar)
@@ -90,7 +90,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     for name, key, examples in (("coach", "self_triggers", "self_trigger_examples"),
                                 (COACH_UNMUTED, "self_triggers_unmuted", "self_trigger_unmuted_examples")):
         coach = next((cs for cs in sets if cs.name == name), None)
-        if coach is None:
+        if coach is None or name not in decoded.per_item:
             continue
         found_all = decoded.per_item.get(coach.name, [[] for _ in coach.items])
         r[key] = sum(len(f) for f in found_all)
@@ -99,6 +99,9 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     for name, key in (("barge-in", "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
         barge = next((cs for cs in sets if cs.name == name), None)
         if barge is None or not barge.items:
+            continue
+        if name not in decoded.per_item:  # a baseline: no canceller, so the set with one was the same decode
+            r[key] = r.get("barge_in_recall")
             continue
         found_all = decoded.per_item.get(barge.name, [[] for _ in barge.items])
         right = [command_correct(it, f, grammar) for it, f in zip(barge.items, found_all, strict=True)]
