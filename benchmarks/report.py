@@ -139,8 +139,7 @@ def render(res: dict[str, Any]) -> str:
     if tm:
         out += [f"A {tm['segment_s']:.0f} s segment on the wall clock through `voicecoach.live.LiveLoop`, the real "
                 f"`Speaker` with `tts.Renderer` (pyttsx3/espeak) and a `RealRateSink`, the shipped PocketSphinx "
-                f"recognizer decoding a silent microphone in real time, coach pace {tm['pace']:g}; it runs while "
-                "the recognition benchmark keeps both cores busy decoding. "
+                f"recognizer decoding a silent microphone in real time, coach pace {tm['pace']:g}. "
                 f"The person says: {', '.join(repr(s) for s in tm['script'])} (`stop` while an utterance plays).",
                 "",
                 "| figure | value |", "|---|---|",
