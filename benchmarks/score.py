@@ -92,7 +92,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         coach = next((cs for cs in sets if cs.name == name), None)
         if coach is None or name not in decoded.per_item:
             continue
-        found_all = decoded.per_item.get(coach.name, [[] for _ in coach.items])
+        found_all = decoded.per_item[name]
         r[key] = sum(len(f) for f in found_all)
         r[examples] = [f"{coach.items[i].label} -> {[t for _, t in f]}" for i, f in enumerate(found_all) if f][:8]
 
@@ -103,7 +103,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         if name not in decoded.per_item:  # a baseline: no canceller, so the set with one was the same decode
             r[key] = r.get("barge_in_recall")
             continue
-        found_all = decoded.per_item.get(barge.name, [[] for _ in barge.items])
+        found_all = decoded.per_item[name]
         right = [command_correct(it, f, grammar) for it, f in zip(barge.items, found_all, strict=True)]
         r[key] = _share(sum(right), len(right))
         if name == "barge-in":

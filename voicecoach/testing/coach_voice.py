@@ -16,9 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from voicecoach.coach import MAX_RATE, MIN_RATE, RATE_STEP
+
 RATE = 16000
 # The count words the coach says between its sentences, at the rates "slower" and "faster" give.
-_COUNT_RATES = (100, 125, 150, 175, 200, 225)
+_COUNT_RATES = tuple(range(MIN_RATE, MAX_RATE + 1, RATE_STEP))
 
 
 def render_session(texts: Sequence[str], rate: int, history: int | None = None) -> list[npt.NDArray[np.float32]]:
