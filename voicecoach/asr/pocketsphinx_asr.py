@@ -109,6 +109,12 @@ class SphinxSettings:
     failed, the coach's own voice committed 8 commands over tests/adapters/test_self_hearing.py's 3 renderings
     of its 134 utterances ("Strong pelvic muscles" as "start pelvic tilt"), against at most 4 at the default
     (that test's bound). At 1e-15 it committed 2 even while restricted."""
+    live_beam: float = 1e-30
+    """Beam (PocketSphinx's `beam` and `pbeam`, default 1e-48) of the live search that places a barge-in while the
+    coach speaks. It runs over all of the coach's speech, the costliest part of decoding: measured on the benchmark's
+    full corpus with `live_word_beam` (voicecoach only), RTF 0.056 -> 0.045, and every set's outcome the same."""
+    live_word_beam: float = 1e-15
+    """Word-exit beam (`wbeam`, default 7e-29) of that live search; with `live_beam`, see there."""
     min_coverage: float = 0.7
     """Share of the segment's speech the command's own frames must span: "Next exercise. Bridge." decoded as
     "next" plus silence is not "next" (measured: 5 % of true commands cover less than 0.76)."""
@@ -208,7 +214,7 @@ class PocketSphinxRecognizer:
         self._verifier.add_fsg("verify", self._verifier.create_fsg("verify", 0, 1, verify))
         self._verifier.activate_search("verify")
         # "loop": any sequence of commands, decoded live while restricted, to place a barge-in.
-        self._decoder = _decoder(words)
+        self._decoder = _decoder(words, beam=s.live_beam, pbeam=s.live_beam, wbeam=s.live_word_beam)
         loop = loop_transitions(tokens, self.decoys, 0.001)
         self._decoder.add_fsg("loop", self._decoder.create_fsg("loop", 0, 1, loop))
         self._decoder.activate_search("loop")
