@@ -42,7 +42,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     for cs in sets:
         if not cs.name.startswith("commands@") or cs.name not in decoded.per_item:
             continue  # not a command set, or one only the shipped approaches decode
-        found_all = decoded.per_item.get(cs.name, [[] for _ in cs.items])
+        found_all = decoded.per_item[cs.name]
         for item, (a, _), found in zip(cs.items, cs.bounds(), found_all, strict=True):
             ok = command_correct(item, found, grammar)
             cond = by_condition.setdefault(item.condition, [0, 0])
