@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from voicecoach.asr.accents import accent_variants, british_variants, phrase_pronunciations, vocalized_l
+from voicecoach.asr.accents import (
+    accent_variants,
+    british_variants,
+    nurse_variants,
+    phrase_pronunciations,
+    vocalized_l,
+)
 
 
 def _p(text: str) -> tuple[str, ...]:
@@ -40,6 +46,26 @@ def test_british_variants(us: str, british: list[str]) -> None:
 )
 def test_vocalized_l(us: str, vocalized: str | None) -> None:
     assert vocalized_l(_p(us)) == (None if vocalized is None else _p(vocalized))
+
+
+@pytest.mark.parametrize(
+    ("us", "nurse"),
+    [
+        ("HH ER T S", ["HH AH T S"]),  # "hurts"
+        ("EH K S ER S AY Z", ["EH K S AH S AY Z"]),  # "exercise"
+        ("S L OW ER", []),  # a final ER is british_variants' schwa
+        ("P EY N", []),
+    ],
+)
+def test_nurse_variants(us: str, nurse: list[str]) -> None:
+    assert nurse_variants(_p(us)) == [_p(n) for n in nurse]
+
+
+def test_phrase_pronunciations_add_nurse_variants_only_when_asked() -> None:
+    dictionary = {"it": [_p("IH T")], "hurts": [_p("HH ER T S")]}
+    assert phrase_pronunciations(["it", "hurts"], dictionary.__getitem__) == [_p("IH T HH ER T S")]
+    assert phrase_pronunciations(["it", "hurts"], dictionary.__getitem__, nurse=True) == [
+        _p("IH T HH ER T S"), _p("IH T HH AH T S")]
 
 
 def test_accent_variants_vocalize_the_l_of_british_variants_too() -> None:
@@ -80,3 +106,20 @@ def test_help_with_a_dark_l_is_heard() -> None:
              for v in ("en-us", "en-gb-x-rp", "en-us+m3")]
     heard = [[d.text for d in o.detections] for o in asr_eval.stream(rec, clips)]
     assert heard == [["help"], ["help"], ["help"]]
+
+
+@pytest.mark.audio
+def test_a_british_it_hurts_is_heard_while_the_coach_is_silent_only() -> None:
+    """espeak-ng's British "it hurts" was decoded as "because" before the NURSE variant; while the coach speaks
+    (restricted) the recognizer leaves that variant out, so the same clip is not heard then."""
+    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+    from voicecoach.testing import asr_eval, speech
+
+    for voice, wpm in (("en+f3", 200), ("en-gb-x-rp", 160)):
+        clip = asr_eval.Clip(speech.pad(speech.synthesize("it hurts", voice, wpm), 0.6, 1.0), "it hurts", voice)
+        heard = []
+        for restricted in (None, frozenset({"it hurts", "stop"})):
+            rec = PocketSphinxRecognizer(asr_eval.PHRASES)
+            rec.restrict(restricted)
+            heard.append([d.text for o in asr_eval.stream(rec, [clip]) for d in o.detections])
+        assert heard == [["it hurts"], []], voice

@@ -17,6 +17,12 @@ _BATH_BEFORE = frozenset({"S", "F", "TH"})
 # "do", "till" or free phones "HH EH OW P" until HH EH OW P was added (recall of "help" 0 % -> 100 %). UW was
 # tried as well: it gained nothing more, and a British "pose" became "help".
 _DARK_L_AS = "OW"
+# The British NURSE vowel /ɜː/ ("hurts") has no R colour; the nearest US phone is AH. Measured with espeak-ng
+# (8 voices x 3 speeds), "it hurts" came out as "because" or free phones in the British voices: 14 -> 19 of 24
+# clean clips with the AH variant (AO as well: 23 of 24, but steady white noise committed "that hurts"). The
+# coach's own voice is British espeak-ng too, and with these variants "This is my slowest." committed "it hurts"
+# while the coach spoke, so the recognizer hears them only while the coach is silent (PocketSphinxRecognizer).
+_NURSE_AS = ("AH",)
 
 
 def british_variants(pron: Pron) -> list[Pron]:
@@ -49,6 +55,15 @@ def british_variants(pron: Pron) -> list[Pron]:
     return variants
 
 
+def nurse_variants(pron: Pron) -> list[Pron]:
+    """`pron` with its ER vowels (other than a final one, which british_variants makes a schwa) said as in
+    British English, without R colour: AH, then AO (none if it has no such ER)."""
+    inner = [i for i, phone in enumerate(pron[:-1]) if phone == "ER"]
+    if not inner:
+        return []
+    return [tuple(vowel if i in inner else phone for i, phone in enumerate(pron)) for vowel in _NURSE_AS]
+
+
 def vocalized_l(pron: Pron) -> Pron | None:
     """`pron` with every L that ends a syllable (after a vowel, not before one) vocalized, or None if none does.
 
@@ -73,12 +88,16 @@ def accent_variants(pron: Pron) -> list[Pron]:
     return variants
 
 
-def phrase_pronunciations(words: Sequence[str], lookup: Callable[[str], list[Pron]], limit: int = 16) -> list[Pron]:
+def phrase_pronunciations(words: Sequence[str], lookup: Callable[[str], list[Pron]], limit: int = 16,
+                          nurse: bool = False) -> list[Pron]:
     """Pronunciations of a phrase spoken as one token: every dictionary and accent variant of each word,
-    combined (at most `limit`; the dictionary's first pronunciation of every word comes first)."""
+    combined (at most `limit`; the dictionary's first pronunciation of every word comes first). With `nurse`,
+    the NURSE variants of each word's pronunciations and their accent variants are added too."""
     per_word = []
     for word in words:
         prons = lookup(word)
+        if nurse:
+            prons = list(dict.fromkeys(prons + [v for p in prons for v in nurse_variants(p)]))
         per_word.append(list(dict.fromkeys(prons + [v for p in prons for v in accent_variants(p)])))
     combos = itertools.islice(itertools.product(*per_word), limit)
     return [tuple(p for part in combo for p in part) for combo in combos]
