@@ -174,6 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import numpy as np
     import soxr
 
+    from .audio.echo import EchoCanceller
     from .audio.tts import Renderer
     from .demo import MAX_TRIES, RATE, USER_VOICE, run_demo, write_demo
     from .listen import open_recognizer
@@ -195,7 +196,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
-    result = run_demo(content, grammar, recognizer, coach_voice, user_voice)
+    echo = None if args.no_echo_cancel else EchoCanceller(RATE)
+    result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)
     wav, transcript = write_demo(result, args.out)
     print(result.transcript(), end="")
     print(f"Wrote {wav} ({len(result.audio) / RATE:.0f} s) and {transcript}")
@@ -268,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a whole spoken session with no microphone or speaker, to a WAV")
     demo.add_argument("--out", type=Path, default=Path("voicecoach-demo"), metavar="DIR",
                       help="where to write session.wav and transcript.txt (default: ./voicecoach-demo)")
+    demo.add_argument("--no-echo-cancel", action="store_true",
+                      help="the recognizer hears the coach's voice as it is, as `run --no-echo-cancel`")
     asr_options(demo)
     content_options(demo)
     demo.set_defaults(func=cmd_demo)

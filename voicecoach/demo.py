@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .asr.base import Recognizer
+from .audio.echo import EchoCanceller
 from .coach import Coach
 from .content import Content
 from .grammar import Grammar
@@ -28,6 +29,9 @@ LIMIT_S = 900.0
 REPEAT_AFTER_S = 4.0  # a person waits this long for a reaction before saying a command again
 MAX_TRIES = 3
 USER_VOICE = "en-us"  # espeak-ng's voice for the person; the coach speaks with pyttsx3's default voice
+# How far ahead of the microphone the echo canceller learns what the loudspeaker plays: more than its
+# EchoSettings.lead, as the live loop's speaker is ahead of its microphone by a buffer or more.
+ECHO_AHEAD_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,9 @@ class DemoResult:
 
 def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
              coach_voice: Callable[[str, int], Samples], user_voice: Callable[[str], Samples],
-             scenario: Sequence[Cue] = SCENARIO) -> DemoResult:
-    """Run a session on a virtual clock, chunk by chunk: what the microphone hears goes through `recognizer`."""
+             scenario: Sequence[Cue] = SCENARIO, echo: EchoCanceller | None = None) -> DemoResult:
+    """Run a session on a virtual clock, chunk by chunk: what the microphone hears goes through `recognizer`,
+    after `echo` (if given) has removed what the loudspeaker played, as in the live loop."""
     rendered: dict[tuple[str, int], Samples] = {}
 
     def voice(text: str, rate: int) -> Samples:
@@ -108,6 +113,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     searched_from, due = 0, None
     unanswered: tuple[str, float, int] | None = None  # words said, when to give up waiting, tries
     last_heard = 0.0  # a cue reacts to what the coach said after the previous command was heard
+    fed: dict[int, float] = {}  # coach line index -> until when (seconds) the canceller has its audio
     t = 0.0
     while t < LIMIT_S:
         session.advance(t)
@@ -130,10 +136,16 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
         end = t + CHUNK_S
         speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
         recognizer.restrict(barge_in if speaking else None)
-        mic = _mix(session.coach_lines, users, t, end, voice, ECHO_GAIN)
-        for detection in recognizer.accept(to_pcm16(mic)):
+        mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
+        if echo is not None:
+            _play_ahead(echo, session.coach_lines, fed, end + ECHO_AHEAD_S, voice)
+            mic = echo.process(mic)
+        for detection in recognizer.accept(mic):
             session.advance(max(session.now, detection.t))
             line = session.hear(detection.text)
+            if echo is not None:  # the command may have cut the coach: what it had queued never plays
+                echo.silence_from(round(session.now * RATE))
+                fed = {i: min(until, session.now) for i, until in fed.items()}
             commands.append((detection.t, line.command or detection.text))
             last_heard = detection.t
             if users:
@@ -169,6 +181,19 @@ def _cue_time(cue: Cue, lines: list[Line], searched_from: int, now: float,
             anchor = line.start if cue.at == "start" else line.end
             return anchor + cue.delay, index + 1
     return None, searched_from
+
+
+def _play_ahead(echo: EchoCanceller, lines: list[Line], fed: dict[int, float], until: float,
+                voice: Callable[[str, int], Samples]) -> None:
+    """Tell the canceller what the loudspeaker plays up to `until` that it has not been told yet."""
+    for i in range(max(0, len(lines) - 8), len(lines)):
+        line = lines[i]
+        start, stop = max(line.start, fed.get(i, line.start)), min(line.end, until)
+        if line.dropped or stop <= start:
+            continue
+        audio = voice(line.text, line.rate)
+        echo.play(audio[round((start - line.start) * RATE) : round((stop - line.start) * RATE)], round(start * RATE))
+        fed[i] = stop
 
 
 def _speaking(lines: list[Line], start: float, end: float) -> bool:

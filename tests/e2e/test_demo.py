@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 import soundfile
 
+from voicecoach.asr.base import Detection
+from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+from voicecoach.content import Content
+from voicecoach.grammar import Grammar
 from voicecoach.testing import speech
 
 pytestmark = [
@@ -35,3 +39,52 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
     # Both voices are really there: the person's and the coach's, not silence.
     seconds = np.abs(audio[: len(audio) // rate * rate]).reshape(-1, rate).max(axis=1)
     assert (seconds > 0.05).mean() > 0.5
+
+
+def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content, grammar: Grammar) -> None:
+    """With the echo canceller the recognizer hears the coach's voice far quieter, and still every command."""
+    import soxr
+
+    from voicecoach.audio.echo import EchoCanceller
+    from voicecoach.audio.tts import Renderer
+    from voicecoach.demo import RATE, SCENARIO, USER_VOICE, run_demo
+
+    renderer = Renderer()
+    renderer.start()
+
+    def coach_voice(text: str, rate: int) -> np.ndarray:
+        audio = renderer.render(text, rate)
+        return np.asarray(soxr.resample(np.asarray(audio.samples, np.float32), audio.sample_rate, RATE), np.float32)
+
+    def user_voice(words: str) -> np.ndarray:
+        return speech.synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
+
+    levels, heard = [], []
+    for echo in (None, EchoCanceller(RATE)):
+        recognizer = _Listening(PocketSphinxRecognizer(grammar.phrases()))
+        result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)
+        heard.append([command for _, command in result.commands])
+        said = np.frombuffer(b"".join(recognizer.pieces), "<i2").astype(np.float64)
+        person = [(u.t, u.t + len(u.audio) / RATE) for u in result.user_lines]
+        coach_only = [said[round(line.start * RATE) : round(line.end * RATE)] for line in result.coach_lines
+                      if not line.dropped and not any(a < line.end and b > line.start for a, b in person)]
+        levels.append(float(np.sqrt(np.mean(np.concatenate(coach_only) ** 2))))
+    assert 20 * np.log10(levels[0] / levels[1]) >= 10.0, f"coach's voice at the recognizer: {levels}"
+    assert heard[1] == heard[0] and len(heard[1]) == len(SCENARIO), heard
+
+
+class _Listening:
+    """A recognizer that also keeps what it was given."""
+
+    def __init__(self, recognizer: PocketSphinxRecognizer) -> None:
+        self.recognizer, self.sample_rate, self.pieces = recognizer, recognizer.sample_rate, list[bytes]()
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        self.pieces.append(pcm)
+        return self.recognizer.accept(pcm)
+
+    def flush(self) -> list[Detection]:
+        return self.recognizer.flush()
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        self.recognizer.restrict(phrases)
