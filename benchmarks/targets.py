@@ -75,8 +75,10 @@ APPROACH_TARGETS = [
            "every decoy word and a loop of free phones; short commands that espeak pronounces unlike the "
            "dictionary ('help', 'back', 'pause', 'skip': their final stop consonant is heard as another, 'skid', "
            "'bag') lose to a decoy or to the phones. Accent variants of the command words (accents.py) took "
-           "'stop' from 8 % to about half (the British LOT vowel) and 'help' from 4 % to nearly all (a vocalized "
-           "L: espeak's dark L is heard as a vowel). The grammar-only baseline shows the ceiling without "
+           "'stop' from 8 % to about half (the British LOT vowel), 'help' from 4 % to nearly all (a vocalized "
+           "L: espeak's dark L is heard as a vowel) and 'it hurts' from 58 % to 79 % (the British NURSE vowel, "
+           "heard as 'because' before; only while the coach is silent, as the coach's own British voice then "
+           "committed 'it hurts'). The grammar-only baseline shows the ceiling without "
            "rejection; the per-command table shows which phrases fail. 'pause' is heard as the decoy 'pose' in "
            "nearly every voice (measured: 1 of 24 clean clips right, alone in near silence); dropping the decoy would "
            "make the sound-alike 'pose' a false trigger."),

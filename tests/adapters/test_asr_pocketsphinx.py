@@ -237,6 +237,28 @@ def test_a_second_decision_without_the_babble_before_a_command_lifts_recall() ->
     assert with_gate >= without + 0.05, f"{with_gate:.1%} with the second decision, {without:.1%} without"
 
 
+@pytest.mark.audio
+def test_a_command_in_the_faint_echo_the_canceller_leaves_is_heard() -> None:
+    """The coach's voice 28 dB under the person's, just before and after the command, made the segment's speech
+    so long that the command covered too little of it (SphinxSettings.coverage_within_db)."""
+    coach = speech.synthesize("Slowly bring the buttocks back to the floor and relax.", COACH_VOICE, COACH_WPM)
+    clips = []
+    for phrase, voice in (("stop", "en-us"), ("wait", "en+f3"), ("pain", "en-gb")):
+        said = speech.synthesize(phrase, voice, 160)
+        echo = speech.scale_to_rms(coach, speech.active_rms(said) * 10 ** (-28 / 20))
+        middle = len(echo) // 2
+        clips.append(Clip(speech.pad(speech.concatenate([echo[:middle], said, echo[middle:]]), 0.6, 1.0), phrase,
+                          voice))
+    heard: dict[float, list[list[str]]] = {}
+    for within in (SphinxSettings().coverage_within_db, 0.0):
+        heard[within] = []
+        for clip in clips:
+            rec = PocketSphinxRecognizer(list(PHRASES), settings=SphinxSettings(coverage_within_db=within))
+            rec.restrict(BARGE_IN)  # the loudspeaker plays
+            heard[within].append([d.text for d in stream(rec, [clip])[0].detections])
+    assert heard == {SphinxSettings().coverage_within_db: [["stop"], ["wait"], ["pain"]], 0.0: [[], [], []]}
+
+
 def test_noise_suppression_level_is_checked() -> None:
     with pytest.raises(ValueError, match="noise_suppression must be 0"):
         PocketSphinxRecognizer(["stop"], settings=SphinxSettings(noise_suppression=5))
