@@ -64,7 +64,7 @@ def test_nurse_variants(us: str, nurse: list[str]) -> None:
 def test_phrase_pronunciations_add_nurse_variants_only_when_asked() -> None:
     dictionary = {"it": [_p("IH T")], "hurts": [_p("HH ER T S")]}
     assert phrase_pronunciations(["it", "hurts"], dictionary.__getitem__) == [_p("IH T HH ER T S")]
-    assert phrase_pronunciations(["it", "hurts"], dictionary.__getitem__, nurse=True) == [
+    assert phrase_pronunciations(["it", "hurts"], dictionary.__getitem__, nurse={"hurts"}) == [
         _p("IH T HH ER T S"), _p("IH T HH AH T S")]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 Pron = tuple[str, ...]
 
@@ -89,14 +89,14 @@ def accent_variants(pron: Pron) -> list[Pron]:
 
 
 def phrase_pronunciations(words: Sequence[str], lookup: Callable[[str], list[Pron]], limit: int = 16,
-                          nurse: bool = False) -> list[Pron]:
+                          nurse: Collection[str] = ()) -> list[Pron]:
     """Pronunciations of a phrase spoken as one token: every dictionary and accent variant of each word,
-    combined (at most `limit`; the dictionary's first pronunciation of every word comes first). With `nurse`,
-    the NURSE variants of each word's pronunciations and their accent variants are added too."""
+    combined (at most `limit`; the dictionary's first pronunciation of every word comes first). The words in
+    `nurse` also get their NURSE variants, and the accent variants of those."""
     per_word = []
     for word in words:
         prons = lookup(word)
-        if nurse:
+        if word in nurse:
             prons = list(dict.fromkeys(prons + [v for p in prons for v in nurse_variants(p)]))
         per_word.append(list(dict.fromkeys(prons + [v for p in prons for v in accent_variants(p)])))
     combos = itertools.islice(itertools.product(*per_word), limit)
