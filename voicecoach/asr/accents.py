@@ -57,7 +57,7 @@ def british_variants(pron: Pron) -> list[Pron]:
 
 def nurse_variants(pron: Pron) -> list[Pron]:
     """`pron` with its ER vowels (other than a final one, which british_variants makes a schwa) said as in
-    British English, without R colour: AH, then AO (none if it has no such ER)."""
+    British English, without R colour: one variant per vowel of _NURSE_AS (none if it has no such ER)."""
     inner = [i for i, phone in enumerate(pron[:-1]) if phone == "ER"]
     if not inner:
         return []
