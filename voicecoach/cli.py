@@ -171,28 +171,16 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import os
 
-    import numpy as np
-    import soxr
-
     from .audio.echo import EchoCanceller
     from .audio.tts import Renderer
-    from .demo import MAX_TRIES, RATE, USER_VOICE, run_demo, write_demo
+    from .demo import MAX_TRIES, RATE, coach_voice_of, run_demo, user_voice, write_demo
     from .listen import open_recognizer
-    from .testing.speech import synthesize
 
     config = settings(args)
     content, grammar = load_configured(config, args)
     renderer = Renderer()
     renderer.start()
-
-    def coach_voice(text: str, rate: int) -> np.ndarray:
-        audio = renderer.render(text, rate)
-        samples = np.asarray(audio.samples, dtype=np.float32)
-        resampled: np.ndarray = soxr.resample(samples, audio.sample_rate, RATE).astype(np.float32)
-        return resampled
-
-    def user_voice(words: str) -> np.ndarray:
-        return synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
+    coach_voice = coach_voice_of(renderer)
 
     recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)

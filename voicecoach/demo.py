@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from .asr.base import Recognizer
 from .audio.echo import EchoCanceller
+from .audio.tts import Renderer
 from .coach import Coach
 from .content import Content
 from .grammar import Grammar
@@ -157,6 +158,25 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
             break
     audio = _mix(session.coach_lines, users, 0.0, t, voice, 1.0)
     return DemoResult(session.coach_lines, users, commands, audio, session.ended, missed)
+
+
+def coach_voice_of(renderer: Renderer) -> Callable[[str, int], Samples]:
+    """The coach's voice as the demo plays it: `renderer`'s speech of (text, words per minute), at RATE."""
+    import soxr
+
+    def coach_voice(text: str, rate: int) -> Samples:
+        audio = renderer.render(text, rate)
+        samples = np.asarray(audio.samples, dtype=np.float32)
+        return np.asarray(soxr.resample(samples, audio.sample_rate, RATE), dtype=np.float32)
+
+    return coach_voice
+
+
+def user_voice(words: str) -> Samples:
+    """The person's voice: espeak-ng's USER_VOICE saying `words`, at RATE."""
+    from .testing.speech import synthesize
+
+    return synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
 
 
 def write_demo(result: DemoResult, out_dir: Path) -> tuple[Path, Path]:

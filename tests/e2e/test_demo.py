@@ -43,21 +43,13 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
 
 def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content, grammar: Grammar) -> None:
     """With the echo canceller the recognizer hears the coach's voice far quieter, and still every command."""
-    import soxr
-
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.tts import Renderer
-    from voicecoach.demo import RATE, SCENARIO, USER_VOICE, run_demo
+    from voicecoach.demo import RATE, SCENARIO, coach_voice_of, run_demo, user_voice
 
     renderer = Renderer()
     renderer.start()
-
-    def coach_voice(text: str, rate: int) -> np.ndarray:
-        audio = renderer.render(text, rate)
-        return np.asarray(soxr.resample(np.asarray(audio.samples, np.float32), audio.sample_rate, RATE), np.float32)
-
-    def user_voice(words: str) -> np.ndarray:
-        return speech.synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
+    coach_voice = coach_voice_of(renderer)
 
     levels, heard = [], []
     for echo in (None, EchoCanceller(RATE)):

@@ -323,7 +323,7 @@ class PocketSphinxRecognizer:
         if unknown:
             raise ValueError(f"restrict() got phrases the recognizer was not built with: {sorted(unknown)}")
         self._allowed, self._restricted = frozenset(wanted), True
-        self._heard_coach = self._in_utt
+        self._heard_coach = True  # a segment in progress overlaps the coach's voice; a new one resets it
 
     # --- streaming ---------------------------------------------------------
 
@@ -481,14 +481,13 @@ class PocketSphinxRecognizer:
         """How long the segment's speech lasts: from its first to its last speech frame, trimmed of the frames at
         either end more than `coverage_within_db` under the loudest (the coach's echo left by the canceller)."""
         seconds = (self._speech_last - self._speech_first + 1) * self._frame_len
-        within = self.settings.coverage_within_db
-        per = round(self._frame_len / _DECODER_FRAME)
-        first = (self._speech_first - self._segment_first) * per
-        db = np.asarray(self._utt_db[max(0, first) : (self._speech_last - self._segment_first + 1) * per])
-        if within <= 0 or len(db) == 0:
+        per = round(self._frame_len / _DECODER_FRAME)  # 10 ms levels per endpointer frame
+        first = max(0, (self._speech_first - self._segment_first) * per)
+        db = np.asarray(self._utt_db[first : (self._speech_last - self._segment_first + 1) * per])
+        if self.settings.coverage_within_db <= 0 or len(db) == 0:
             return seconds
-        loud = np.nonzero(db >= db.max() - within)[0]
-        return min(seconds, float((loud[-1] - loud[0] + 1) * _DECODER_FRAME))
+        loud = np.nonzero(db >= db.max() - self.settings.coverage_within_db)[0]
+        return float((loud[-1] - loud[0] + 1) * _DECODER_FRAME)
 
     def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
         """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
@@ -497,7 +496,7 @@ class PocketSphinxRecognizer:
         mean) the audio is normalized by it instead of by its own mean.
         """
         d = self._verifier
-        search = "verify_coach" if self._heard_coach or self._restricted else "verify"
+        search = "verify_coach" if self._heard_coach else "verify"
         if search != self._search:
             d.activate_search(search)
             self._search = search
