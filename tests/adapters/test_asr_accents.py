@@ -25,7 +25,7 @@ def _p(text: str) -> tuple[str, ...]:
         ("F AE S T ER", ["F AA S T AH"]),  # BATH and a final schwa
         ("L AO NG G ER", ["L AO NG G AH"]),
         ("R IH Z UW M", []),  # most words are the same
-        ("K AE N", []),  # AE before N without a consonant after it stays
+        ("B AE K", ["B AA K"]),  # TRAP: "back"
         ("HH ER T S", []),  # NURSE keeps its ER
         ("R OW T EY SH AH N", []),  # R before a vowel is spoken
     ],
@@ -77,7 +77,8 @@ def test_accent_variants_vocalize_the_l_of_british_variants_too() -> None:
 def test_phrase_pronunciations_combine_every_variant_of_every_word() -> None:
     dictionary = {"start": [_p("S T AA R T")], "cat": [_p("K AE T")], "again": [_p("AH G EH N"), _p("AH G EY N")]}
     got = phrase_pronunciations(["start", "cat"], dictionary.__getitem__)
-    assert got == [_p("S T AA R T K AE T"), _p("S T AA T K AE T")]  # the dictionary's own comes first
+    assert got == [_p("S T AA R T K AE T"), _p("S T AA R T K AA T"),  # the dictionary's own comes first
+                   _p("S T AA T K AE T"), _p("S T AA T K AA T")]
     assert len(phrase_pronunciations(["again", "again", "again"], dictionary.__getitem__)) == 8
     assert len(phrase_pronunciations(["again", "again", "again"], dictionary.__getitem__, limit=3)) == 3
 
@@ -93,6 +94,19 @@ def test_a_british_stop_is_heard() -> None:
              for v in ("en-gb", "en-gb-x-rp")]
     heard = [[d.text for d in o.detections] for o in asr_eval.stream(rec, clips)]
     assert heard == [["stop"], ["stop"]]
+
+
+@pytest.mark.audio
+def test_a_british_trap_vowel_is_heard() -> None:
+    """espeak-ng's British "go back" was decoded as "cannot" or free phones with AA before the TRAP variant."""
+    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+    from voicecoach.testing import asr_eval, speech
+
+    rec = PocketSphinxRecognizer(asr_eval.PHRASES)
+    cases = [("go back", "en-gb"), ("go back", "en-gb-scotland"), ("back", "en-gb")]
+    clips = [asr_eval.Clip(speech.pad(speech.synthesize(p, v, 160), 0.6, 1.0), p, v) for p, v in cases]
+    heard = [[d.text for d in o.detections] for o in asr_eval.stream(rec, clips)]
+    assert heard == [[p] for p, _ in cases]
 
 
 @pytest.mark.audio
