@@ -32,16 +32,17 @@ from voicecoach.testing.asr_eval import (
 )
 
 # Measured floors: the tests fail if recognition gets worse than today. Measured on the full corpus
-# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 82.3 % (605/735),
-# at 10 dB white noise 50.2 % (369/735); false triggers on non-commands 6.1 % (11/179: "stopped" 4 times,
-# "wade" 3, "text", "bridges", "helpful", "skipping"), leaving out the exact homophone "pane" (heard as
-# "pain"). The British variants of "stop" (accents.py) cost the four "stopped", the vocalized L of "help"
-# cost "helpful"; WebRTC noise suppression took 10 dB recall from 33.5 % to 50.2 %. Each floor sits a little
-# below (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean, >= 95 % at
-# 10 dB, false triggers <= 1 %) are the strict xfail tests below.
-RECALL_FLOOR_CLEAN = 0.80
-RECALL_FLOOR_10DB = 0.46
-FALSE_TRIGGER_CEILING = 0.07
+# (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 84.4 % (620/735),
+# at 10 dB white noise 52.0 % (382/735); false triggers on non-commands 7.3 % (13/179: "stopped" 4 times,
+# "wade" 3, "backs" 2, "text", "bridges", "helpful", "pose"), leaving out the exact homophone "pane" (heard
+# as "pain"). The British variants of "stop" (accents.py) cost the four "stopped", the vocalized L of "help"
+# cost "helpful", the TRAP vowel of "back" one "backs" (heard as "back"; it also took clean recall from 82.4 %
+# to 84.4 %, and the ceiling from 7 % to 7.5 %); WebRTC noise suppression took 10 dB recall from 33.5 % to
+# 50.2 %. Each floor sits a little below (above, for the ceiling) its measurement. The project targets (recall
+# >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
+RECALL_FLOOR_CLEAN = 0.83
+RECALL_FLOOR_10DB = 0.50
+FALSE_TRIGGER_CEILING = 0.075
 
 needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed")
 

@@ -12,10 +12,13 @@ _VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH",
 # with espeak-ng's en-gb, en-gb-x-rp and en-029 voices, "stop" came out as "scope" and "slope" until
 # both were added (recall of "stop" 8 % -> 55 % on every voice).
 _LOT_AS = ("AO", "OW")
+_BATH_BEFORE = frozenset({"S", "F", "TH"})
 # The British TRAP vowel is an open [a] ("back", "cat", "that"), and the US model hears it as AA, as it does the
-# BATH vowel [ɑː] ("faster"): measured with espeak-ng (8 voices x 3 speeds), its British voices' "go back", "start
-# cat" and "that hurts" were decoded as free phones with AA where AE belongs. With every AE also AA, recall of
-# "back" 1 -> 11 of 24 clean clips, "go back" 14 -> 21, "start cat" 16 -> 21, "that hurts" 13 -> 18.
+# BATH vowel ("faster"): measured with espeak-ng (8 voices x 3 speeds), its British voices' "go back", "start cat"
+# and "that hurts" were decoded as free phones with AA where AE belongs. With AA for AE, recall of "back" 1 -> 11
+# of 24 clean clips, "go back" 14 -> 21, "start cat" 16 -> 21, "that hurts" 13 -> 18. But the coach's own voice is
+# British too: it came closer to commands ("The microphone is back." as "that hurts"), so the recognizer hears
+# the TRAP variants only while the coach is silent, and only for some words (SphinxSettings.trap_words).
 _TRAP_AS = "AA"
 # A vocalized L sounds like a back rounded vowel. Measured with espeak-ng (every voice), "help" came out as
 # "do", "till" or free phones "HH EH OW P" until HH EH OW P was added (recall of "help" 0 % -> 100 %). UW was
@@ -29,14 +32,15 @@ _DARK_L_AS = "OW"
 _NURSE_AS = ("AH",)
 
 
-def british_variants(pron: Pron) -> list[Pron]:
+def british_variants(pron: Pron, trap: bool = False) -> list[Pron]:
     """Pronunciations of `pron` in a British accent that differ from it (none for most words).
 
-    Three regular differences from General American:
+    Three regular differences from General American, and with `trap` a fourth:
     - non-rhotic: R after a vowel is silent unless a vowel follows ("start" S T AA T), and a final ER
       is a schwa ("faster" ... T AH);
-    - the TRAP and BATH vowels: AE is AA ("back" B AA K, "faster" F AA S T AH), as the US model hears them;
-    - the LOT vowel: AA before a consonant other than R is rounded ("stop" S T AO P, S T OW P).
+    - the BATH vowel: AE before S, F, TH or N plus a consonant is AA ("faster" F AA S T AH);
+    - the LOT vowel: AA before a consonant other than R is rounded ("stop" S T AO P, S T OW P);
+    - the TRAP vowel: any other AE is AA as well ("back" B AA K), as the US model hears it.
     """
     out: list[str] = []
     for i, phone in enumerate(pron):
@@ -45,7 +49,8 @@ def british_variants(pron: Pron) -> list[Pron]:
             continue
         if phone == "ER" and after is None:
             out.append("AH")
-        elif phone == "AE":
+        elif phone == "AE" and (trap or after in _BATH_BEFORE
+                                or (after == "N" and pron[i + 2 : i + 3] in (("T",), ("S",)))):
             out.append(_TRAP_AS)
         elif phone == "AA" and after is not None and after != "R" and after not in _VOWELS:
             out.append("LOT")
@@ -82,9 +87,10 @@ def vocalized_l(pron: Pron) -> Pron | None:
     return tuple(out) if out != list(pron) else None
 
 
-def accent_variants(pron: Pron) -> list[Pron]:
-    """The British variants of `pron`, then each of `pron` and them with a vocalized L (none for most words)."""
-    variants = british_variants(pron)
+def accent_variants(pron: Pron, trap: bool = False) -> list[Pron]:
+    """The British variants of `pron` (`trap`: british_variants), then each of `pron` and them with a vocalized L
+    (none for most words)."""
+    variants = british_variants(pron, trap)
     for base in [pron, *variants]:
         vocalized = vocalized_l(base)
         if vocalized is not None and vocalized not in variants:
@@ -93,15 +99,15 @@ def accent_variants(pron: Pron) -> list[Pron]:
 
 
 def phrase_pronunciations(words: Sequence[str], lookup: Callable[[str], list[Pron]], limit: int = 16,
-                          nurse: Collection[str] = ()) -> list[Pron]:
+                          nurse: Collection[str] = (), trap: Collection[str] = ()) -> list[Pron]:
     """Pronunciations of a phrase spoken as one token: every dictionary and accent variant of each word,
     combined (at most `limit`; the dictionary's first pronunciation of every word comes first). The words in
-    `nurse` also get their NURSE variants, and the accent variants of those."""
+    `nurse` also get their NURSE variants, and the accent variants of those; those in `trap` the TRAP vowel too."""
     per_word = []
     for word in words:
         prons = lookup(word)
         if word in nurse:
             prons = list(dict.fromkeys(prons + [v for p in prons for v in nurse_variants(p)]))
-        per_word.append(list(dict.fromkeys(prons + [v for p in prons for v in accent_variants(p)])))
+        per_word.append(list(dict.fromkeys(prons + [v for p in prons for v in accent_variants(p, word in trap)])))
     combos = itertools.islice(itertools.product(*per_word), limit)
     return [tuple(p for part in combo for p in part) for combo in combos]
