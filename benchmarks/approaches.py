@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,19 +119,19 @@ class Approach:
     model: str | None = None
     skipped: str | None = None
 
-    def build(self, phrases: Sequence[str]) -> Recognizer:
-        """A fresh recognizer of this approach."""
+    def build(self, phrases: Sequence[str], meaning: Mapping[str, str] | None = None) -> Recognizer:
+        """A fresh recognizer of this approach (`meaning`: Grammar.meanings, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
             from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
 
-            return PocketSphinxRecognizer(phrases, RATE)
+            return PocketSphinxRecognizer(phrases, RATE, meaning=meaning)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 
             from voicecoach.asr.vosk_asr import VoskRecognizer
 
             assert self.model is not None
-            return VoskRecognizer(Path(self.model), phrases, RATE)
+            return VoskRecognizer(Path(self.model), phrases, RATE, meaning=meaning)
         if self.kind == "grammar-only":
             return GrammarOnlyRecognizer(phrases)
         if self.kind == "open-vocabulary":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,8 @@ class Job:
     phrases: tuple[str, ...]
     played: str | None = None
     """The loudspeaker's track (.npy, aligned with `track`), or None: the shipped approaches cancel its echo."""
+    meaning: tuple[tuple[str, str], ...] = ()
+    """Each phrase's meaning (Grammar.meanings), as the shipped recognizers are given it."""
 
 
 @dataclass
@@ -64,7 +66,7 @@ def run_job(job: Job) -> JobResult:
     """Stream the job's audio in 100 ms chunks, restricting the recognizer as voicecoach.live does."""
     audio = np.load(job.track, mmap_mode="r")[job.start : job.end]
     pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
-    rec = job.approach.build(job.phrases)
+    rec = job.approach.build(job.phrases, dict(job.meaning) or None)
     played = None
     echo = None
     if job.played is not None and job.approach.kind.startswith("shipped"):
@@ -102,7 +104,8 @@ def shipped_only(set_name: str) -> bool:
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
-              phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None) -> list[Job]:
+              phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None,
+              meaning: Mapping[str, str] | None = None) -> list[Job]:
     """Jobs of about JOB_SECONDS of audio, costliest first."""
     jobs = []
     for cs in sets:
@@ -121,7 +124,7 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
                     continue
                 ref = (played or {}).get(cs.name)
                 jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),
-                                None if ref is None else str(ref)))
+                                None if ref is None else str(ref), tuple((meaning or {}).items())))
     jobs.sort(key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
     return jobs
 

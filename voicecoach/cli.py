@@ -95,7 +95,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
         raise AudioUnavailable(f"{error} (to try the coach without one: `voicecoach run --text`, "
                                "or `voicecoach demo`)") from None
     try:
-        recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
         renderer = Renderer()
         try:
             renderer.start()
@@ -152,7 +152,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
         # A fresh recognizer per file: audio times start at zero in each.
-        recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
         try:
             pcm = read_pcm16(Path(file), recognizer.sample_rate)
         except AudioFileError as error:
@@ -182,7 +182,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     renderer.start()
     coach_voice = coach_voice_of(renderer)
 
-    recognizer = open_recognizer(config.asr, grammar.phrases(), model_path(config), os.environ)
+    recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
     echo = None if args.no_echo_cancel else EchoCanceller(RATE)
     result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,9 +26,11 @@ class Heard:
     text: str
 
 
-def open_recognizer(asr: Asr | None, phrases: Sequence[str], model: str | None, env: Mapping[str, str],
+def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                     rate: int = 16000) -> Recognizer:
-    """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned."""
+    """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
+    compiled from the grammar's phrases."""
+    phrases, meaning = grammar.phrases(), grammar.meanings()
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":
         from .asr.vosk_asr import VoskRecognizer
@@ -41,10 +43,10 @@ def open_recognizer(asr: Asr | None, phrases: Sequence[str], model: str | None, 
                 raise
             print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
         else:
-            return VoskRecognizer(path, phrases, rate)
+            return VoskRecognizer(path, phrases, rate, meaning=meaning)
     from .asr.pocketsphinx_asr import PocketSphinxRecognizer
 
-    return PocketSphinxRecognizer(phrases, rate)
+    return PocketSphinxRecognizer(phrases, rate, meaning=meaning)
 
 
 def decode(recognizer: Recognizer, chunks: Iterable[bytes], grammar: Grammar) -> list[Heard]:

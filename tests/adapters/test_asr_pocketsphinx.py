@@ -288,6 +288,21 @@ def test_commit_latency_is_short(clean_outcomes: list[Outcome]) -> None:
     assert float(np.median(lat)) <= 0.5, f"median commit latency {np.median(lat):.2f} s after the end of speech"
 
 
+@pytest.mark.audio
+def test_a_phrase_commits_without_waiting_for_a_longer_one_that_means_the_same() -> None:
+    """A phrase that may still grow ("start cat" into "start cat stretch") waits for `early_silence_any` (0.3 s)
+    of quiet rather than `early_silence` (0.09 s), unless both start the same exercise. Measured: 0.21 s sooner."""
+    clip = speech.pad(speech.synthesize("start cat", "en-us", 160))
+    phrases = ["stop", "start cat", "start cat stretch", "next"]
+    times = []
+    for meaning in (None, {"start cat": "cat stretch", "start cat stretch": "cat stretch"}):
+        rec = PocketSphinxRecognizer(phrases, meaning=meaning)
+        heard = [d for c in speech.chunks(clip, 1600) for d in rec.accept(c)] + rec.flush()
+        assert [d.text for d in heard] == ["start cat"]
+        times.append(heard[0].t)
+    assert times[1] <= times[0] - 0.15, times
+
+
 def test_unknown_word_is_a_vocabulary_error() -> None:
     with pytest.raises(VocabularyError, match=r"'florbix'.*'start florbix'"):
         PocketSphinxRecognizer(["stop", "start florbix"])

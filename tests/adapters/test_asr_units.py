@@ -18,6 +18,14 @@ def test_terminal_phrases() -> None:
     assert t == {"stop", "start cat stretch", "start rotation", "start rotational stretch"}
 
 
+def test_a_phrase_is_terminal_when_every_longer_one_means_the_same() -> None:
+    phrases = ["stop", "start cat", "start cat stretch", "go", "go back"]
+    meaning = {"stop": "stop", "start cat": "start cat-stretch", "start cat stretch": "start cat-stretch",
+               "go": "go", "go back": "back"}
+    assert terminal_phrases(phrases, meaning) == {"stop", "start cat", "start cat stretch", "go back"}
+    assert "start cat" not in terminal_phrases(phrases, {"start cat stretch": "start cat-stretch"})  # unknown
+
+
 def test_whole_segment_rule() -> None:
     phrases = frozenset({"stop", "next", "start cat"})
     assert match_segment(["stop"], phrases) == "stop"

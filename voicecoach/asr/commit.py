@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 
-def terminal_phrases(phrases: Iterable[str]) -> frozenset[str]:
-    """Phrases no longer phrase starts with: once heard in full they cannot still grow into another command."""
+def terminal_phrases(phrases: Iterable[str], meaning: Mapping[str, Hashable] | None = None) -> frozenset[str]:
+    """Phrases that, once heard in full, cannot still grow into another command: no longer phrase starts with
+    them, or (given each phrase's `meaning`) every one that does means the same ("start cat", "start cat
+    stretch"), so the rest of it changes nothing."""
     ps = list(phrases)
-    return frozenset(p for p in ps if not any(q != p and q.startswith(p + " ") for q in ps))
+
+    def same(p: str, q: str) -> bool:
+        return meaning is not None and p in meaning and meaning.get(q) == meaning[p]
+
+    return frozenset(p for p in ps if not any(q != p and q.startswith(p + " ") and not same(p, q) for q in ps))
 
 
 def match_segment(units: Sequence[str], phrases: frozenset[str]) -> str | None:

@@ -35,7 +35,7 @@ import collections
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,7 +210,9 @@ class PocketSphinxRecognizer:
     """Streaming command recognizer on PocketSphinx's bundled US English model; needs no download."""
 
     def __init__(self, phrases: Sequence[str], sample_rate: int = 16000,
-                 settings: SphinxSettings | None = None) -> None:
+                 settings: SphinxSettings | None = None, meaning: Mapping[str, Hashable] | None = None) -> None:
+        """`meaning` maps phrases to what they mean: a phrase commits without waiting for a longer one that
+        means the same (commit.terminal_phrases)."""
         self.sample_rate = sample_rate
         self.settings = s = settings or SphinxSettings()
         if not 0 <= s.noise_suppression <= 4:
@@ -218,7 +220,7 @@ class PocketSphinxRecognizer:
         self._suppressor = AudioProcessor(0, s.noise_suppression) if s.noise_suppression else None
         self._phrases = normalize_phrases(phrases)
         self._all = frozenset(self._phrases)
-        self._terminal = terminal_phrases(self._phrases)
+        self._terminal = terminal_phrases(self._phrases, meaning)
         self._allowed = self._all
         self._restricted = False
         self._heard_coach = False  # whether the segment in progress overlaps the coach's voice

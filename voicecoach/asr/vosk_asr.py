@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +41,15 @@ class VoskRecognizer:
     """Streaming command recognizer on a Vosk small model (the better recognizer when a model is present)."""
 
     def __init__(self, model_path: Path, phrases: Sequence[str], sample_rate: int, *,
-                 model: Any = None, stable_blocks: int = 2, block_seconds: float = 0.1) -> None:
+                 model: Any = None, stable_blocks: int = 2, block_seconds: float = 0.1,
+                 meaning: Mapping[str, Hashable] | None = None) -> None:
         import vosk  # imported here so the PocketSphinx path never pays for it
 
         self.sample_rate = sample_rate
         self._phrases = normalize_phrases(phrases)
         self._all = frozenset(self._phrases)
         self._allowed = self._all
-        self._terminal = terminal_phrases(self._phrases)
+        self._terminal = terminal_phrases(self._phrases, meaning)
         known = model_words(Path(model_path))
         check_vocabulary(self._phrases, known.__contains__, f"Vosk model {Path(model_path).name}")
         vosk.SetLogLevel(-1)
