@@ -49,8 +49,9 @@ def british_variants(pron: Pron, trap: bool = False) -> list[Pron]:
             continue
         if phone == "ER" and after is None:
             out.append("AH")
-        elif phone == "AE" and (trap or after in _BATH_BEFORE
-                                or (after == "N" and pron[i + 2 : i + 3] in (("T",), ("S",)))):
+        elif phone == "AE" and (after in _BATH_BEFORE or (after == "N" and pron[i + 2 : i + 3] in (("T",), ("S",)))):
+            out.append("AA")
+        elif phone == "AE" and trap:
             out.append(_TRAP_AS)
         elif phone == "AA" and after is not None and after != "R" and after not in _VOWELS:
             out.append("LOT")
