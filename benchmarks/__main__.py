@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 timing = _collect(timer, results)
                 timer = None
 
-        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played, grammar.meanings())
+        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played, grammar.table)
         log(f"decoding: {len(jobs)} jobs on {args.workers} workers")
         decoded = decode.decode_all(jobs, sets, args.workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,8 +119,8 @@ class Approach:
     model: str | None = None
     skipped: str | None = None
 
-    def build(self, phrases: Sequence[str], meaning: Mapping[str, str] | None = None) -> Recognizer:
-        """A fresh recognizer of this approach (`meaning`: Grammar.meanings, which the shipped ones use)."""
+    def build(self, phrases: Sequence[str], meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
+        """A fresh recognizer of this approach (`meaning`: Grammar.table, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
             from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import multiprocessing
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +39,8 @@ class Job:
     phrases: tuple[str, ...]
     played: str | None = None
     """The loudspeaker's track (.npy, aligned with `track`), or None: the shipped approaches cancel its echo."""
-    meaning: tuple[tuple[str, str], ...] = ()
-    """Each phrase's meaning (Grammar.meanings), as the shipped recognizers are given it."""
+    meaning: tuple[tuple[str, Hashable], ...] = ()
+    """Each phrase's command (Grammar.table), as the shipped recognizers are given it."""
 
 
 @dataclass
@@ -105,7 +105,7 @@ def shipped_only(set_name: str) -> bool:
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
               phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None,
-              meaning: Mapping[str, str] | None = None) -> list[Job]:
+              meaning: Mapping[str, Hashable] | None = None) -> list[Job]:
     """Jobs of about JOB_SECONDS of audio, costliest first."""
     jobs = []
     for cs in sets:

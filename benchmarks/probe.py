@@ -20,7 +20,7 @@ def child(approach_json: str, track: str) -> None:
 
     approach = Approach(**json.loads(approach_json))
     _, grammar = load(None)
-    rec = approach.build(grammar.phrases(), grammar.meanings())
+    rec = approach.build(grammar.phrases(), grammar.table)
     rec.accept(bytes(3200))
     print("ready", flush=True)
     if track:

@@ -37,10 +37,6 @@ class Grammar:
         """Every phrase, in a stable order: what the recognizers are compiled from."""
         return list(self.table)
 
-    def meanings(self) -> dict[str, str]:
-        """Each phrase's command as one string: "start cat" and "start cat stretch" mean the same."""
-        return {phrase: command.canonical for phrase, command in self.table.items()}
-
     def match(self, text: str) -> Command | None:
         """The command `text` says, or None: text outside the grammar is ignored, never guessed at."""
         return self.table.get(normalize(text))

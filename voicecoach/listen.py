@@ -29,8 +29,8 @@ class Heard:
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                     rate: int = 16000) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
-    compiled from the grammar's phrases."""
-    phrases, meaning = grammar.phrases(), grammar.meanings()
+    compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch")."""
+    phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":
         from .asr.vosk_asr import VoskRecognizer
