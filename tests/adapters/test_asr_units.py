@@ -58,6 +58,19 @@ def test_decoys_exclude_commands_and_homophones() -> None:
     assert {"paint", "stopping"} <= set(decoys)
 
 
+def test_voicing_twins_are_decoys_however_rare() -> None:
+    dictionary = {
+        "wait": [("W", "EY", "T")], "wade": [("W", "EY", "D")], "way": [("W", "EY",)], "late": [("L", "EY", "T")],
+        "zorp": [("W", "EY", "D")],
+    }  # fmt: skip
+    entries = lambda: ((w, p) for w, prons in dictionary.items() for p in prons)  # noqa: E731
+    rank = {"way": 0.0, "late": -1.0, "wade": -9.0}.get  # "zorp" is unranked: a rare name, left out
+    _, decoys = lexicon(["wait"], entries, rank, n_common=0, per_word=1)
+    assert list(decoys) == ["way", "wade"]
+    _, decoys = lexicon(["wait"], entries, rank, n_common=0, per_word=1, voicing_twins=False)
+    assert list(decoys) == ["way"]
+
+
 def test_loop_grammar_and_tokens() -> None:
     assert token_phrase(phrase_token("start cat stretch")) == "start cat stretch"
     tr = loop_transitions(["stop", "start_cat"], ["nest"], 0.5)

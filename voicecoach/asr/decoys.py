@@ -51,6 +51,16 @@ def word_rank_score() -> Callable[[str], float | None]:
     return lambda w: -float(rank[w]) if w in rank else None
 
 
+# Consonants that differ only in voicing: "wade" is "wait" but for its last phone, the smallest change there is.
+_VOICING = {"P": "B", "T": "D", "K": "G", "S": "Z", "F": "V", "CH": "JH", "TH": "DH", "SH": "ZH"}
+_VOICING |= {v: k for k, v in _VOICING.items()}
+
+
+def _voicing_twins(pron: Pron) -> set[Pron]:
+    """Every pronunciation with one consonant swapped for its voiced or voiceless partner."""
+    return {(*pron[:i], _VOICING[p], *pron[i + 1 :]) for i, p in enumerate(pron) if p in _VOICING}
+
+
 def _edits(pron: Pron, phones: Sequence[str]) -> set[Pron]:
     """Every pronunciation one phone deletion, substitution or insertion away."""
     out: set[Pron] = set()
@@ -70,14 +80,16 @@ def lexicon(
     score: Callable[[str], float | None],
     n_common: int = 600,
     per_word: int = 12,
+    voicing_twins: bool = True,
 ) -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
     """The pronunciations of the command words, and the decoys with theirs.
 
     Decoys are common words plus, for each command word, its sound-alikes (one phone away, or a longer
-    form). Command words and their homophones are never decoys: a decoy that sounds exactly like a command
-    would take its place in the grammar and the command could never be heard. `score` ranks candidate
-    sound-alikes (word frequency; None leaves a word out), so rare proper names do not crowd out real
-    words. The dictionary is read twice (command pronunciations and phones, then candidates), never held.
+    form); with `voicing_twins`, also every word one voicing change away ("wade" for "wait"), however far
+    down the ranking. Command words and their homophones are never decoys: a decoy that sounds exactly like
+    a command would take its place in the grammar and the command could never be heard. `score` ranks
+    candidate sound-alikes (word frequency; None leaves a word out), so rare proper names do not crowd out
+    real words. The dictionary is read twice (command pronunciations and phones, then candidates), never held.
     """
     command_words = {w for p in phrases for w in p.split()}
     prons_of: dict[str, list[Pron]] = {}
@@ -89,16 +101,19 @@ def lexicon(
     command_prons = {pron for prons in prons_of.values() for pron in prons}
     phones = sorted(phone_set)
     near: dict[Pron, set[str]] = {}
+    twins: set[Pron] = set()
     for word, prons in prons_of.items():
         for pron in prons:
             for edit in _edits(pron, phones):
                 near.setdefault(edit, set()).add(word)
+            twins |= _voicing_twins(pron)
 
     common = common_words(n_common)
     wanted = set(common)
     kept: dict[str, list[Pron]] = {}  # pronunciations of every word that may become a decoy
     homophones: set[str] = set()
     candidates: dict[str, set[str]] = {w: set() for w in command_words}
+    twin_words: set[str] = set()
     # A word's alternates are adjacent lines of the dictionary: group them to keep them all.
     for word, group in itertools.groupby(entries(), key=lambda entry: entry[0]):
         if _WORD.fullmatch(word) is None:
@@ -111,6 +126,8 @@ def lexicon(
         alike.update(c for c in command_words if word.startswith(c) and len(word) <= len(c) + 4)
         for command_word in alike:
             candidates[command_word].add(word)
+        if any(pron in twins for pron in prons):
+            twin_words.add(word)
         if alike or word in wanted:
             kept.setdefault(word, []).extend(prons)
 
@@ -121,6 +138,8 @@ def lexicon(
     for word in sorted(command_words):
         scored = [(s, w) for w in candidates[word] if usable(w) and (s := score(w)) is not None]
         decoys.extend(w for _, w in sorted(scored, key=lambda sw: (-sw[0], sw[1]))[:per_word])
+    if voicing_twins:
+        decoys.extend(sorted(w for w in twin_words if usable(w) and score(w) is not None))
     return prons_of, {w: kept[w] for w in dict.fromkeys(decoys)}
 
 
