@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 
@@ -33,16 +34,17 @@ from voicecoach.testing.asr_eval import (
 
 # Measured floors: the tests fail if recognition gets worse than today. Measured on the full corpus
 # (735 clips per condition = 35 phrases x 7 espeak-ng voices x 3 speeds): recall clean 84.4 % (620/735),
-# at 10 dB white noise 52.0 % (382/735); false triggers on non-commands 7.3 % (13/179: "stopped" 4 times,
-# "wade" 3, "backs" 2, "text", "bridges", "helpful", "pose"), leaving out the exact homophone "pane" (heard
+# at 10 dB white noise 61.4 % (451/735); false triggers on non-commands 6.7 % (12/179: "stopped" 4 times,
+# "wade" 2, "backs" 2, "text", "bridges", "helpful", "pose"), leaving out the exact homophone "pane" (heard
 # as "pain"). The British variants of "stop" (accents.py) cost the four "stopped", the vocalized L of "help"
 # cost "helpful", the TRAP vowel of "back" one "backs" (heard as "back"; it also took clean recall from 82.4 %
-# to 84.4 %, and the ceiling from 7 % to 7.5 %); WebRTC noise suppression took 10 dB recall from 33.5 % to
-# 50.2 %. Each floor sits a little below (above, for the ceiling) its measurement. The project targets (recall
-# >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
+# to 84.4 %); WebRTC noise suppression took 10 dB recall from 33.5 % to 50.2 %, and a cheaper phone loop in
+# steady noise (SphinxSettings.steady_phone_weight) from 52.0 % to 61.4 %; voicing twins as decoys took
+# "wade" from 3 to 2. Each floor sits a little below (above, for the ceiling) its measurement. The project
+# targets (recall >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
 RECALL_FLOOR_CLEAN = 0.83
-RECALL_FLOOR_10DB = 0.50
-FALSE_TRIGGER_CEILING = 0.075
+RECALL_FLOOR_10DB = 0.60
+FALSE_TRIGGER_CEILING = 0.07
 
 needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed")
 
@@ -211,6 +213,21 @@ def test_noise_suppression_lifts_recall_in_white_noise() -> None:
         return _rate(stream_parallel(functools.partial(_suppressing, level), clips))
 
     assert recall(2) >= recall(0) + 0.08
+
+
+def _steady(weight: float | None) -> PocketSphinxRecognizer:
+    settings = SphinxSettings()
+    return PocketSphinxRecognizer(list(PHRASES), settings=dataclasses.replace(
+        settings, steady_phone_weight=settings.phone_weight if weight is None else weight))
+
+
+@pytest.mark.audio
+def test_a_cheaper_phone_loop_in_steady_noise_lifts_recall() -> None:
+    """In white noise the consonants that tell a command from free phones are masked: the loop costs less there."""
+    clips = command_clips(10.0)[::7]
+    cheaper = _rate(stream_parallel(functools.partial(_steady, SphinxSettings().steady_phone_weight), clips))
+    same = _rate(stream_parallel(functools.partial(_steady, None), clips))
+    assert cheaper >= same + 0.05, f"{cheaper:.1%} with the cheaper loop in steady noise, {same:.1%} without"
 
 
 def _babble_clips(snr_db: float) -> list[Clip]:

@@ -102,6 +102,24 @@ def test_endpointer_floor_is_the_numpy_percentile_of_recent_levels() -> None:
     assert len(ep._sorted) == len(ep._levels) == ep._levels.maxlen
 
 
+def _noise_after(audio: speech.Audio) -> tuple[float, float] | None:
+    ep = EnergyEndpointer()
+    pcm = audio.astype("<i2").tobytes()
+    for i in range(len(pcm) // ep.frame_bytes):
+        ep.process(pcm[i * ep.frame_bytes : (i + 1) * ep.frame_bytes])
+    return ep.noise()
+
+
+def test_endpointer_tells_steady_noise_from_babble() -> None:
+    assert _noise_after(speech.white_noise(0.5, 1000.0, seed=1)) is None  # too little heard to tell
+    floor, waver = _noise_after(speech.white_noise(3.0, 1000.0, seed=1)) or (0.0, 99.0)
+    assert waver < 1.0 and floor == pytest.approx(20 * np.log10(1000.0), abs=1.0)
+    talkers = speech.babble(3.0, ["The weather is nice today.", "Please pass the salt."], ["en-us", "en-gb", "en+f3"],
+                            rms=1000.0, seed=2)
+    _, waver = _noise_after(talkers) or (0.0, 0.0)
+    assert waver > 3.0
+
+
 def test_endpointer_opens_on_a_short_word_and_ignores_steady_noise() -> None:
     ep = EnergyEndpointer()
     noise = speech.white_noise(3.0, 1000.0, seed=4)

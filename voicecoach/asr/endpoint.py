@@ -96,6 +96,14 @@ class EnergyEndpointer:
         self._levels.append(db)
         bisect.insort(self._sorted, db)
 
+    def noise(self) -> tuple[float, float] | None:
+        """The recent noise floor (dB, as `floor_percentile`) and how much it wavers: the 35th percentile of the
+        recent levels less the 5th. Steady noise (a fan, white noise) wavers by about 0.5 dB, babble by 5 or
+        more, as its talkers pause and resume. None until a second of levels is in."""
+        if len(self._levels) < self._frames_in(1.0):
+            return None
+        return self._floor(self.settings.floor_percentile), self._floor(35.0) - self._floor(5.0)
+
     def level(self, frame: bytes) -> float:
         x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
         return float(10 * np.log10((x * x).mean() + 1.0))
