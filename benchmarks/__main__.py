@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-timing", action="store_true", help="leave out the live timing segment")
     args = parser.parse_args(argv)
     t_start = time.perf_counter()
+    try:  # checked first: a missing extra must not cost a whole run
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("python -m benchmarks: matplotlib is missing (it draws the plot); install the extra once with "
+              "`.venv/bin/pip install -e '.[bench]'`, then run again", file=sys.stderr)
+        return 2
     command = "python -m benchmarks" + "".join(f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
 
     from voicecoach.cli import load
@@ -81,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     bed = corpus.babble_bed()
     sets = corpus.command_sets(phrases, plan, bed) + corpus.level_sets(phrases, plan)
     sets.append(corpus.non_command_set(plan, bed))
+    sets += corpus.noisy_non_command_sets(plan, bed)
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(sets[-1].without_muting(corpus.COACH_UNMUTED))
     sets.append(corpus.barge_in_set(sets[-2], sorted(grammar.barge_in_phrases()), plan))

@@ -57,8 +57,11 @@ ROOM_DELAY, ROOM_RT60 = 0.025, 0.3
 BARGE_IN_RAW = "barge-in-no-canceller"  # the barge-in set again, with no loudspeaker track
 COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the worst case, muting failed
 # Sets only the shipped approaches decode, to keep the full run under 10 minutes: the copies above (a baseline
-# has no canceller, so its barge-in without one is the same decode), and the speaking levels.
+# has no canceller, so its barge-in without one is the same decode), the speaking levels, and the non-command
+# speech in noise.
 LEVEL_PREFIX = "commands@level-"
+NOISY_NON_COMMANDS = "non-commands@"
+NON_COMMAND_SNR = 10.0
 _BENCH_RECIPE = "bench-v1"
 
 
@@ -145,6 +148,8 @@ class Plan:
     noisy_every: int
     """Noisy clips: each phrase, at each SNR, by every noisy_every-th voice."""
     n_alikes: int | None = None
+    non_command_noises: Sequence[str] = NOISES
+    """Noises the non-command speech is mixed with too (--quick: none, to stay under a minute)."""
 
     @staticmethod
     def full() -> Plan:
@@ -152,7 +157,7 @@ class Plan:
 
     @staticmethod
     def quick() -> Plan:
-        return Plan(VOICES[:2], [160], [None, 10.0], 4, ["en-us"], 2, VOICES[:1], 5, 1, 6, 2, 2, 7)
+        return Plan(VOICES[:2], [160], [None, 10.0], 3, ["en-us"], 2, VOICES[:1], 4, 1, 4, 2, 2, 7, ())
 
     def describe(self) -> str:
         snrs = ", ".join("clean" if s is None else f"{s:g} dB" for s in self.snrs)
@@ -164,7 +169,9 @@ class Plan:
                 f"{self.noisy_every} per SNR. Non-commands: {self.n_article} article sentences and {self.n_general} "
                 f"general sentences (voices {', '.join(self.article_voices)}), "
                 f"{len(SOUND_ALIKES[: self.n_alikes])} sound-alikes x {len(self.alike_voices)} voices, "
-                f"{self.noise_clips * 2} noise-only clips. Coach: "
+                f"{self.noise_clips * 2} noise-only clips"
+                + (f"; the non-command speech again in {' and in '.join(self.non_command_noises)} at "
+                   f"{NON_COMMAND_SNR:g} dB" if self.non_command_noises else "") + ". Coach: "
                 f"{'every one' if self.n_coach is None else f'the first {self.n_coach}'} of the coach's utterances "
                 f"(SNR levels: {snrs}). Barge-in: {self.n_barge_in} clips, a barge-in phrase {BARGE_IN_LIFT_DB:g} dB "
                 f"louder than the coach's voice, over it")
@@ -269,17 +276,22 @@ def _speech_end(raw: speech.Audio) -> float:
     return asr_eval.speech_end(raw)
 
 
-def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
-    """Speech that must commit nothing: the article read aloud, general talk, sound-alike words, noise."""
+def _non_command_speech(plan: Plan) -> list[tuple[str, str, str]]:
+    """(category, text, voice) of each spoken non-command: the article, general talk, sound-alike words."""
     article = asr_eval.article_sentences(plan.n_article)
     general = GENERAL_SENTENCES[: plan.n_general]
-    cs = ClipSet("non-commands")
     spoken = ([("article", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(article)]
               + [("general", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(general)]
               + [("homophone" if w in HOMOPHONES else "sound-alike", w, v)
                  for v in plan.alike_voices for w in SOUND_ALIKES[: plan.n_alikes]])
     prefetch([(t, v, 160) for _, t, v in spoken])
-    for category, text, voice in spoken:
+    return spoken
+
+
+def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
+    """Speech that must commit nothing: the article read aloud, general talk, sound-alike words, noise."""
+    cs = ClipSet("non-commands")
+    for category, text, voice in _non_command_speech(plan):
         raw = speech.synthesize(text, voice, 160)
         cs.add(Item(f"{text!r} {voice}", None, category, "clean", None, PAD_BEFORE + _speech_end(raw)),
                speech.pad(raw, PAD_BEFORE, PAD_AFTER))
@@ -290,6 +302,21 @@ def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
         cut = speech.scale_to_rms(bed[start : start + 4 * RATE], 1500.0)
         cs.add(Item(f"babble #{i + 1}", None, "noise", "clean", "babble", 0.0), cut)
     return cs
+
+
+def noisy_non_command_sets(plan: Plan, bed: speech.Audio, snr: float = NON_COMMAND_SNR) -> list[ClipSet]:
+    """The non-command speech again, in white noise and in babble at `snr`: where commands get the most benefit of
+    the doubt (SphinxSettings.steady_phone_weight), the false triggers must be measured too."""
+    sets = []
+    spoken = _non_command_speech(plan)
+    for kind in plan.non_command_noises:
+        cs = ClipSet(f"{NOISY_NON_COMMANDS}{condition_name(snr)}-{kind}")
+        for n, (category, text, voice) in enumerate(spoken):
+            raw = speech.synthesize(text, voice, 160)
+            cs.add(Item(f"{text!r} {voice} {kind} {snr:g} dB", None, category, condition_name(snr), kind,
+                        PAD_BEFORE + _speech_end(raw)), _noisy(raw, snr, kind, 5000 + n, bed))
+        sets.append(cs)
+    return sets
 
 
 def coach_set(content: Content, grammar: Grammar, plan: Plan) -> ClipSet:

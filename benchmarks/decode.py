@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.approaches import Approach
-from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, LEVEL_PREFIX, RATE, ClipSet
+from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, LEVEL_PREFIX, NOISY_NON_COMMANDS, RATE, ClipSet
 from voicecoach.audio.echo import EchoCanceller
 
 CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
@@ -100,7 +100,7 @@ def run_job(job: Job) -> JobResult:
 
 def shipped_only(set_name: str) -> bool:
     """Sets only the shipped approaches decode (corpus.LEVEL_PREFIX says why)."""
-    return set_name in (BARGE_IN_RAW, COACH_UNMUTED) or set_name.startswith(LEVEL_PREFIX)
+    return set_name in (BARGE_IN_RAW, COACH_UNMUTED) or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],

@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import BARGE_IN_RAW, COACH_UNMUTED, LEVELS, RATE, ClipSet, Item, condition_name
+from benchmarks.corpus import (
+    BARGE_IN_RAW,
+    COACH_UNMUTED,
+    LEVELS,
+    NOISY_NON_COMMANDS,
+    RATE,
+    ClipSet,
+    Item,
+    condition_name,
+)
 from benchmarks.decode import Decoded
 from voicecoach.grammar import Grammar
 
@@ -86,6 +95,15 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r["commands_per_hour"] = round(count / hours, 1) if hours else None
         r["false_trigger_examples"] = [f"{non.items[i].label} -> {[t for _, t in found_all[i]]}"
                                        for i in range(len(non.items)) if found_all[i]][:8]
+
+    in_noise = {}
+    for cs in sets:
+        if cs.name.startswith(NOISY_NON_COMMANDS) and cs.name in decoded.per_item:
+            fair = [bool(f) for it, f in zip(cs.items, decoded.per_item[cs.name], strict=True)
+                    if it.category != "homophone"]
+            in_noise[cs.name.removeprefix(NOISY_NON_COMMANDS)] = _share(sum(fair), len(fair))
+    if in_noise:
+        r["false_trigger_rate_in_noise"] = in_noise
 
     for name, key, examples in (("coach", "self_triggers", "self_trigger_examples"),
                                 (COACH_UNMUTED, "self_triggers_unmuted", "self_trigger_unmuted_examples")):
