@@ -146,9 +146,10 @@ class SphinxSettings:
     """`phone_weight` for a segment in steady noise at a low SNR (`steady_snr_db`, `steady_waver_db`): there the
     noise masks the consonants that tell a command from the free phones, and a command needs more benefit of the
     doubt. Measured on the benchmark's 840 clean command clips and 199 non-command speech clips, each mixed with
-    white noise (voicecoach only; the rule holds in all of them): at 10 dB SNR recall 53.0 -> 62.5 %, non-command
-    clips with a command 30 -> 33; at 5 dB recall 16.2 -> 23.5 %, non-commands 27 -> 35. At 1e-10: 60.5 and
-    21.2 %, 32 and 34; at 1e-14: 66.0 and 27.4 %, 38 and 40. Babble is left alone: there a lower weight doubled
+    white noise (voicecoach only): at 10 dB SNR recall 53.0 -> 62.4 %, non-command clips with a command 30 -> 33;
+    at 5 dB recall 16.2 -> 23.5 %, non-commands 27 -> 35; at 20 dB, where the rule does not apply, non-commands 24
+    either way. As the only phone_weight instead: at 1e-10, 60.5 and 21.2 %, 32 and 34; at 1e-14, 66.0 and
+    27.4 %, 38 and 40. Babble is left alone: there a lower weight doubled
     the false triggers (non-command speech in babble at 10 dB: 7 -> 19 of 92 at 1e-12)."""
     steady_snr_db: float = 20.0
     """The segment's loud frames (90th percentile of its 10 ms levels) must stand less than this over the noise
@@ -304,7 +305,6 @@ class PocketSphinxRecognizer:
         self._quiet_needed_any = round(s.early_silence_any / self._frame_len)
         self._gated_needed = round(s.early_silence_gated / self._frame_len)
         self._gated_tried = False
-        self._steady = False  # whether the segment being decided is in steady noise (steady_phone_weight)
         self._rng = np.random.default_rng(0)
         self._utt_audio: list[bytes] = []
         self._utt_quiet: list[bytes] = []
@@ -509,14 +509,14 @@ class PocketSphinxRecognizer:
         """The one command the segment so far says, or None."""
         x = np.frombuffer(b"".join(self._utt_quiet), dtype="<i2").astype(np.float64)
         speech = self._speech_seconds()
-        self._steady = self._in_steady_noise()
-        phrase = self._verify(self._leveled(x), speech)
+        steady = self._in_steady_noise()
+        phrase = self._verify(self._leveled(x), speech, steady=steady)
         if phrase is not None or not self._voiced_lead or self.settings.lead_in_gain == 1.0:
             return phrase
         n = self._frame_bytes // 2  # samples per endpointer frame
         for i in self._voiced_lead:
             x[i * n : (i + 1) * n] *= self.settings.lead_in_gain
-        return self._verify(self._leveled(x), speech)
+        return self._verify(self._leveled(x), speech, steady=steady)
 
     def _in_steady_noise(self) -> bool:
         """Whether the segment stands less than `steady_snr_db` over steady noise."""
@@ -538,14 +538,14 @@ class PocketSphinxRecognizer:
         loud = np.nonzero(db >= db.max() - self.settings.coverage_within_db)[0]
         return float((loud[-1] - loud[0] + 1) * _DECODER_FRAME)
 
-    def _verify(self, audio: bytes, speech: float, cmn: str | None = None) -> str | None:
+    def _verify(self, audio: bytes, speech: float, cmn: str | None = None, steady: bool = False) -> str | None:
         """The one command `audio` says, or None: the whole of it decoded with the verify grammar.
 
         The command must also span `min_coverage` of the `speech` seconds in it. With `cmn` (a cepstral
-        mean) the audio is normalized by it instead of by its own mean.
+        mean) the audio is normalized by it instead of by its own mean; `steady`: the segment is in steady noise.
         """
         d = self._verifier
-        search = "verify_coach" if self._heard_coach else "verify_steady" if self._steady else "verify"
+        search = "verify_coach" if self._heard_coach else "verify_steady" if steady else "verify"
         if search != self._search:
             d.activate_search(search)
             self._search = search
