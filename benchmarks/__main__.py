@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             costs[ap.key] = probe.measure(ap, probe_track, startups=1 if args.quick else 3)
 
         # The live segment overlaps the decoding, which starts with the costliest jobs: the open-vocabulary
-        # baseline's, none of the shipped approach's. Alone it cost 73 s of wall time; with it the full run took
-        # 644 s on a day this machine was slower (open-vocabulary RTF 0.164 against 0.141 the day before).
+        # baseline's, none of the shipped approach's. Run alone first, it added 73 s: on a slower host (Intel Xeon,
+        # open-vocabulary RTF 0.164 against 0.141 on AMD EPYC) the full run took 644 s that way, 614 s overlapped.
         timing: dict[str, Any] = {}
         timer = None
         if not args.skip_timing:

@@ -31,6 +31,12 @@ def _share(ok: int, n: int) -> float | None:
     return round(ok / n, 4) if n else None
 
 
+def _fair_share(items: Sequence[Item], fired: Sequence[bool]) -> float | None:
+    """The share of non-command clips that committed a command, leaving out exact homophones of a command."""
+    fair = [f for item, f in zip(items, fired, strict=True) if item.category != "homophone"]
+    return _share(sum(fair), len(fair))
+
+
 def command_correct(item: Item, found: Found, grammar: Grammar) -> bool:
     """Right iff exactly one command committed and it is the command expected (any of its phrasings)."""
     if item.expect is None:
@@ -80,8 +86,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     if non is not None:
         found_all = decoded.per_item.get(non.name, [[] for _ in non.items])
         fired = [bool(f) for f in found_all]
-        fair = [f for item, f in zip(non.items, fired, strict=True) if item.category != "homophone"]
-        r["false_trigger_rate"] = _share(sum(fair), len(fair))
+        r["false_trigger_rate"] = _fair_share(non.items, fired)
         r["false_trigger_rate_with_homophones"] = _share(sum(fired), len(fired))
         cats: dict[str, list[int]] = {}
         for item, f in zip(non.items, fired, strict=True):
@@ -99,9 +104,8 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     in_noise = {}
     for cs in sets:
         if cs.name.startswith(NOISY_NON_COMMANDS) and cs.name in decoded.per_item:
-            fair = [bool(f) for it, f in zip(cs.items, decoded.per_item[cs.name], strict=True)
-                    if it.category != "homophone"]
-            in_noise[cs.name.removeprefix(NOISY_NON_COMMANDS)] = _share(sum(fair), len(fair))
+            fired = [bool(f) for f in decoded.per_item[cs.name]]
+            in_noise[cs.name.removeprefix(NOISY_NON_COMMANDS)] = _fair_share(cs.items, fired)
     if in_noise:
         r["false_trigger_rate_in_noise"] = in_noise
 

@@ -106,7 +106,8 @@ def lexicon(
         for pron in prons:
             for edit in _edits(pron, phones):
                 near.setdefault(edit, set()).add(word)
-            twins |= _voicing_twins(pron)
+            if voicing_twins:
+                twins |= _voicing_twins(pron)
 
     common = common_words(n_common)
     wanted = set(common)
@@ -138,8 +139,7 @@ def lexicon(
     for word in sorted(command_words):
         scored = [(s, w) for w in candidates[word] if usable(w) and (s := score(w)) is not None]
         decoys.extend(w for _, w in sorted(scored, key=lambda sw: (-sw[0], sw[1]))[:per_word])
-    if voicing_twins:
-        decoys.extend(sorted(w for w in twin_words if usable(w) and score(w) is not None))
+    decoys.extend(sorted(w for w in twin_words if usable(w) and score(w) is not None))
     return prons_of, {w: kept[w] for w in dict.fromkeys(decoys)}
 
 
