@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpus import (
+    BARGE_IN,
     BARGE_IN_RAW,
     COACH_UNMUTED,
     LEVELS,
@@ -118,17 +119,14 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r[key] = sum(len(f) for f in found_all)
         r[examples] = [f"{coach.items[i].label} -> {[t for _, t in f]}" for i, f in enumerate(found_all) if f][:8]
 
-    for name, key in (("barge-in", "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
+    for name, key in ((BARGE_IN, "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
         barge = next((cs for cs in sets if cs.name == name), None)
-        if barge is None or not barge.items:
-            continue
-        if name not in decoded.per_item:  # a baseline: no canceller, so the set with one was the same decode
-            r[key] = r.get("barge_in_recall")
+        if barge is None or not barge.items or name not in decoded.per_item:  # a baseline: not run (corpus.BARGE_IN)
             continue
         found_all = decoded.per_item[name]
         right = [command_correct(it, f, grammar) for it, f in zip(barge.items, found_all, strict=True)]
         r[key] = _share(sum(right), len(right))
-        if name == "barge-in":
+        if name == BARGE_IN:
             r["barge_in_misses"] = [f"{barge.items[i].label} -> {[t for _, t in found_all[i]]}"
                                     for i, ok in enumerate(right) if not ok][:6]
 
