@@ -15,11 +15,19 @@ from voicecoach.testing.dialog import DialogResult, DialogRunner
 DIALOGS = Path(__file__).parent / "dialogs"
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("voicecoach-cache")
+
+
 @pytest.fixture(autouse=True)
-def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own ~/.config/voicecoach out of every test, subprocesses included."""
+def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                   session_cache: Path) -> None:
+    """Keep a developer's own ~/.config/voicecoach and ~/.cache/voicecoach out of every test, subprocesses
+    included (the cache is shared by the session's tests, as by a Pi's starts)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(session_cache))
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,7 @@ from voicecoach.asr.decoys import (
     word_rank_score,
 )
 from voicecoach.asr.endpoint import EndpointSettings, EnergyEndpointer
+from voicecoach.asr.lexicon_cache import cached_lexicon
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 
 _MODEL_RATE = 16000
@@ -87,14 +88,19 @@ def _decoder(words: dict[str, list[tuple[str, ...]]], **config: float) -> pocket
 @functools.lru_cache(maxsize=4)
 def _lexicon(phrases: tuple[str, ...], n_common: int, per_word: int,
              voicing_twins: bool) -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
-    """decoys.lexicon on the bundled dictionary, kept for the process's later recognizers (read-only).
+    """decoys.lexicon on the bundled dictionary, kept on disk between starts and for the process's later
+    recognizers (read-only).
 
-    Reading the dictionary is most of building a recognizer (0.75 s of 0.8 here), and the benchmark's jobs and
-    the tests build many in one process.
+    Reading the dictionary is most of building a recognizer (0.75 s of 0.8 here, several times that on a Pi).
     """
-    entries = dictionary_entries(Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict")
-    return lexicon(phrases, entries, word_rank_score(), n_common=n_common, per_word=per_word,
-                   voicing_twins=voicing_twins)
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+
+    def build() -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
+        return lexicon(phrases, dictionary_entries(path), word_rank_score(), n_common=n_common, per_word=per_word,
+                       voicing_twins=voicing_twins)
+
+    options = {"n_common": n_common, "per_word": per_word, "voicing_twins": voicing_twins}
+    return cached_lexicon(phrases, path, build, options)
 
 
 def _words(decoder: pocketsphinx.Decoder) -> list[tuple[str, int, int]]:
