@@ -144,8 +144,8 @@ class SphinxSettings:
     coach speaks. It runs over all of the coach's speech, the costliest part of decoding: measured on the benchmark's
     full corpus with `live_word_beam` (voicecoach only), RTF 0.056 -> 0.045, and every set's outcome the same.
     1e-25, on its coach and barge-in sets (2064 s): RTF there 0.060 -> 0.057, every decision and its time the same.
-    1e-20 (every decision there the same too) lost tests/adapters/test_asr_pocketsphinx.py's "stop" over the coach
-    at the stream's start, where the live search starts cold."""
+    1e-20 lost tests/adapters/test_asr_pocketsphinx.py's "stop" over the coach at the stream's start, where the
+    live search starts cold."""
     live_word_beam: float = 1e-15
     """Word-exit beam (`wbeam`, default 7e-29) of that live search; with `live_beam`, see there."""
     nurse_words: frozenset[str] = frozenset({"hurts"})
