@@ -17,7 +17,8 @@ from . import speech
 
 PHRASES = [
     "next", "back", "go back", "previous", "repeat", "say that again", "pause", "wait", "resume", "continue",
-    "stop", "skip", "help", "what can i say", "how long", "how much longer", "slower", "faster",
+    "stop", "stop stop", "stop please", "please stop", "skip", "help", "what can i say", "how long",
+    "how much longer", "slower", "faster",
     "list exercises", "what exercises", "it hurts", "that hurts", "pain", "start pelvic tilts",
     "start pelvic tilt", "start cat stretch", "start cat", "start lower back rotational stretch",
     "start rotational stretch", "start rotation", "start knee to chest stretch", "start knee to chest",
