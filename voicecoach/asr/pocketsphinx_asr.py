@@ -51,7 +51,6 @@ from voicecoach.asr.base import Detection
 from voicecoach.asr.commit import terminal_phrases
 from voicecoach.asr.decoys import (
     CMU_PHONES,
-    Pron,
     dictionary_entries,
     garbage_phone_word,
     lexicon,
@@ -62,7 +61,7 @@ from voicecoach.asr.decoys import (
     word_rank_score,
 )
 from voicecoach.asr.endpoint import EndpointSettings, EnergyEndpointer
-from voicecoach.asr.lexicon_cache import cached_lexicon
+from voicecoach.asr.lexicon_cache import Lexicon, cached_lexicon
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 
 _MODEL_RATE = 16000
@@ -86,8 +85,7 @@ def _decoder(words: dict[str, list[tuple[str, ...]]], **config: float) -> pocket
 
 
 @functools.lru_cache(maxsize=4)
-def _lexicon(phrases: tuple[str, ...], n_common: int, per_word: int,
-             voicing_twins: bool) -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
+def _lexicon(phrases: tuple[str, ...], n_common: int, per_word: int, voicing_twins: bool) -> Lexicon:
     """decoys.lexicon on the bundled dictionary, kept on disk between starts and for the process's later
     recognizers (read-only).
 
@@ -95,7 +93,7 @@ def _lexicon(phrases: tuple[str, ...], n_common: int, per_word: int,
     """
     path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 
-    def build() -> tuple[dict[str, list[Pron]], dict[str, list[Pron]]]:
+    def build() -> Lexicon:
         return lexicon(phrases, dictionary_entries(path), word_rank_score(), n_common=n_common, per_word=per_word,
                        voicing_twins=voicing_twins)
 
