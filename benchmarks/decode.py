@@ -100,8 +100,8 @@ def run_job(job: Job) -> JobResult:
 
 def shipped_only(set_name: str) -> bool:
     """Sets only the shipped approaches decode (the comment above corpus.LEVEL_PREFIX says why)."""
-    copies = (BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED)
-    return set_name in copies or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
+    whole = (BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED)
+    return set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import pocketsphinx
+from typing import Any
 
 from voicecoach.asr.decoys import dictionary_entries, lexicon, word_rank_score
 from voicecoach.asr.lexicon_cache import Lexicon, cache_dir, cached_lexicon
+from voicecoach.asr.pocketsphinx_asr import BUNDLED_DICTIONARY as DICTIONARY
 
-DICTIONARY = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 PHRASES = ("stop", "next", "it hurts")
-OPTIONS = {"n_common": 50, "per_word": 4, "voicing_twins": True}
+OPTIONS: dict[str, Any] = {"n_common": 50, "per_word": 4, "voicing_twins": True}
 
 
 class Builder:
@@ -23,7 +22,7 @@ class Builder:
 
     def __call__(self) -> Lexicon:
         self.runs += 1
-        return lexicon(self.phrases, dictionary_entries(DICTIONARY), word_rank_score(), n_common=50, per_word=4)
+        return lexicon(self.phrases, dictionary_entries(DICTIONARY), word_rank_score(), **OPTIONS)
 
 
 def _same(a: Lexicon, b: Lexicon) -> bool:

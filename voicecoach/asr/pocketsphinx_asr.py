@@ -68,6 +68,7 @@ _MODEL_RATE = 16000
 _DECODER_FRAME = 0.01  # PocketSphinx features are 10 ms frames (frate 100)
 _BYTES_10MS = 2 * round(_MODEL_RATE * _DECODER_FRAME)  # also the noise suppressor's unit
 _ALT = re.compile(r"\(\d+\)$")
+BUNDLED_DICTIONARY = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 _QUIET = "-quiet"  # suffix of a phrase's token for pronunciations heard only while the coach is silent
 
 
@@ -91,14 +92,13 @@ def _lexicon(phrases: tuple[str, ...], n_common: int, per_word: int, voicing_twi
 
     Reading the dictionary is most of building a recognizer (0.75 s of 0.8 here, several times that on a Pi).
     """
-    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    options = {"n_common": n_common, "per_word": per_word, "voicing_twins": voicing_twins}
 
     def build() -> Lexicon:
-        return lexicon(phrases, dictionary_entries(path), word_rank_score(), n_common=n_common, per_word=per_word,
-                       voicing_twins=voicing_twins)
+        return lexicon(phrases, dictionary_entries(BUNDLED_DICTIONARY), word_rank_score(), n_common=n_common,
+                       per_word=per_word, voicing_twins=voicing_twins)
 
-    options = {"n_common": n_common, "per_word": per_word, "voicing_twins": voicing_twins}
-    return cached_lexicon(phrases, path, build, options)
+    return cached_lexicon(phrases, BUNDLED_DICTIONARY, build, options)
 
 
 def _words(decoder: pocketsphinx.Decoder) -> list[tuple[str, int, int]]:
