@@ -123,6 +123,10 @@ class Coach:
 
     def _command(self, command: Command, now: float) -> list[Effect]:
         name = command.name
+        if not self.grammar.listens(name, self.mode):
+            # Not listened for now (grammar/commands.toml `listen`): the recognizer does not hear it in this mode,
+            # and typed or late it must not act either (a "start" heard just as a session began).
+            return []
         if name == "it hurts":
             return self._end(self.content.session.pain, "pain")
         if name == "start" and command.target:

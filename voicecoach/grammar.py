@@ -24,6 +24,8 @@ class CommandSpec:
     help: str
     when: tuple[str, ...]
     takes_target: bool
+    listen: tuple[str, ...] = STATES
+    """The states in which the recognizer listens for the command at all."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,14 @@ class Grammar:
     def barge_in_phrases(self) -> frozenset[str]:
         """The phrases that may interrupt the coach while it speaks."""
         return frozenset(p for p, command in self.table.items() if command.name in BARGE_IN_COMMANDS)
+
+    def listens(self, command: str, state: str) -> bool:
+        """Whether the command is listened for in `state` (the coach's mode)."""
+        return any(spec.name == command and state in spec.listen for spec in self.specs)
+
+    def phrases_heard(self, state: str) -> frozenset[str]:
+        """The phrases the recognizer listens for in `state`: the others are not candidates at all."""
+        return frozenset(p for p, command in self.table.items() if self.listens(command.name, state))
 
     def help_for(self, state: str) -> list[str]:
         """How to describe the commands that make sense in `state`."""
@@ -92,22 +102,30 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[command]])", field=where[:-1])
     f = _Fields(file, raw, prefix=where)
-    f.check_keys({"name", "phrases", "help", "when", "takes_target"})
+    f.check_keys({"name", "phrases", "help", "when", "listen", "takes_target"})
     name = f.phrase("name", raw.get("name"))
     phrases = f.texts("phrases")
     if not phrases:
         raise f.fail("phrases", f"command '{name}' needs at least one phrase")
     for phrase in phrases:
         f.phrase("phrases", phrase)
-    when = f.texts("when")
-    for state in when:
-        if state not in STATES:
-            raise f.fail("when", f"unknown state '{state}' (known: {', '.join(STATES)})")
+    when = _states(f, "when")
+    listen = _states(f, "listen") if "listen" in raw else STATES
+    if not listen:
+        raise f.fail("listen", f"command '{name}' must be heard in at least one state")
     help_text = raw.get("help", "")
     if not isinstance(help_text, str):
         raise f.fail("help", "must be text")
     takes_target = raw.get("takes_target", False)
     if not isinstance(takes_target, bool):
         raise f.fail("takes_target", "must be true or false")
-    return CommandSpec(name, phrases, help_text, when, takes_target)
+    return CommandSpec(name, phrases, help_text, when, takes_target, listen)
+
+
+def _states(f: _Fields, key: str) -> tuple[str, ...]:
+    states = f.texts(key)
+    for state in states:
+        if state not in STATES:
+            raise f.fail(key, f"unknown state '{state}' (known: {', '.join(STATES)})")
+    return states
 

@@ -47,7 +47,11 @@ def run_text_mode(coach: Coach, grammar: Grammar, stdin: TextIO = sys.stdin, std
             return 0
         if not text.strip():
             continue
+        mode = coach.mode
         line = session.hear(text.strip())
         if line.command is None:
             print(f"  (not a command: {text.strip()!r}; type 'help' for what you can say)", file=stdout)
+        elif (command := grammar.match(text)) is not None and not grammar.listens(command.name, mode):
+            print(f"  (not listened for while {mode}: {text.strip()!r}; type 'help' for what you can say)",
+                  file=stdout)
         catch_up()

@@ -72,3 +72,26 @@ def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
     with pytest.raises(ContentError) as caught:
         load_grammar(grammar_dir, content)
     assert "unknown state 'asleep'" in str(caught.value) and "command[2].when" in str(caught.value)
+
+
+def test_start_is_listened_for_only_when_idle(grammar: Grammar) -> None:
+    # The shipped grammar: mid-session, "stop that" must have no "start ..." to be forced onto.
+    running = grammar.phrases_heard("running")
+    assert not any(p.startswith("start") for p in running)
+    assert running == grammar.phrases_heard("paused")
+    assert grammar.phrases_heard("idle") == frozenset(grammar.phrases())
+    assert {"stop", "it hurts", "pause", "resume", "help"} <= running
+    assert grammar.listens("start", "idle") and not grammar.listens("start", "running")
+
+
+def test_listen_states_are_checked(grammar_dir: Path, content: Content) -> None:
+    file = grammar_dir / "commands.toml"
+    text = file.read_text()
+    file.write_text(text.replace('listen = ["idle"]', 'listen = ["idle", "asleep"]', 1))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "unknown state 'asleep'" in str(caught.value) and "command[1].listen" in str(caught.value)
+    file.write_text(text.replace('listen = ["idle"]', "listen = []", 1))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "command[1].listen" in str(caught.value) and "at least one state" in str(caught.value)

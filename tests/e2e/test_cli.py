@@ -91,13 +91,14 @@ def test_trace_is_json_lines() -> None:
 
 
 def test_text_mode_handles_odd_input_and_end_of_input() -> None:
-    odd = "start bridge\n\n   \n\x00\x1b[A\n" + "é" * 5000 + "\nhelp\n"
+    odd = "start bridge\n\n   \n\x00\x1b[A\n" + "é" * 5000 + "\nhelp\nstart cat\n"
     result = voicecoach("run", "--text", stdin=odd)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "coach: Before we begin" in result.stdout
     assert "coach: You can say" in result.stdout
     assert "not a command" in result.stdout
+    assert "(not listened for while running: 'start cat'" in result.stdout
     assert result.stdout.rstrip().endswith("End of input: goodbye.")
 
 
