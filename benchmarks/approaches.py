@@ -78,6 +78,9 @@ class SegmentRecognizer:
         """Only `phrases` may commit (None: all); the baselines have no barge-in logic beyond this filter."""
         self._allowed = self._phrases if phrases is None else frozenset(normalize(p) for p in phrases)
 
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        """Ignored: the baselines are what a developer would try first, one grammar whatever the coach's state."""
+
     def _dither(self, pcm: bytes) -> bytes:
         x = np.frombuffer(pcm, dtype="<i2").astype(np.float64) + self._rng.normal(0.0, DITHER_RMS, len(pcm) // 2)
         return np.clip(x, -32768, 32767).astype("<i2").tobytes()

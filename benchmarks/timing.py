@@ -89,6 +89,9 @@ class ScriptedRecognizer:
     def restrict(self, phrases: frozenset[str] | None) -> None:
         self._inner.restrict(phrases)
 
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self._inner.listen_for(phrases)
+
 
 class SpeakerTap:
     """The real Speaker, with the moment each StopSpeaking reached it noted."""

@@ -15,7 +15,7 @@ from .audio.echo import EchoCanceller
 from .audio.tts import Renderer
 from .coach import Coach
 from .content import Content
-from .grammar import Grammar
+from .grammar import STATES, Grammar
 from .live import MUTE_TAIL_S
 from .testing.virtual import Line, VirtualSession
 from .wavinput import to_pcm16
@@ -107,6 +107,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
                              duration=lambda text, rate: len(voice(text, rate)) / RATE)
     session.start()
     barge_in = grammar.barge_in_phrases()
+    heard = {state: grammar.phrases_heard(state) for state in STATES}
     users: list[UserLine] = []
     missed: list[str] = []  # commands the recognizer never heard, after MAX_TRIES
     commands: list[tuple[float, str]] = []
@@ -136,6 +137,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
                 unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
         end = t + CHUNK_S
         speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
+        recognizer.listen_for(heard[session.coach.mode])
         recognizer.restrict(barge_in if speaking else None)
         mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
         if echo is not None:

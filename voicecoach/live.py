@@ -21,7 +21,7 @@ from .audio.mic import Backoff, reconnect
 from .coach import Coach
 from .errors import VoicecoachError
 from .events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
-from .grammar import Grammar
+from .grammar import STATES, Grammar
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,10 @@ class LiveLoop:
         self.echo_lock = threading.Lock()
         self.sample_at = sample_at
         self._barge_in = grammar.barge_in_phrases()
+        # The phrases of the coach's mode (Grammar.phrases_heard): set by this loop after every change, handed
+        # to the recognizer by the decoder thread, which alone calls the recognizer.
+        self._heard = {state: grammar.phrases_heard(state) for state in STATES}
+        self._listening = self._heard[coach.mode]
         if echo is None:
             self.speaker = open_speaker(self._on_started, self._on_finished)
         else:
@@ -152,6 +156,7 @@ class LiveLoop:
 
     def _decode(self) -> None:
         try:
+            listening = None
             while not self.stopping.is_set():
                 try:
                     pcm = self.read_audio()
@@ -164,6 +169,9 @@ class LiveLoop:
                     pcm = self._cancel_echo(pcm)
                 if not pcm:
                     continue
+                if listening != self._listening:  # paused's phrases are running's: no new search for them
+                    listening = self._listening
+                    self.recognizer.listen_for(listening)
                 self.recognizer.restrict(self._barge_in if self.playback.speaking(self.clock()) else None)
                 for detection in self.recognizer.accept(pcm):
                     self.events.put(("heard", detection, self.clock()))
@@ -277,6 +285,7 @@ class LiveLoop:
                 close()
 
     def _apply(self, effects: list[Effect]) -> bool:
+        self._listening = self._heard[self.coach.mode]
         ended = False
         for effect in effects:
             if isinstance(effect, Say | StopSpeaking):

@@ -80,3 +80,6 @@ class _Listening:
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
         self.recognizer.restrict(phrases)
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self.recognizer.listen_for(phrases)

@@ -234,3 +234,42 @@ def test_the_loop_keeps_listening_after_stop(content: Content, grammar: Grammar,
     else:
         assert not ended_by_itself
         assert seen["after"] != "idle"  # still listening: the second "start bridge" began a session
+
+
+class StateRecordingRecognizer(PocketSphinxRecognizer):
+    """The real recognizer, noting each set of phrases the loop listens for."""
+
+    def __init__(self, phrases: list[str]) -> None:
+        super().__init__(phrases)
+        self.listened: list[frozenset[str] | None] = []
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self.listened.append(phrases)
+        super().listen_for(phrases)
+
+
+def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, grammar: Grammar) -> None:
+    """Idle: every phrase; while a session runs, no "start ..." (commands.toml `listen`); idle again after stop."""
+    coach = Coach(content, grammar)
+    recognizer = StateRecordingRecognizer(grammar.phrases())
+    loop = LiveLoop(coach, grammar, recognizer, silence_at_real_rate,
+                    open_speaker=lambda s, f: PrintSpeaker(on_started=s, on_finished=f, print_fn=lambda text: None),
+                    print_fn=lambda text: None)
+    modes: list[str] = []
+
+    def drive() -> None:
+        for text, mode in (("start bridge", "running"), ("pause", "paused"), ("stop", "idle")):
+            time.sleep(0.5)  # several microphone blocks: the decoder thread takes up the new phrases
+            loop.events.put(("heard", Detection(0.0, text), time.monotonic()))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and coach.mode != mode:
+                time.sleep(0.02)
+            time.sleep(0.5)
+            modes.append(coach.mode)
+        loop.stopping.set()
+
+    threading.Thread(target=drive, daemon=True).start()
+    assert loop.run() == 0
+    assert modes == ["running", "paused", "idle"]
+    heard = {state: grammar.phrases_heard(state) for state in ("idle", "running")}
+    assert recognizer.listened == [heard["idle"], heard["running"], heard["idle"]]  # paused: the same as running

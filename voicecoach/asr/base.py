@@ -36,6 +36,10 @@ class Recognizer(Protocol):
         """Barge-in mode: while the coach speaks only these phrases may commit (None = all)."""
         ...
 
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        """The phrases of the coach's current state (Grammar.phrases_heard; None = all): no other commits."""
+        ...
+
 
 class VocabularyError(VoicecoachError, ValueError):
     """A command phrase uses a word the recognizer's model does not know."""

@@ -62,7 +62,7 @@ from voicecoach.asr.decoys import (
 )
 from voicecoach.asr.endpoint import EndpointSettings, EnergyEndpointer
 from voicecoach.asr.lexicon_cache import Lexicon, cached_lexicon
-from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
+from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases, subset_of
 
 _MODEL_RATE = 16000
 _DECODER_FRAME = 0.01  # PocketSphinx features are 10 ms frames (frate 100)
@@ -265,7 +265,9 @@ class PocketSphinxRecognizer:
         self._phrases = normalize_phrases(phrases)
         self._all = frozenset(self._phrases)
         self._terminal = terminal_phrases(self._phrases, meaning)
-        self._allowed = self._all
+        self._allowed = self._all  # what may commit: the state's phrases, narrowed further while restricted
+        self._listening = self._all  # the state's phrases (listen_for): the verify searches' only commands
+        self._restricted_to = self._all  # restrict()'s phrases
         self._restricted = False
         self._heard_coach = False  # whether the segment in progress overlaps the coach's voice
         self._noise: tuple[float, float] | None = None  # the noise floor before the segment, and its waver
@@ -286,19 +288,14 @@ class PocketSphinxRecognizer:
             if extra:
                 quiet[token + _QUIET] = extra
         self._phrase_of = {t: token_phrase(t.removesuffix(_QUIET)) for t in [*tokens, *quiet]}
+        self._tokens, self._quiet_tokens = tokens, list(quiet)
         words |= quiet | decoys
         # Two decoders, each with only the words its grammar uses (the full dictionary costs 28 MB a
         # decoder, these 5 MB): "verify" decides whole segments in batch while "loop" goes on live, so a
         # batch decode never interrupts the live search (replaying it afterwards cost more than all else).
         self._verifier = _decoder(words | {garbage_phone_word(p): [(p,)] for p in CMU_PHONES}, wbeam=s.verify_word_beam)
-        # "verify": one command, decoy or run of phones per segment, decided on the whole segment;
-        # "verify_coach" the same without the quiet tokens, for segments that overlap the coach's voice.
-        # "verify_steady" the same as "verify" with a cheaper phone loop, for segments in steady noise.
-        for name, choices, phone_weight in (("verify", [*tokens, *quiet], s.phone_weight),
-                                            ("verify_coach", tokens, s.phone_weight),
-                                            ("verify_steady", [*tokens, *quiet], s.steady_phone_weight)):
-            verify = verify_transitions(choices, self.decoys, CMU_PHONES, s.decoy_weight, phone_weight)
-            self._verifier.add_fsg(name, self._verifier.create_fsg(name, 0, 1, verify))
+        self._suffixes: dict[frozenset[str], str] = {}
+        self._suffix = self._verify_searches(self._all)
         self._search = "verify"
         self._verifier.activate_search(self._search)
         # "loop": any sequence of commands, decoded live while restricted, to place a barge-in.
@@ -375,14 +372,42 @@ class PocketSphinxRecognizer:
     def restrict(self, phrases: frozenset[str] | None) -> None:
         """While the coach speaks only `phrases` may commit, and may also barge in over its voice."""
         if phrases is None:
-            self._allowed, self._restricted = self._all, False
-            return
-        wanted = {" ".join(p.lower().split()) for p in phrases}
-        unknown = wanted - self._all
-        if unknown:
-            raise ValueError(f"restrict() got phrases the recognizer was not built with: {sorted(unknown)}")
-        self._allowed, self._restricted = frozenset(wanted), True
-        self._heard_coach = True  # a segment in progress overlaps the coach's voice; a new one resets it
+            self._restricted_to, self._restricted = self._all, False
+        else:
+            self._restricted_to, self._restricted = subset_of(self._all, phrases, "restrict"), True
+            self._heard_coach = True  # a segment in progress overlaps the coach's voice; a new one resets it
+        self._allowed = self._restricted_to & self._listening
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        """Only `phrases` (the coach's state's) are commands from the next decision on; None: all of them.
+
+        Unlike restrict(), the others are taken out of the search itself: speech like them is then a decoy,
+        phones or another phrase, never forced onto a phrase the coach would not act on.
+        """
+        self._listening = self._all if phrases is None else subset_of(self._all, phrases, "listen_for")
+        self._suffix = self._verify_searches(self._listening)
+        self._allowed = self._restricted_to & self._listening
+
+    def _verify_searches(self, phrases: frozenset[str]) -> str:
+        """The suffix of the verify searches whose commands are `phrases`, added the first time they are asked for.
+
+        "verify": one command, decoy or run of phones per segment, decided on the whole segment;
+        "verify_coach" the same without the quiet tokens, for segments that overlap the coach's voice;
+        "verify_steady" the same as "verify" with a cheaper phone loop, for segments in steady noise.
+        """
+        suffix = self._suffixes.get(phrases)
+        if suffix is not None:
+            return suffix
+        suffix = self._suffixes[phrases] = f"#{len(self._suffixes)}" if self._suffixes else ""
+        s = self.settings
+        tokens = [t for t in self._tokens if self._phrase_of[t] in phrases]
+        quiet = [t for t in self._quiet_tokens if self._phrase_of[t] in phrases]
+        for name, choices, phone_weight in (("verify", [*tokens, *quiet], s.phone_weight),
+                                            ("verify_coach", tokens, s.phone_weight),
+                                            ("verify_steady", [*tokens, *quiet], s.steady_phone_weight)):
+            verify = verify_transitions(choices, self.decoys, CMU_PHONES, s.decoy_weight, phone_weight)
+            self._verifier.add_fsg(name + suffix, self._verifier.create_fsg(name + suffix, 0, 1, verify))
+        return suffix
 
     # --- streaming ---------------------------------------------------------
 
@@ -565,7 +590,7 @@ class PocketSphinxRecognizer:
         mean) the audio is normalized by it instead of by its own mean; `steady`: the segment is in steady noise.
         """
         d = self._verifier
-        search = "verify_coach" if self._heard_coach else "verify_steady" if steady else "verify"
+        search = ("verify_coach" if self._heard_coach else "verify_steady" if steady else "verify") + self._suffix
         if search != self._search:
             d.activate_search(search)
             self._search = search

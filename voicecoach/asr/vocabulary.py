@@ -21,6 +21,15 @@ def normalize_phrases(phrases: Iterable[str]) -> list[str]:
     return out
 
 
+def subset_of(built: frozenset[str], phrases: Iterable[str], method: str) -> frozenset[str]:
+    """`phrases` normalized, or ValueError naming those the recognizer was not built with (a caller's bug)."""
+    wanted = frozenset(" ".join(p.lower().split()) for p in phrases)
+    unknown = wanted - built
+    if unknown:
+        raise ValueError(f"{method}() got phrases the recognizer was not built with: {sorted(unknown)}")
+    return wanted
+
+
 def check_vocabulary(phrases: Sequence[str], known: Callable[[str], bool], model: str) -> None:
     """Raise VocabularyError naming the first unknown word and its phrase(s)."""
     unknown: dict[str, list[str]] = {}

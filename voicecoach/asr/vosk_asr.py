@@ -20,7 +20,7 @@ from typing import Any
 
 from voicecoach.asr.base import Detection
 from voicecoach.asr.commit import match_segment, terminal_phrases
-from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
+from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases, subset_of
 
 
 def model_words(model_path: Path) -> frozenset[str]:
@@ -48,7 +48,7 @@ class VoskRecognizer:
         self.sample_rate = sample_rate
         self._phrases = normalize_phrases(phrases)
         self._all = frozenset(self._phrases)
-        self._allowed = self._all
+        self._allowed = self._restricted_to = self._listening = self._all
         self._terminal = terminal_phrases(self._phrases, meaning)
         known = model_words(Path(model_path))
         check_vocabulary(self._phrases, known.__contains__, f"Vosk model {Path(model_path).name}")
@@ -86,14 +86,14 @@ class VoskRecognizer:
     def restrict(self, phrases: frozenset[str] | None) -> None:
         """While the coach speaks only `phrases` may commit (the grammar itself stays: changing it mid-utterance
         can abort Vosk 0.3.45)."""
-        if phrases is None:
-            self._allowed = self._all
-            return
-        wanted = frozenset(" ".join(p.lower().split()) for p in phrases)
-        unknown = wanted - self._all
-        if unknown:
-            raise ValueError(f"restrict() got phrases the recognizer was not built with: {sorted(unknown)}")
-        self._allowed = wanted
+        self._restricted_to = self._all if phrases is None else subset_of(self._all, phrases, "restrict")
+        self._allowed = self._restricted_to & self._listening
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        """Only `phrases` (the coach's state's) may commit; None: all. A filter, like restrict() and for the same
+        reason, so unlike PocketSphinx's narrowed search a phrase left out may still win and be dropped."""
+        self._listening = self._all if phrases is None else subset_of(self._all, phrases, "listen_for")
+        self._allowed = self._restricted_to & self._listening
 
     def _feed(self, block: bytes) -> list[Detection]:
         self._samples += len(block) // 2
