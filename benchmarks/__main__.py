@@ -20,6 +20,7 @@ import numpy as np
 from benchmarks import corpus, decode, probe, report, score
 from benchmarks.approaches import Approach, approaches
 from benchmarks.plot import plot
+from voicecoach.grammar import STATES
 
 REPO = Path(__file__).resolve().parents[1]
 APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rate", "self_triggers",
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(sets[-1].without_played(corpus.BARGE_IN_RAW))  # the same audio, no echo canceller
     if args.recordings:
         sets.append(corpus.recordings_set(args.recordings, grammar))
+    sets = corpus.in_modes(sets, grammar)
+    non_commands = next(cs for cs in sets if cs.name == "non-commands")
+    sets.append(non_commands.in_mode(corpus.NON_COMMANDS_RUNNING, "running"))
     for cs in sets:
         log(f"  {cs.name}: {len(cs.items)} clips, {cs.seconds:.0f} s")
 
@@ -125,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             log("live timing segment (real time), alongside the decoding")
             timer = start_timing(args.quick)
 
-        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played, grammar.table)
+        heard = {mode: grammar.phrases_heard(mode) for mode in STATES}
+        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played, grammar.table,
+                                heard)
         log(f"decoding: {len(jobs)} jobs on {args.workers} workers")
         decoded = decode.decode_all(jobs, sets, args.workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)

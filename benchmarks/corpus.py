@@ -60,6 +60,7 @@ COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the wo
 # have no barge-in logic: every full run measured 0 of 48 for both, for half a minute of the run), the coach set
 # unmuted, the speaking levels, and the non-command speech in noise.
 BARGE_IN = "barge-in"
+NON_COMMANDS_RUNNING = "non-commands-running"  # the non-command set said while a session runs
 LEVEL_PREFIX = "commands@level-"
 NOISY_NON_COMMANDS = "non-commands@"
 NON_COMMAND_SNR = 10.0
@@ -80,6 +81,8 @@ class Item:
     speaking: tuple[float, float] | None = None
     """For the coach's voice: seconds into the clip during which the loudspeaker plays it."""
     phrase: str | None = None
+    mode: str | None = None
+    """The coach's mode the clip is said in: the shipped recognizers listen for its phrases only (None: all)."""
 
 
 @dataclass
@@ -112,6 +115,10 @@ class ClipSet:
         """The same audio under another name, with no loudspeaker intervals, so the recognizer is never restricted."""
         items = [replace(it, speaking=None) for it in self.items]
         return ClipSet(name, items, list(self.clips), list(self.played))
+
+    def in_mode(self, name: str, mode: str) -> ClipSet:
+        """The same audio under another name, every clip said in the coach's `mode`."""
+        return ClipSet(name, [replace(it, mode=mode) for it in self.items], list(self.clips), list(self.played))
 
     def bounds(self) -> list[tuple[int, int]]:
         """Sample range of each item in the track."""
@@ -273,6 +280,21 @@ def level_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
                 cs.add(item, speech.to_int16((said.astype(np.float64) + room) / 32767.0))
         sets.append(cs)
     return sets
+
+
+def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:
+    """Each command said where it matters, mid-session ("running"), unless the coach listens for it only when idle
+    ("start ..."); barge-in mid-session. The rest keep every phrase: the coach's own voice is heard in every mode,
+    and idle the coach listens for every phrase (non-commands mid-session are NON_COMMANDS_RUNNING)."""
+    out = []
+    for cs in sets:
+        items = []
+        for it in cs.items:
+            command = grammar.match(it.expect) if it.expect is not None else None
+            mid_session = command is not None and grammar.listens(command.name, "running")
+            items.append(replace(it, mode="running" if mid_session else "idle" if command else it.mode))
+        out.append(ClipSet(cs.name, items, cs.clips, cs.played))
+    return out
 
 
 def _speech_end(raw: speech.Audio) -> float:

@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.approaches import Approach
-from benchmarks.corpus import BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED, LEVEL_PREFIX, NOISY_NON_COMMANDS, RATE, ClipSet
+from benchmarks.corpus import (
+    BARGE_IN,
+    BARGE_IN_RAW,
+    COACH_UNMUTED,
+    LEVEL_PREFIX,
+    NOISY_NON_COMMANDS,
+    NON_COMMANDS_RUNNING,
+    RATE,
+    ClipSet,
+)
 from voicecoach.audio.echo import EchoCanceller
 
 CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
@@ -41,6 +50,10 @@ class Job:
     """The loudspeaker's track (.npy, aligned with `track`), or None: the shipped approaches cancel its echo."""
     meaning: tuple[tuple[str, Hashable], ...] = ()
     """Each phrase's command (Grammar.table), as the shipped recognizers are given it."""
+    modes: tuple[tuple[float, str | None], ...] = ()
+    """(seconds from the job's start, the coach's mode) from each clip on: the recognizer listens for its phrases."""
+    heard: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The phrases listened for in each mode (Grammar.phrases_heard)."""
 
 
 @dataclass
@@ -75,7 +88,15 @@ def run_job(job: Job) -> JobResult:
     found: list[tuple[float, str]] = []
     t0 = time.process_time()
     restricted = False
+    heard = {mode: frozenset(phrases) for mode, phrases in job.heard}
+    modes = list(job.modes)
+    listening: str | None = None
     for i in range(0, len(pcm), CHUNK * 2):
+        while modes and modes[0][0] <= i / 2 / RATE:  # as the live loop: the coach's mode, at the clip's start
+            mode = modes.pop(0)[1]
+            if mode != listening:
+                rec.listen_for(None if mode is None else heard[mode])
+                listening = mode
         if job.speaking:
             now = min(len(pcm), i + CHUNK * 2) / 2 / RATE
             speaking = any(s <= now <= e + MUTE_TAIL_S for s, e in job.speaking)
@@ -100,14 +121,16 @@ def run_job(job: Job) -> JobResult:
 
 def shipped_only(set_name: str) -> bool:
     """Sets only the shipped approaches decode (the comment above corpus.LEVEL_PREFIX says why)."""
-    whole = (BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED)
+    whole = (BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED, NON_COMMANDS_RUNNING)
     return set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
               phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None,
-              meaning: Mapping[str, Hashable] | None = None) -> list[Job]:
-    """Jobs of about JOB_SECONDS of audio, costliest first."""
+              meaning: Mapping[str, Hashable] | None = None,
+              heard: Mapping[str, frozenset[str]] | None = None) -> list[Job]:
+    """Jobs of about JOB_SECONDS of audio, costliest first; `heard`: the phrases of each mode of the coach."""
+    heard_items = tuple((mode, tuple(sorted(p))) for mode, p in (heard or {}).items())
     jobs = []
     for cs in sets:
         bounds = cs.bounds()
@@ -120,12 +143,14 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
             start, end = bounds[g[0]][0], bounds[g[-1]][1]
             speaking = tuple((bounds[i][0] / RATE - start / RATE + s, bounds[i][0] / RATE - start / RATE + e)
                              for i in g if (sp := cs.items[i].speaking) is not None for s, e in [sp])
+            modes = tuple(((bounds[i][0] - start) / RATE, cs.items[i].mode) for i in g) if heard_items else ()
             for ap in approaches:
                 if shipped_only(cs.name) and not ap.kind.startswith("shipped"):
                     continue
                 ref = (played or {}).get(cs.name)
                 jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),
-                                None if ref is None else str(ref), tuple((meaning or {}).items())))
+                                None if ref is None else str(ref), tuple((meaning or {}).items()), modes,
+                                heard_items))
     jobs.sort(key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
     return jobs
 

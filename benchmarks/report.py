@@ -16,6 +16,13 @@ def _num(x: Any, fmt: str = "{:g}") -> str:
     return "n/a" if x is None else fmt.format(x)
 
 
+def _by_mode(r: dict[str, Any]) -> str:
+    """Idle and mid-session false triggers, for the approaches whose grammar follows the coach's mode."""
+    if r.get("false_trigger_rate_running") is None:
+        return ""
+    return f" (idle {_pc(r.get('false_trigger_rate_idle'))}, mid-session {_pc(r['false_trigger_rate_running'])})"
+
+
 def _in_noise(r: dict[str, Any], kind: str) -> str:
     return _pc((r.get("false_trigger_rate_in_noise") or {}).get(f"{condition_name(NON_COMMAND_SNR)}-{kind}"))
 
@@ -72,7 +79,8 @@ def render(res: dict[str, Any]) -> str:
         out.append(f"| {t.label} | {t.goal()} | {t.show(v)} ({t.gap(v)}) |")
 
     out += ["", "## Recognition", "", "![recall vs false triggers](benchmarks/recall_vs_false_triggers.png)", "",
-            "| approach | recall clean | 20 dB | 10 dB | 5 dB | soft / loud voice | wrong command | false triggers "
+            "| approach | recall clean | 20 dB | 10 dB | 5 dB | soft / loud voice | wrong command "
+            "| false triggers (the worse of idle and mid-session) "
             f"| false triggers, white noise at {NON_COMMAND_SNR:g} dB "
             "| commands / hour of talk | self-triggers (as live / muting failed) "
             "| latency p50 / p95 (ms) | RTF | peak RSS (MB) | start-up (s), first start |",
@@ -82,7 +90,7 @@ def render(res: dict[str, Any]) -> str:
             f"| {key} | {_pc(r.get('recall_clean'))} % | {_pc(r.get('recall_20dB'))} % | "
             f"{_pc(r.get('recall_10dB'))} % | {_pc(r.get('recall_5dB'))} % | "
             f"{_pc(r.get('recall_soft'))} / {_pc(r.get('recall_loud'))} % | {_pc(r.get('wrong_command_rate'))} % | "
-            f"{_pc(r.get('false_trigger_rate'))} % | {_in_noise(r, 'white')} % | "
+            f"{_pc(r.get('false_trigger_rate'))} %{_by_mode(r)} | {_in_noise(r, 'white')} % | "
             f"{_num(r.get('commands_per_hour'))} | "
             f"{_num(r.get('self_triggers'))} / {_num(r.get('self_triggers_unmuted'))} | "
             f"{_num(r.get('latency_p50_ms'), '{:.0f}')} / "
@@ -140,10 +148,12 @@ def render(res: dict[str, Any]) -> str:
             fc = r.get("false_trigger_by_category", {})
             out.append(f"| {key} | " + " | ".join(_pc(fc.get(c)) for c in cats) + " |")
     for key, r in live.items():
-        ex = (r.get("false_trigger_examples", []) + r.get("self_trigger_examples", [])
+        ex = (r.get("false_trigger_examples", [])
+              + [f"(mid-session) {e}" for e in r.get("false_trigger_examples_running", [])]
+              + r.get("self_trigger_examples", [])
               + [f"(muting failed) {e}" for e in r.get("self_trigger_unmuted_examples", [])])
         if ex:
-            out += ["", f"Examples of unwanted commands, {key}:", ""] + [f"- `{e}`" for e in ex[:10]]
+            out += ["", f"Examples of unwanted commands, {key}:", ""] + [f"- `{e}`" for e in ex[:14]]
 
     out += ["", "## Live timing", ""]
     if tm:

@@ -13,6 +13,7 @@ from benchmarks.corpus import (
     COACH_UNMUTED,
     LEVELS,
     NOISY_NON_COMMANDS,
+    NON_COMMANDS_RUNNING,
     RATE,
     ClipSet,
     Item,
@@ -101,6 +102,16 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r["commands_per_hour"] = round(count / hours, 1) if hours else None
         r["false_trigger_examples"] = [f"{non.items[i].label} -> {[t for _, t in found_all[i]]}"
                                        for i in range(len(non.items)) if found_all[i]][:8]
+    running = next((cs for cs in sets if cs.name == NON_COMMANDS_RUNNING), None)
+    if running is not None and running.name in decoded.per_item:
+        # The shipped approaches: the same clips mid-session, where the coach listens for fewer phrases. The
+        # headline is the worse of the two modes; the baselines listen for every phrase in every mode.
+        found_all = decoded.per_item[running.name]
+        r["false_trigger_rate_idle"] = r.get("false_trigger_rate")
+        r["false_trigger_rate_running"] = _fair_share(running.items, [bool(f) for f in found_all])
+        r["false_trigger_rate"] = max(r["false_trigger_rate_idle"] or 0.0, r["false_trigger_rate_running"] or 0.0)
+        r["false_trigger_examples_running"] = [f"{running.items[i].label} -> {[t for _, t in found_all[i]]}"
+                                               for i in range(len(running.items)) if found_all[i]][:8]
 
     in_noise = {}
     for cs in sets:
