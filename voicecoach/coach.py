@@ -204,7 +204,9 @@ class Coach:
     def _change_rate(self, direction: int, now: float) -> list[Effect]:
         rate = min(MAX_RATE, max(MIN_RATE, self.rate + direction * RATE_STEP))
         if rate == self.rate:
-            text = "This is my fastest." if direction > 0 else "This is my slowest."
+            # Not "This is my slowest.": with muting failed, the coach's own voice saying it committed "that really
+            # hurts" in 3 of 3 renderings (tests/adapters/test_self_hearing.py); these committed nothing.
+            text = "I cannot speak more quickly." if direction > 0 else "I cannot speak more slowly."
         else:
             self.rate = rate
             text = "I will speak faster." if direction > 0 else "I will speak slower."

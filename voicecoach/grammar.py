@@ -11,8 +11,6 @@ from .errors import ContentError
 from .events import Command
 
 STATES = ("idle", "running", "paused")
-# What a person may say over the coach's voice: the commands that must work at once.
-BARGE_IN_COMMANDS = ("stop", "pause", "it hurts")
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,8 @@ class CommandSpec:
     takes_target: bool
     listen: tuple[str, ...] = STATES
     """The states in which the recognizer listens for the command at all."""
+    barge_in: tuple[str, ...] = ()
+    """Its phrases that may interrupt the coach while it speaks."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Grammar:
 
     def barge_in_phrases(self) -> frozenset[str]:
         """The phrases that may interrupt the coach while it speaks."""
-        return frozenset(p for p, command in self.table.items() if command.name in BARGE_IN_COMMANDS)
+        return frozenset(p for spec in self.specs for p in spec.barge_in)
 
     def listens(self, command: str, state: str) -> bool:
         """Whether the command is listened for in `state` (the coach's mode)."""
@@ -102,7 +102,7 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[command]])", field=where[:-1])
     f = _Fields(file, raw, prefix=where)
-    f.check_keys({"name", "phrases", "help", "when", "listen", "takes_target"})
+    f.check_keys({"name", "phrases", "help", "when", "listen", "barge_in", "takes_target"})
     name = f.phrase("name", raw.get("name"))
     phrases = f.texts("phrases")
     if not phrases:
@@ -119,7 +119,11 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     takes_target = raw.get("takes_target", False)
     if not isinstance(takes_target, bool):
         raise f.fail("takes_target", "must be true or false")
-    return CommandSpec(name, phrases, help_text, when, takes_target, listen)
+    barge_in = f.texts("barge_in")
+    for phrase in barge_in:
+        if phrase not in phrases or takes_target:
+            raise f.fail("barge_in", f"'{phrase}' is not one of the phrases of command '{name}'")
+    return CommandSpec(name, phrases, help_text, when, takes_target, listen, barge_in)
 
 
 def _states(f: _Fields, key: str) -> tuple[str, ...]:

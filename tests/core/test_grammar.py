@@ -26,7 +26,8 @@ REQUIRED = {
     "please stop": "stop", "skip": "skip",
     "help": "help", "what can i say": "help", "how long": "how long", "how much longer": "how long",
     "slower": "slower", "faster": "faster", "list exercises": "list exercises", "what exercises": "list exercises",
-    "it hurts": "it hurts", "that hurts": "it hurts", "pain": "it hurts",
+    "it hurts": "it hurts", "that hurts": "it hurts", "pain": "it hurts", "ouch": "it hurts",
+    "that really hurts": "it hurts", "my back hurts": "it hurts",
 }
 
 
@@ -95,3 +96,19 @@ def test_listen_states_are_checked(grammar_dir: Path, content: Content) -> None:
     with pytest.raises(ContentError) as caught:
         load_grammar(grammar_dir, content)
     assert "command[1].listen" in str(caught.value) and "at least one state" in str(caught.value)
+
+
+def test_barge_in_phrases_are_chosen_per_phrase(grammar: Grammar) -> None:
+    # The new ways of saying it hurts are heard when the coach is silent, never over its voice.
+    assert grammar.barge_in_phrases() == {"stop", "stop stop", "stop please", "please stop", "pause", "wait",
+                                          "it hurts", "that hurts", "pain"}
+    assert grammar.match("ouch") is not None and "ouch" not in grammar.barge_in_phrases()
+
+
+def test_a_barge_in_phrase_must_be_the_commands_own(grammar_dir: Path, content: Content) -> None:
+    file = grammar_dir / "commands.toml"
+    file.write_text(file.read_text().replace('barge_in = ["pause", "wait"]', 'barge_in = ["pause", "stop"]', 1))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "barge_in" in str(caught.value) and "'stop' is not one of the phrases of command 'pause'" in str(
+        caught.value)
