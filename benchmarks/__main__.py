@@ -92,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(sets[-1].without_muting(corpus.COACH_UNMUTED))
     sets.append(corpus.barge_in_set(sets[-2], sorted(grammar.barge_in_phrases()), plan))
-    sets.append(sets[-1].without_played(corpus.BARGE_IN_RAW))  # the same audio, no echo canceller
     if args.recordings:
         sets.append(corpus.recordings_set(args.recordings, grammar))
     sets = corpus.in_modes(sets, grammar)

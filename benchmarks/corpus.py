@@ -54,11 +54,11 @@ BARGE_IN_AT = (0.3, 0.5, 0.7)  # where in the coach's utterance the person start
 # The loudspeaker-to-microphone path of the barge-in set: 25 ms of flight (a metre or so, plus the sound card's
 # buffers), then reverberation decaying by 60 dB in 0.3 s, longer than the canceller's 0.25 s filter.
 ROOM_DELAY, ROOM_RT60 = 0.025, 0.3
-BARGE_IN_RAW = "barge-in-no-canceller"  # the barge-in set again, with no loudspeaker track
 COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the worst case, muting failed
-# Sets only the shipped approaches decode, to keep the full run under 10 minutes: the barge-in sets (the baselines
+# Sets only the shipped approaches decode, to keep the full run under 10 minutes: the barge-in set (the baselines
 # have no barge-in logic: every full run measured 0 of 48 for both, for half a minute of the run), the coach set
-# unmuted, the speaking levels, and the non-command speech in noise.
+# unmuted, the speaking levels, the non-command speech in noise, and mid-session. The barge-in set is no longer
+# decoded again without the echo canceller (2 or 3 of 48 in every full run until 2026-11-25, 10 s of a run at 596 s).
 BARGE_IN = "barge-in"
 NON_COMMANDS_RUNNING = "non-commands-running"  # the non-command set said while a session runs
 LEVEL_PREFIX = "commands@level-"
@@ -106,10 +106,6 @@ class ClipSet:
             return None
         return np.concatenate([np.zeros(len(c), np.int16) if p is None else p
                                for c, p in zip(self.clips, self.played, strict=True)])
-
-    def without_played(self, name: str) -> ClipSet:
-        """The same audio under another name, with no loudspeaker track: what a recognizer hears with no canceller."""
-        return ClipSet(name, list(self.items), list(self.clips), [None] * len(self.clips))
 
     def without_muting(self, name: str) -> ClipSet:
         """The same audio under another name, with no loudspeaker intervals, so the recognizer is never restricted."""

@@ -15,7 +15,6 @@ import numpy as np
 from benchmarks.approaches import Approach
 from benchmarks.corpus import (
     BARGE_IN,
-    BARGE_IN_RAW,
     COACH_UNMUTED,
     LEVEL_PREFIX,
     NOISY_NON_COMMANDS,
@@ -121,7 +120,7 @@ def run_job(job: Job) -> JobResult:
 
 def shipped_only(set_name: str) -> bool:
     """Sets only the shipped approaches decode (the comment above corpus.LEVEL_PREFIX says why)."""
-    whole = (BARGE_IN, BARGE_IN_RAW, COACH_UNMUTED, NON_COMMANDS_RUNNING)
+    whole = (BARGE_IN, COACH_UNMUTED, NON_COMMANDS_RUNNING)
     return set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
 
 

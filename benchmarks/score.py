@@ -9,7 +9,6 @@ import numpy as np
 
 from benchmarks.corpus import (
     BARGE_IN,
-    BARGE_IN_RAW,
     COACH_UNMUTED,
     LEVELS,
     NOISY_NON_COMMANDS,
@@ -130,16 +129,13 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r[key] = sum(len(f) for f in found_all)
         r[examples] = [f"{coach.items[i].label} -> {[t for _, t in f]}" for i, f in enumerate(found_all) if f][:8]
 
-    for name, key in ((BARGE_IN, "barge_in_recall"), (BARGE_IN_RAW, "barge_in_recall_no_canceller")):
-        barge = next((cs for cs in sets if cs.name == name), None)
-        if barge is None or not barge.items or name not in decoded.per_item:  # a baseline: not run (corpus.BARGE_IN)
-            continue
-        found_all = decoded.per_item[name]
+    barge = next((cs for cs in sets if cs.name == BARGE_IN), None)
+    if barge is not None and barge.items and BARGE_IN in decoded.per_item:  # a baseline: not run (corpus.BARGE_IN)
+        found_all = decoded.per_item[BARGE_IN]
         right = [command_correct(it, f, grammar) for it, f in zip(barge.items, found_all, strict=True)]
-        r[key] = _share(sum(right), len(right))
-        if name == BARGE_IN:
-            r["barge_in_misses"] = [f"{barge.items[i].label} -> {[t for _, t in found_all[i]]}"
-                                    for i, ok in enumerate(right) if not ok][:6]
+        r["barge_in_recall"] = _share(sum(right), len(right))
+        r["barge_in_misses"] = [f"{barge.items[i].label} -> {[t for _, t in found_all[i]]}"
+                                for i, ok in enumerate(right) if not ok][:6]
 
     rec = next((cs for cs in sets if cs.name == "recordings"), None)
     if rec is not None:
