@@ -59,6 +59,10 @@ COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the wo
 # have no barge-in logic: every full run measured 0 of 48 for both, for half a minute of the run), the coach set
 # unmuted, the speaking levels, the non-command speech in noise, and mid-session. The barge-in set is no longer
 # decoded again without the echo canceller (2 or 3 of 48 in every full run until 2026-11-25, 10 s of a run at 596 s).
+# Nor does the open-vocabulary baseline decode the coach's voice: while the coach speaks it may commit only a
+# barge-in phrase, and only as the whole decoded text; every full run until 2026-11-25 measured 0 self-triggers for
+# it, at 60 s of a run that took 610 s with it.
+COACH = "coach"
 BARGE_IN = "barge-in"
 NON_COMMANDS_RUNNING = "non-commands-running"  # the non-command set said while a session runs
 LEVEL_PREFIX = "commands@level-"
@@ -345,7 +349,7 @@ def coach_set(content: Content, grammar: Grammar, plan: Plan) -> ClipSet:
     texts = every_utterance(content, grammar)
     if plan.n_coach is not None:
         texts = texts[: plan.n_coach]
-    cs = ClipSet("coach")
+    cs = ClipSet(COACH)
     renderer = None
     for text in texts:
         key = hashlib.sha256(f"{_BENCH_RECIPE}|coach|{COACH_RATE}|{text}".encode()).hexdigest()[:24]

@@ -15,6 +15,7 @@ import numpy as np
 from benchmarks.approaches import Approach
 from benchmarks.corpus import (
     BARGE_IN,
+    COACH,
     COACH_UNMUTED,
     LEVEL_PREFIX,
     NOISY_NON_COMMANDS,
@@ -118,10 +119,14 @@ def run_job(job: Job) -> JobResult:
     return JobResult(job.approach.key, job.set_name, job.start / RATE, found, cpu, len(audio) / RATE)
 
 
-def shipped_only(set_name: str) -> bool:
-    """Sets only the shipped approaches decode (the comment above corpus.LEVEL_PREFIX says why)."""
+def decodes(kind: str, set_name: str) -> bool:
+    """Whether an approach decodes a set: the comment above corpus.LEVEL_PREFIX says why some do not."""
+    if kind.startswith("shipped"):
+        return True
     whole = (BARGE_IN, COACH_UNMUTED, NON_COMMANDS_RUNNING)
-    return set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS))
+    if set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS)):
+        return False
+    return not (kind == "open-vocabulary" and set_name == COACH)
 
 
 def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
@@ -144,7 +149,7 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
                              for i in g if (sp := cs.items[i].speaking) is not None for s, e in [sp])
             modes = tuple(((bounds[i][0] - start) / RATE, cs.items[i].mode) for i in g) if heard_items else ()
             for ap in approaches:
-                if shipped_only(cs.name) and not ap.kind.startswith("shipped"):
+                if not decodes(ap.kind, cs.name):
                     continue
                 ref = (played or {}).get(cs.name)
                 jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),

@@ -9,6 +9,7 @@ import numpy as np
 
 from benchmarks.corpus import (
     BARGE_IN,
+    COACH,
     COACH_UNMUTED,
     LEVELS,
     NOISY_NON_COMMANDS,
@@ -120,7 +121,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     if in_noise:
         r["false_trigger_rate_in_noise"] = in_noise
 
-    for name, key, examples in (("coach", "self_triggers", "self_trigger_examples"),
+    for name, key, examples in ((COACH, "self_triggers", "self_trigger_examples"),
                                 (COACH_UNMUTED, "self_triggers_unmuted", "self_trigger_unmuted_examples")):
         coach = next((cs for cs in sets if cs.name == name), None)
         if coach is None or name not in decoded.per_item:
