@@ -108,6 +108,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     session.start()
     barge_in = grammar.barge_in_phrases()
     heard = {state: grammar.phrases_heard(state) for state in STATES}
+    listening: str | None = None
     users: list[UserLine] = []
     missed: list[str] = []  # commands the recognizer never heard, after MAX_TRIES
     commands: list[tuple[float, str]] = []
@@ -137,7 +138,9 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
                 unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
         end = t + CHUNK_S
         speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
-        recognizer.listen_for(heard[session.coach.mode])
+        if listening != session.coach.mode:  # as the live loop: a new set of phrases only when the mode changes
+            listening = session.coach.mode
+            recognizer.listen_for(heard[listening])
         recognizer.restrict(barge_in if speaking else None)
         mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
         if echo is not None:
