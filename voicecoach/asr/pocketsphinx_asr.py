@@ -294,8 +294,8 @@ class PocketSphinxRecognizer:
         # decoder, these 5 MB): "verify" decides whole segments in batch while "loop" goes on live, so a
         # batch decode never interrupts the live search (replaying it afterwards cost more than all else).
         self._verifier = _decoder(words | {garbage_phone_word(p): [(p,)] for p in CMU_PHONES}, wbeam=s.verify_word_beam)
-        self._suffixes: dict[frozenset[str], str] = {}
-        self._suffix = self._verify_searches(self._all)
+        self._suffixes: dict[frozenset[str], str] = {}  # each set of commands' verify searches: their names' suffix
+        self._verify_searches(self._all)
         self._search = "verify"
         self._verifier.activate_search(self._search)
         # "loop": any sequence of commands, decoded live while restricted, to place a barge-in.
@@ -385,7 +385,7 @@ class PocketSphinxRecognizer:
         phones or another phrase, never forced onto a phrase the coach would not act on.
         """
         self._listening = self._all if phrases is None else subset_of(self._all, phrases, "listen_for")
-        self._suffix = self._verify_searches(self._listening)
+        self._verify_searches(self._listening)
         self._allowed = self._restricted_to & self._listening
 
     def _verify_searches(self, phrases: frozenset[str]) -> str:
@@ -590,7 +590,8 @@ class PocketSphinxRecognizer:
         mean) the audio is normalized by it instead of by its own mean; `steady`: the segment is in steady noise.
         """
         d = self._verifier
-        search = ("verify_coach" if self._heard_coach else "verify_steady" if steady else "verify") + self._suffix
+        kind = "verify_coach" if self._heard_coach else "verify_steady" if steady else "verify"
+        search = kind + self._suffixes[self._listening]
         if search != self._search:
             d.activate_search(search)
             self._search = search
