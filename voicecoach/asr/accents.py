@@ -26,9 +26,8 @@ _TRAP_AS = "AA"
 _DARK_L_AS = "OW"
 # The British NURSE vowel /ɜː/ ("hurts") has no R colour; the nearest US phone is AH. Measured with espeak-ng
 # (8 voices x 3 speeds), "it hurts" came out as "because" or free phones in the British voices: 14 -> 19 of 24
-# clean clips with the AH variant (AO as well: 23 of 24, but steady white noise committed "that hurts"). The
-# coach's own voice is British espeak-ng too, and with these variants "This is my slowest." committed "it hurts"
-# while the coach spoke, so the recognizer hears them only while the coach is silent (PocketSphinxRecognizer).
+# clean clips with the AH variant (AO as well: 23 of 24, but steady white noise committed "that hurts")
+# (SphinxSettings.nurse_words).
 _NURSE_AS = ("AH",)
 
 
