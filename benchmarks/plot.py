@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from benchmarks.layout import per_approach
+
 CONDITIONS = [("clean", "o"), ("20dB", "s"), ("10dB", "^"), ("5dB", "v")]
 
 
@@ -20,15 +22,15 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.axhline(98, color="0.6", lw=0.8, ls="--")
     ax.axhline(95, color="0.75", lw=0.8, ls=":")
     ax.axhline(90, color="0.75", lw=0.8, ls=":")
-    for i, (key, r) in enumerate(results["approaches"].items()):
+    for i, (key, r) in enumerate(per_approach(results).items()):
         if r.get("skipped"):
             continue
         ft = r.get("false_trigger_rate")
         if ft is None:
             continue
         x = ft * 100
-        pts = [(c, m, r.get(f"recall_{c}")) for c, m in CONDITIONS]
-        pts = [(c, m, y * 100) for c, m, y in pts if y is not None]
+        recalls = [(c, m, r.get(f"recall_{c}")) for c, m in CONDITIONS]
+        pts: list[tuple[str, str, float]] = [(c, m, y * 100) for c, m, y in recalls if y is not None]
         colour = f"C{i}"
         ax.plot([x] * len(pts), [y for _, _, y in pts], color=colour, lw=1, alpha=0.6)
         for _, m, y in pts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.corpus import BARGE_IN_LIFT_DB, LEVELS, NON_COMMAND_SNR, ROOM_DELAY, ROOM_RT60, condition_name
+from benchmarks.layout import per_approach
 from benchmarks.targets import APPROACH_TARGETS, TIMING_TARGETS, Target, memory_target
 
 
@@ -33,7 +34,7 @@ def _target_for(t: Target, kind: str) -> Target:
 
 def render(res: dict[str, Any]) -> str:
     """The whole BENCHMARKS.md."""
-    aps: dict[str, dict[str, Any]] = res["approaches"]
+    aps = per_approach(res)
     live = {k: v for k, v in aps.items() if not v.get("skipped")}
     m = res["meta"]
     out = [
