@@ -69,17 +69,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-timing", action="store_true", help="leave out the live timing segment")
     args = parser.parse_args(argv)
     t_start = time.perf_counter()
-    try:  # checked first: a missing extra must not cost a whole run
+    from voicecoach.cli import load
+
+    content, grammar = load(None)
+    recordings = None
+    if args.recordings:  # checked first, as is the extra below: bad input must not cost a whole run
+        try:
+            recordings = corpus.recordings_set(args.recordings, grammar)
+        except corpus.RecordingsError as error:
+            print(f"python -m benchmarks: --recordings: {error}", file=sys.stderr)
+            return 2
+    try:
         import matplotlib  # noqa: F401
     except ImportError:
         print("python -m benchmarks: matplotlib is missing (it draws the plot); install the extra once with "
               "`.venv/bin/pip install -e '.[bench]'`, then run again", file=sys.stderr)
         return 2
     command = "python -m benchmarks" + "".join(f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
-
-    from voicecoach.cli import load
-
-    content, grammar = load(None)
     phrases = grammar.phrases()
     plan = corpus.Plan.quick() if args.quick else corpus.Plan.full()
     rows = approaches()
@@ -93,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(sets[-1].without_muting(corpus.COACH_UNMUTED))
     sets.append(corpus.barge_in_set(sets[-2], sorted(grammar.barge_in_phrases()), plan))
-    if args.recordings:
-        sets.append(corpus.recordings_set(args.recordings, grammar))
+    if recordings is not None:
+        sets.append(recordings)
     sets = corpus.in_modes(sets, grammar)
     non_commands = next(cs for cs in sets if cs.name == "non-commands")
     sets.append(non_commands.in_mode(corpus.NON_COMMANDS_RUNNING, "running"))

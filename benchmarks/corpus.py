@@ -424,21 +424,33 @@ class RecordingsError(ValueError):
 
 def recordings_set(directory: Path, grammar: Grammar) -> ClipSet:
     """User recordings listed in DIR/transcript.tsv (file<TAB>expected phrase, empty for none)."""
-    from voicecoach.wavinput import read_pcm16
+    from voicecoach.wavinput import AudioFileError, read_pcm16
 
+    if not directory.is_dir():
+        raise RecordingsError(f"{directory} is not a directory (give the directory that holds the recordings and "
+                              "transcript.tsv)")
     transcript = next((directory / n for n in ("transcript.tsv", "transcript.txt") if (directory / n).is_file()),
                       None)
     if transcript is None:
         raise RecordingsError(f"{directory} has no transcript.tsv (lines: filename<TAB>expected command or empty)")
+    try:
+        lines = transcript.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise RecordingsError(f"{transcript}: cannot read it as UTF-8 text ({error})") from None
     cs = ClipSet("recordings")
-    for n, line in enumerate(transcript.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
         name, _, expected = line.partition("\t")
+        if not name.strip():
+            raise RecordingsError(f"{transcript}:{n}: no file name before the tab")
         phrase = normalize(expected) or None
         if phrase is not None and grammar.match(phrase) is None:
             raise RecordingsError(f"{transcript}:{n}: {expected!r} is not a command phrase of the grammar")
-        pcm = np.frombuffer(read_pcm16(directory / name.strip(), RATE), dtype="<i2").astype(np.int16)
+        try:
+            pcm = np.frombuffer(read_pcm16(directory / name.strip(), RATE), dtype="<i2").astype(np.int16)
+        except AudioFileError as error:
+            raise RecordingsError(f"{transcript}:{n}: {error}") from None
         item = Item(f"{name.strip()}", phrase, "command" if phrase else "recording-other", "recording", None,
                     0.3 + _speech_end(pcm), phrase=phrase)
         cs.add(item, speech.pad(pcm, 0.3, PAD_AFTER))
