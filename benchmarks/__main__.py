@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO, help="where BENCHMARKS.md goes (default: the repository)")
     parser.add_argument("--skip-timing", action="store_true", help="leave out the live timing segment")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be 1 or more, not {args.workers}")
     t_start = time.perf_counter()
     from voicecoach.cli import load
 
@@ -79,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         except corpus.RecordingsError as error:
             print(f"python -m benchmarks: --recordings: {error}", file=sys.stderr)
             return 2
+    try:  # where the report goes, made now: a run that cannot write it would be lost
+        (args.out / "benchmarks").mkdir(parents=True, exist_ok=True)
+        probe_file = args.out / "benchmarks" / ".writable"
+        probe_file.write_text("", encoding="utf-8")
+        probe_file.unlink()
+    except OSError as error:
+        print(f"python -m benchmarks: --out {args.out}: cannot write the report there ({error.strerror or error})",
+              file=sys.stderr)
+        return 2
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -166,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
         **machine(),
     }
     out = args.out
-    (out / "benchmarks").mkdir(parents=True, exist_ok=True)
     (out / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot(results, out / "benchmarks" / "recall_vs_false_triggers.png")
     (out / "BENCHMARKS.md").write_text(report.render(results), encoding="utf-8")

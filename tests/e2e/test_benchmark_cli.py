@@ -1,4 +1,4 @@
-"""`python -m benchmarks --recordings DIR`: a user's recordings are read, and bad ones refused in one line."""
+"""`python -m benchmarks` refuses bad input in one line before it runs; a user's recordings are read."""
 
 from __future__ import annotations
 
@@ -64,3 +64,17 @@ def test_bad_recordings_get_one_line_and_exit_2(tmp_path: Path, transcript: byte
     if audio is not None:
         assert "a.wav: cannot read audio" in lines[0]
     assert not (tmp_path / "out").exists()  # refused before anything ran or was written
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    result = bench("--out", str(tmp_path / "file"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"python -m benchmarks: --out {tmp_path / 'file'}: cannot write the report "
+                                      "there (Not a directory)")
+
+
+def test_no_workers_is_refused(tmp_path: Path) -> None:
+    result = bench("--workers", "0", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--workers must be 1 or more, not 0" in result.stderr
+    assert not (tmp_path / "benchmarks").exists()
