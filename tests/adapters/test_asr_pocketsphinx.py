@@ -383,19 +383,28 @@ def test_noise_suppression_level_is_checked() -> None:
 
 
 @pytest.mark.audio
-@pytest.mark.xfail(reason="measured: 48 kHz input (resampled inside) loses one command 16 kHz keeps", strict=True)
-def test_48khz_input_decodes_like_16khz() -> None:
+def test_48khz_input_is_heard_as_well_as_16khz() -> None:
+    """A microphone that only opens at 48 kHz: the recognizer resamples inside (a soxr stream).
+
+    The stream's delay shifts every frame, which moves single marginal clips either way as any change in the
+    decision sequence does; 48 kHz is not heard worse. Measured on the benchmark's commands said mid-session
+    (696 clips): 571 right at 16 kHz, 573 at 48 kHz, 29 clips different each way. Here 2 voices, every phrase.
+    """
     import soxr
 
-    words = ["stop", "pause", "it hurts", "stop", "help"]
-    clip = np.concatenate([speech.pad(speech.synthesize(w, "en-us", 160)) for w in words])
-    audio48 = speech.to_int16(soxr.resample(clip.astype(np.float32) / 32767.0, 16000, 48000))
-    texts = []
-    for rate, audio in ((16000, clip), (48000, audio48)):
-        rec = PocketSphinxRecognizer(PHRASES, sample_rate=rate)
-        texts.append([d.text for c in speech.chunks(audio, rate // 10) for d in rec.accept(c)] + [
-            d.text for d in rec.flush()])
-    assert texts[0] == texts[1] and texts[0], texts
+    clips = command_clips(None, voices=["en-us", "en-gb"], speeds=[160])
+    right16 = sum(o.correct for o in stream(make_recognizer(), clips))
+    audio = np.concatenate([c.audio for c in clips]).astype(np.float32) / 32767.0
+    audio48 = speech.to_int16(soxr.resample(audio, speech.RATE, 48000))
+    rec = PocketSphinxRecognizer(list(PHRASES), sample_rate=48000)
+    found = [d for piece in speech.chunks(audio48, 4800) for d in rec.accept(piece)] + rec.flush()
+    ends = np.cumsum([len(c.audio) / speech.RATE for c in clips])
+    heard: list[list[str]] = [[] for _ in clips]
+    for d in found:
+        heard[min(int(np.searchsorted(ends, d.t, side="right")), len(clips) - 1)].append(d.text)
+    right48 = sum(h == [c.expect] for h, c in zip(heard, clips, strict=True))
+    assert right48 >= 0.75 * len(clips), heard
+    assert abs(right48 - right16) <= 4, (right16, right48)
 
 
 @pytest.mark.audio
