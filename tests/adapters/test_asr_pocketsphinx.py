@@ -45,7 +45,8 @@ from voicecoach.testing.asr_eval import (
 # 798 clips), which turned wrong commands that start or resume an exercise into stop: at 10 dB recall 58.1 %
 # (464/798; the 735 earlier clips 451 -> 441, "start bridge" heard as "stop please" in white noise), false
 # triggers 7.3 % (13/179: "stopping" and "starting" in en-029 as "stop please"). Then "ouch", "that really hurts"
-# and "my back hurts" became phrases of it hurts (41 phrases), and the floors held. Each floor sits a little below
+# and "my back hurts" became phrases of it hurts (41 phrases), then "hold on" and "hang on" of pause (43), and the
+# floors held. Each floor sits a little below
 # (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean, >= 95 % at 10 dB, false
 # triggers <= 1 %) are the strict xfail tests below.
 RECALL_FLOOR_CLEAN = 0.83
@@ -249,6 +250,21 @@ def test_pain_said_other_ways_is_it_hurts(grammar: Grammar, said: str, at_least:
     committed = [d.text for o in outcomes for d in o.detections]
     assert set(committed) <= PAIN, report(outcomes)
     assert len(committed) >= at_least, report(outcomes)
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize("said", ["hold on", "hang on"])
+def test_hold_on_and_hang_on_pause(grammar: Grammar, said: str) -> None:
+    """Before they were phrases, mid-session "hold on" committed "go back" or "how long" in 5 of 24 clips and
+    "hang on" nothing; now pause in 17 and 19 of 24 (grammar/commands.toml). Here 160 wpm: 5 of 8 each."""
+    voices = [*VOICES, "en-gb-scotland"]
+    clips = [Clip(speech.pad(speech.synthesize(said, v, 160)), "pause", f"{said!r} {v}") for v in voices]
+    rec = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    rec.listen_for(grammar.phrases_heard("running"))
+    outcomes = stream(rec, clips)
+    committed = [d.text for o in outcomes for d in o.detections]
+    assert set(committed) <= {"hold on", "hang on"}, report(outcomes)
+    assert len(committed) >= 4, report(outcomes)
 
 
 @pytest.mark.audio

@@ -16,7 +16,8 @@ from voicecoach.asr.base import Detection, Recognizer
 from . import speech
 
 PHRASES = [
-    "next", "back", "go back", "previous", "repeat", "say that again", "pause", "wait", "resume", "continue",
+    "next", "back", "go back", "previous", "repeat", "say that again", "pause", "wait", "hold on", "hang on", "resume",
+    "continue",
     "stop", "stop stop", "stop please", "please stop", "skip", "help", "what can i say", "how long",
     "how much longer", "slower", "faster",
     "list exercises", "what exercises", "it hurts", "that hurts", "pain", "ouch", "that really hurts",
