@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"python -m benchmarks: --recordings: {error}", file=sys.stderr)
             return 2
     try:  # where the report goes, made now: a run that cannot write it would be lost
-        (args.out / "benchmarks").mkdir(parents=True, exist_ok=True)
-        probe_file = args.out / "benchmarks" / ".writable"
+        probe_file = _mkdir(args.out / "benchmarks") / ".writable"
         probe_file.write_text("", encoding="utf-8")
         probe_file.unlink()
     except OSError as error:
@@ -158,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             timing = _collect(timer, results)
 
     for ap in rows:
-        results[ap.key] = _approach_result(ap, decoded.get(ap.key), costs.get(ap.key), sets, grammar,
-                                                         plan)
+        results[ap.key] = _approach_result(ap, decoded.get(ap.key), costs.get(ap.key), sets, grammar, plan)
     results["count_onset_p99_ms"] = timing.get("count_onset_p99_ms")
     results["drift_60s_ms"] = timing.get("drift_ms")
     results["stop_to_silence_ms"] = timing.get("stop_to_silence_ms")

@@ -132,17 +132,23 @@ def test_help_with_a_dark_l_is_heard() -> None:
 
 
 @pytest.mark.audio
-def test_a_british_it_hurts_is_heard_while_the_coach_is_silent_only() -> None:
-    """espeak-ng's British "it hurts" was decoded as "because" before the NURSE variant; while the coach speaks
-    (restricted) the recognizer leaves that variant out, so the same clip is not heard then."""
-    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+def test_a_british_it_hurts_is_heard_while_the_coach_speaks_too() -> None:
+    """espeak-ng's British "it hurts" was decoded as "because" before the NURSE variant (SphinxSettings.nurse_words).
+
+    At first the variant was left out while the coach speaks (restricted). Heard then too, "it hurts" said in
+    quiet while restricted was heard in 7 of 8 voices at 160 wpm, against 5 without the variants.
+    """
+    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
     from voicecoach.testing import asr_eval, speech
 
     for voice, wpm in (("en+f3", 200), ("en-gb-x-rp", 160)):
         clip = asr_eval.Clip(speech.pad(speech.synthesize("it hurts", voice, wpm), 0.6, 1.0), "it hurts", voice)
-        heard = []
-        for restricted in (None, frozenset({"it hurts", "stop"})):
-            rec = PocketSphinxRecognizer(asr_eval.PHRASES)
-            rec.restrict(restricted)
-            heard.append([d.text for o in asr_eval.stream(rec, [clip]) for d in o.detections])
-        assert heard == [["it hurts"], []], voice
+        heard = {}
+        for nurse in (SphinxSettings().nurse_words, frozenset()):
+            for restricted in (None, frozenset({"it hurts", "stop"})):
+                rec = PocketSphinxRecognizer(asr_eval.PHRASES, settings=SphinxSettings(nurse_words=nurse))
+                rec.restrict(restricted)
+                heard[bool(nurse), restricted is not None] = [
+                    d.text for o in asr_eval.stream(rec, [clip]) for d in o.detections]
+        assert heard[True, False] == heard[True, True] == ["it hurts"], (voice, heard)
+        assert heard[False, True] == [], (voice, heard)  # the variant is what is heard

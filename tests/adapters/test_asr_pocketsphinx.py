@@ -46,9 +46,8 @@ from voicecoach.testing.asr_eval import (
 # (464/798; the 735 earlier clips 451 -> 441, "start bridge" heard as "stop please" in white noise), false
 # triggers 7.3 % (13/179: "stopping" and "starting" in en-029 as "stop please"). Then "ouch", "that really hurts"
 # and "my back hurts" became phrases of it hurts (41 phrases), then "hold on" and "hang on" of pause (43), and the
-# floors held. Each floor sits a little below
-# (above, for the ceiling) its measurement. The project targets (recall >= 98 % clean, >= 95 % at 10 dB, false
-# triggers <= 1 %) are the strict xfail tests below.
+# floors held. Each floor sits a little below (above, for the ceiling) its measurement. The project targets
+# (recall >= 98 % clean, >= 95 % at 10 dB, false triggers <= 1 %) are the strict xfail tests below.
 RECALL_FLOOR_CLEAN = 0.83
 RECALL_FLOOR_10DB = 0.57
 FALSE_TRIGGER_CEILING = 0.075
@@ -265,26 +264,6 @@ def test_hold_on_and_hang_on_pause(grammar: Grammar, said: str) -> None:
     committed = [d.text for o in outcomes for d in o.detections]
     assert set(committed) <= {"hold on", "hang on"}, report(outcomes)
     assert len(committed) >= 4, report(outcomes)
-
-
-@pytest.mark.audio
-def test_it_hurts_in_a_british_accent_is_heard_while_the_loudspeaker_plays() -> None:
-    """The British NURSE vowel ("hurts" without R colour) is heard while the coach speaks too.
-
-    Said in quiet, 8 voices at 160 wpm, while restricted (the loudspeaker plays; its echo cancelled): 7 of 8 with
-    the NURSE variants, 5 without them (SphinxSettings.nurse_words), as while the coach spoke before.
-    """
-    voices = [*VOICES, "en-gb-scotland"]
-    clips = [Clip(speech.pad(speech.synthesize("it hurts", v, 160)), "it hurts", f"'it hurts' {v}") for v in voices]
-    committed = {}
-    for nurse in (SphinxSettings().nurse_words, frozenset()):
-        rec = PocketSphinxRecognizer(list(PHRASES), settings=SphinxSettings(nurse_words=nurse))
-        rec.restrict(BARGE_IN)
-        outcomes = stream(rec, clips)
-        committed[nurse] = [d.text for o in outcomes for d in o.detections]
-        assert set(committed[nurse]) <= PAIN, report(outcomes)
-    assert len(committed[SphinxSettings().nurse_words]) >= 7, committed
-    assert len(committed[frozenset()]) <= 6, committed
 
 
 @pytest.mark.audio

@@ -155,8 +155,8 @@ class SphinxSettings:
     them: then recall clean 82.4 %, wrong commands 2.2 -> 1.7 %. At first they were heard only while the coach was
     silent, as its own "This is my slowest." committed "it hurts" with muting failed; that sentence is now "I cannot
     speak more slowly.", and heard while it speaks too they took the benchmark's barge-in "it hurts" from 1 to 3 of
-    6 and, said in quiet while the loudspeaker plays, from 5 to 7 of 8 voices (tests/adapters/
-    test_asr_pocketsphinx.py); all else the same (self-triggers 0 as live, 2 with muting failed)."""
+    6 and, said in quiet while the loudspeaker plays, from 5 to 7 of 8 voices (tests/adapters/test_asr_accents.py);
+    all else the same (self-triggers 0 as live, 2 with muting failed)."""
     trap_words: frozenset[str] = frozenset({"back", "cat"})
     """Command words that a segment the coach's voice is not in may also match with the British TRAP vowel
     (accents.british_variants: "back" as B AA K). Measured on the benchmark's full corpus (voicecoach only), with
