@@ -42,7 +42,13 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
 
 
 def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content, grammar: Grammar) -> None:
-    """With the echo canceller the recognizer hears the coach's voice far quieter, and still every command."""
+    """With the echo canceller the recognizer hears the coach's voice far quieter, and every command said.
+
+    Without the canceller the coach's own voice is at full level, the worst case: there, after other tests had
+    rendered speech in this process (espeak-ng's output then differs by a few samples), "Say start routine, or
+    start and ..." once committed "stop" and "Do not push through strong pain" "it hurts". Only the levels are
+    compared with that run, not what it heard.
+    """
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.tts import Renderer
     from voicecoach.demo import RATE, SCENARIO, coach_voice_of, run_demo, user_voice
@@ -62,7 +68,8 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
                       if not line.dropped and not any(a < line.end and b > line.start for a, b in person)]
         levels.append(float(np.sqrt(np.mean(np.concatenate(coach_only) ** 2))))
     assert 20 * np.log10(levels[0] / levels[1]) >= 10.0, f"coach's voice at the recognizer: {levels}"
-    assert heard[1] == heard[0] and len(heard[1]) == len(SCENARIO), heard
+    meant = [grammar.match(text) for text in heard[1]]
+    assert meant == [grammar.match(cue.words) for cue in SCENARIO], heard
 
 
 class _Listening:
