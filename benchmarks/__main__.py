@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(corpus.coach_set(content, grammar, plan))
     sets.append(sets[-1].without_muting(corpus.COACH_UNMUTED))
     sets.append(corpus.barge_in_set(sets[-2], sorted(grammar.barge_in_phrases()), plan))
+    sets += corpus.flite_sets(phrases, plan)
     if recordings is not None:
         sets.append(recordings)
     sets = corpus.in_modes(sets, grammar)
@@ -130,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                 played[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.played.npy"
                 np.save(played[cs.name], loudspeaker)
         probe_track = Path(tmp) / "probe.npy"
-        n_probe = len(phrases)  # one voice at one speed
+        # One voice at one speed; --quick: the first 10 phrases, as the open-vocabulary probe's decoding of all 43
+        # took 10 s of its minute (peak memory over 10 phrases: 3 MB less, 140.0 -> 136.8 MB; voicecoach 80.5 -> 78.6).
+        n_probe = 10 if args.quick else len(phrases)
         np.save(probe_track, np.concatenate(sets[0].clips[:n_probe]))
 
         costs: dict[str, dict[str, Any]] = {}
@@ -170,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "--quick: a small subset of the corpus (below)" if args.quick else "full corpus (below)",
         "corpus": plan.describe(),
         "sets": {cs.name: [len(cs.items), round(cs.seconds, 1)] for cs in sets},
+        "flite": None if any(cs.name == corpus.FLITE_NON_COMMANDS for cs in sets) else
+        "not run: flite, or one of its voices, is missing (sudo apt-get install flite)",
         "workers": args.workers,
         "runtime_s": round(time.perf_counter() - t_start, 1),
         **machine(),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import flite
 from voicecoach.content import Content
 from voicecoach.grammar import Grammar, normalize
 from voicecoach.testing import asr_eval, speech
@@ -61,13 +62,16 @@ COACH_UNMUTED = "coach-unmuted"  # the coach set again, never restricted: the wo
 # decoded again without the echo canceller (2 or 3 of 48 in every full run until 2026-11-25, 10 s of a run at 596 s).
 # Nor does the open-vocabulary baseline decode the coach's voice: while the coach speaks it may commit only a
 # barge-in phrase, and only as the whole decoded text; every full run until 2026-11-25 measured 0 self-triggers for
-# it, at 60 s of a run that took 610 s with it.
+# it, at 60 s of a run that took 610 s with it. Nor the second synthesizer's sets (flite_sets): they would cost it
+# half a minute (RTF 0.17 over 6 minutes of audio), and the grammar-only baseline, at RTF 0.006, is the comparison.
 COACH = "coach"
 BARGE_IN = "barge-in"
 NON_COMMANDS_RUNNING = "non-commands-running"  # the non-command set said while a session runs
 LEVEL_PREFIX = "commands@level-"
 NOISY_NON_COMMANDS = "non-commands@"
 NON_COMMAND_SNR = 10.0
+FLITE = "flite"  # the condition of the command clips by the second synthesizer: commands@flite
+FLITE_NON_COMMANDS = "non-commands-flite"
 _BENCH_RECIPE = "bench-v1"
 
 
@@ -87,6 +91,8 @@ class Item:
     phrase: str | None = None
     mode: str | None = None
     """The coach's mode the clip is said in: the shipped recognizers listen for its phrases only (None: all)."""
+    voice: str | None = None
+    """Who says it, where a figure is given per voice (the second synthesizer's)."""
 
 
 @dataclass
@@ -156,6 +162,9 @@ class Plan:
     noisy_every: int
     """Noisy clips: each phrase, at each SNR, by every noisy_every-th voice."""
     n_alikes: int | None = None
+    flite_every: int = 2
+    """Second-synthesizer (flite) clips: each phrase by every flite_every-th flite voice, each sound-alike by twice
+    as many, rotating, the speed rotating too (more than the voices: some by none; 0: none). See flite_sets."""
     non_command_noises: Sequence[str] = ("white",)
     """Noises the non-command speech (but the article) is mixed with too: white, where the shipped recognizer
     gives commands more benefit of the doubt; babble would cost a minute of the run, and the rule leaves it alone
@@ -167,7 +176,7 @@ class Plan:
 
     @staticmethod
     def quick() -> Plan:
-        return Plan(VOICES[:2], [160], [None, 10.0], 3, ["en-us"], 2, VOICES[:1], 4, 1, 4, 2, 2, 7, ())
+        return Plan(VOICES[:2], [160], [None, 10.0], 3, ["en-us"], 2, VOICES[:1], 4, 1, 4, 2, 2, 7, 8, ())
 
     def describe(self) -> str:
         snrs = ", ".join("clean" if s is None else f"{s:g} dB" for s in self.snrs)
@@ -184,7 +193,11 @@ class Plan:
                    f"noise at {NON_COMMAND_SNR:g} dB" if self.non_command_noises else "") + ". Coach: "
                 f"{'every one' if self.n_coach is None else f'the first {self.n_coach}'} of the coach's utterances "
                 f"(SNR levels: {snrs}). Barge-in: {self.n_barge_in} clips, a barge-in phrase {BARGE_IN_LIFT_DB:g} dB "
-                f"louder than the coach's voice, over it")
+                f"louder than the coach's voice, over it"
+                + (f". Second synthesizer: every phrase by one in {self.flite_every} of the flite voices "
+                   f"({', '.join(flite.VOICES)}), every sound-alike by one in {max(1, self.flite_every // 2)}, the "
+                   f"speed rotating (duration x{', x'.join(f'{s:g}' for s in flite.STRETCHES)})"
+                   if self.flite_every else ""))
 
 
 def bench_cache() -> Path:
@@ -280,6 +293,34 @@ def level_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
                 cs.add(item, speech.to_int16((said.astype(np.float64) + room) / 32767.0))
         sets.append(cs)
     return sets
+
+
+def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
+    """The commands and the sound-alikes by the second synthesizer (flite.VOICES): voices the recognizer was never
+    tuned on. Each phrase by every `flite_every`-th voice, each sound-alike by twice as many (they are short), both
+    rotating, the speed rotating too. None if flite is missing: the report says so. No general sentences: they cost
+    a third of these sets' time, and committed nothing on espeak-ng (the article's and the general sentences' row)."""
+    if not plan.flite_every or not flite.available():
+        return []
+    commands, other = ClipSet(f"commands@{FLITE}"), ClipSet(FLITE_NON_COMMANDS)
+    spoken = ([(phrase, "command", plan.flite_every) for phrase in phrases]
+              + [(w, "homophone" if w in HOMOPHONES else "sound-alike", max(1, plan.flite_every // 2))
+                 for w in SOUND_ALIKES[: plan.n_alikes]])
+    for ti, (text, category, every) in enumerate(spoken):
+        for vi, voice in enumerate(flite.VOICES):
+            if (vi + ti) % every:
+                continue
+            stretch = flite.STRETCHES[(vi + ti) % len(flite.STRETCHES)]
+            raw = flite.synthesize(text, voice, stretch)
+            label = f"{text!r} flite {voice} x{stretch:g}"
+            end = PAD_BEFORE + _speech_end(raw)
+            if category == "command":
+                commands.add(Item(label, text, "command", FLITE, None, end, phrase=text, voice=voice),
+                             speech.pad(raw, PAD_BEFORE, PAD_AFTER))
+            else:
+                other.add(Item(label, None, category, FLITE, None, end, voice=voice),
+                          speech.pad(raw, PAD_BEFORE, PAD_AFTER))
+    return [commands, other]
 
 
 def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:

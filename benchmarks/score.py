@@ -11,6 +11,8 @@ from benchmarks.corpus import (
     BARGE_IN,
     COACH,
     COACH_UNMUTED,
+    FLITE,
+    FLITE_NON_COMMANDS,
     LEVELS,
     NOISY_NON_COMMANDS,
     NON_COMMANDS_RUNNING,
@@ -56,6 +58,7 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
     wrong = 0
     n_commands = 0
     by_condition: dict[str, list[int]] = {}
+    by_voice: dict[str, list[int]] = {}  # the second synthesizer's voices
     for cs in sets:
         if not cs.name.startswith("commands@") or cs.name not in decoded.per_item:
             continue  # not a command set, or one only the shipped approaches decode
@@ -66,6 +69,10 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
             cond[0] += ok
             cond[1] += 1
             n_commands += 1
+            if item.condition == FLITE and item.voice is not None:
+                bv = by_voice.setdefault(item.voice, [0, 0])
+                bv[0] += ok
+                bv[1] += 1
             wrong += any(grammar.match(t) != grammar.match(item.expect or "") for _, t in found)
             tally = per_command.setdefault(item.phrase or "", {}).setdefault(item.condition, [0, 0])
             tally[0] += ok
@@ -80,6 +87,9 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r[f"recall_{condition_name(snr)}"] = _share(*by_condition.get(condition_name(snr), [0, 0]))
     for level in LEVELS:
         r[f"recall_{level}"] = _share(*by_condition[level]) if level in by_condition else None
+    if FLITE in by_condition:
+        r["recall_flite"] = _share(*by_condition[FLITE])
+        r["recall_flite_by_voice"] = {v: _share(*t) for v, t in by_voice.items()}
     r["recall_by_noise"] = {k: {c: _share(*v) for c, v in d.items()} for k, d in by_noise.items()}
     r["recall_per_command"] = {p: {c: _share(*v) for c, v in d.items()} for p, d in per_command.items()}
     r["wrong_command_rate"] = _share(wrong, n_commands)
@@ -112,6 +122,13 @@ def score(decoded: Decoded, sets: Sequence[ClipSet], grammar: Grammar, snrs: Seq
         r["false_trigger_rate"] = max(r["false_trigger_rate_idle"] or 0.0, r["false_trigger_rate_running"] or 0.0)
         r["false_trigger_examples_running"] = [f"{running.items[i].label} -> {[t for _, t in found_all[i]]}"
                                                for i in range(len(running.items)) if found_all[i]][:8]
+
+    flite = next((cs for cs in sets if cs.name == FLITE_NON_COMMANDS), None)
+    if flite is not None and flite.name in decoded.per_item:
+        found_all = decoded.per_item[flite.name]
+        r["false_trigger_rate_flite"] = _fair_share(flite.items, [bool(f) for f in found_all])
+        r["false_trigger_examples_flite"] = [f"{flite.items[i].label} -> {[t for _, t in found_all[i]]}"
+                                             for i in range(len(flite.items)) if found_all[i]][:8]
 
     in_noise = {}
     for cs in sets:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from benchmarks.corpus import COACH, NON_COMMANDS_RUNNING, RATE, ClipSet, Item
+from benchmarks.corpus import COACH, FLITE, FLITE_NON_COMMANDS, NON_COMMANDS_RUNNING, RATE, ClipSet, Item
 from benchmarks.decode import Decoded
 from benchmarks.score import score
 from voicecoach.grammar import Grammar
@@ -76,3 +78,22 @@ def test_false_triggers_leave_out_homophones_and_take_the_worse_mode(scored: dic
 
 def test_every_command_from_the_coachs_voice_is_a_self_trigger(scored: dict[str, object]) -> None:
     assert scored["self_triggers"] == 2
+
+
+def test_the_second_synthesizers_clips_are_scored_apart_per_voice(grammar: Grammar) -> None:
+    espeak = _set("commands@clean", [_command("stop")])
+    commands = _set(f"commands@{FLITE}", [replace(_command(p), condition=FLITE, voice=v)
+                                          for p, v in (("stop", "slt"), ("next", "slt"), ("next", "awb"))])
+    non = _set(FLITE_NON_COMMANDS, [replace(_non_command(w, c), condition=FLITE, voice="rms")
+                                    for w, c in (("stopped", "sound-alike"), ("paws", "homophone"))])
+    decoded = Decoded(per_item={
+        espeak.name: [[]],
+        commands.name: [[(1.2, "stop")], [(3.2, "next")], [(5.2, "repeat")]],
+        non.name: [[(1.1, "stop")], [(3.1, "pause")]],
+    }, cpu_s=1.0, audio_s=20.0)
+    r = score(decoded, [espeak, commands, non], grammar, [None])
+    assert r["recall_clean"] == 0.0  # espeak-ng's figure is its own
+    assert r["recall_flite"] == pytest.approx(2 / 3, abs=1e-4)
+    assert r["recall_flite_by_voice"] == {"slt": 1.0, "awb": 0.0}
+    assert r["false_trigger_rate_flite"] == 1.0  # "paws" is an exact homophone: left out
+    assert r["false_trigger_examples_flite"][0].endswith("-> ['stop']")
