@@ -194,10 +194,15 @@ class Plan:
                 f"{'every one' if self.n_coach is None else f'the first {self.n_coach}'} of the coach's utterances "
                 f"(SNR levels: {snrs}). Barge-in: {self.n_barge_in} clips, a barge-in phrase {BARGE_IN_LIFT_DB:g} dB "
                 f"louder than the coach's voice, over it"
-                + (f". Second synthesizer: every phrase by one in {self.flite_every} of the flite voices "
-                   f"({', '.join(flite.VOICES)}), every sound-alike by one in {max(1, self.flite_every // 2)}, the "
-                   f"speed rotating (duration x{', x'.join(f'{s:g}' for s in flite.STRETCHES)})"
+                + (f". Second synthesizer: every phrase by {_one_in(self.flite_every)} of the flite voices "
+                   f"({', '.join(flite.VOICES)}), every sound-alike by "
+                   f"{_one_in(max(1, self.flite_every // 2))} of them, the speed rotating "
+                   f"(duration x{', x'.join(f'{s:g}' for s in flite.STRETCHES)})"
                    if self.flite_every else ""))
+
+
+def _one_in(every: int) -> str:
+    return "every one" if every == 1 else f"one in {every}"
 
 
 def bench_cache() -> Path:

@@ -60,7 +60,7 @@ _NOISE = ("The acoustic model has no noise training; PocketSphinx's own noise re
           "in babble at 10 dB, 34.0 % and 18.6 % at 5 dB: that is the acoustic ceiling, far below target. (The "
           "grammar-only baseline is lower still: its Endpointer calls steady noise speech, so its segments run "
           "on.) White noise masks the consonants (s, t, p, k) that tell a command from a decoy, so the free-phone "
-          "loop explains the segment better; so in steady noise at a low SNR the loop costs less "
+          "loop explains the segment better; so in steady noise at a low SNR the loop costs more "
           "(SphinxSettings.steady_phone_weight), which took those clips in white noise from 53.0 % to 62.4 % at "
           "10 dB, and from 16.2 % to 23.5 % at 5 dB, for 3 and 8 more of 199 non-command clips with a command "
           "(the false triggers in noise in the table). Babble is speech, which suppression leaves in: the "

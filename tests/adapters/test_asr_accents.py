@@ -136,11 +136,14 @@ def test_a_british_it_hurts_is_heard_while_the_coach_speaks_too() -> None:
     """espeak-ng's British "it hurts" was decoded as "because" before the NURSE variant (SphinxSettings.nurse_words).
 
     At first the variant was left out while the coach speaks (restricted). Heard then too, "it hurts" said in
-    quiet while restricted was heard in 7 of 8 voices at 160 wpm, against 5 without the variants.
+    quiet while restricted was heard in 7 of 8 voices at 160 wpm, against 5 without the variants. Since the free
+    phones cost more (SphinxSettings.phone_weight 1e-9), en-gb-x-rp's is heard without the variant too; en+f3's
+    at 200 wpm still needs it.
     """
     from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
     from voicecoach.testing import asr_eval, speech
 
+    needed = []
     for voice, wpm in (("en+f3", 200), ("en-gb-x-rp", 160)):
         clip = asr_eval.Clip(speech.pad(speech.synthesize("it hurts", voice, wpm), 0.6, 1.0), "it hurts", voice)
         heard = {}
@@ -151,4 +154,6 @@ def test_a_british_it_hurts_is_heard_while_the_coach_speaks_too() -> None:
                 heard[bool(nurse), restricted is not None] = [
                     d.text for o in asr_eval.stream(rec, [clip]) for d in o.detections]
         assert heard[True, False] == heard[True, True] == ["it hurts"], (voice, heard)
-        assert heard[False, True] == [], (voice, heard)  # the variant is what is heard
+        if heard[False, True] == []:
+            needed.append(voice)
+    assert needed, "no voice needed the variant while the coach speaks: the test no longer tests it"
