@@ -303,8 +303,9 @@ def level_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
 def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
     """The commands and the sound-alikes by the second synthesizer (flite.VOICES): voices the recognizer was never
     tuned on. Each phrase by every `flite_every`-th voice, each sound-alike by twice as many (they are short), both
-    rotating, the speed rotating too. None if flite is missing: the report says so. No general sentences: they cost
-    a third of these sets' time, and committed nothing on espeak-ng (the article's and the general sentences' row)."""
+    rotating, the speed rotating too. Neither set if flite is missing: the report says so. No general sentences: they
+    cost a third of these sets' time, and committed nothing on espeak-ng (the article's and the general sentences'
+    row)."""
     if not plan.flite_every or not flite.available():
         return []
     commands, other = ClipSet(f"commands@{FLITE}"), ClipSet(FLITE_NON_COMMANDS)

@@ -128,7 +128,7 @@ def decodes(kind: str, set_name: str) -> bool:
     whole = (BARGE_IN, COACH_UNMUTED, NON_COMMANDS_RUNNING)
     if set_name in whole or set_name.startswith((LEVEL_PREFIX, NOISY_NON_COMMANDS)):
         return False
-    if set_name in (f"commands@{FLITE}", FLITE_NON_COMMANDS):  # open vocabulary: a minute of the run
+    if set_name in (f"commands@{FLITE}", FLITE_NON_COMMANDS):  # and the grammar-only baseline
         return kind == "grammar-only"
     return not (kind == "open-vocabulary" and set_name == COACH)
 

@@ -44,8 +44,8 @@ def _second_synthesizer(live: dict[str, dict[str, Any]], meta: dict[str, Any]) -
     voices = [v for v in flite.VOICES if v in next(iter(ran.values())).get("recall_flite_by_voice", {})]
     out += ["Every figure above was measured, and every setting of the shipped recognizer tuned, on espeak-ng's "
             "formant voices. These clips are the same commands and sound-alikes spoken by flite's "
-            "voices (Debian package flite), made from recordings of real speakers: a check that the tuning is not "
-            "tuned to espeak-ng. No target; the open-vocabulary baseline is not run on them, to keep the full run "
+            "voices (Debian package flite), made from recordings of real speakers: a check that what was tuned holds "
+            "beyond espeak-ng. No target; the open-vocabulary baseline is not run on them, to keep the full run "
             "under 10 minutes.", "",
             "| approach | recall, clean | " + " | ".join(voices) + " | false triggers |",
             "|---|---:|" + "---:|" * len(voices) + "---:|"]
