@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-
-import numpy as np
-import soundfile
-import soxr
 
 from voicecoach.testing import speech
 
@@ -38,19 +32,10 @@ def available() -> bool:
 def synthesize(text: str, voice: str, stretch: float = 1.0) -> speech.Audio:
     """`text` spoken by flite `voice`, `stretch` times as long as its own pace; mono int16 at speech.RATE.
 
-    Cached beside espeak-ng's clips (speech.cache_dir()), written then renamed as they are.
+    Cached beside espeak-ng's clips (speech.cached).
     """
-    key = hashlib.sha256(f"{_RECIPE}|{voice}|{stretch}|{speech.RATE}|{text}".encode()).hexdigest()[:24]
-    path = speech.cache_dir() / f"flite-{key}.npy"
-    if path.exists():
-        cached: speech.Audio = np.load(path)
-        return cached
-    audio = _render(text, voice, stretch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, audio)
-    tmp.replace(path)
-    return audio
+    return speech.cached(f"{_RECIPE}|{voice}|{stretch}|{speech.RATE}|{text}", lambda: _render(text, voice, stretch),
+                         prefix="flite-")
 
 
 def _render(text: str, voice: str, stretch: float) -> speech.Audio:
@@ -63,8 +48,4 @@ def _render(text: str, voice: str, stretch: float) -> speech.Audio:
                                "-o", str(wav)], capture_output=True, text=True, check=False)
         if proc.returncode != 0 or not wav.exists():
             raise FliteError(f"flite failed for voice {voice!r}: {(proc.stderr or proc.stdout).strip()}")
-        data, rate = soundfile.read(wav, dtype="float32", always_2d=True)
-    mono = data.mean(axis=1)
-    if rate != speech.RATE:
-        mono = soxr.resample(mono, rate, speech.RATE)
-    return speech.to_int16(mono)
+        return speech.read_wav(wav)

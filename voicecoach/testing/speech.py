@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,18 +43,33 @@ def espeak_available() -> bool:
 
 def synthesize(text: str, voice: str = "en-us", wpm: int = 160, rate: int = RATE) -> Audio:
     """Speak `text` with espeak-ng `voice` at `wpm` words per minute; mono int16 at `rate` Hz, no padding."""
-    key = hashlib.sha256(f"{_RECIPE}|{voice}|{wpm}|{rate}|{text}".encode()).hexdigest()[:24]
-    path = cache_dir() / f"{key}.npy"
+    return cached(f"{_RECIPE}|{voice}|{wpm}|{rate}|{text}", lambda: _render(text, voice, wpm, rate))
+
+
+def cached(key: str, render: Callable[[], Audio], prefix: str = "") -> Audio:
+    """The clip cached under `key` (the recipe, voice, rate and text that make it), else `render()`'s, kept.
+
+    Written then renamed, so a concurrent or interrupted run never sees half a file.
+    """
+    path = cache_dir() / f"{prefix}{hashlib.sha256(key.encode()).hexdigest()[:24]}.npy"
     if path.exists():
-        cached: Audio = np.load(path)
-        return cached
-    audio = _render(text, voice, wpm, rate)
+        found: Audio = np.load(path)
+        return found
+    audio = render()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a concurrent or interrupted run never sees half a file.
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
     np.save(tmp, audio)
     tmp.replace(path)
     return audio
+
+
+def read_wav(path: Path, rate: int = RATE) -> Audio:
+    """A synthesizer's WAV file as mono int16 at `rate` Hz."""
+    data, src_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    mono = data.mean(axis=1)
+    if src_rate != rate:
+        mono = soxr.resample(mono, src_rate, rate)
+    return to_int16(mono)
 
 
 def _render(text: str, voice: str, wpm: int, rate: int) -> Audio:
@@ -70,11 +85,7 @@ def _render(text: str, voice: str, wpm: int, rate: int) -> Audio:
         )
         if proc.returncode != 0 or not wav.exists():
             raise SpeechSynthesisError(f"espeak-ng failed for voice {voice!r}: {proc.stderr.strip()}")
-        data, src_rate = soundfile.read(wav, dtype="float32", always_2d=True)
-    mono = data.mean(axis=1)
-    if src_rate != rate:
-        mono = soxr.resample(mono, src_rate, rate)
-    return to_int16(mono)
+        return read_wav(wav, rate)
 
 
 def to_int16(x: npt.NDArray[np.floating] | Audio) -> Audio:
