@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import corpus, decode, probe, report, score
+from benchmarks import corpus, decode, probe, report, score, tradeoff
 from benchmarks.approaches import Approach, approaches
 from benchmarks.layout import per_approach
 from benchmarks.plot import plot
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         **machine(),
     }
     out = args.out
+    results["tradeoff"] = _tradeoff(out / "benchmarks" / "tradeoff.json")
     (out / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot(results, out / "benchmarks" / "recall_vs_false_triggers.png")
     (out / "BENCHMARKS.md").write_text(report.render(results), encoding="utf-8")
@@ -200,6 +201,15 @@ def _collect(proc: subprocess.Popen[str], results: dict[str, Any]) -> dict[str, 
         results["timing_error"] = str(error)
         log(f"  timing failed: {error}")
         return {}
+
+
+def _tradeoff(path: Path) -> dict[str, Any] | None:
+    """The verdict of the last `python -m benchmarks.tradeoff` run that wrote there, with its date and commit."""
+    try:
+        curve = json.loads(path.read_text(encoding="utf-8"))
+        return {**{k: curve["meta"][k] for k in ("command", "date", "commit")}, "verdict": tradeoff.verdict(curve)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # never run there (or unreadable): the report leaves the curve out
 
 
 def _mkdir(path: Path) -> Path:

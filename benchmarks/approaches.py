@@ -121,13 +121,16 @@ class Approach:
     kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary
     model: str | None = None
     skipped: str | None = None
+    command_weight: float = 1.0
+    """The shipped PocketSphinx recognizer's SphinxSettings.command_weight: 1 as shipped (benchmarks/tradeoff.py)."""
 
     def build(self, phrases: Sequence[str], meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
         """A fresh recognizer of this approach (`meaning`: Grammar.table, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
-            from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+            from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
 
-            return PocketSphinxRecognizer(phrases, RATE, meaning=meaning)
+            settings = SphinxSettings(command_weight=self.command_weight)
+            return PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 

@@ -72,7 +72,9 @@ def render(res: dict[str, Any]) -> str:
         "(raw figures: `benchmarks/results.json`). Do not edit by hand: run the harness again. After "
         "`bash setup.sh`, it needs the plotting extra once: `.venv/bin/pip install -e '.[bench]'`, and for the "
         "second synthesizer's clips the Debian package flite (`sudo apt-get install flite`; without it they are "
-        "left out), then `.venv/bin/python -m benchmarks` (about 10 minutes on 2 cores; `--quick` about 1).",
+        "left out), then `.venv/bin/python -m benchmarks` (about 10 minutes on 2 cores; `--quick` about 1). "
+        "Recall against false triggers across the shipped recognizer's one knob, the command weight, is a separate "
+        "run: `.venv/bin/python -m benchmarks.tradeoff` (about 7 minutes; benchmarks/TRADEOFF.md).",
         "",
         f"- **Date:** {m['date']}",
         f"- **Command:** `{m['command']}`",
@@ -225,6 +227,11 @@ def render(res: dict[str, Any]) -> str:
         if t.met(res.get(t.key)) is False:
             notes.append(f"- **{t.label}** (target {t.goal()}): {t.show(res.get(t.key))} "
                          f"({t.gap(res.get(t.key))}). {t.why}")
+    curve = res.get("tradeoff")
+    if curve:  # a separate run: benchmarks/tradeoff.py
+        notes.append(f"- **Recall against false triggers, as the command weight moves** (benchmarks/TRADEOFF.md, "
+                     f"from `{curve['command']}` on {curve['date']}, commit {curve['commit']}): "
+                     + " ".join(curve["verdict"]))
     out += ["", "## What limits the missed figures", ""] + (notes or ["Every target was met."])
     out += ["", "## How each figure is measured", "",
             "- **Audio**: espeak-ng (Debian) voices at 16 kHz, cached under `.cache/`; each clip padded with "

@@ -189,15 +189,15 @@ def garbage_phone_word(phone: str) -> str:
 
 
 def verify_transitions(tokens: Sequence[str], decoys: Sequence[str], phones: Sequence[str],
-                       decoy_weight: float, phone_weight: float) -> list[Transition]:
-    """One word per segment: a command (weight 1), a decoy (`decoy_weight`) or a loop of free phones.
+                       decoy_weight: float, phone_weight: float, command_weight: float = 1.0) -> list[Transition]:
+    """One word per segment: a command (`command_weight`), a decoy (`decoy_weight`) or a loop of free phones.
 
     State 0 starts and state 1 ends; the phone loop runs through state 2 and pays `phone_weight` per phone.
     All three compete in one search, so their scores are comparable (PocketSphinx normalizes scores per
     search, so scores from separate searches are not). Speech that is no command is cheaper to explain as
     a decoy or as phones than forced onto a command; lower `phone_weight` lets more commands through.
     """
-    out: list[Transition] = [(0, 1, 1.0, t) for t in tokens]
+    out: list[Transition] = [(0, 1, command_weight, t) for t in tokens]
     out.extend((0, 1, decoy_weight, d) for d in decoys)
     for phone in phones:
         word = garbage_phone_word(phone)

@@ -124,7 +124,12 @@ class SphinxSettings:
     spoken by flite, 3 of 72); the coach's own voice the same (0 as live, 2 with muting failed); decoding 6 % cheaper.
     At 1e-10: right clean 893, but 17 non-command clips with a command, and 5 by flite."""
     decoy_weight: float = 1e-3
-    """Weight of each decoy word against 1 for a command."""
+    """Weight of each decoy word against `command_weight` for a command."""
+    command_weight: float = 1.0
+    """Weight of each command in the search that decides a segment: the one knob that trades recall for false
+    triggers, moving the command against the decoys and the free phones together. `python -m benchmarks.tradeoff`
+    measures recall and false triggers across it (benchmarks/TRADEOFF.md); 1 is the weight the others were
+    tuned against."""
     common_decoys: int = 100
     """How many of the most frequent English words serve as decoys."""
     sound_alikes_per_word: int = 12
@@ -414,7 +419,8 @@ class PocketSphinxRecognizer:
         for name, choices, phone_weight in (("verify", [*tokens, *quiet], s.phone_weight),
                                             ("verify_coach", tokens, s.phone_weight),
                                             ("verify_steady", [*tokens, *quiet], s.steady_phone_weight)):
-            verify = verify_transitions(choices, self.decoys, CMU_PHONES, s.decoy_weight, phone_weight)
+            verify = verify_transitions(choices, self.decoys, CMU_PHONES, s.decoy_weight, phone_weight,
+                                        s.command_weight)
             self._verifier.add_fsg(name + suffix, self._verifier.create_fsg(name + suffix, 0, 1, verify))
         return suffix
 

@@ -1,0 +1,304 @@
+"""`python -m benchmarks.tradeoff [--quick]`: recall against false triggers as the command weight moves."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import corpus, decode, score
+from benchmarks.approaches import Approach
+from voicecoach.grammar import STATES, Grammar
+
+REPO = Path(__file__).resolve().parents[1]
+# From forcing nearly every segment onto a command (10^4) to rejecting all but the clearest (10^-9). 1 is as shipped.
+WEIGHTS = (1e4, 1e2, 1.0, 1e-2, 1e-4, 1e-6, 1e-9)
+QUICK_WEIGHTS = (1e2, 1.0, 1e-4)
+SHIPPED = "voicecoach"
+GRAMMAR_ONLY = "grammar-only"
+OPEN_VOCABULARY = "open-vocabulary"
+FIGURES = ("recall_clean", "false_trigger_rate", "recall_flite", "false_trigger_rate_flite", "wrong_command_rate",
+           "rtf")
+
+
+def log(msg: str) -> None:
+    print(f"[tradeoff {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def weight_key(weight: float) -> str:
+    return f"{SHIPPED}@{weight:g}"
+
+
+def parse_weights(text: str) -> tuple[float, ...]:
+    """"1,1e-4" -> (1.0, 0.0001); a weight must be a positive number."""
+    try:
+        weights = tuple(float(w) for w in text.split(",") if w.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not weights or any(not w > 0 or w == float("inf") for w in weights):
+        raise argparse.ArgumentTypeError(f"{text!r}: every weight must be a positive number")
+    return weights
+
+
+def clip_sets(grammar: Grammar, quick: bool) -> tuple[list[corpus.ClipSet], corpus.Plan]:
+    """The clean command clips, the non-command clips (the coach idle: it listens for every phrase) and flite's."""
+    plan = replace(corpus.Plan.quick() if quick else corpus.Plan.full(), snrs=[None])
+    phrases = grammar.phrases()
+    bed = corpus.babble_bed()  # the noise-only non-command clips
+    sets = [*corpus.command_sets(phrases, plan, bed), corpus.non_command_set(plan, bed),
+            *corpus.flite_sets(phrases, plan)]
+    return corpus.in_modes(sets, grammar), plan
+
+
+def measure(grammar: Grammar, sets: list[corpus.ClipSet], weights: tuple[float, ...], workers: int,
+            baselines: bool = True) -> dict[str, dict[str, Any]]:
+    """Each weight's figures (and the baselines': grammar-only on every set, open vocabulary on the non-commands,
+    where its false triggers are; its recall costs three times the rest of the run and is in BENCHMARKS.md)."""
+    phrases = grammar.phrases()
+    shipped = [Approach(weight_key(w), f"voicecoach, command weight {w:g}", "shipped-pocketsphinx",
+                        command_weight=w) for w in weights]
+    heard = {mode: grammar.phrases_heard(mode) for mode in STATES}
+    non_commands = [cs for cs in sets if cs.name == "non-commands"]
+    with tempfile.TemporaryDirectory(prefix="tradeoff-", dir=_mkdir(corpus.bench_cache())) as tmp:
+        tracks = {}
+        for cs in sets:
+            tracks[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.npy"
+            np.save(tracks[cs.name], cs.track())
+        barge_in = grammar.barge_in_phrases()
+        jobs = decode.plan_jobs(shipped, sets, tracks, phrases, barge_in, None, grammar.table, heard)
+        if baselines:
+            jobs += decode.plan_jobs([Approach(GRAMMAR_ONLY, "grammar only", "grammar-only")], sets, tracks, phrases,
+                                     barge_in, None, grammar.table, heard)
+            jobs += decode.plan_jobs([Approach(OPEN_VOCABULARY, "open vocabulary", "open-vocabulary")], non_commands,
+                                     tracks, phrases, barge_in, None, grammar.table, heard)
+        jobs.sort(key=lambda j: -(j.end - j.start) * (3.0 if j.approach.kind == "open-vocabulary" else 1.0))
+        log(f"decoding: {len(jobs)} jobs on {workers} workers")
+        decoded = decode.decode_all(jobs, sets, workers,
+                                    lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)
+    out = {}
+    for key, dec in decoded.items():
+        r = score.score(dec, sets, grammar, [None])
+        out[key] = {k: r.get(k) for k in FIGURES} | {"false_trigger_examples": _examples(dec, non_commands)}
+    if OPEN_VOCABULARY in out:  # it decoded no command clips: no recall, and no cost comparable with the rest's
+        out[OPEN_VOCABULARY] = {"false_trigger_rate": out[OPEN_VOCABULARY]["false_trigger_rate"]}
+    return out
+
+
+def _examples(dec: decode.Decoded, non_commands: list[corpus.ClipSet], n: int = 8) -> list[str]:
+    """The first `n` non-command clips that committed a command, homophones left out as in the share."""
+    found = [(item, f) for cs in non_commands for item, f in zip(cs.items, dec.per_item.get(cs.name, []), strict=True)]
+    return [f"{item.label} -> {[t for _, t in f]}" for item, f in found if f and item.category != "homophone"][:n]
+
+
+def verdict(results: dict[str, Any]) -> list[str]:
+    """What the curve says about the issue's bar and targets, as sentences."""
+    points = results["points"]
+    gram = results.get(GRAMMAR_ONLY) or {}
+    ov = results.get(OPEN_VOCABULARY) or {}
+    out = []
+    if gram.get("recall_clean") is not None and ov.get("false_trigger_rate") is not None:
+        need_recall, need_ft = gram["recall_clean"], ov["false_trigger_rate"]
+        both = [p for p in points if p["recall_clean"] >= need_recall and p["false_trigger_rate"] <= need_ft]
+        out.append(
+            f"The bar (the grammar-only recall, {_pc(need_recall)} % clean, with the open-vocabulary false-trigger "
+            f"rate, {_pc(need_ft)} %): " + (
+                "met at command weight " + ", ".join(f"{p['weight']:g}" for p in both) if both else
+                "met at no weight measured")
+            + ".")
+    low = [p for p in points if p["false_trigger_rate"] <= 0.01]
+    best = max(low, key=lambda p: p["recall_clean"], default=None)
+    out.append("At the target of at most 1 % false triggers: " + (
+        f"recall {_pc(best['recall_clean'])} % clean at best (weight {best['weight']:g})." if best else
+        f"no weight measured gets there (fewest: {_pc(min(p['false_trigger_rate'] for p in points))} %)."))
+    high = [p for p in points if p["recall_clean"] >= 0.98]
+    fewest = min(high, key=lambda p: p["false_trigger_rate"], default=None)
+    out.append("At the target of at least 98 % recall clean: " + (
+        f"{_pc(fewest['false_trigger_rate'])} % false triggers at best (weight {fewest['weight']:g})." if fewest else
+        f"no weight measured gets there (most: {_pc(max(p['recall_clean'] for p in points))} %)."))
+    return out
+
+
+def _pc(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f}"
+
+
+def render(results: dict[str, Any]) -> str:
+    """benchmarks/TRADEOFF.md."""
+    meta = results["meta"]
+    lines = [
+        "# Recall against false triggers, as the command weight moves",
+        "",
+        f"Generated by `{meta['command']}` (about {meta['runtime_s']:.0f} s); do not edit by hand. "
+        "`SphinxSettings.command_weight` is the weight of each command against the decoy words and the free-phone "
+        "loop in the search that decides a segment: higher hears more commands and more non-commands as commands. "
+        "The shipped recognizer uses 1. This run measures the curve that one knob draws, and where the "
+        "baselines of BENCHMARKS.md sit against it.",
+        "",
+        f"- **Date:** {meta['date']}; commit {meta['commit']}",
+        f"- **Clips:** {meta['corpus']}",
+        "- **Figures:** recall and false triggers as in BENCHMARKS.md: each command said in the coach's mode where "
+        "it matters, the non-commands with the coach idle (when it listens for every phrase); flite's voices are "
+        "voices nothing was tuned on.",
+        "",
+        "| command weight | recall clean | false triggers | recall flite | false triggers flite | wrong commands |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in results["points"]:
+        mark = " (shipped)" if p["weight"] == 1.0 else ""
+        lines.append(f"| {p['weight']:g}{mark} | {_pc(p['recall_clean'])} % | {_pc(p['false_trigger_rate'])} % | "
+                     f"{_pc(p.get('recall_flite'))} % | {_pc(p.get('false_trigger_rate_flite'))} % | "
+                     f"{_pc(p.get('wrong_command_rate'))} % |")
+    gram, ov = results.get(GRAMMAR_ONLY), results.get(OPEN_VOCABULARY)
+    if gram:
+        lines.append(f"| grammar-only | {_pc(gram['recall_clean'])} % | {_pc(gram['false_trigger_rate'])} % | "
+                     f"{_pc(gram.get('recall_flite'))} % | {_pc(gram.get('false_trigger_rate_flite'))} % | "
+                     f"{_pc(gram.get('wrong_command_rate'))} % |")
+    if ov:
+        lines.append(f"| open-vocabulary | (BENCHMARKS.md) | {_pc(ov['false_trigger_rate'])} % | | | |")
+    lines += ["", *[f"- {s}" for s in verdict(results)], "",
+              "What commits at each weight (non-command clips with a command, first 8; exact homophones such as "
+            "'pane' left out, as in the share):", ""]
+    for p in results["points"]:
+        lines.append(f"- **{p['weight']:g}:** " + ("; ".join(p["false_trigger_examples"]) or "none"))
+    lines += ["", "![recall against false triggers](tradeoff.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """The curve, with the baselines' points and the targets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, ax = plt.subplots(figsize=(7.0, 4.8), dpi=110)
+    ax.axvspan(0, 1.0, color="0.93", zorder=0)
+    ax.axhline(98, color="0.6", lw=0.8, ls="--")
+    pts = results["points"]
+    ax.plot([p["false_trigger_rate"] * 100 for p in pts], [p["recall_clean"] * 100 for p in pts], "o-", color="C0",
+            label="voicecoach (espeak-ng)")
+    for p in pts:
+        ax.annotate(f"{p['weight']:g}", (p["false_trigger_rate"] * 100, p["recall_clean"] * 100),
+                    textcoords="offset points", xytext=(5, -10), fontsize=7, color="C0")
+    flite = [p for p in pts if p.get("recall_flite") is not None and p.get("false_trigger_rate_flite") is not None]
+    if flite:
+        ax.plot([p["false_trigger_rate_flite"] * 100 for p in flite], [p["recall_flite"] * 100 for p in flite],
+                "s--", color="C2", ms=4, label="voicecoach (flite)")
+    gram, ov = results.get(GRAMMAR_ONLY), results.get(OPEN_VOCABULARY)
+    if gram:
+        ax.scatter([gram["false_trigger_rate"] * 100], [gram["recall_clean"] * 100], color="C1", zorder=3,
+                   label="grammar-only (espeak-ng)")
+        if gram.get("recall_flite") is not None and gram.get("false_trigger_rate_flite") is not None:
+            ax.scatter([gram["false_trigger_rate_flite"] * 100], [gram["recall_flite"] * 100], color="C1",
+                       marker="s", zorder=3, label="grammar-only (flite)")
+        if ov:
+            # The bar: the grammar-only recall with the open-vocabulary false-trigger rate, or better.
+            ax.add_patch(Rectangle((0, gram["recall_clean"] * 100), ov["false_trigger_rate"] * 100,
+                                       100 - gram["recall_clean"] * 100, color="C1", alpha=0.15,
+                                       label="the bar (espeak-ng)"))
+    if ov:
+        ax.axvline(ov["false_trigger_rate"] * 100, color="C3", lw=0.8, ls=":", label="open vocabulary's false triggers")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("false-trigger rate: non-command clips with any command (%)")
+    ax.set_ylabel("command recall, clean clips (%)")
+    ax.set_ylim(0, 102)
+    ax.set_title("One knob, the command weight. Grey: false triggers ≤ 1 %; dashed: recall 98 %", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" with uncommitted changes" if dirty else "")
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tradeoff", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small subset and three weights, for a check")
+    parser.add_argument("--weights", type=parse_weights, help="comma-separated command weights (default: "
+                        f"{','.join(f'{w:g}' for w in WEIGHTS)}; --quick: {','.join(f'{w:g}' for w in QUICK_WEIGHTS)})")
+    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
+    parser.add_argument("--out", type=Path, default=REPO, help="where benchmarks/TRADEOFF.md goes (default: the "
+                        "repository)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be 1 or more, not {args.workers}")
+    weights = args.weights or (QUICK_WEIGHTS if args.quick else WEIGHTS)
+    t_start = time.perf_counter()
+    out_dir = args.out / "benchmarks"
+    try:  # made now: a run that cannot write its report would be lost
+        _mkdir(out_dir)
+        (out_dir / ".writable").write_text("", encoding="utf-8")
+        (out_dir / ".writable").unlink()
+    except OSError as error:
+        print(f"python -m benchmarks.tradeoff: --out {args.out}: cannot write the report there "
+              f"({error.strerror or error})", file=sys.stderr)
+        return 2
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("python -m benchmarks.tradeoff: matplotlib is missing (it draws the plot); install the extra once with "
+              "`.venv/bin/pip install -e '.[bench]'`, then run again", file=sys.stderr)
+        return 2
+    from voicecoach.cli import load
+
+    _, grammar = load(None)
+    log("building the clips (espeak-ng clips are cached under .cache/)")
+    sets, _ = clip_sets(grammar, args.quick)
+    for cs in sets:
+        log(f"  {cs.name}: {len(cs.items)} clips, {cs.seconds:.0f} s")
+    figures = measure(grammar, sets, weights, args.workers)
+    command = "python -m benchmarks.tradeoff" + "".join(
+        f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
+    results: dict[str, Any] = {
+        "points": [{"weight": w, **figures[weight_key(w)]} for w in sorted(weights, reverse=True)],
+        GRAMMAR_ONLY: figures.get(GRAMMAR_ONLY),
+        OPEN_VOCABULARY: figures.get(OPEN_VOCABULARY),
+        "meta": {
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": command,
+            "commit": _commit(),
+            "quick": args.quick,
+            "corpus": ", ".join(f"{cs.name} ({len(cs.items)})" for cs in sets) + (
+                "" if any(cs.name == corpus.FLITE_NON_COMMANDS for cs in sets) else
+                "; flite's clips left out: flite, or one of its voices, is missing (sudo apt-get install flite)"),
+            "runtime_s": round(time.perf_counter() - t_start, 1),
+        },
+    }
+    (out_dir / "tradeoff.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot(results, out_dir / "tradeoff.png")
+    (out_dir / "TRADEOFF.md").write_text(render(results), encoding="utf-8")
+    log(f"done in {results['meta']['runtime_s']:.0f} s: {out_dir / 'TRADEOFF.md'}")
+    for line in verdict(results):
+        log(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
