@@ -109,11 +109,16 @@ def verdict(results: dict[str, Any]) -> list[str]:
     if gram.get("recall_clean") is not None and ov.get("false_trigger_rate") is not None:
         need_recall, need_ft = gram["recall_clean"], ov["false_trigger_rate"]
         both = [p for p in points if p["recall_clean"] >= need_recall and p["false_trigger_rate"] <= need_ft]
+        # Short of it: the fewest false triggers of the weights that keep the grammar-only recall.
+        near = min((p for p in points if p["recall_clean"] >= need_recall), key=lambda p: p["false_trigger_rate"],
+                   default=None)
         out.append(
             f"The bar (the grammar-only recall, {_pc(need_recall)} % clean, with the open-vocabulary false-trigger "
             f"rate, {_pc(need_ft)} %): " + (
                 "met at command weight " + ", ".join(f"{p['weight']:g}" for p in both) if both else
-                "met at no weight measured")
+                "met at no weight measured" + (
+                    f"; closest, weight {near['weight']:g}: recall {_pc(near['recall_clean'])} % with "
+                    f"{_pc(near['false_trigger_rate'])} % false triggers" if near else ""))
             + ".")
     low = [p for p in points if p["false_trigger_rate"] <= 0.01]
     best = max(low, key=lambda p: p["recall_clean"], default=None)

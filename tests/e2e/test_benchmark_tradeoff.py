@@ -46,9 +46,13 @@ def test_the_verdict_names_the_weights_that_meet_the_bar_and_the_targets() -> No
         "At the target of at least 98 % recall clean: 5.0 % false triggers at best (weight 100).",
     ]
     results["points"] = [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024)]
-    assert tradeoff.verdict(results) == [
+    assert tradeoff.verdict(results)[0] == (
         "The bar (the grammar-only recall, 88.0 % clean, with the open-vocabulary false-trigger rate, 2.0 %): met at "
-        "no weight measured.",
+        "no weight measured.")
+    results[tradeoff.GRAMMAR_ONLY] = {"recall_clean": 0.815}
+    assert tradeoff.verdict(results) == [
+        "The bar (the grammar-only recall, 81.5 % clean, with the open-vocabulary false-trigger rate, 2.0 %): met at "
+        "no weight measured; closest, weight 1: recall 86.0 % with 7.7 % false triggers.",
         "At the target of at most 1 % false triggers: no weight measured gets there (fewest: 2.4 %).",
         "At the target of at least 98 % recall clean: no weight measured gets there (most: 86.0 %).",
     ]
