@@ -7,7 +7,6 @@ import datetime
 import json
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import corpus, decode, probe, report, score, tradeoff
+from benchmarks import corpus, decode, probe, report, runs, score, tradeoff
 from benchmarks.approaches import Approach, approaches
 from benchmarks.layout import per_approach
 from benchmarks.plot import plot
@@ -28,8 +27,7 @@ APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rat
                  "latency_p50_ms", "latency_p95_ms", "rtf", "peak_rss_mb", "startup_s"]
 
 
-def log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+log = runs.logger("bench")
 
 
 def machine() -> dict[str, Any]:
@@ -81,21 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         except corpus.RecordingsError as error:
             print(f"python -m benchmarks: --recordings: {error}", file=sys.stderr)
             return 2
-    try:  # where the report goes, made now: a run that cannot write it would be lost
-        probe_file = _mkdir(args.out / "benchmarks") / ".writable"
-        probe_file.write_text("", encoding="utf-8")
-        probe_file.unlink()
-    except OSError as error:
-        print(f"python -m benchmarks: --out {args.out}: cannot write the report there ({error.strerror or error})",
-              file=sys.stderr)
+    problem = runs.cannot_report(args.out)
+    if problem is not None:
+        print(f"python -m benchmarks: {problem}", file=sys.stderr)
         return 2
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print("python -m benchmarks: matplotlib is missing (it draws the plot); install the extra once with "
-              "`.venv/bin/pip install -e '.[bench]'`, then run again", file=sys.stderr)
-        return 2
-    command = "python -m benchmarks" + "".join(f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
+    command = runs.command_line("python -m benchmarks", argv)
     phrases = grammar.phrases()
     plan = corpus.Plan.quick() if args.quick else corpus.Plan.full()
     rows = approaches()
@@ -121,15 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     # Each approach's figures at the top level, under its key ("voicecoach", ...), as the issue asks; "approaches"
     # lists those keys in order (benchmarks/layout.py).
     results: dict[str, Any] = {"approaches": [ap.key for ap in rows]}
-    with tempfile.TemporaryDirectory(prefix="run-", dir=_mkdir(corpus.bench_cache())) as tmp:
-        tracks, played = {}, {}
-        for cs in sets:
-            tracks[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.npy"
-            np.save(tracks[cs.name], cs.track())
-            loudspeaker = cs.played_track()
-            if loudspeaker is not None:
-                played[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.played.npy"
-                np.save(played[cs.name], loudspeaker)
+    with tempfile.TemporaryDirectory(prefix="run-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
+        tracks, played = runs.save_tracks(sets, Path(tmp))
         probe_track = Path(tmp) / "probe.npy"
         # One voice at one speed; --quick: the first 10 phrases, as the open-vocabulary probe's decoding of all 43
         # took 10 s of its minute (peak memory over 10 phrases: 3 MB less, 140.0 -> 136.8 MB; voicecoach 80.5 -> 78.6).
@@ -210,11 +191,6 @@ def _tradeoff(path: Path) -> dict[str, Any] | None:
         return {**{k: curve["meta"][k] for k in ("command", "date", "commit")}, "verdict": tradeoff.verdict(curve)}
     except (OSError, ValueError, KeyError, TypeError):
         return None  # never run there (or unreadable): the report leaves the curve out
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _approach_result(ap: Approach, dec: decode.Decoded | None, cost: dict[str, Any] | None,

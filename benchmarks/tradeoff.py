@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -14,9 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from benchmarks import corpus, decode, score
+from benchmarks import corpus, decode, runs, score
 from benchmarks.approaches import Approach
 from voicecoach.grammar import STATES, Grammar
 
@@ -31,8 +28,7 @@ FIGURES = ("recall_clean", "false_trigger_rate", "recall_flite", "false_trigger_
            "rtf")
 
 
-def log(msg: str) -> None:
-    print(f"[tradeoff {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+log = runs.logger("tradeoff")
 
 
 def weight_key(weight: float) -> str:
@@ -69,11 +65,8 @@ def measure(grammar: Grammar, sets: list[corpus.ClipSet], weights: tuple[float, 
                         command_weight=w) for w in weights]
     heard = {mode: grammar.phrases_heard(mode) for mode in STATES}
     non_commands = [cs for cs in sets if cs.name == "non-commands"]
-    with tempfile.TemporaryDirectory(prefix="tradeoff-", dir=_mkdir(corpus.bench_cache())) as tmp:
-        tracks = {}
-        for cs in sets:
-            tracks[cs.name] = Path(tmp) / f"{cs.name.replace('@', '-')}.npy"
-            np.save(tracks[cs.name], cs.track())
+    with tempfile.TemporaryDirectory(prefix="tradeoff-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
+        tracks, _ = runs.save_tracks(sets, Path(tmp))
         barge_in = grammar.barge_in_phrases()
         jobs = decode.plan_jobs(shipped, sets, tracks, phrases, barge_in, None, grammar.table, heard)
         if baselines:
@@ -238,11 +231,6 @@ def _commit() -> str:
     return head + (" with uncommitted changes" if dirty else "")
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tradeoff", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small subset and three weights, for a check")
@@ -257,19 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     weights = args.weights or (QUICK_WEIGHTS if args.quick else WEIGHTS)
     t_start = time.perf_counter()
     out_dir = args.out / "benchmarks"
-    try:  # made now: a run that cannot write its report would be lost
-        _mkdir(out_dir)
-        (out_dir / ".writable").write_text("", encoding="utf-8")
-        (out_dir / ".writable").unlink()
-    except OSError as error:
-        print(f"python -m benchmarks.tradeoff: --out {args.out}: cannot write the report there "
-              f"({error.strerror or error})", file=sys.stderr)
-        return 2
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print("python -m benchmarks.tradeoff: matplotlib is missing (it draws the plot); install the extra once with "
-              "`.venv/bin/pip install -e '.[bench]'`, then run again", file=sys.stderr)
+    problem = runs.cannot_report(args.out)
+    if problem is not None:
+        print(f"python -m benchmarks.tradeoff: {problem}", file=sys.stderr)
         return 2
     from voicecoach.cli import load
 
@@ -279,8 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     for cs in sets:
         log(f"  {cs.name}: {len(cs.items)} clips, {cs.seconds:.0f} s")
     figures = measure(grammar, sets, weights, args.workers)
-    command = "python -m benchmarks.tradeoff" + "".join(
-        f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv))
+    command = runs.command_line("python -m benchmarks.tradeoff", argv)
     results: dict[str, Any] = {
         "points": [{"weight": w, **figures[weight_key(w)]} for w in sorted(weights, reverse=True)],
         GRAMMAR_ONLY: figures.get(GRAMMAR_ONLY),

@@ -92,3 +92,12 @@ def test_the_main_report_takes_the_verdict_of_the_last_tradeoff_run(tmp_path: Pa
     assert summary is not None and summary["commit"] == "abc1234"
     assert summary["verdict"][-1] == ("At the target of at least 98 % recall clean: no weight measured gets there "
                                       "(most: 86.0 %).")
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "benchmarks.tradeoff", "--out", str(tmp_path / "file")],
+                            capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"python -m benchmarks.tradeoff: --out {tmp_path / 'file'}: cannot write the "
+                                      "report there (Not a directory)")
