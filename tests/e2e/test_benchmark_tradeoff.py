@@ -45,7 +45,7 @@ def test_the_verdict_names_the_weights_that_meet_the_bar_and_the_targets() -> No
         "At the target of at most 1 % false triggers: recall 85.0 % clean at best (weight 0.0001).",
         "At the target of at least 98 % recall clean: 5.0 % false triggers at best (weight 100).",
     ]
-    results["points"] = [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024)]
+    results["points"] = [_point(1.0, 0.86, 0.077) | {"recall_10dB": 0.39}, _point(1e-9, 0.77, 0.024)]
     assert tradeoff.verdict(results)[0] == (
         "The bar (the grammar-only recall, 88.0 % clean, with the open-vocabulary false-trigger rate, 2.0 %): met at "
         "no weight measured.")
@@ -55,11 +55,13 @@ def test_the_verdict_names_the_weights_that_meet_the_bar_and_the_targets() -> No
         "no weight measured; closest, weight 1: recall 86.0 % with 7.7 % false triggers.",
         "At the target of at most 1 % false triggers: no weight measured gets there (fewest: 2.4 %).",
         "At the target of at least 98 % recall clean: no weight measured gets there (most: 86.0 %).",
+        "At the target of at least 95 % recall at 10 dB: no weight measured gets there (most: 39.0 %).",
     ]
 
 
 def test_the_report_has_a_row_per_weight_and_the_baselines() -> None:
-    results = {"points": [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024)],
+    noisy = {"recall_10dB": 0.3, "recall_5dB": 0.1}
+    results = {"points": [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024) | noisy],
                tradeoff.GRAMMAR_ONLY: {"recall_clean": 0.815, "false_trigger_rate": 0.546},
                tradeoff.OPEN_VOCABULARY: {"false_trigger_rate": 0.019},
                "meta": {"command": "python -m benchmarks.tradeoff", "runtime_s": 300.0, "date": "d", "commit": "c",
@@ -67,7 +69,8 @@ def test_the_report_has_a_row_per_weight_and_the_baselines() -> None:
     rows = [line for line in tradeoff.render(results).splitlines() if line.startswith("| ")]
     assert [row.split(" | ")[0] for row in rows[1:]] == ["| 1 (shipped)", "| 1e-09", "| grammar-only",
                                                          "| open-vocabulary"]
-    assert rows[2].startswith("| 1e-09 | 77.0 % | 2.4 % |")
+    assert rows[2] == "| 1e-09 | 77.0 % | 30.0 % | 10.0 % | 2.4 % |  |  |  |"  # flite's and wrong ones not given
+    assert rows[4] == "| open-vocabulary |  |  |  | 1.9 % |  |  |  |"
 
 
 @pytest.mark.parametrize("weights", ["0", "1,-2", "x", ",", "inf"])
