@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +50,16 @@ def parse_weights(text: str) -> tuple[float, ...]:
     return weights
 
 
-def clip_sets(grammar: Grammar, quick: bool) -> tuple[list[corpus.ClipSet], corpus.Plan]:
+def clip_sets(grammar: Grammar, plan: corpus.Plan) -> list[corpus.ClipSet]:
     """The command clips clean and at the SNRs of the targets (10 and 5 dB), the non-command clips (the coach idle: it
     listens for every phrase) and flite's."""
-    plan = corpus.Plan.quick() if quick else corpus.Plan.full()
-    plan = replace(plan, snrs=[s for s in plan.snrs if s in (None, 10.0, 5.0)])
     phrases = grammar.phrases()
-    bed = corpus.babble_bed()  # the noise-only non-command clips
-    sets = [*corpus.command_sets(phrases, plan, bed), corpus.non_command_set(plan, bed),
-            *corpus.flite_sets(phrases, plan)]
-    return corpus.in_modes(sets, grammar), plan
+    bed = corpus.babble_bed()
+    # Made for every SNR of the plan and then left out, as a set's voices and noise depend on its SNR's place.
+    commands = [cs for cs in corpus.command_sets(phrases, plan, bed)
+                if cs.name == "commands@clean" or cs.name.startswith(("commands@10dB", "commands@5dB"))]
+    sets = [*commands, corpus.non_command_set(plan, bed), *corpus.flite_sets(phrases, plan)]
+    return corpus.in_modes(sets, grammar)
 
 
 def measure(grammar: Grammar, sets: list[corpus.ClipSet], weights: tuple[float, ...], workers: int,
@@ -264,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _, grammar = load(None)
     log("building the clips (espeak-ng clips are cached under .cache/)")
-    sets, _ = clip_sets(grammar, args.quick)
+    sets = clip_sets(grammar, corpus.Plan.quick() if args.quick else corpus.Plan.full())
     for cs in sets:
         log(f"  {cs.name}: {len(cs.items)} clips, {cs.seconds:.0f} s")
     figures = measure(grammar, sets, weights, args.workers)

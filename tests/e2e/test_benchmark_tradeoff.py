@@ -36,6 +36,18 @@ def test_the_weight_trades_recall_for_false_triggers_on_real_decoding(grammar: G
     assert shipped["recall_clean"] > 0.8  # the knob at 1 is the shipped recognizer
 
 
+def test_the_noisy_clips_are_those_of_the_full_run(grammar: Grammar) -> None:
+    # A noisy set's voices and noise depend on its SNR's place in the plan: leaving 20 dB out must not move them.
+    plan = replace(corpus.Plan.quick(), snrs=[None, 20.0, 10.0], n_article=0, n_general=0, noise_clips=0,
+                   n_alikes=1, flite_every=0)
+    sets = {cs.name: cs for cs in tradeoff.clip_sets(grammar, plan)}
+    assert sorted(sets) == ["commands@10dB-babble", "commands@10dB-white", "commands@clean", "non-commands"]
+    full = {cs.name: cs for cs in corpus.command_sets(grammar.phrases(), plan, corpus.babble_bed())}
+    for name in ("commands@clean", "commands@10dB-white", "commands@10dB-babble"):
+        assert [it.label for it in sets[name].items] == [it.label for it in full[name].items]
+        assert all((a == b).all() for a, b in zip(sets[name].clips, full[name].clips, strict=True))
+
+
 def test_the_verdict_names_the_weights_that_meet_the_bar_and_the_targets() -> None:
     results = {"points": [_point(100.0, 0.99, 0.05), _point(1.0, 0.9, 0.02), _point(1e-4, 0.85, 0.008)],
                tradeoff.GRAMMAR_ONLY: {"recall_clean": 0.88}, tradeoff.OPEN_VOCABULARY: {"false_trigger_rate": 0.02}}
