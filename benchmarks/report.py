@@ -74,7 +74,7 @@ def render(res: dict[str, Any]) -> str:
         "second synthesizer's clips the Debian package flite (`sudo apt-get install flite`; without it they are "
         "left out), then `.venv/bin/python -m benchmarks` (about 10 minutes on 2 cores; `--quick` about 1). "
         "Recall against false triggers across the shipped recognizer's one knob, the command weight, is a separate "
-        "run: `.venv/bin/python -m benchmarks.tradeoff` (about 7 minutes; benchmarks/TRADEOFF.md).",
+        "run: `.venv/bin/python -m benchmarks.tradeoff` (about 10 minutes; benchmarks/TRADEOFF.md).",
         "",
         f"- **Date:** {m['date']}",
         f"- **Command:** `{m['command']}`",
