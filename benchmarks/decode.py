@@ -159,8 +159,12 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
                 jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),
                                 None if ref is None else str(ref), tuple((meaning or {}).items()), modes,
                                 heard_items))
-    jobs.sort(key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
-    return jobs
+    return costliest_first(jobs)
+
+
+def costliest_first(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs in the order to start them: the longest decoding first, so that no long one is left for last."""
+    return sorted(jobs, key=lambda j: -(j.end - j.start) * _COST.get(j.approach.kind, 1.0))
 
 
 def decode_all(jobs: Sequence[Job], sets: Sequence[ClipSet], workers: int,

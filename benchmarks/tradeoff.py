@@ -74,13 +74,12 @@ def measure(grammar: Grammar, sets: list[corpus.ClipSet], weights: tuple[float, 
     with tempfile.TemporaryDirectory(prefix="tradeoff-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
         tracks, _ = runs.save_tracks(sets, Path(tmp))
         barge_in = grammar.barge_in_phrases()
-        jobs = decode.plan_jobs(shipped, sets, tracks, phrases, barge_in, None, grammar.table, heard)
+        groups = [(shipped, sets)]
         if baselines:
-            jobs += decode.plan_jobs([Approach(GRAMMAR_ONLY, "grammar only", "grammar-only")], sets, tracks, phrases,
-                                     barge_in, None, grammar.table, heard)
-            jobs += decode.plan_jobs([Approach(OPEN_VOCABULARY, "open vocabulary", "open-vocabulary")], non_commands,
-                                     tracks, phrases, barge_in, None, grammar.table, heard)
-        jobs.sort(key=lambda j: -(j.end - j.start) * (3.0 if j.approach.kind == "open-vocabulary" else 1.0))
+            groups += [([Approach(GRAMMAR_ONLY, "grammar only", "grammar-only")], sets),
+                       ([Approach(OPEN_VOCABULARY, "open vocabulary", "open-vocabulary")], non_commands)]
+        jobs = decode.costliest_first([job for approaches, on in groups for job in decode.plan_jobs(
+            approaches, on, tracks, phrases, barge_in, None, grammar.table, heard)])
         log(f"decoding: {len(jobs)} jobs on {workers} workers")
         decoded = decode.decode_all(jobs, sets, workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)
