@@ -22,7 +22,7 @@ from benchmarks.layout import per_approach
 from benchmarks.plot import plot
 from voicecoach.grammar import STATES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = runs.REPO
 APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rate", "self_triggers",
                  "latency_p50_ms", "latency_p95_ms", "rtf", "peak_rss_mb", "startup_s"]
 

@@ -12,6 +12,9 @@ import numpy as np
 
 from benchmarks.corpus import ClipSet
 
+REPO = Path(__file__).resolve().parents[1]
+"""The repository: where the reports go unless --out says otherwise."""
+
 
 def logger(tag: str) -> Callable[[str], None]:
     """Progress lines on stderr, "[tag HH:MM:SS] message"."""

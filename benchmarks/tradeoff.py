@@ -16,7 +16,7 @@ from benchmarks import corpus, decode, runs, score
 from benchmarks.approaches import Approach
 from voicecoach.grammar import STATES, Grammar
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = runs.REPO
 # From forcing nearly every segment onto a command (10^4) to rejecting all but the clearest (10^-9). 1 is as shipped.
 WEIGHTS = (1e4, 1e2, 1.0, 1e-2, 1e-4, 1e-6, 1e-9)
 QUICK_WEIGHTS = (1e2, 1.0, 1e-4)
