@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__, ops_cli
 from .coach import Coach
-from .config import Settings, apply_routine, load_settings, overrides_from
+from .config import SENSITIVITY_CHOICES, Settings, apply_routine, load_settings, overrides_from
 from .content import Content, load_content
 from .errors import VoicecoachError
 from .grammar import Grammar, load_grammar
@@ -95,7 +95,8 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
         raise AudioUnavailable(f"{error} (to try the coach without one: `voicecoach run --text`, "
                                "or `voicecoach demo`)") from None
     try:
-        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
+        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
+                                     sensitivity=config.sensitivity)
         renderer = Renderer()
         try:
             renderer.start()
@@ -152,7 +153,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
         # A fresh recognizer per file: audio times start at zero in each.
-        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
+        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
+                                     sensitivity=config.sensitivity)
         try:
             pcm = read_pcm16(Path(file), recognizer.sample_rate)
         except AudioFileError as error:
@@ -182,7 +184,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     renderer.start()
     coach_voice = coach_voice_of(renderer)
 
-    recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ)
+    recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
+                                 sensitivity=config.sensitivity)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
     echo = None if args.no_echo_cancel else EchoCanceller(RATE)
     result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)
@@ -221,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--asr", choices=["vosk", "pocketsphinx", "auto"],
                        help="recognizer (default: Vosk when a model is found, else PocketSphinx)")
         p.add_argument("--model", metavar="PATH", help="Vosk model directory")
+        p.add_argument("--sensitivity", choices=SENSITIVITY_CHOICES,
+                       help="how readily speech counts as a command (PocketSphinx; default normal)")
 
     run = sub.add_parser("run", help="run the coach (the default)")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking them")

@@ -26,6 +26,8 @@ CLI_SOURCE = "command line"
 
 Asr = Literal["vosk", "pocketsphinx"]
 ASR_CHOICES = ("vosk", "pocketsphinx", "auto")
+Sensitivity = Literal["low", "normal", "high"]
+SENSITIVITY_CHOICES: tuple[Sensitivity, ...] = ("low", "normal", "high")
 RATE_RANGE = (80, 300)
 VOLUME_RANGE = (0.0, 1.0)
 PACE_RANGE = (0.25, 4.0)
@@ -79,6 +81,10 @@ class Settings:
     pace: float = 1.0
     """Scales the time allowed for each movement, 0.25 to 4: 1.5 gives half as much time again."""
 
+    sensitivity: Sensitivity = "normal"
+    """How readily speech counts as a command (PocketSphinx): "low" acts on fewer words that were none and misses
+    more commands, "high" the reverse."""
+
 
 KEYS = tuple(f.name for f in fields(Settings))
 
@@ -99,6 +105,10 @@ volume = 0.8
 
 # More time for each movement: 1.5 gives half as much time again (0.25 to 4).
 pace = 1.25
+
+# How readily speech counts as a command (PocketSphinx only): "low" acts on fewer words that were no command
+# and misses more commands, "high" the reverse (benchmarks/TRADEOFF.md has the figures).
+# sensitivity = "normal"
 
 # Your own exercises, and the routine that "start routine" begins (a routine's name in the content;
 # unset: the default_routine of the content's session.toml).
@@ -125,10 +135,18 @@ def _text(value: object, base: _Base) -> str:
     return value.strip()
 
 
+def _one_of(*choices: str) -> Callable[[object, _Base], str]:
+    def check(value: object, base: _Base) -> str:
+        if value not in choices:
+            raise _Bad(f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+        return str(value)
+
+    return check
+
+
 def _asr(value: object, base: _Base) -> str | None:
-    if value not in ASR_CHOICES:
-        raise _Bad(f"must be one of {', '.join(repr(c) for c in ASR_CHOICES)}, got {value!r}")
-    return None if value == "auto" else str(value)
+    choice = _one_of(*ASR_CHOICES)(value, base)
+    return None if choice == "auto" else choice
 
 
 def _directory(value: object, base: _Base) -> Path:
@@ -193,6 +211,7 @@ _CHECKS: dict[str, Callable[[object, _Base], object]] = {
     "content": _directory,
     "routine": _routine,
     "pace": _number(*PACE_RANGE),
+    "sensitivity": _one_of(*SENSITIVITY_CHOICES),
 }
 assert set(_CHECKS) == set(KEYS), "every setting needs a check"
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .asr.base import ModelNotFoundError, Recognizer
+from .config import Sensitivity
 from .events import Command
 from .grammar import Grammar
 
@@ -27,9 +28,12 @@ class Heard:
 
 
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
-                    rate: int = 16000) -> Recognizer:
+                    rate: int = 16000, sensitivity: Sensitivity = "normal") -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
-    compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch")."""
+    compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch").
+
+    `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
+    """
     phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":
@@ -43,10 +47,14 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
                 raise
             print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
         else:
+            if sensitivity != "normal":
+                print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
+                      "Vosk listens as at 'normal'.", file=sys.stderr)
             return VoskRecognizer(path, phrases, rate, meaning=meaning)
-    from .asr.pocketsphinx_asr import PocketSphinxRecognizer
+    from .asr.pocketsphinx_asr import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
 
-    return PocketSphinxRecognizer(phrases, rate, meaning=meaning)
+    settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])
+    return PocketSphinxRecognizer(phrases, rate, settings=settings, meaning=meaning)
 
 
 def decode(recognizer: Recognizer, chunks: Iterable[bytes], grammar: Grammar) -> list[Heard]:

@@ -159,6 +159,40 @@ def test_recognize_reads_any_format_and_goes_on_past_a_bad_file(tmp_path: Path) 
     assert {r["file"] for r in records} <= {str(plain), *others}
 
 
+def test_sensitivity_trades_false_commands_for_missed_ones(tmp_path: Path) -> None:
+    """The setting reaches the recognizer, from the config file and from the flag, and moves what it acts on."""
+    import os
+
+    import numpy as np
+    import soundfile
+
+    from voicecoach.testing import speech
+
+    if not speech.espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    # Sound-alikes that higher sensitivities hear as commands, and a command heard at every one (measured:
+    # 'bridges' only at high, 'pane' from normal up); the test fails if the setting stops reaching the search.
+    clips = {"bridges": "en-029", "wade": "en-us", "pane": "en-gb", "please stop": "en-us"}
+    files = []
+    for text, voice in clips.items():
+        audio = speech.pad(speech.synthesize(text, voice=voice, wpm=160)).astype(np.float32) / 32768
+        files.append(tmp_path / f"{text.replace(' ', '-')}.wav")
+        soundfile.write(str(files[-1]), audio, 16000, subtype="PCM_16")
+    config = tmp_path / "config.toml"
+    config.write_text('sensitivity = "low"\nasr = "pocketsphinx"\n', encoding="utf-8")
+    env = {**os.environ, "VOICECOACH_CONFIG": str(config)}
+
+    def heard(*flags: str) -> dict[str, str]:
+        result = subprocess.run([sys.executable, "-m", "voicecoach", "recognize", "--json", *flags,
+                                 *map(str, files)], capture_output=True, text=True, timeout=120, check=False, env=env)
+        assert result.returncode == 0, result.stderr
+        return {Path(r["file"]).stem: r["command"] for r in map(json.loads, result.stdout.splitlines())}
+
+    low, normal, high = heard(), heard("--sensitivity", "normal"), heard("--sensitivity", "high")  # low: the file's
+    assert low.items() < normal.items() < high.items(), (low, normal, high)
+    assert low["please-stop"] == "stop" and high["bridges"] == "repeat"
+
+
 def test_pinned_vosk_without_a_model_says_the_next_step(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "voicecoach", "recognize", "--asr", "vosk", str(tmp_path / "x.wav")],
                             capture_output=True, text=True, timeout=60, check=False,

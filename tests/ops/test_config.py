@@ -51,6 +51,13 @@ def test_file_overrides_defaults_and_flags_override_the_file(home: Path, env: di
     assert flags == Settings(rate=200, pace=2.0, input_device="Blue Yeti", asr="pocketsphinx")
 
 
+def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[str, str]) -> None:
+    assert Settings().sensitivity == "normal"
+    write_config(home, 'sensitivity = "low"\n')
+    assert load_settings({}, env).sensitivity == "low"
+    assert load_settings({"sensitivity": "high"}, env).sensitivity == "high"
+
+
 def test_overrides_from_an_argparse_namespace(tmp_path: Path) -> None:
     args = argparse.Namespace(rate=None, content=tmp_path, text=True)
     assert overrides_from(args) == {key: tmp_path if key == "content" else None for key in KEYS}
@@ -115,6 +122,8 @@ BAD = [
     ("input_device = 3\n", "input_device", "non-empty text"),
     ('output_device = "  "\n', "output_device", "non-empty text"),
     ('routine = "Morning Routine"\n', "routine", "lower-case words"),
+    ('sensitivity = "loud"\n', "sensitivity", "'low', 'normal', 'high', got 'loud'"),
+    ("sensitivity = 2\n", "sensitivity", "must be one of"),
     ("[rate]\nfast = 1\n", "rate", "whole number"),
 ]
 
@@ -203,7 +212,8 @@ def test_config_command_prints_the_effective_settings(home: Path, env: dict[str,
     result = run_voicecoach("config", env=env)
     assert result.returncode == 0, result.stderr
     assert f"# config file: {file} (read)" in result.stdout
-    assert tomllib.loads(result.stdout) == {"rate": 130, "output_device": "Headphones", "volume": 1.0, "pace": 1.0}
+    assert tomllib.loads(result.stdout) == {"rate": 130, "output_device": "Headphones", "volume": 1.0, "pace": 1.0,
+                                            "sensitivity": "normal"}
 
 
 def test_config_command_without_a_file(home: Path) -> None:

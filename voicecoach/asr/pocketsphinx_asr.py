@@ -71,6 +71,11 @@ _ALT = re.compile(r"\(\d+\)$")
 BUNDLED_DICTIONARY = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 _QUIET = "-quiet"  # suffix of a phrase's token for pronunciations heard only while the coach is silent
 
+SENSITIVITY_WEIGHTS = {"low": 1e-4, "normal": 1.0, "high": 1e2}
+"""SphinxSettings.command_weight for each `sensitivity` setting. Measured (benchmarks/TRADEOFF.md, espeak-ng voices):
+recall clean 82.0 / 85.9 / 87.2 %, non-command clips with a command 4.3 / 7.7 / 9.7 %; at "low" those left are
+sound-alikes of stop, wait, help and next ("stopped", "wade"), and 'skip' and 'pause' are heard least of all."""
+
 
 def _decoder(words: dict[str, list[tuple[str, ...]]], **config: float) -> pocketsphinx.Decoder:
     """A decoder on the bundled model whose dictionary is just `words` (alternates as "word(2)", ...).
