@@ -73,16 +73,16 @@ def test_the_verdict_names_the_weights_that_meet_the_bar_and_the_targets() -> No
 
 def test_the_report_has_a_row_per_weight_and_the_baselines() -> None:
     noisy = {"recall_10dB": 0.3, "recall_5dB": 0.1}
-    results = {"points": [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024) | noisy],
+    results = {"points": [_point(1.0, 0.86, 0.077), _point(1e-9, 0.77, 0.024) | noisy, _point(1e-4, 0.82, 0.043)],
                tradeoff.GRAMMAR_ONLY: {"recall_clean": 0.815, "false_trigger_rate": 0.546},
                tradeoff.OPEN_VOCABULARY: {"false_trigger_rate": 0.019},
                "meta": {"command": "python -m benchmarks.tradeoff", "runtime_s": 300.0, "date": "d", "commit": "c",
                         "corpus": "x"}}
     rows = [line for line in tradeoff.render(results).splitlines() if line.startswith("| ")]
-    assert [row.split(" | ")[0] for row in rows[1:]] == ["| 1 (shipped)", "| 1e-09", "| grammar-only",
-                                                         "| open-vocabulary"]
+    assert [row.split(" | ")[0] for row in rows[1:]] == ["| 1 (normal, shipped)", "| 1e-09", "| 0.0001 (low)",
+                                                         "| grammar-only", "| open-vocabulary"]
     assert rows[2] == "| 1e-09 | 77.0 % | 30.0 % | 10.0 % | 2.4 % |  |  |  |"  # flite's and wrong ones not given
-    assert rows[4] == "| open-vocabulary |  |  |  | 1.9 % |  |  |  |"
+    assert rows[5] == "| open-vocabulary |  |  |  | 1.9 % |  |  |  |"
 
 
 @pytest.mark.parametrize("weights", ["0", "1,-2", "x", ",", "inf"])
