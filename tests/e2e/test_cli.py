@@ -171,7 +171,8 @@ def test_sensitivity_trades_false_commands_for_missed_ones(tmp_path: Path) -> No
     if not speech.espeak_available():
         pytest.skip("espeak-ng is not installed")
     # Sound-alikes that higher sensitivities hear as commands, and a command heard at every one (measured:
-    # 'bridges' only at high, 'pane' from normal up); the test fails if the setting stops reaching the search.
+    # 'bridges' only at high, 'pane', said as 'pain' is, from normal up); it fails if the setting stops
+    # reaching the search.
     clips = {"bridges": "en-029", "wade": "en-us", "pane": "en-gb", "please stop": "en-us"}
     files = []
     for text, voice in clips.items():

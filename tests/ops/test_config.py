@@ -58,6 +58,15 @@ def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[
     assert load_settings({"sensitivity": "high"}, env).sensitivity == "high"
 
 
+def test_every_sensitivity_has_a_command_weight() -> None:
+    from voicecoach.asr.pocketsphinx_asr import SENSITIVITY_WEIGHTS
+    from voicecoach.config import SENSITIVITY_CHOICES
+
+    assert set(SENSITIVITY_WEIGHTS) == set(SENSITIVITY_CHOICES)
+    assert [SENSITIVITY_WEIGHTS[c] for c in SENSITIVITY_CHOICES] == sorted(SENSITIVITY_WEIGHTS.values())
+    assert SENSITIVITY_WEIGHTS["normal"] == 1.0  # the weight every other setting was tuned and benchmarked at
+
+
 def test_overrides_from_an_argparse_namespace(tmp_path: Path) -> None:
     args = argparse.Namespace(rate=None, content=tmp_path, text=True)
     assert overrides_from(args) == {key: tmp_path if key == "content" else None for key in KEYS}
