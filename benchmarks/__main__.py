@@ -20,7 +20,7 @@ from benchmarks import corpus, decode, probe, report, runs, score, tradeoff
 from benchmarks.approaches import Approach, approaches
 from benchmarks.layout import per_approach
 from benchmarks.plot import plot
-from voicecoach.grammar import STATES
+from voicecoach.core.grammar import STATES
 
 REPO = runs.REPO
 APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rate", "self_triggers",
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         parser.error(f"--workers must be 1 or more, not {args.workers}")
     t_start = time.perf_counter()
-    from voicecoach.cli import load
+    from voicecoach.cli.main import load
 
     content, grammar = load(None)
     recordings = None

@@ -10,7 +10,7 @@ import numpy as np
 import pocketsphinx
 
 from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.grammar import normalize
+from voicecoach.core.grammar import normalize
 
 RATE = 16000
 # The same faint noise floor the shipped recognizer adds before decoding: on digital silence
@@ -127,14 +127,14 @@ class Approach:
     def build(self, phrases: Sequence[str], meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
         """A fresh recognizer of this approach (`meaning`: Grammar.table, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
-            from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
+            from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
 
             settings = SphinxSettings(command_weight=self.command_weight)
             return PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 
-            from voicecoach.asr.vosk_asr import VoskRecognizer
+            from voicecoach.asr.vosk.recognizer import VoskRecognizer
 
             assert self.model is not None
             return VoskRecognizer(Path(self.model), phrases, RATE, meaning=meaning)
@@ -156,7 +156,7 @@ def approaches(env: dict[str, str] | None = None) -> list[Approach]:
     else:
         from pathlib import Path
 
-        from voicecoach.asr.vosk_model import missing_files
+        from voicecoach.asr.vosk.model import missing_files
 
         missing = missing_files(Path(model)) if Path(model).is_dir() else ["the directory itself"]
         rows.append(Approach("voicecoach-vosk", "voicecoach as shipped (Vosk)", "shipped-vosk", model,

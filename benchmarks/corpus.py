@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import flite
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar, normalize
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar, normalize
 from voicecoach.testing import asr_eval, speech
-from voicecoach.utterances import every_utterance
+from voicecoach.testing.utterances import every_utterance
 
 RATE = speech.RATE
 VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3", "en-gb-x-rp", "en-029", "en-us+f2", "en-gb-scotland"]
@@ -471,7 +471,7 @@ class RecordingsError(ValueError):
 
 def recordings_set(directory: Path, grammar: Grammar) -> ClipSet:
     """User recordings listed in DIR/transcript.tsv (file<TAB>expected phrase, empty for none)."""
-    from voicecoach.wavinput import AudioFileError, read_pcm16
+    from voicecoach.audio.wavinput import AudioFileError, read_pcm16
 
     if not directory.is_dir():
         raise RecordingsError(f"{directory} is not a directory (give the directory that holds the recordings and "

@@ -29,7 +29,7 @@ from voicecoach.audio.echo import EchoCanceller
 
 CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
 JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer is a small overhead
-# voicecoach.live keeps the recognizer restricted for this long after the loudspeaker stops.
+# voicecoach.runtime.live keeps the recognizer restricted for this long after the loudspeaker stops.
 MUTE_TAIL_S = 0.3
 # Relative decoding cost, to start the longest jobs first.
 _COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2}
@@ -78,7 +78,7 @@ class Decoded:
 
 
 def run_job(job: Job) -> JobResult:
-    """Stream the job's audio in 100 ms chunks, restricting the recognizer as voicecoach.live does."""
+    """Stream the job's audio in 100 ms chunks, restricting the recognizer as voicecoach.runtime.live does."""
     audio = np.load(job.track, mmap_mode="r")[job.start : job.end]
     pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
     rec = job.approach.build(job.phrases, dict(job.meaning) or None)
@@ -86,7 +86,7 @@ def run_job(job: Job) -> JobResult:
     echo = None
     if job.played is not None and job.approach.kind.startswith("shipped"):
         played = np.load(job.played, mmap_mode="r")[job.start : job.end]
-        echo = EchoCanceller(RATE)  # one for the job, as voicecoach.live keeps one: the room stays the room
+        echo = EchoCanceller(RATE)  # one for the job, as voicecoach.runtime.live keeps one: the room stays the room
     found: list[tuple[float, str]] = []
     t0 = time.process_time()
     restricted = False

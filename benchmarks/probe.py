@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.approaches import Approach
-from voicecoach.asr.lexicon_cache import CACHE_ENV
+from voicecoach.asr.pocketsphinx.lexicon_cache import CACHE_ENV
 
 
 def child(approach_json: str, track: str) -> None:
     """The probe process: prints `ready` once listening, then one JSON line with its peak memory."""
-    from voicecoach.cli import load
+    from voicecoach.cli.main import load
 
     approach = Approach(**json.loads(approach_json))
     _, grammar = load(None)
@@ -72,7 +72,7 @@ def probe(approach: Approach, track: Path | None, cache: Path) -> dict[str, Any]
 def measure(approach: Approach, track: Path, startups: int = 3) -> dict[str, Any]:
     """Peak memory once (decoding `track`), with an empty cache: that start-up is the first start's. Then start-up
     as the median of `startups` more fresh processes, which find what the first left in the cache, as every
-    later start of the coach does (voicecoach.asr.lexicon_cache)."""
+    later start of the coach does (voicecoach.asr.pocketsphinx.lexicon_cache)."""
     with tempfile.TemporaryDirectory() as cache:
         first = probe(approach, track, Path(cache))
         times = sorted(probe(approach, None, Path(cache))["startup_s"] for _ in range(startups))

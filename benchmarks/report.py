@@ -191,7 +191,8 @@ def render(res: dict[str, Any]) -> str:
 
     out += ["", "## Live timing", ""]
     if tm:
-        out += [f"A {tm['segment_s']:.0f} s segment on the wall clock through `voicecoach.live.LiveLoop`, the real "
+        out += [f"A {tm['segment_s']:.0f} s segment on the wall clock through "
+                f"`voicecoach.runtime.live.LiveLoop`, the real "
                 f"`Speaker` with `tts.Renderer` (pyttsx3/espeak) and a `RealRateSink`, the shipped PocketSphinx "
                 f"recognizer decoding a silent microphone in real time, coach pace {tm['pace']:g}. "
                 f"The person says: {', '.join(repr(s) for s in tm['script'])} (`stop` while an utterance plays)."
@@ -256,7 +257,7 @@ def render(res: dict[str, Any]) -> str:
             "under 10 minutes; `false_trigger_rate_in_noise`, no target): in steady noise the shipped recognizer "
             "gives commands more benefit of the doubt (SphinxSettings.steady_phone_weight).",
             "- **Self-triggers**: commands committed while every coach utterance (`every_utterance`, rendered by "
-            "`tts.Renderer` and resampled to 16 kHz) is streamed; as in `voicecoach.live`, the recognizer is "
+            "`tts.Renderer` and resampled to 16 kHz) is streamed; as in `voicecoach.runtime.live`, the recognizer is "
             "restricted to the barge-in phrases while the utterance plays and for 0.3 s after. The second figure "
             "streams the same audio never restricted, the worst case where muting failed (say, the speaker's "
             "times were wrong): `self_triggers_unmuted` in results.json, no target, shipped approaches only.",
@@ -281,10 +282,10 @@ def render(res: dict[str, Any]) -> str:
             "- **RTF**: CPU time of the decoding process over the audio time it decoded, all clip sets.",
             "- **Peak RSS and start-up**: each approach in a fresh process (`benchmarks/probe.py`): start-up is "
             "the wall time from launching the process to the first audio chunk accepted: the median of 3 starts "
-            "that find the decoy lexicon the first start left in the cache (voicecoach/asr/lexicon_cache.py), as "
-            "every start of the coach but its first does; the first start's is `startup_first_s` in results.json. "
-            "Peak "
-            "memory is the process's peak resident set after decoding every command phrase in one voice: "
+            "that find the decoy lexicon the first start left in the cache "
+            "(voicecoach/asr/pocketsphinx/lexicon_cache.py), as every start of the coach but its first does; the "
+            "first start's is `startup_first_s` in results.json. Peak memory is the process's peak resident set "
+            "after decoding every command phrase in one voice: "
             "`VmHWM` from /proc/self/status, because Linux carries `ru_maxrss` over from the (much larger) "
             "harness process across fork and exec; `ru_maxrss` is kept in results.json as ru_maxrss_mb.",
             "- **Baselines**: both use `pocketsphinx.Endpointer` segments committed at end of speech and the same "

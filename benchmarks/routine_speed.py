@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from voicecoach.content import load_content
-from voicecoach.grammar import load_grammar
+from voicecoach.core.content import load_content
+from voicecoach.core.grammar import load_grammar
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.testing.dialog import DialogRunner, parse_dialog
 

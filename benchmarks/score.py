@@ -22,7 +22,7 @@ from benchmarks.corpus import (
     condition_name,
 )
 from benchmarks.decode import Decoded
-from voicecoach.grammar import Grammar
+from voicecoach.core.grammar import Grammar
 
 Found = list[tuple[float, str]]
 

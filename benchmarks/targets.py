@@ -130,7 +130,7 @@ APPROACH_TARGETS = [
            "clips, but the short navigation words paid for it: 'skip' 15 -> 5 and 'next' 10 -> 6 of 24 clean clips. "
            "It is not shipped: a person who says 'skip' three times is worse served."),
     Target("self_triggers", "self-triggers (commands from the coach's voice)", 0, False, "",
-           "While the loudspeaker plays and for 0.3 s after (voicecoach.live), only the barge-in phrases may "
+           "While the loudspeaker plays and for 0.3 s after (voicecoach.runtime.live), only the barge-in phrases may "
            "commit. The coach's own sentences contain those words ('stop', 'pause', 'wait', 'it hurts'); the "
            "shipped recognizer needs them 6 dB louder than the rest of the segment and confirmed by a second "
            "decode, and segments end only after 0.45 s of quiet so commas do not cut a sentence into commands. "

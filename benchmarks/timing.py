@@ -16,10 +16,10 @@ from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import Speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.cli import load
-from voicecoach.coach import Coach
-from voicecoach.events import Effect, Say, StopSpeaking
-from voicecoach.live import LiveLoop
+from voicecoach.cli.main import load
+from voicecoach.core.coach import Coach
+from voicecoach.core.events import Effect, Say, StopSpeaking
+from voicecoach.runtime.live import LiveLoop
 
 READ_S = 0.2  # what voicecoach run reads from the microphone at a time
 STOP_TRIALS = 8
@@ -118,7 +118,7 @@ class SpeakerTap:
 
 def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
     """Run `start` for `seconds` of wall time, then say stop while the coach speaks; the timings."""
-    from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
 
     content, grammar = load(None)
     coach = TimedCoach(content, grammar, pace=pace)

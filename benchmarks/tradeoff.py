@@ -15,8 +15,8 @@ from typing import Any
 from benchmarks import corpus, decode, runs, score
 from benchmarks.approaches import Approach
 from benchmarks.targets import APPROACH_TARGETS
-from voicecoach.asr.pocketsphinx_asr import SENSITIVITY_WEIGHTS
-from voicecoach.grammar import STATES, Grammar
+from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS
+from voicecoach.core.grammar import STATES, Grammar
 
 REPO = runs.REPO
 # From forcing nearly every segment onto a command (10^4) to rejecting all but the clearest (10^-9). 1 is as shipped.
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"python -m benchmarks.tradeoff: {problem}", file=sys.stderr)
         return 2
-    from voicecoach.cli import load
+    from voicecoach.cli.main import load
 
     _, grammar = load(None)
     log("building the clips (espeak-ng clips are cached under .cache/)")

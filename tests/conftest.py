@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.content import Content, load_content
-from voicecoach.grammar import Grammar, load_grammar
+from voicecoach.core.content import Content, load_content
+from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.testing.dialog import DialogResult, DialogRunner
 

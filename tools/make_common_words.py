@@ -1,4 +1,4 @@
-"""Regenerate voicecoach/asr/common_words.txt: the en-us LM's most probable words, most probable first."""
+"""Regenerate voicecoach/asr/pocketsphinx/common_words.txt: the en-us LM's most probable words, most probable first."""
 
 # Shipped as a list so the recognizer never loads the 27 MB language model (33 MB of memory) just to
 # rank decoys: the rank in this list is the score build_decoys sorts sound-alikes by.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pocketsphinx
 
 _WORD = re.compile(r"[a-z]+")
-OUT = Path(__file__).resolve().parents[1] / "voicecoach" / "asr" / "common_words.txt"
+OUT = Path(__file__).resolve().parents[1] / "voicecoach" / "asr" / "pocketsphinx" / "common_words.txt"
 
 
 def main() -> None:

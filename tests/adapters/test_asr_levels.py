@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
-from voicecoach.grammar import Grammar
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+from voicecoach.audio.wavinput import chunks
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
-from voicecoach.wavinput import chunks
 
 RATE = 16000
 PHRASES = ("stop", "it hurts", "next", "start bridge", "help", "wait", "resume", "repeat")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.asr import ModelNotFoundError
-from voicecoach.asr.vosk_model import MODEL_NAME, REQUIRED_FILES, download_model, resolve_vosk_model
+from voicecoach.asr.vosk.model import MODEL_NAME, REQUIRED_FILES, download_model, resolve_vosk_model
 
 
 def fake_model(where: Path) -> Path:

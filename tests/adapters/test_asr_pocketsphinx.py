@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from voicecoach.asr import VocabularyError
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer, SphinxSettings
-from voicecoach.grammar import Grammar
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 from voicecoach.testing.asr_eval import (
     BARGE_IN,

@@ -7,8 +7,8 @@ import pytest
 
 from voicecoach.asr import VocabularyError
 from voicecoach.asr.commit import match_segment, terminal_phrases
-from voicecoach.asr.decoys import lexicon, loop_transitions, phrase_token, token_phrase
-from voicecoach.asr.endpoint import EnergyEndpointer
+from voicecoach.asr.pocketsphinx.decoys import lexicon, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.pocketsphinx.endpoint import EnergyEndpointer
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 from voicecoach.testing import speech
 

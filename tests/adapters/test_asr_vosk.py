@@ -28,7 +28,7 @@ needs_espeak = pytest.mark.skipif(not speech.espeak_available(), reason="espeak-
 
 
 def _recognizer(phrases: list[str] = PHRASES):  # type: ignore[no-untyped-def]
-    from voicecoach.asr.vosk_asr import VoskRecognizer
+    from voicecoach.asr.vosk.recognizer import VoskRecognizer
 
     return VoskRecognizer(Path(str(MODEL)), phrases, 16000)
 

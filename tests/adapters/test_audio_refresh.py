@@ -117,7 +117,7 @@ SPEAKER_ACROSS_REFRESHES = """
 from voicecoach.audio.output import SoundDeviceSink, refresh_devices_around
 from voicecoach.audio.speaker import Speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.events import Say
+from voicecoach.core.events import Say
 
 os.rename(off, rc)
 printed, started = [], []
@@ -168,7 +168,7 @@ from voicecoach.audio.mic import Microphone
 from voicecoach.audio.output import SoundDeviceSink
 from voicecoach.audio.speaker import Speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.events import Say
+from voicecoach.core.events import Say
 
 os.rename(off, rc)
 mic = Microphone("vcnull").open()

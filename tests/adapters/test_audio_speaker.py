@@ -13,7 +13,7 @@ from voicecoach.audio.errors import AudioUnavailable
 from voicecoach.audio.sinks import PrintSink, RealRateSink
 from voicecoach.audio.speaker import PrintSpeaker, Speaker, open_speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.events import Say, StopSpeaking
+from voicecoach.core.events import Say, StopSpeaking
 
 # Thread wake-ups on a loaded test machine; real timing figures belong in the benchmarks.
 TOLERANCE = 0.25

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
-from voicecoach.coach import DEFAULT_RATE
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.audio.wavinput import chunks, to_pcm16
+from voicecoach.core.coach import DEFAULT_RATE
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 from voicecoach.testing.coach_voice import render_session
-from voicecoach.utterances import every_utterance
-from voicecoach.wavinput import chunks, to_pcm16
+from voicecoach.testing.utterances import every_utterance
 
 RATE = 16000
 pytestmark = [

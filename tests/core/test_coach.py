@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from voicecoach.coach import Coach
-from voicecoach.content import Content
-from voicecoach.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
-from voicecoach.grammar import Grammar
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.core.grammar import Grammar
 
 
 def says(effects: list[Effect]) -> list[Say]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecoach.coach import Coach
-from voicecoach.content import Content
-from voicecoach.events import Effect, Heard, Say, StopSpeaking, UtteranceFinished
-from voicecoach.grammar import Grammar
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.events import Effect, Heard, Say, StopSpeaking, UtteranceFinished
+from voicecoach.core.grammar import Grammar
 from voicecoach.paths import default_content_dir, default_grammar_dir
 
 _CONTENT: Content | None = None
@@ -18,8 +18,8 @@ _GRAMMAR: Grammar | None = None
 def shipped() -> tuple[Content, Grammar]:
     global _CONTENT, _GRAMMAR
     if _CONTENT is None or _GRAMMAR is None:
-        from voicecoach.content import load_content
-        from voicecoach.grammar import load_grammar
+        from voicecoach.core.content import load_content
+        from voicecoach.core.grammar import load_grammar
 
         _CONTENT = load_content(default_content_dir())
         _GRAMMAR = load_grammar(default_grammar_dir(), _CONTENT)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.content import Content, load_content
+from voicecoach.core.content import Content, load_content
 from voicecoach.errors import ContentError
 from voicecoach.paths import default_content_dir
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.content import Content
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.errors import ContentError
-from voicecoach.grammar import Grammar, load_grammar
 from voicecoach.paths import default_grammar_dir
 
 REQUIRED = {

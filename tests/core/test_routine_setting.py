@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.config import CLI_SOURCE, ConfigError, Settings, apply_routine
-from voicecoach.content import Content, load_content
-from voicecoach.grammar import load_grammar
+from voicecoach.cli.config import CLI_SOURCE, ConfigError, Settings, apply_routine
+from voicecoach.core.content import Content, load_content
+from voicecoach.core.grammar import load_grammar
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.testing.dialog import DialogResult, DialogRunner, parse_dialog
 

@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from benchmarks.corpus import recordings_set
-from voicecoach.grammar import Grammar
+from voicecoach.core.grammar import Grammar
 
 REPO = Path(__file__).parents[2]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks import corpus, flite
-from voicecoach.grammar import Grammar
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 
 needs_flite = pytest.mark.skipif(not flite.available(), reason="flite (Debian package flite) is not installed")

@@ -10,7 +10,7 @@ import pytest
 from benchmarks.corpus import COACH, FLITE, FLITE_NON_COMMANDS, NON_COMMANDS_RUNNING, RATE, ClipSet, Item
 from benchmarks.decode import Decoded
 from benchmarks.score import score
-from voicecoach.grammar import Grammar
+from voicecoach.core.grammar import Grammar
 
 CLIP_S = 2.0
 

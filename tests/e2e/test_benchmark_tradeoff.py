@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from benchmarks import corpus, tradeoff
-from voicecoach.grammar import Grammar
+from voicecoach.core.grammar import Grammar
 
 REPO = Path(__file__).parents[2]
 

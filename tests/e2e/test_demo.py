@@ -11,9 +11,9 @@ import pytest
 import soundfile
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 
 pytestmark = [
@@ -51,7 +51,7 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
     """
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.tts import Renderer
-    from voicecoach.demo import RATE, SCENARIO, coach_voice_of, run_demo, user_voice
+    from voicecoach.runtime.demo import RATE, SCENARIO, coach_voice_of, run_demo, user_voice
 
     renderer = Renderer()
     renderer.start()

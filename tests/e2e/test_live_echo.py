@@ -18,7 +18,7 @@ import pytest
 import soxr
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
 from voicecoach.audio.clip import Clip
 from voicecoach.audio.echo import EchoCanceller, EchoSettings
 from voicecoach.audio.errors import MicrophoneLost
@@ -26,10 +26,10 @@ from voicecoach.audio.mic import Backoff
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import PrintSpeaker, Speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.coach import DEFAULT_RATE, Coach
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar
-from voicecoach.live import LiveLoop
+from voicecoach.core.coach import DEFAULT_RATE, Coach
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.live import LiveLoop
 from voicecoach.testing import speech
 
 RATE = 16000

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
 from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound, MicrophoneLost
 from voicecoach.audio.mic import Backoff
 from voicecoach.audio.output import refresh_devices_around
 from voicecoach.audio.sinks import RealRateSink
 from voicecoach.audio.speaker import PrintSpeaker, Speaker
 from voicecoach.audio.tts import Renderer
-from voicecoach.coach import Coach
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar
-from voicecoach.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, RecognizerCrashed
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, RecognizerCrashed
 
 CHUNK_S = 0.1
 
@@ -162,7 +162,7 @@ def test_record_writes_exactly_what_the_microphone_heard(tmp_path: Path) -> None
     import numpy as np
     import soundfile
 
-    from voicecoach.cli import recording
+    from voicecoach.cli.main import recording
 
     blocks = [np.full(1600, value, dtype="<i2").tobytes() for value in (0, 1000, -1000)]
     feed = iter([*blocks, b""])

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from opshelp import DIALOGS, clean_env, run_voicecoach
 
-from voicecoach.coach import DEFAULT_RATE
-from voicecoach.config import (
+from voicecoach.cli.config import (
     CONFIG_ENV,
     EXAMPLE,
     KEYS,
@@ -26,6 +25,7 @@ from voicecoach.config import (
     overrides_from,
     toml_string,
 )
+from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.paths import default_content_dir
 
 
@@ -59,8 +59,8 @@ def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[
 
 
 def test_every_sensitivity_has_a_command_weight() -> None:
-    from voicecoach.asr.pocketsphinx_asr import SENSITIVITY_WEIGHTS
-    from voicecoach.config import SENSITIVITY_CHOICES
+    from voicecoach.asr.base import SENSITIVITY_CHOICES
+    from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS
 
     assert set(SENSITIVITY_WEIGHTS) == set(SENSITIVITY_CHOICES)
     assert [SENSITIVITY_WEIGHTS[c] for c in SENSITIVITY_CHOICES] == sorted(SENSITIVITY_WEIGHTS.values())

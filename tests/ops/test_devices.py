@@ -8,8 +8,8 @@ import pytest
 from opshelp import run_voicecoach
 
 from voicecoach.audio.devices import DeviceInfo
-from voicecoach.config import Settings
-from voicecoach.ops_cli import format_device_lists
+from voicecoach.cli.config import Settings
+from voicecoach.cli.ops import format_device_lists
 
 PI = [
     DeviceInfo(0, "bcm2835 Headphones: - (hw:0,0)", 0, 8, 44100.0, "ALSA"),

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voicecoach.config import CONFIG_ENV, KEYS, ConfigError, load_settings, toml_string
-from voicecoach.content import Content, load_content, load_exercise, load_routine, load_session_text
+from voicecoach.cli.config import CONFIG_ENV, KEYS, ConfigError, load_settings, toml_string
+from voicecoach.core.content import Content, load_content, load_exercise, load_routine, load_session_text
+from voicecoach.core.grammar import load_grammar
 from voicecoach.errors import ContentError, DialogError, VoicecoachError
-from voicecoach.grammar import load_grammar
 from voicecoach.paths import default_content_dir
 from voicecoach.testing.dialog import parse_dialog
 

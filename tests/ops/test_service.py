@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from opshelp import run_voicecoach
 
-from voicecoach.service import LINGER_STEP, START_LIMIT_BURST, START_LIMIT_INTERVAL_SEC, UNIT_NAME, unit_text
+from voicecoach.cli.service import LINGER_STEP, START_LIMIT_BURST, START_LIMIT_INTERVAL_SEC, UNIT_NAME, unit_text
 
 
 def parse_unit(text: str) -> dict[str, list[tuple[str, str]]]:

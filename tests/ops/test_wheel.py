@@ -83,7 +83,7 @@ def test_installed_check_and_script(installed: tuple[Path, dict[str, str], Path]
 
 def test_installed_service_runs_the_installed_script(installed: tuple[Path, dict[str, str], Path]) -> None:
     venv, env, work = installed
-    code = "from voicecoach.service import run_command; print(*run_command())"
+    code = "from voicecoach.cli.service import run_command; print(*run_command())"
     result = run(venv / "bin" / "python", "-c", code, cwd=work, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(venv / "bin" / "voicecoach"), "run"]

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx_asr import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
 from voicecoach.audio.speaker import PrintSpeaker
-from voicecoach.coach import Coach
-from voicecoach.content import Content
-from voicecoach.grammar import Grammar
-from voicecoach.live import LiveLoop
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.live import LiveLoop
 from voicecoach.testing import speech
 
 RATE = 16000

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from voicecoach.errors import VoicecoachError
+
+Asr = Literal["vosk", "pocketsphinx"]
+"""The recognizers voicecoach can listen with."""
+Sensitivity = Literal["low", "normal", "high"]
+"""How readily speech counts as a command: fewer false commands (low) or fewer missed ones (high)."""
+SENSITIVITY_CHOICES: tuple[Sensitivity, ...] = ("low", "normal", "high")
 
 
 @dataclass(frozen=True)

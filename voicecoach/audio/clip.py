@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.events import UtteranceKind
+from voicecoach.core.events import UtteranceKind
 
 Samples = npt.NDArray[np.float32]
 

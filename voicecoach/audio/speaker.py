@@ -16,7 +16,7 @@ from voicecoach.audio.errors import AudioUnavailable, TTSError, TTSUnavailable
 from voicecoach.audio.mic import TARGET_RATE
 from voicecoach.audio.sinks import PrintSink
 from voicecoach.audio.tts import Renderer
-from voicecoach.events import Say, StopSpeaking
+from voicecoach.core.events import Say, StopSpeaking
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.asr.base import Detection, Recognizer
-
-from . import speech
+from voicecoach.testing import speech
 
 PHRASES = [
     "next", "back", "go back", "previous", "repeat", "say that again", "pause", "wait", "hold on", "hang on", "resume",

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from voicecoach.coach import MAX_RATE, MIN_RATE, RATE_STEP
+from voicecoach.core.coach import MAX_RATE, MIN_RATE, RATE_STEP
 
 RATE = 16000
 # The count words the coach says between its sentences, at the rates "slower" and "faster" give.

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..coach import Coach
-from ..content import Content
-from ..errors import DialogError
-from ..grammar import Grammar
-from .virtual import Line, VirtualSession
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import Grammar
+from voicecoach.errors import DialogError
+from voicecoach.runtime.virtual import Line, VirtualSession
 
 WAIT_UNTIL_LIMIT_S = 600.0  # "fails after 10 virtual minutes"
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")

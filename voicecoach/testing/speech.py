@@ -212,6 +212,6 @@ def concatenate(clips: Sequence[Audio], gap: float = 0.0, rate: int = RATE) -> A
 
 def chunks(audio: Audio, size: int) -> list[bytes]:
     """Split a clip into byte chunks of `size` samples (the last may be shorter), as a microphone delivers them."""
-    from ..wavinput import blocks  # one splitter for files, tests and the microphone path
+    from voicecoach.audio.wavinput import blocks  # one splitter for files, tests and the microphone path
 
     return list(blocks(audio.astype("<i2").tobytes(), size))

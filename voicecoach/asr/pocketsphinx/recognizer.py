@@ -46,10 +46,10 @@ import numpy as np
 import pocketsphinx
 from webrtc_noise_gain import AudioProcessor
 
-from voicecoach.asr.accents import phrase_pronunciations
 from voicecoach.asr.base import Detection
 from voicecoach.asr.commit import terminal_phrases
-from voicecoach.asr.decoys import (
+from voicecoach.asr.pocketsphinx.accents import phrase_pronunciations
+from voicecoach.asr.pocketsphinx.decoys import (
     CMU_PHONES,
     dictionary_entries,
     garbage_phone_word,
@@ -60,8 +60,8 @@ from voicecoach.asr.decoys import (
     verify_transitions,
     word_rank_score,
 )
-from voicecoach.asr.endpoint import EndpointSettings, EnergyEndpointer
-from voicecoach.asr.lexicon_cache import Lexicon, cached_lexicon
+from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings, EnergyEndpointer
+from voicecoach.asr.pocketsphinx.lexicon_cache import Lexicon, cached_lexicon
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases, subset_of
 
 _MODEL_RATE = 16000

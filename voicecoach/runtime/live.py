@@ -14,14 +14,14 @@ from types import FrameType
 import numpy as np
 import numpy.typing as npt
 
-from .asr.base import Detection, Recognizer
-from .audio.echo import EchoCanceller
-from .audio.errors import MicrophoneLost
-from .audio.mic import Backoff, reconnect
-from .coach import Coach
-from .errors import VoicecoachError
-from .events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
-from .grammar import STATES, Grammar
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.audio.echo import EchoCanceller
+from voicecoach.audio.errors import MicrophoneLost
+from voicecoach.audio.mic import Backoff, reconnect
+from voicecoach.core.coach import Coach
+from voicecoach.core.events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.core.grammar import STATES, Grammar
+from voicecoach.errors import VoicecoachError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # server with an echo canceller. So while the loudspeaker plays (real
 # start and end times, reported by the speaker from the stream) and for a tail
 # after it, the recognizer only accepts the barge-in phrases, and only as a
-# whole segment louder than the coach (see asr/pocketsphinx_asr.py).
+# whole segment louder than the coach (see asr/pocketsphinx/recognizer.py).
 #
 # In front of the recognizer, when given one, our own echo canceller (audio/echo.py)
 # subtracts the coach's voice as the room brings it to the microphone, so that "stop"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .content import Content, Exercise, Step
-from .spoken import number_words, speech_seconds
+from voicecoach.core.content import Content, Exercise, Step
+from voicecoach.core.spoken import number_words, speech_seconds
 
 RELAX = "Relax."
 

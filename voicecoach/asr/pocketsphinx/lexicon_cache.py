@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
-from voicecoach.asr import decoys
+from voicecoach.asr.pocketsphinx import decoys
 
 Lexicon = tuple[dict[str, list[decoys.Pron]], dict[str, list[decoys.Pron]]]
 
@@ -35,7 +35,7 @@ def _key(phrases: Sequence[str], dictionary: Path, options: Mapping[str, object]
                          stat.st_mtime_ns]).encode())
     # The decoy code and its word list: a new release with other decoys must not read an old lexicon.
     h.update(Path(decoys.__file__).read_bytes())
-    h.update(resources.files("voicecoach.asr").joinpath("common_words.txt").read_bytes())
+    h.update(resources.files("voicecoach.asr.pocketsphinx").joinpath("common_words.txt").read_bytes())
     return h.hexdigest()[:32]
 
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .asr.base import Recognizer
-from .audio.echo import EchoCanceller
-from .audio.tts import Renderer
-from .coach import Coach
-from .content import Content
-from .grammar import STATES, Grammar
-from .live import MUTE_TAIL_S
-from .testing.virtual import Line, VirtualSession
-from .wavinput import to_pcm16
+from voicecoach.asr.base import Recognizer
+from voicecoach.audio.echo import EchoCanceller
+from voicecoach.audio.tts import Renderer
+from voicecoach.audio.wavinput import to_pcm16
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content
+from voicecoach.core.grammar import STATES, Grammar
+from voicecoach.runtime.live import MUTE_TAIL_S
+from voicecoach.runtime.virtual import Line, VirtualSession
 
 Samples = npt.NDArray[np.float32]
 RATE = 16000
@@ -179,7 +179,7 @@ def coach_voice_of(renderer: Renderer) -> Callable[[str, int], Samples]:
 
 def user_voice(words: str) -> Samples:
     """The person's voice: espeak-ng's USER_VOICE saying `words`, at RATE."""
-    from .testing.speech import synthesize
+    from voicecoach.testing.speech import synthesize
 
     return synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
 

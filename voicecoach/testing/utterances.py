@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from itertools import product
 
-from .coach import MAX_RATE, MIN_RATE, Coach
-from .content import Content
-from .events import Command, Heard, Say
-from .grammar import Grammar
-from .live import LOST_MICROPHONE, MICROPHONE_BACK
-from .plan import RELAX, build_plan
-from .spoken import duration_words, number_words
+from voicecoach.core.coach import MAX_RATE, MIN_RATE, Coach
+from voicecoach.core.content import Content
+from voicecoach.core.events import Command, Heard, Say
+from voicecoach.core.grammar import Grammar
+from voicecoach.core.plan import RELAX, build_plan
+from voicecoach.core.spoken import duration_words, number_words
+from voicecoach.runtime.live import LOST_MICROPHONE, MICROPHONE_BACK
 
 
 def every_utterance(content: Content, grammar: Grammar) -> list[str]:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import Content, _Fields, _read_toml
-from .errors import ContentError
-from .events import Command
+from voicecoach.core.content import Content, _Fields, _read_toml
+from voicecoach.core.events import Command
+from voicecoach.errors import ContentError
 
 STATES = ("idle", "running", "paused")
 

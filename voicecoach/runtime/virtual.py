@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..coach import Coach
-from ..events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
-from ..grammar import Grammar
-from ..spoken import speech_seconds
+from voicecoach.core.coach import Coach
+from voicecoach.core.events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.core.grammar import Grammar
+from voicecoach.core.spoken import speech_seconds
 
 
 @dataclass

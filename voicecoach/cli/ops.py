@@ -7,12 +7,20 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .audio.devices import DeviceInfo, Kind, format_devices, list_devices, load_sounddevice, match_device
-from .config import EXAMPLE, ConfigError, Settings, apply_routine, config_path, format_settings, load_settings
-from .content import load_content
-from .errors import VoicecoachError
-from .paths import default_content_dir
-from .service import LINGER_STEP, UNIT_NAME, install, run_command, unit_text
+from voicecoach.audio.devices import DeviceInfo, Kind, format_devices, list_devices, load_sounddevice, match_device
+from voicecoach.cli.config import (
+    EXAMPLE,
+    ConfigError,
+    Settings,
+    apply_routine,
+    config_path,
+    format_settings,
+    load_settings,
+)
+from voicecoach.cli.service import LINGER_STEP, UNIT_NAME, install, run_command, unit_text
+from voicecoach.core.content import load_content
+from voicecoach.errors import VoicecoachError
+from voicecoach.paths import default_content_dir
 
 
 def cmd_config(args: argparse.Namespace) -> int:

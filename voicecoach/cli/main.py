@@ -8,13 +8,15 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from . import __version__, ops_cli
-from .coach import Coach
-from .config import SENSITIVITY_CHOICES, Settings, apply_routine, load_settings, overrides_from
-from .content import Content, load_content
-from .errors import VoicecoachError
-from .grammar import Grammar, load_grammar
-from .paths import default_content_dir, default_grammar_dir
+from voicecoach import __version__
+from voicecoach.asr.base import SENSITIVITY_CHOICES
+from voicecoach.cli import ops as ops_cli
+from voicecoach.cli.config import Settings, apply_routine, load_settings, overrides_from
+from voicecoach.core.coach import Coach
+from voicecoach.core.content import Content, load_content
+from voicecoach.core.grammar import Grammar, load_grammar
+from voicecoach.errors import VoicecoachError
+from voicecoach.paths import default_content_dir, default_grammar_dir
 
 
 def load(content_dir: Path | None, grammar_dir: Path | None = None) -> tuple[Content, Grammar]:
@@ -51,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    from .testing.dialog import DialogRunner, trace_json
+    from voicecoach.testing.dialog import DialogRunner, trace_json
 
     content, grammar = load_configured(settings(args), args)
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
@@ -69,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     content, grammar = load_configured(config, args)
     coach = Coach(content, grammar, rate=config.rate, pace=config.pace)
     if args.text:
-        from .textmode import run_text_mode
+        from voicecoach.runtime.textmode import run_text_mode
 
         return run_text_mode(coach, grammar)
     return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel)
@@ -79,14 +81,14 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
              echo_cancel: bool = True) -> int:
     import os
 
-    from .audio.echo import EchoCanceller
-    from .audio.errors import AudioUnavailable, TTSUnavailable
-    from .audio.mic import TARGET_RATE, Microphone
-    from .audio.output import refresh_devices_around
-    from .audio.speaker import open_speaker
-    from .audio.tts import Renderer
-    from .listen import open_recognizer
-    from .live import LiveLoop
+    from voicecoach.audio.echo import EchoCanceller
+    from voicecoach.audio.errors import AudioUnavailable, TTSUnavailable
+    from voicecoach.audio.mic import TARGET_RATE, Microphone
+    from voicecoach.audio.output import refresh_devices_around
+    from voicecoach.audio.speaker import open_speaker
+    from voicecoach.audio.tts import Renderer
+    from voicecoach.runtime.live import LiveLoop
+    from voicecoach.runtime.recognizers import open_recognizer
 
     # The microphone first: without it there is nothing to run, and the message says what to plug in.
     try:
@@ -145,8 +147,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from .listen import decode, open_recognizer
-    from .wavinput import AudioFileError, chunks, read_pcm16
+    from voicecoach.audio.wavinput import AudioFileError, chunks, read_pcm16
+    from voicecoach.runtime.recognizers import decode, open_recognizer
 
     config = settings(args)
     _, grammar = load_configured(config, args)
@@ -173,10 +175,10 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import os
 
-    from .audio.echo import EchoCanceller
-    from .audio.tts import Renderer
-    from .demo import MAX_TRIES, RATE, coach_voice_of, run_demo, user_voice, write_demo
-    from .listen import open_recognizer
+    from voicecoach.audio.echo import EchoCanceller
+    from voicecoach.audio.tts import Renderer
+    from voicecoach.runtime.demo import MAX_TRIES, RATE, coach_voice_of, run_demo, user_voice, write_demo
+    from voicecoach.runtime.recognizers import open_recognizer
 
     config = settings(args)
     content, grammar = load_configured(config, args)
@@ -200,7 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_model_download(args: argparse.Namespace) -> int:
-    from .asr.vosk_model import download_model
+    from voicecoach.asr.vosk.model import download_model
 
     path = download_model(args.dest.expanduser(), progress=sys.stderr.isatty())
     print(f"Vosk model ready in {path}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ContentError
+from voicecoach.errors import ContentError
 
 MAX_SECONDS = 600  # a hold or pause longer than ten minutes is a typo, not an exercise
 MAX_REPETITIONS = 50

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import VoicecoachError
+from voicecoach.errors import VoicecoachError
 
 CHUNK_S = 0.1  # the microphone's block size too: files decode through the same chunking
 

@@ -35,7 +35,7 @@ def dictionary_entries(path: Path) -> Entries:
 
 @functools.cache
 def _word_list() -> tuple[str, ...]:
-    text = resources.files("voicecoach.asr").joinpath("common_words.txt").read_text(encoding="utf-8")
+    text = resources.files("voicecoach.asr.pocketsphinx").joinpath("common_words.txt").read_text(encoding="utf-8")
     return tuple(w for w in text.split("\n") if w and not w.startswith("#"))
 
 

@@ -7,10 +7,10 @@ import sys
 import time
 from typing import TextIO
 
-from .coach import Coach
-from .grammar import Grammar
-from .testing.dialog import format_line
-from .testing.virtual import VirtualClock, VirtualSession
+from voicecoach.core.coach import Coach
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.virtual import VirtualClock, VirtualSession
+from voicecoach.testing.dialog import format_line
 
 # While nothing is due, look at the input this often anyway: cheap, and it
 # keeps Ctrl-C and the end of input prompt.

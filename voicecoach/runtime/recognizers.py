@@ -6,17 +6,12 @@ import logging
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
-from .asr.base import ModelNotFoundError, Recognizer
-from .config import Sensitivity
-from .events import Command
-from .grammar import Grammar
+from voicecoach.asr.base import Asr, ModelNotFoundError, Recognizer, Sensitivity
+from voicecoach.core.events import Command
+from voicecoach.core.grammar import Grammar
 
 log = logging.getLogger(__name__)
-
-Asr = Literal["vosk", "pocketsphinx"]
-
 
 @dataclass(frozen=True)
 class Heard:
@@ -37,8 +32,8 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":
-        from .asr.vosk_asr import VoskRecognizer
-        from .asr.vosk_model import resolve_vosk_model
+        from voicecoach.asr.vosk.model import resolve_vosk_model
+        from voicecoach.asr.vosk.recognizer import VoskRecognizer
 
         try:
             path = resolve_vosk_model(model, env)
@@ -51,7 +46,7 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
                 print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
                       "Vosk listens as at 'normal'.", file=sys.stderr)
             return VoskRecognizer(path, phrases, rate, meaning=meaning)
-    from .asr.pocketsphinx_asr import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
+    from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
 
     settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])
     return PocketSphinxRecognizer(phrases, rate, settings=settings, meaning=meaning)

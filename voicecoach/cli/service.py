@@ -10,9 +10,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import VoicecoachError
+from voicecoach.errors import VoicecoachError
 
-UNIT_NAME = "voicecoach.service"
+UNIT_NAME = "voicecoach.cli.service"
 RESTART_SEC = 10
 # At most START_LIMIT_BURST starts in START_LIMIT_INTERVAL_SEC: a coach that keeps crashing gives up
 # instead of loading models over and over on a Raspberry Pi's CPU.
@@ -64,7 +64,7 @@ def _environment_line(name: str, value: str) -> str:
 
 
 def unit_text(command: Sequence[str], env: Mapping[str, str]) -> str:
-    """The voicecoach.service unit running `command`."""
+    """The voicecoach.cli.service unit running `command`."""
     passed = [_environment_line(name, env[name]) for name in PASSED_ENV if env.get(name)]
     lines = [
         "# Written by `voicecoach service install`. Settings belong in ~/.config/voicecoach/config.toml.",

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .content import Content
-from .events import (
+from voicecoach.core.content import Content
+from voicecoach.core.events import (
     Alert,
     Command,
     Effect,
@@ -18,9 +18,9 @@ from .events import (
     UtteranceFinished,
     UtteranceKind,
 )
-from .grammar import Grammar
-from .plan import RELAX, PlanStep, build_plan
-from .spoken import duration_words, number_words
+from voicecoach.core.grammar import Grammar
+from voicecoach.core.plan import RELAX, PlanStep, build_plan
+from voicecoach.core.spoken import duration_words, number_words
 
 # Theory of operation
 # -------------------

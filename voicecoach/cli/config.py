@@ -14,20 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from .content import Content
-from .errors import VoicecoachError
+from voicecoach.asr.base import SENSITIVITY_CHOICES, Asr, Sensitivity
+from voicecoach.core.content import Content
+from voicecoach.errors import VoicecoachError
 
 CONFIG_ENV = "VOICECOACH_CONFIG"  # an explicit config file; then it must exist
 APP_DIR = "voicecoach"
 CONFIG_NAME = "config.toml"
 CLI_SOURCE = "command line"
 
-Asr = Literal["vosk", "pocketsphinx"]
 ASR_CHOICES = ("vosk", "pocketsphinx", "auto")
-Sensitivity = Literal["low", "normal", "high"]
-SENSITIVITY_CHOICES: tuple[Sensitivity, ...] = ("low", "normal", "high")
 RATE_RANGE = (80, 300)
 VOLUME_RANGE = (0.0, 1.0)
 PACE_RANGE = (0.25, 4.0)

@@ -1,0 +1,1 @@
+"""The PocketSphinx recognizer: its bundled US English model, decoys and segmentation."""

@@ -1,0 +1,1 @@
+"""The Vosk recognizer and its downloadable model."""

@@ -1,0 +1,1 @@
+"""The `voicecoach` command line, its settings file and the service it installs."""
