@@ -20,7 +20,6 @@ from benchmarks import corpus, decode, probe, report, runs, score, tradeoff
 from benchmarks.approaches import Approach, approaches
 from benchmarks.layout import per_approach
 from benchmarks.plot import plot
-from voicecoach.core.grammar import STATES
 
 REPO = runs.REPO
 APPROACH_KEYS = ["recall_clean", "recall_10dB", "recall_5dB", "false_trigger_rate", "self_triggers",
@@ -131,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             log("live timing segment (real time), alongside the decoding")
             timer = start_timing(args.quick)
 
-        heard = {mode: grammar.phrases_heard(mode) for mode in STATES}
-        jobs = decode.plan_jobs(active, sets, tracks, phrases, grammar.barge_in_phrases(), played, grammar.table,
-                                heard)
+        jobs = decode.plan_jobs(active, sets, tracks, grammar, played)
         log(f"decoding: {len(jobs)} jobs on {args.workers} workers")
         decoded = decode.decode_all(jobs, sets, args.workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import multiprocessing
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +26,12 @@ from benchmarks.corpus import (
     ClipSet,
 )
 from voicecoach.audio.echo import EchoCanceller
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.hearing import HearingPath
 
 CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
 JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer is a small overhead
 # voicecoach.runtime.live keeps the recognizer restricted for this long after the loudspeaker stops.
-MUTE_TAIL_S = 0.3
 # Relative decoding cost, to start the longest jobs first.
 _COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2}
 
@@ -46,16 +47,12 @@ class Job:
     end: int
     speaking: tuple[tuple[float, float], ...]
     """Intervals (seconds from the job's start) during which the coach's loudspeaker plays."""
-    barge_in: frozenset[str]
-    phrases: tuple[str, ...]
+    grammar: Grammar
+    """What the recognizer is built from, and what the hearing path listens for in each mode and while speaking."""
     played: str | None = None
     """The loudspeaker's track (.npy, aligned with `track`), or None: the shipped approaches cancel its echo."""
-    meaning: tuple[tuple[str, Hashable], ...] = ()
-    """Each phrase's command (Grammar.table), as the shipped recognizers are given it."""
     modes: tuple[tuple[float, str | None], ...] = ()
     """(seconds from the job's start, the coach's mode) from each clip on: the recognizer listens for its phrases."""
-    heard: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """The phrases listened for in each mode (Grammar.phrases_heard)."""
 
 
 @dataclass
@@ -78,45 +75,40 @@ class Decoded:
 
 
 def run_job(job: Job) -> JobResult:
-    """Stream the job's audio in 100 ms chunks, restricting the recognizer as voicecoach.runtime.live does."""
+    """Stream the job's audio in 100 ms chunks through the coach's hearing path, told when the loudspeaker plays
+    and what the coach's mode is, as the live loop tells it."""
     audio = np.load(job.track, mmap_mode="r")[job.start : job.end]
     pcm = np.ascontiguousarray(audio, dtype="<i2").tobytes()
-    rec = job.approach.build(job.phrases, dict(job.meaning) or None)
+    rec = job.approach.build(job.grammar.phrases(), job.grammar.table)
     played = None
     echo = None
     if job.played is not None and job.approach.kind.startswith("shipped"):
         played = np.load(job.played, mmap_mode="r")[job.start : job.end]
-        echo = EchoCanceller(RATE)  # one for the job, as voicecoach.runtime.live keeps one: the room stays the room
+        echo = EchoCanceller(RATE)  # one for the job, as voicecoach.live keeps one: the room stays the room
+    hearing = HearingPath(rec, job.grammar, echo)
     found: list[tuple[float, str]] = []
     t0 = time.process_time()
-    restricted = False
-    heard = {mode: frozenset(phrases) for mode, phrases in job.heard}
     modes = list(job.modes)
-    listening: str | None = None
+    speaking = list(enumerate(job.speaking))
     for i in range(0, len(pcm), CHUNK * 2):
         while modes and modes[0][0] <= i / 2 / RATE:  # as the live loop: the coach's mode, at the clip's start
-            mode = modes.pop(0)[1]
-            if mode != listening:
-                rec.listen_for(None if mode is None else heard[mode])
-                listening = mode
-        if job.speaking:
-            now = min(len(pcm), i + CHUNK * 2) / 2 / RATE
-            speaking = any(s <= now <= e + MUTE_TAIL_S for s, e in job.speaking)
-            if speaking != restricted:
-                rec.restrict(job.barge_in if speaking else None)
-                restricted = speaking
-        chunk = pcm[i : i + CHUNK * 2]
-        if echo is not None and played is not None:
+            hearing.coach_mode(modes.pop(0)[1])
+        now = min(len(pcm), i + CHUNK * 2) / 2 / RATE
+        while speaking and speaking[0][1][0] <= now:  # the loudspeaker's starts and ends, as the speaker reports
+            uid, (start, end) = speaking[0]
+            hearing.playing(uid, start)
+            if end > now:
+                break
+            hearing.finished(uid, end)
+            speaking.pop(0)
+        if played is not None:
             # The loudspeaker's next 100 ms reach the canceller before the microphone's, as in the live loop.
             first = 0 if i == 0 else i // 2 + CHUNK
             ahead = np.asarray(played[first : i // 2 + 2 * CHUNK])
             if ahead.any():
-                echo.play(ahead, first)
-            chunk = echo.process(chunk)
-        found += [(d.t, d.text) for d in rec.accept(chunk)]
-    if echo is not None:
-        found += [(d.t, d.text) for d in rec.accept(echo.flush())]
-    found += [(d.t, d.text) for d in rec.flush()]
+                hearing.loudspeaker(ahead, first)
+        found += [(r.t, r.text) for r in hearing.hear(pcm[i : i + CHUNK * 2], now)]
+    found += [(r.t, r.text) for r in hearing.flush()]
     cpu = time.process_time() - t0
     return JobResult(job.approach.key, job.set_name, job.start / RATE, found, cpu, len(audio) / RATE)
 
@@ -133,12 +125,9 @@ def decodes(kind: str, set_name: str) -> bool:
     return not (kind == "open-vocabulary" and set_name == COACH)
 
 
-def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path],
-              phrases: Sequence[str], barge_in: frozenset[str], played: dict[str, Path] | None = None,
-              meaning: Mapping[str, Hashable] | None = None,
-              heard: Mapping[str, frozenset[str]] | None = None) -> list[Job]:
-    """Jobs of about JOB_SECONDS of audio, costliest first; `heard`: the phrases of each mode of the coach."""
-    heard_items = tuple((mode, tuple(sorted(p))) for mode, p in (heard or {}).items())
+def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: dict[str, Path], grammar: Grammar,
+              played: dict[str, Path] | None = None) -> list[Job]:
+    """Jobs of about JOB_SECONDS of audio, costliest first."""
     jobs = []
     for cs in sets:
         bounds = cs.bounds()
@@ -151,14 +140,13 @@ def plan_jobs(approaches: Sequence[Approach], sets: Sequence[ClipSet], tracks: d
             start, end = bounds[g[0]][0], bounds[g[-1]][1]
             speaking = tuple((bounds[i][0] / RATE - start / RATE + s, bounds[i][0] / RATE - start / RATE + e)
                              for i in g if (sp := cs.items[i].speaking) is not None for s, e in [sp])
-            modes = tuple(((bounds[i][0] - start) / RATE, cs.items[i].mode) for i in g) if heard_items else ()
+            modes = tuple(((bounds[i][0] - start) / RATE, cs.items[i].mode) for i in g)
             for ap in approaches:
                 if not decodes(ap.kind, cs.name):
                     continue
                 ref = (played or {}).get(cs.name)
-                jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, barge_in, tuple(phrases),
-                                None if ref is None else str(ref), tuple((meaning or {}).items()), modes,
-                                heard_items))
+                jobs.append(Job(ap, cs.name, str(tracks[cs.name]), start, end, speaking, grammar,
+                                None if ref is None else str(ref), modes))
     return costliest_first(jobs)
 
 

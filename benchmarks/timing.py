@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import random
 import threading
@@ -19,6 +18,7 @@ from voicecoach.audio.tts import Renderer
 from voicecoach.cli.main import load
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Effect, Say, StopSpeaking
+from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.live import LiveLoop
 
 READ_S = 0.2  # what voicecoach run reads from the microphone at a time
@@ -48,12 +48,18 @@ class SilentMic:
         self._block = bytes(int(rate * READ_S) * 2)
         self._next = time.monotonic() + READ_S
 
-    def read(self) -> bytes:
+    def read(self, timeout: float) -> bytes:
         delay = self._next - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         self._next += READ_S
         return self._block
+
+    def reopen(self) -> None:
+        pass
+
+    def sample_at(self, t: float) -> int | None:
+        return None  # no echo canceller here
 
 
 class ScriptedRecognizer:
@@ -135,7 +141,7 @@ def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
 
     tap: SpeakerTap | None = None
 
-    def open_speaker(on_started: Any, on_finished: Any) -> SpeakerTap:
+    def open_speaker(on_started: Any, on_finished: Any, on_played: Any) -> SpeakerTap:
         nonlocal tap
 
         def noted(uid: int, t: float) -> None:
@@ -149,13 +155,9 @@ def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
     # The person starts the exercise, then says "next" twice to skip the safety notice and the introduction.
     script = [(0.0, start), (0.6, "next"), (1.2, "next")]
     recognizer = ScriptedRecognizer(PocketSphinxRecognizer(grammar.phrases()), script, seconds, fresh_playing)
-    mic = SilentMic()
-    kwargs: dict[str, Any] = {"read_audio": mic.read, "open_speaker": open_speaker, "print_fn": lambda s: None}
-    if "reopen_audio" in inspect.signature(LiveLoop.__init__).parameters:
-        kwargs["reopen_audio"] = lambda: None
-    if "exit_when_session_ends" in inspect.signature(LiveLoop.__init__).parameters:
-        kwargs["exit_when_session_ends"] = True  # one session: the stop trial ends it
-    loop = LiveLoop(coach, grammar, recognizer, **kwargs)
+    # One session: the stop trial ends it.
+    loop = LiveLoop(coach, HearingPath(recognizer, grammar), SilentMic(), open_speaker, print_fn=lambda s: None,
+                    exit_when_session_ends=True)
     guard = threading.Timer(seconds + 60.0, loop.stopping.set)  # never hang the harness
     guard.daemon = True
     guard.start()

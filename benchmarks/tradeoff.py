@@ -16,7 +16,7 @@ from benchmarks import corpus, decode, runs, score
 from benchmarks.approaches import Approach
 from benchmarks.targets import APPROACH_TARGETS
 from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS
-from voicecoach.core.grammar import STATES, Grammar
+from voicecoach.core.grammar import Grammar
 
 REPO = runs.REPO
 # From forcing nearly every segment onto a command (10^4) to rejecting all but the clearest (10^-9). 1 is as shipped.
@@ -68,20 +68,17 @@ def measure(grammar: Grammar, sets: list[corpus.ClipSet], weights: tuple[float, 
             baselines: bool = True) -> dict[str, dict[str, Any]]:
     """Each weight's figures (and the baselines': grammar-only on every set, open vocabulary on the non-commands,
     where its false triggers are; its recall costs three times the rest of the run and is in BENCHMARKS.md)."""
-    phrases = grammar.phrases()
     shipped = [Approach(weight_key(w), f"voicecoach, command weight {w:g}", "shipped-pocketsphinx",
                         command_weight=w) for w in weights]
-    heard = {mode: grammar.phrases_heard(mode) for mode in STATES}
     non_commands = [cs for cs in sets if cs.name == "non-commands"]
     with tempfile.TemporaryDirectory(prefix="tradeoff-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
         tracks, _ = runs.save_tracks(sets, Path(tmp))
-        barge_in = grammar.barge_in_phrases()
         groups = [(shipped, sets)]
         if baselines:
             groups += [([Approach(GRAMMAR_ONLY, "grammar only", "grammar-only")], sets),
                        ([Approach(OPEN_VOCABULARY, "open vocabulary", "open-vocabulary")], non_commands)]
         jobs = decode.costliest_first([job for approaches, on in groups for job in decode.plan_jobs(
-            approaches, on, tracks, phrases, barge_in, None, grammar.table, heard)])
+            approaches, on, tracks, grammar)])
         log(f"decoding: {len(jobs)} jobs on {workers} workers")
         decoded = decode.decode_all(jobs, sets, workers,
                                     lambda n, total: log(f"  {n}/{total} jobs done") if n % 10 == 0 else None)

@@ -52,6 +52,7 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.tts import Renderer
     from voicecoach.runtime.demo import RATE, SCENARIO, coach_voice_of, run_demo, user_voice
+    from voicecoach.runtime.hearing import HearingPath
 
     renderer = Renderer()
     renderer.start()
@@ -60,7 +61,7 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
     levels, heard = [], []
     for echo in (None, EchoCanceller(RATE)):
         recognizer = _Listening(PocketSphinxRecognizer(grammar.phrases()))
-        result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)
+        result = run_demo(content, grammar, HearingPath(recognizer, grammar, echo), coach_voice, user_voice)
         heard.append([command for _, command in result.commands])
         said = np.frombuffer(b"".join(recognizer.pieces), "<i2").astype(np.float64)
         person = [(u.t, u.t + len(u.audio) / RATE) for u in result.user_lines]

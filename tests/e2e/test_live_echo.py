@@ -29,8 +29,10 @@ from voicecoach.audio.tts import Renderer
 from voicecoach.core.coach import DEFAULT_RATE, Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.live import LiveLoop
 from voicecoach.testing import speech
+from voicecoach.testing.microphone import FedMicrophone
 
 RATE = 16000
 CHUNK = RATE // 20  # the microphone's 50 ms blocks
@@ -205,12 +207,12 @@ def run(renderer: Renderer, content: Content, grammar: Grammar, echo: bool, pers
     recognizer = ListeningRecognizer(grammar.phrases())
     printed: list[str] = []
     loop = LiveLoop(
-        Coach(replace(content, session=replace(content.session, ready=SAID)), grammar), grammar, recognizer,
-        room.read,
-        open_speaker=lambda started, finished, played=None: Speaker(
-            room, renderer, on_started=started, on_finished=finished, on_played=played, clock=clock.now),
+        Coach(replace(content, session=replace(content.session, ready=SAID)), grammar),
+        HearingPath(recognizer, grammar, EchoCanceller(RATE) if echo else None),
+        FedMicrophone(room.read, sample_at=clock.sample_at),
+        lambda started, finished, played: Speaker(room, renderer, on_started=started, on_finished=finished,
+                                                  on_played=played if echo else None, clock=clock.now),
         clock=clock.now, print_fn=printed.append,
-        echo=EchoCanceller(RATE) if echo else None, sample_at=clock.sample_at if echo else None,
     )
 
     def stop_when_over() -> None:
@@ -287,11 +289,11 @@ def test_a_reconnected_microphone_gets_a_fresh_canceller_and_listener_errors_sta
         raise RuntimeError("a broken microphone timeline")
 
     echo = EchoCanceller(RATE, EchoSettings(tail=0.1))
-    loop = LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), microphone,
-                    open_speaker=lambda started, finished, played: Speaker(
+    loop = LiveLoop(Coach(content, grammar), HearingPath(PocketSphinxRecognizer(grammar.phrases()), grammar, echo),
+                    FedMicrophone(microphone, reopen, sample_at),
+                    lambda started, finished, played: Speaker(
                         sink, renderer, on_started=started, on_finished=finished, on_played=played),
-                    print_fn=lambda text: None, reopen_audio=reopen, backoff=Backoff(first=0.05),
-                    echo=echo, sample_at=sample_at)
+                    print_fn=lambda text: None, backoff=Backoff(first=0.05))
 
     def stop_when_heard_again() -> None:
         deadline = time.monotonic() + 20
@@ -305,13 +307,8 @@ def test_a_reconnected_microphone_gets_a_fresh_canceller_and_listener_errors_sta
     assert sink.played[0].text == content.session.ready  # spoken although telling the canceller failed
     assert any("could not tell the echo canceller" in r.getMessage() for r in caplog.records)
     # The reopened stream counts from 0: a new canceller, set up as the one given.
-    assert loop.echo is not echo and loop.echo is not None and loop.echo.settings == echo.settings
-
-
-def test_echo_and_sample_at_come_together(content: Content, grammar: Grammar) -> None:
-    with pytest.raises(ValueError, match="both echo and sample_at"):
-        LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), lambda: b"",
-                 open_speaker=lambda started, finished, played=None: None, echo=EchoCanceller(RATE))
+    fresh = loop.hearing.echo
+    assert fresh is not echo and fresh is not None and fresh.settings == echo.settings
 
 
 class BrokenCanceller(EchoCanceller):
@@ -334,10 +331,11 @@ def test_a_failing_canceller_is_dropped_not_the_session(content: Content, gramma
         time.sleep(0.02)
         return bytes(2 * CHUNK)
 
-    loop = LiveLoop(Coach(content, grammar), grammar, Recognizer(grammar.phrases()), microphone,
-                    open_speaker=lambda started, finished, played: PrintSpeaker(
+    loop = LiveLoop(Coach(content, grammar), HearingPath(Recognizer(grammar.phrases()), grammar, BrokenCanceller(RATE)),
+                    FedMicrophone(microphone, sample_at=MicClock.sample_at),
+                    lambda started, finished, played: PrintSpeaker(
                         on_started=started, on_finished=finished, print_fn=lambda text: None),
-                    print_fn=lambda text: None, echo=BrokenCanceller(RATE), sample_at=MicClock.sample_at)
+                    print_fn=lambda text: None)
     assert loop.run() == 0
-    assert loop.echo is None and len(fed) >= 5 and all(len(pcm) == 2 * CHUNK for pcm in fed)
+    assert loop.hearing.echo is None and len(fed) >= 5 and all(len(pcm) == 2 * CHUNK for pcm in fed)
     assert sum("the echo canceller failed" in r.getMessage() for r in caplog.records) == 1

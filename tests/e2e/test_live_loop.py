@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.asr.base import Detection
+from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
 from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound, MicrophoneLost
 from voicecoach.audio.mic import Backoff
@@ -21,7 +21,9 @@ from voicecoach.audio.tts import Renderer
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
-from voicecoach.runtime.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, RecognizerCrashed
+from voicecoach.runtime.hearing import HearingPath, Recognized
+from voicecoach.runtime.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, OpenSpeaker, RecognizerCrashed
+from voicecoach.testing.microphone import FedMicrophone
 
 CHUNK_S = 0.1
 
@@ -31,14 +33,33 @@ def silence_at_real_rate() -> bytes:
     return b"\0\0" * int(16000 * CHUNK_S)
 
 
-def make_loop(content: Content, grammar: Grammar, sink: RealRateSink) -> LiveLoop:
+def speaker_on(sink: RealRateSink) -> OpenSpeaker:
+    """The real speaker on `sink`, reporting to the loop."""
     renderer = Renderer()
     renderer.start()
-    return LiveLoop(
-        Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), silence_at_real_rate,
-        open_speaker=lambda started, finished: Speaker(sink, renderer, on_started=started, on_finished=finished),
-        print_fn=lambda text: None,
-    )
+    return lambda started, finished, played: Speaker(sink, renderer, on_started=started, on_finished=finished)
+
+
+def printing(said: list[str] | None = None) -> OpenSpeaker:
+    """A PrintSpeaker whose lines go to `said`."""
+    out = said.append if said is not None else lambda text: None
+    return lambda started, finished, played: PrintSpeaker(on_started=started, on_finished=finished, print_fn=out)
+
+
+def hearing(grammar: Grammar, recognizer: Recognizer | None = None) -> HearingPath:
+    return HearingPath(recognizer or PocketSphinxRecognizer(grammar.phrases()), grammar)
+
+
+def recognized(grammar: Grammar, text: str) -> Recognized:
+    """`text` as the decoder thread delivers what the recognizer committed."""
+    command = grammar.match(text)
+    assert command is not None
+    return Recognized(0.0, command, text)
+
+
+def make_loop(content: Content, grammar: Grammar, sink: RealRateSink) -> LiveLoop:
+    return LiveLoop(Coach(content, grammar), hearing(grammar), FedMicrophone(silence_at_real_rate), speaker_on(sink),
+                    print_fn=lambda text: None)
 
 
 def test_sigterm_stops_the_loop_promptly(content: Content, grammar: Grammar) -> None:
@@ -61,24 +82,17 @@ def test_sigterm_stops_the_loop_promptly(content: Content, grammar: Grammar) -> 
 
 
 def test_a_dead_decoder_is_reported_not_swallowed(content: Content, grammar: Grammar) -> None:
-    sink = RealRateSink()
-    renderer = Renderer()
-    renderer.start()
-
     def broken_microphone() -> bytes:
         raise OSError("the microphone went away")
 
-    loop = LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), broken_microphone,
-                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
-                    print_fn=lambda text: None)
+    loop = LiveLoop(Coach(content, grammar), hearing(grammar), FedMicrophone(broken_microphone),
+                    speaker_on(RealRateSink()), print_fn=lambda text: None)
     with pytest.raises(OSError, match="went away"):
         loop.run()
 
 
 def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Content, grammar: Grammar) -> None:
     sink = RealRateSink()
-    renderer = Renderer()
-    renderer.start()
     state = {"reads": 0, "opens": 0}
 
     def flaky_microphone() -> bytes:
@@ -93,11 +107,10 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
             raise DeviceNotFound("no input device matches 'USB'")
 
     coach = Coach(content, grammar)
-    loop = LiveLoop(coach, grammar, PocketSphinxRecognizer(grammar.phrases()), flaky_microphone,
-                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
-                    print_fn=lambda text: None, reopen_audio=reopen, backoff=Backoff(first=0.05, maximum=0.1))
+    loop = LiveLoop(coach, hearing(grammar), FedMicrophone(flaky_microphone, reopen), speaker_on(sink),
+                    print_fn=lambda text: None, backoff=Backoff(first=0.05, maximum=0.1))
     # A session under way: "start bridge" arrives as the decoder would deliver it.
-    loop.events.put(("heard", Detection(0.5, "start bridge"), time.monotonic()))
+    loop.events.put(recognized(grammar, "start bridge"))
 
     def stop_when_back() -> None:
         deadline = time.monotonic() + 20
@@ -117,9 +130,6 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
 @pytest.mark.parametrize("refresh_fails", [False, True], ids=["refresh", "refresh-fails"])
 def test_the_device_list_is_reread_between_reconnect_tries(content: Content, grammar: Grammar,
                                                            refresh_fails: bool) -> None:
-    sink = RealRateSink()
-    renderer = Renderer()
-    renderer.start()
     calls: list[str] = []
     state = {"reads": 0}
 
@@ -141,9 +151,8 @@ def test_the_device_list_is_reread_between_reconnect_tries(content: Content, gra
             raise AudioUnavailable("PortAudio could not re-read the sound devices: Error initializing PortAudio")
         return refresh_devices_around(speaker)  # the real one: PortAudio restarts in this process
 
-    loop = LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), lost_once,
-                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
-                    print_fn=lambda text: None, reopen_audio=reopen, backoff=Backoff(first=0.05, maximum=0.1),
+    loop = LiveLoop(Coach(content, grammar), hearing(grammar), FedMicrophone(lost_once, reopen),
+                    speaker_on(RealRateSink()), print_fn=lambda text: None, backoff=Backoff(first=0.05, maximum=0.1),
                     refresh_devices=refresh)
 
     def stop_when_reopened() -> None:  # what is said then is the test above's business
@@ -162,12 +171,12 @@ def test_record_writes_exactly_what_the_microphone_heard(tmp_path: Path) -> None
     import numpy as np
     import soundfile
 
-    from voicecoach.cli.main import recording
+    from voicecoach.runtime.recording import RecordingMicrophone
 
     blocks = [np.full(1600, value, dtype="<i2").tobytes() for value in (0, 1000, -1000)]
     feed = iter([*blocks, b""])
-    read = recording(lambda: next(feed), tmp_path / "rec")
-    assert [read() for _ in range(4)] == [*blocks, b""]
+    microphone = RecordingMicrophone(FedMicrophone(lambda: next(feed)), tmp_path / "rec")
+    assert [microphone.read(0.2) for _ in range(4)] == [*blocks, b""]
     (wav,) = (tmp_path / "rec").glob("mic-*.wav")
     samples, rate = soundfile.read(str(wav), dtype="int16")
     assert rate == 16000 and samples.tobytes() == b"".join(blocks)
@@ -181,12 +190,8 @@ class CrashingRecognizer(PocketSphinxRecognizer):
 
 
 def test_a_crashed_recognizer_is_one_clear_error(content: Content, grammar: Grammar) -> None:
-    sink = RealRateSink()
-    renderer = Renderer()
-    renderer.start()
-    loop = LiveLoop(Coach(content, grammar), grammar, CrashingRecognizer(grammar.phrases()), silence_at_real_rate,
-                    open_speaker=lambda s, f: Speaker(sink, renderer, on_started=s, on_finished=f),
-                    print_fn=lambda text: None)
+    loop = LiveLoop(Coach(content, grammar), hearing(grammar, CrashingRecognizer(grammar.phrases())),
+                    FedMicrophone(silence_at_real_rate), speaker_on(RealRateSink()), print_fn=lambda text: None)
     with pytest.raises(RecognizerCrashed) as caught:
         loop.run()
     message = str(caught.value)
@@ -200,11 +205,10 @@ def test_the_loop_keeps_listening_after_stop(content: Content, grammar: Grammar,
     coach = Coach(content, grammar)
     said: list[str] = []
     seen: dict[str, object] = {}
-    loop = LiveLoop(coach, grammar, PocketSphinxRecognizer(grammar.phrases()), silence_at_real_rate,
-                    open_speaker=lambda s, f: PrintSpeaker(on_started=s, on_finished=f, print_fn=said.append),
+    loop = LiveLoop(coach, hearing(grammar), FedMicrophone(silence_at_real_rate), printing(said),
                     print_fn=lambda text: None, exit_when_session_ends=exit_when_session_ends)
-    loop.events.put(("heard", Detection(0.1, "start bridge"), time.monotonic()))
-    loop.events.put(("heard", Detection(0.2, "stop"), time.monotonic()))
+    loop.events.put(recognized(grammar, "start bridge"))
+    loop.events.put(recognized(grammar, "stop"))
 
     def stopped_said() -> bool:
         return any(content.session.stopped in line for line in said)  # PrintSpeaker adds "coach: "
@@ -215,7 +219,7 @@ def test_the_loop_keeps_listening_after_stop(content: Content, grammar: Grammar,
             time.sleep(0.05)
         time.sleep(6.0)  # longer than the closing words take to say
         seen["idle"] = coach.mode
-        loop.events.put(("heard", Detection(0.3, "start bridge"), time.monotonic()))  # heard after the stop
+        loop.events.put(recognized(grammar, "start bridge"))  # heard after the stop
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and coach.mode == "idle":
             time.sleep(0.05)
@@ -252,15 +256,14 @@ def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, gr
     """Idle: every phrase; while a session runs, no "start ..." (commands.toml `listen`); idle again after stop."""
     coach = Coach(content, grammar)
     recognizer = StateRecordingRecognizer(grammar.phrases())
-    loop = LiveLoop(coach, grammar, recognizer, silence_at_real_rate,
-                    open_speaker=lambda s, f: PrintSpeaker(on_started=s, on_finished=f, print_fn=lambda text: None),
+    loop = LiveLoop(coach, hearing(grammar, recognizer), FedMicrophone(silence_at_real_rate), printing(),
                     print_fn=lambda text: None)
     modes: list[str] = []
 
     def drive() -> None:
         for text, mode in (("start bridge", "running"), ("pause", "paused"), ("stop", "idle")):
             time.sleep(0.5)  # several microphone blocks: the decoder thread takes up the new phrases
-            loop.events.put(("heard", Detection(0.0, text), time.monotonic()))
+            loop.events.put(recognized(grammar, text))
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and coach.mode != mode:
                 time.sleep(0.02)

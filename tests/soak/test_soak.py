@@ -14,8 +14,10 @@ from voicecoach.audio.speaker import PrintSpeaker
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.live import LiveLoop
 from voicecoach.testing import speech
+from voicecoach.testing.microphone import FedMicrophone
 
 RATE = 16000
 CHUNK = RATE // 10
@@ -72,8 +74,9 @@ def test_half_an_hour_of_audio_keeps_memory_flat(content: Content, grammar: Gram
             loop_holder[0].stopping.set()
             return b""
 
-    loop = LiveLoop(Coach(content, grammar), grammar, PocketSphinxRecognizer(grammar.phrases()), read,
-                    open_speaker=lambda s, f: PrintSpeaker(on_started=s, on_finished=f, print_fn=lambda text: None),
+    loop = LiveLoop(Coach(content, grammar), HearingPath(PocketSphinxRecognizer(grammar.phrases()), grammar),
+                    FedMicrophone(read),
+                    lambda s, f, p: PrintSpeaker(on_started=s, on_finished=f, print_fn=lambda text: None),
                     print_fn=lambda text: None)
     loop_holder.append(loop)
     assert loop.run() == 0

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 
 from voicecoach import __version__
@@ -87,8 +86,10 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
     from voicecoach.audio.output import refresh_devices_around
     from voicecoach.audio.speaker import open_speaker
     from voicecoach.audio.tts import Renderer
-    from voicecoach.runtime.live import LiveLoop
+    from voicecoach.runtime.hearing import HearingPath
+    from voicecoach.runtime.live import LiveLoop, PlayedCallback, Speaker, TimeCallback
     from voicecoach.runtime.recognizers import open_recognizer
+    from voicecoach.runtime.recording import RecordingMicrophone
 
     # The microphone first: without it there is nothing to run, and the message says what to plug in.
     try:
@@ -105,42 +106,20 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
             renderer.warm([config.rate])  # the first count must start on its deadline too
         except TTSUnavailable:
             pass  # open_speaker says so once and prints instead
-        read_audio: Callable[[], bytes] = partial(mic.read, 0.2)
-        if record is not None:
-            read_audio = recording(read_audio, record)  # before the echo canceller: what the microphone heard
+        # What the microphone heard, before the echo canceller: only when asked (--record), for debugging.
+        microphone = mic if record is None else RecordingMicrophone(mic, record)
         # The canceller is fed only by a real speaker (a PrintSpeaker plays nothing): with none, or with
         # nothing playing, it copies the microphone through untouched.
-        echo = EchoCanceller(TARGET_RATE) if echo_cancel else None
-        loop = LiveLoop(coach, grammar, recognizer, read_audio=read_audio, reopen_audio=mic.reopen,
-                        refresh_devices=refresh_devices_around, echo=echo,
-                        sample_at=mic.sample_at if echo is not None else None,
-                        open_speaker=lambda started, finished, played=None: open_speaker(
-                            config.output_device, renderer=renderer, on_started=started, on_finished=finished,
-                            on_played=played, volume=config.volume))
+        hearing = HearingPath(recognizer, grammar, EchoCanceller(TARGET_RATE) if echo_cancel else None)
+
+        def speaker(started: TimeCallback, finished: TimeCallback, played: PlayedCallback) -> Speaker:
+            return open_speaker(config.output_device, renderer=renderer, on_started=started, on_finished=finished,
+                                on_played=played if echo_cancel else None, volume=config.volume)
+
+        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around)
         return loop.run()
     finally:
         mic.close()
-
-
-def recording(read_audio: Callable[[], bytes], directory: Path) -> Callable[[], bytes]:
-    """Also write what the microphone hears to a WAV in `directory`: only when asked (--record), for debugging."""
-    import time
-
-    import soundfile
-
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / time.strftime("mic-%Y%m%d-%H%M%S.wav")
-    wav = soundfile.SoundFile(str(path), "w", samplerate=16000, channels=1, subtype="PCM_16")
-    print(f"voicecoach: recording the microphone to {path}", file=sys.stderr)
-
-    def read() -> bytes:
-        pcm = read_audio()
-        if pcm:
-            wav.buffer_write(pcm, dtype="int16")
-            wav.flush()
-        return pcm
-
-    return read
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
@@ -148,7 +127,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     import os
 
     from voicecoach.audio.wavinput import AudioFileError, chunks, read_pcm16
-    from voicecoach.runtime.recognizers import decode, open_recognizer
+    from voicecoach.runtime.hearing import HearingPath, hear_stream
+    from voicecoach.runtime.recognizers import open_recognizer
 
     config = settings(args)
     _, grammar = load_configured(config, args)
@@ -163,7 +143,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
             print(f"voicecoach: {error}", file=sys.stderr)
             failed += 1
             continue
-        for heard in decode(recognizer, chunks(pcm, recognizer.sample_rate), grammar):
+        # Every phrase of the grammar, whatever the coach's mode; no loudspeaker plays.
+        for heard in hear_stream(HearingPath(recognizer, grammar), chunks(pcm, recognizer.sample_rate)):
             if args.json:
                 print(json.dumps({"file": file, "t": round(heard.t, 3), "command": heard.command.canonical,
                                   "text": heard.text}), flush=True)
@@ -178,6 +159,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.tts import Renderer
     from voicecoach.runtime.demo import MAX_TRIES, RATE, coach_voice_of, run_demo, user_voice, write_demo
+    from voicecoach.runtime.hearing import HearingPath
     from voicecoach.runtime.recognizers import open_recognizer
 
     config = settings(args)
@@ -189,8 +171,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
                                  sensitivity=config.sensitivity)
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
-    echo = None if args.no_echo_cancel else EchoCanceller(RATE)
-    result = run_demo(content, grammar, recognizer, coach_voice, user_voice, echo=echo)
+    hearing = HearingPath(recognizer, grammar, None if args.no_echo_cancel else EchoCanceller(RATE))
+    result = run_demo(content, grammar, hearing, coach_voice, user_voice)
     wav, transcript = write_demo(result, args.out)
     print(result.transcript(), end="")
     print(f"Wrote {wav} ({len(result.audio) / RATE:.0f} s) and {transcript}")

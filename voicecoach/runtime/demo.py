@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.asr.base import Recognizer
-from voicecoach.audio.echo import EchoCanceller
+from voicecoach.audio.espeak import espeak
 from voicecoach.audio.tts import Renderer
 from voicecoach.audio.wavinput import to_pcm16
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
-from voicecoach.core.grammar import STATES, Grammar
-from voicecoach.runtime.live import MUTE_TAIL_S
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.virtual import Line, VirtualSession
 
 Samples = npt.NDArray[np.float32]
@@ -91,11 +90,11 @@ class DemoResult:
         return "\n".join(f"[{t:7.2f}s] {text}" for t, text in sorted(rows, key=lambda row: row[0])) + "\n"
 
 
-def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
+def run_demo(content: Content, grammar: Grammar, hearing: HearingPath,
              coach_voice: Callable[[str, int], Samples], user_voice: Callable[[str], Samples],
-             scenario: Sequence[Cue] = SCENARIO, echo: EchoCanceller | None = None) -> DemoResult:
-    """Run a session on a virtual clock, chunk by chunk: what the microphone hears goes through `recognizer`,
-    after `echo` (if given) has removed what the loudspeaker played, as in the live loop."""
+             scenario: Sequence[Cue] = SCENARIO) -> DemoResult:
+    """Run a session on a virtual clock, chunk by chunk: what the microphone hears goes through `hearing`, told
+    what the loudspeaker plays as the live loop tells it."""
     rendered: dict[tuple[str, int], Samples] = {}
 
     def voice(text: str, rate: int) -> Samples:
@@ -106,9 +105,7 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     session = VirtualSession(Coach(content, grammar), grammar,
                              duration=lambda text, rate: len(voice(text, rate)) / RATE)
     session.start()
-    barge_in = grammar.barge_in_phrases()
-    heard = {state: grammar.phrases_heard(state) for state in STATES}
-    listening: str | None = None
+    loudspeaker = _Loudspeaker(hearing, session.coach_lines, voice)
     users: list[UserLine] = []
     missed: list[str] = []  # commands the recognizer never heard, after MAX_TRIES
     commands: list[tuple[float, str]] = []
@@ -116,7 +113,6 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
     searched_from, due = 0, None
     unanswered: tuple[str, float, int] | None = None  # words said, when to give up waiting, tries
     last_heard = 0.0  # a cue reacts to what the coach said after the previous command was heard
-    fed: dict[int, float] = {}  # coach line index -> until when (seconds) the canceller has its audio
     t = 0.0
     while t < LIMIT_S:
         session.advance(t)
@@ -137,25 +133,17 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
                 users.append(UserLine(t, words, user_voice(words)))
                 unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
         end = t + CHUNK_S
-        speaking = _speaking(session.coach_lines, t - MUTE_TAIL_S, end)
-        if listening != session.coach.mode:  # as the live loop: a new set of phrases only when the mode changes
-            listening = session.coach.mode
-            recognizer.listen_for(heard[listening])
-        recognizer.restrict(barge_in if speaking else None)
+        hearing.coach_mode(session.coach.mode)
+        loudspeaker.report(until=end, ahead=end + ECHO_AHEAD_S)
         mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
-        if echo is not None:
-            _play_ahead(echo, session.coach_lines, fed, end + ECHO_AHEAD_S, voice)
-            mic = echo.process(mic)
-        for detection in recognizer.accept(mic):
-            session.advance(max(session.now, detection.t))
-            line = session.hear(detection.text)
-            if echo is not None:  # the command may have cut the coach: what it had queued never plays
-                echo.silence_from(round(session.now * RATE))
-                fed = {i: min(until, session.now) for i, until in fed.items()}
-            commands.append((detection.t, line.command or detection.text))
-            last_heard = detection.t
+        for recognized in hearing.hear(mic, end):
+            session.advance(max(session.now, recognized.t))
+            line = session.hear(recognized.text)
+            loudspeaker.report(until=session.now, ahead=session.now)  # the command may have cut the coach
+            commands.append((recognized.t, line.command or recognized.text))
+            last_heard = recognized.t
             if users:
-                users[-1].heard.append((detection.t, detection.text))
+                users[-1].heard.append((recognized.t, recognized.text))
             unanswered = None
         t = end
         finished = session.ended or missed
@@ -163,6 +151,35 @@ def run_demo(content: Content, grammar: Grammar, recognizer: Recognizer,
             break
     audio = _mix(session.coach_lines, users, 0.0, t, voice, 1.0)
     return DemoResult(session.coach_lines, users, commands, audio, session.ended, missed)
+
+
+class _Loudspeaker:
+    """Tells the hearing path what the virtual loudspeaker plays, as the live loop relays the speaker's reports."""
+
+    def __init__(self, hearing: HearingPath, lines: list[Line], voice: Callable[[str, int], Samples]) -> None:
+        self.hearing, self.lines, self.voice = hearing, lines, voice
+        self.fed: dict[int, float] = {}  # coach line index -> until when (seconds) the canceller has its audio
+        self.started: set[int] = set()
+        self.finished: set[int] = set()
+
+    def report(self, until: float, ahead: float) -> None:
+        """Starts and ends up to `until`; the audio played up to `ahead` (the speaker runs ahead of the microphone)."""
+        for i in range(max(0, len(self.lines) - 8), len(self.lines)):
+            line = self.lines[i]
+            if line.dropped:
+                continue
+            if i not in self.started and line.start < until:
+                self.started.add(i)
+                self.hearing.playing(line.utterance_id, line.start)
+            start, stop = max(line.start, self.fed.get(i, line.start)), min(line.end, ahead)
+            if stop > start:
+                audio = self.voice(line.text, line.rate)
+                self.hearing.loudspeaker(audio[round((start - line.start) * RATE) : round((stop - line.start) * RATE)],
+                                         round(start * RATE))
+                self.fed[i] = stop
+            if i in self.started and i not in self.finished and line.end <= until:
+                self.finished.add(i)
+                self.hearing.finished(line.utterance_id, line.end, round(line.end * RATE))
 
 
 def coach_voice_of(renderer: Renderer) -> Callable[[str, int], Samples]:
@@ -179,9 +196,7 @@ def coach_voice_of(renderer: Renderer) -> Callable[[str, int], Samples]:
 
 def user_voice(words: str) -> Samples:
     """The person's voice: espeak-ng's USER_VOICE saying `words`, at RATE."""
-    from voicecoach.testing.speech import synthesize
-
-    return synthesize(words, voice=USER_VOICE, wpm=150).astype(np.float32) / 32768.0
+    return espeak(words, voice=USER_VOICE, wpm=150, rate=RATE).astype(np.float32) / 32768.0
 
 
 def write_demo(result: DemoResult, out_dir: Path) -> tuple[Path, Path]:
@@ -206,19 +221,6 @@ def _cue_time(cue: Cue, lines: list[Line], searched_from: int, now: float,
             anchor = line.start if cue.at == "start" else line.end
             return anchor + cue.delay, index + 1
     return None, searched_from
-
-
-def _play_ahead(echo: EchoCanceller, lines: list[Line], fed: dict[int, float], until: float,
-                voice: Callable[[str, int], Samples]) -> None:
-    """Tell the canceller what the loudspeaker plays up to `until` that it has not been told yet."""
-    for i in range(max(0, len(lines) - 8), len(lines)):
-        line = lines[i]
-        start, stop = max(line.start, fed.get(i, line.start)), min(line.end, until)
-        if line.dropped or stop <= start:
-            continue
-        audio = voice(line.text, line.rate)
-        echo.play(audio[round((start - line.start) * RATE) : round((stop - line.start) * RATE)], round(start * RATE))
-        fed[i] = stop
 
 
 def _speaking(lines: list[Line], start: float, end: float) -> bool:

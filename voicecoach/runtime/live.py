@@ -1,4 +1,4 @@
-"""`voicecoach run`: the one runtime loop that joins microphone, recognizer, coach and speaker in real time."""
+"""`voicecoach run`: the one runtime loop that joins microphone, hearing path, coach and speaker in real time."""
 
 from __future__ import annotations
 
@@ -8,41 +8,67 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.errors import MicrophoneLost
 from voicecoach.audio.mic import Backoff, reconnect
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
-from voicecoach.core.grammar import STATES, Grammar
 from voicecoach.errors import VoicecoachError
+from voicecoach.runtime.hearing import HearingPath, Recognized
 
 log = logging.getLogger(__name__)
 
-# Why this mechanism against hearing our own voice: muting outright would stop a
-# person from saying "stop" while the coach talks, and Pi OS Lite runs no sound
-# server with an echo canceller. So while the loudspeaker plays (real
-# start and end times, reported by the speaker from the stream) and for a tail
-# after it, the recognizer only accepts the barge-in phrases, and only as a
-# whole segment louder than the coach (see asr/pocketsphinx/recognizer.py).
-#
-# In front of the recognizer, when given one, our own echo canceller (audio/echo.py)
-# subtracts the coach's voice as the room brings it to the microphone, so that "stop"
-# said no louder than the loudspeaker still stands out. It needs to know what played
-# when, in microphone samples: the speaker reports each clip's audio and real start
-# (on_played), sample_at() turns that time into the microphone's sample index, and a
-# cut clip's end (on_finished) drops the rest of its reference. A reconnected
-# microphone counts its samples from 0 again, so a fresh canceller takes over then.
-MUTE_TAIL_S = 0.3
+# Threads: the microphone's callback fills its queue; the decoder thread reads it and alone drives the hearing
+# path (audio/echo.py and the recognizer); the speaker's thread plays and reports; this loop owns the coach.
+# The speaker's reports reach the hearing path through `_to_hearing`, drained by the decoder before each block
+# of audio, so the speaker's thread never waits for a decode. What the loop must act on comes through `events`.
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
 LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
 MICROPHONE_BACK = "The microphone is back. Say resume to go on."
+
+TimeCallback = Callable[[int, float], None]
+PlayedCallback = Callable[[npt.NDArray[np.float32], float], None]
+
+
+class Microphone(Protocol):
+    """Where the audio comes from: voicecoach.audio.mic.Microphone, or a test's stand-in."""
+
+    def read(self, timeout: float) -> bytes:
+        """The next 16-bit mono PCM at the hearing path's rate, b"" if none came; raises MicrophoneLost."""
+        ...
+
+    def reopen(self) -> object:
+        """Open the same device again; raises AudioUnavailable while it is not back."""
+        ...
+
+    def sample_at(self, t: float) -> int | None:
+        """The index of the sample read() delivers that was captured at `t` on the loop's clock, if known."""
+        ...
+
+
+class Speaker(Protocol):
+    """Where the coach's words go: voicecoach.audio.speaker.Speaker and PrintSpeaker."""
+
+    @property
+    def busy(self) -> bool:
+        """True while an utterance is playing or queued."""
+        ...
+
+    def handle(self, effect: Say | StopSpeaking) -> None: ...
+
+    def close(self) -> None:
+        """Cut what plays and close the output."""
+        ...
+
+
+OpenSpeaker = Callable[[TimeCallback, TimeCallback, PlayedCallback], Speaker]
+"""Opens the speaker with its three reports: on_started(id, t), on_finished(id, t), on_played(samples, t)."""
 
 
 class RecognizerCrashed(VoicecoachError):
@@ -51,144 +77,87 @@ class RecognizerCrashed(VoicecoachError):
     exit_code = 1
 
 
-@dataclass
-class _Playback:
-    """What the speaker is playing, from its own reports; shared with the decoder thread."""
+@dataclass(frozen=True)
+class DecoderFailed:
+    """The decoder thread stopped on `error`."""
 
-    playing: set[int] = field(default_factory=set)
-    last_end: float = float("-inf")
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    error: Exception
 
-    def started(self, utterance_id: int) -> None:
-        with self.lock:
-            self.playing.add(utterance_id)
 
-    def finished(self, utterance_id: int, t: float) -> bool:
-        """Note the end; True if the utterance had started (it was heard until t)."""
-        with self.lock:
-            if utterance_id in self.playing:
-                self.playing.discard(utterance_id)
-                self.last_end = max(self.last_end, t)
-                return True
-            return False
-
-    def speaking(self, now: float) -> bool:
-        with self.lock:
-            return bool(self.playing) or now - self.last_end < MUTE_TAIL_S
+LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed
 
 
 class LiveLoop:
-    """Runs the coach live. Threads: the microphone's callback, the decoder, the speaker; this loop owns the coach.
+    """Runs the coach live, on the wall clock (`clock`)."""
 
-    open_speaker(on_started, on_finished) opens the speaker; with an echo canceller it is called with a third
-    callback, on_played(samples, start) (see audio/speaker.py), which it must wire to the speaker.
-    """
-
-    def __init__(self, coach: Coach, grammar: Grammar, recognizer: Recognizer, read_audio: Callable[[], bytes],
-                 open_speaker: Callable[..., object],
+    def __init__(self, coach: Coach, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
-                 reopen_audio: Callable[[], object] | None = None, backoff: Backoff | None = None,
-                 refresh_devices: Callable[[object], object] | None = None, exit_when_session_ends: bool = False,
-                 echo: EchoCanceller | None = None, sample_at: Callable[[float], int | None] | None = None):
-        if (echo is None) != (sample_at is None):
-            raise ValueError("LiveLoop needs both echo and sample_at (the microphone's sample index at a clock "
-                             "time) to cancel echo, or neither")
-        self.coach, self.grammar, self.recognizer = coach, grammar, recognizer
+                 backoff: Backoff | None = None, refresh_devices: Callable[[Speaker], object] | None = None,
+                 exit_when_session_ends: bool = False):
+        self.coach, self.hearing, self.microphone = coach, hearing, microphone
         # A service keeps listening after "stop" or the end of a routine (the coach says "Say start
         # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
         # and the person on the floor with a deaf device. Harnesses that run one session pass True.
         self.exit_when_session_ends = exit_when_session_ends
-        self.read_audio = read_audio
-        self.reopen_audio = reopen_audio
         # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
         # speaker's output around it (audio/output.py refresh_devices_around); None: never. It frees every
-        # PortAudio stream, so reopen_audio must leave none open when it fails (Microphone.reopen closes first).
+        # PortAudio stream, so the microphone's reopen must leave none open when it fails (Microphone.reopen).
         self.refresh_devices = refresh_devices
         self.backoff = backoff or Backoff()
         self.clock = clock
         self.print = print_fn
-        self.events: queue.Queue[tuple[str, object, float]] = queue.Queue()
+        self.events: queue.Queue[LoopEvent] = queue.Queue()
         self.stopping = threading.Event()
-        self.playback = _Playback()
-        # The canceller is used by the decoder and fed by the speaker's thread: always under echo_lock.
-        # sample_at maps the speaker's times (on `clock`) to sample indexes of what read_audio delivers.
-        self.echo = echo
-        self.echo_lock = threading.Lock()
-        self.sample_at = sample_at
-        self._barge_in = grammar.barge_in_phrases()
-        # The phrases of the coach's mode (Grammar.phrases_heard): set by this loop after every change, handed
-        # to the recognizer by the decoder thread, which alone calls the recognizer.
-        self._heard = {state: grammar.phrases_heard(state) for state in STATES}
-        self._listening = self._heard[coach.mode]
-        if echo is None:
-            self.speaker = open_speaker(self._on_started, self._on_finished)
-        else:
-            self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
+        self._to_hearing: queue.SimpleQueue[Callable[[HearingPath], None]] = queue.SimpleQueue()
+        self._mode = coach.mode
+        hearing.coach_mode(coach.mode)
+        self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
 
-    # --- callbacks from other threads: only queue, or hand the canceller its reference ------------------
+    # --- the speaker's reports, on its thread: only queue -------------------------------------------
 
     def _on_started(self, utterance_id: int, t: float) -> None:
-        self.playback.started(utterance_id)
+        self._to_hearing.put(lambda hearing: hearing.playing(utterance_id, t))
 
     def _on_finished(self, utterance_id: int, t: float) -> None:
-        if self.playback.finished(utterance_id, t):
-            # Heard until t: if it was cut short, the canceller must not go on subtracting words never played
-            # (after a natural end there is nothing left to drop).
-            self._to_canceller(t, lambda echo, at: echo.silence_from(at))
-        self.events.put(("finished", utterance_id, t))
+        self.events.put(UtteranceFinished(utterance_id))
+        sample = self._sample_at(t)
+        self._to_hearing.put(lambda hearing: hearing.finished(utterance_id, t, sample))
 
     def _on_played(self, samples: npt.NDArray[np.float32], start: float) -> None:
-        self._to_canceller(start, lambda echo, at: echo.play(samples, at))
+        at = self._sample_at(start)
+        if at is not None:  # no microphone block yet (or it is being reopened): nothing to line the clip up with
+            self._to_hearing.put(lambda hearing: hearing.loudspeaker(samples, at))
 
-    def _to_canceller(self, t: float, act: Callable[[EchoCanceller, int], None]) -> None:
-        """act(canceller, microphone sample index of t), if there is a canceller and the microphone has a timeline."""
-        if self.echo is None or self.sample_at is None:
-            return
+    def _sample_at(self, t: float) -> int | None:
         try:
-            at = self.sample_at(t)
-            if at is None:  # no microphone block yet (or it is being reopened): nothing to line the clip up with
-                return
-            with self.echo_lock:
-                if self.echo is not None:
-                    act(self.echo, at)
+            return self.microphone.sample_at(t)
         except Exception:  # the speaker's thread must go on; the barge-in rule still guards the recognizer
             log.exception("could not tell the echo canceller what the loudspeaker plays")
+            return None
+
+    # --- the decoder thread -------------------------------------------------------------------------
 
     def _decode(self) -> None:
         try:
-            listening = None
             while not self.stopping.is_set():
                 try:
-                    pcm = self.read_audio()
+                    pcm = self.microphone.read(POLL_S)
                 except MicrophoneLost as lost:
-                    if self.reopen_audio is None:
-                        raise
                     self._reconnect(lost)
                     continue
-                if self.echo is not None:
-                    pcm = self._cancel_echo(pcm)
-                if not pcm:
-                    continue
-                if listening != self._listening:  # paused's phrases are running's: no new search for them
-                    listening = self._listening
-                    self.recognizer.listen_for(listening)
-                self.recognizer.restrict(self._barge_in if self.playback.speaking(self.clock()) else None)
-                for detection in self.recognizer.accept(pcm):
-                    self.events.put(("heard", detection, self.clock()))
+                self._drain_reports()
+                for recognized in self.hearing.hear(pcm, self.clock()):
+                    self.events.put(recognized)
         except Exception as error:  # the loop reports it; a dead decoder must not leave a silent coach
-            self.events.put(("error", error, self.clock()))
+            self.events.put(DecoderFailed(error))
 
-    def _cancel_echo(self, pcm: bytes) -> bytes:
-        """The microphone's audio with the coach's echo removed: whole 16 ms blocks, the rest at the next read."""
-        with self.echo_lock:
-            if self.echo is None:
-                return pcm
+    def _drain_reports(self) -> None:
+        while True:
             try:
-                return self.echo.process(pcm)
-            except Exception:  # a bug there must not end the session: the barge-in rule still guards
-                log.exception("the echo canceller failed: the recognizer hears the microphone as it is from now on")
-                self.echo = None
-                return pcm
+                report = self._to_hearing.get_nowait()
+            except queue.Empty:
+                return
+            report(self.hearing)
 
     def _reconnect(self, lost: MicrophoneLost) -> None:
         """Say once that the microphone is gone, then reopen it by name with backoff until it is back.
@@ -196,10 +165,8 @@ class LiveLoop:
         Before every retry (not the first try: a stalled stream may reopen as it is) PortAudio re-reads
         its device list, since on plain ALSA it would otherwise never see the microphone plugged in again.
         """
-        assert self.reopen_audio is not None
         log.warning("microphone lost: %s", lost)
-        self.events.put(("alert", LOST_MICROPHONE, self.clock()))
-        reopen = self.reopen_audio
+        self.events.put(Alert(LOST_MICROPHONE))
         tries = 0
 
         def attempt() -> None:
@@ -209,17 +176,17 @@ class LiveLoop:
             if tries:
                 self._refresh_devices()
             tries += 1
-            reopen()
+            self.microphone.reopen()
 
         reconnect(attempt, backoff=self.backoff, give_up_after=None, sleep=self._sleep)
-        with self.echo_lock:
-            if self.echo is not None:
-                # The reopened microphone counts its samples from 0: the old canceller's position, reference and
-                # filter belong to the old stream. A clip playing across the reconnect goes uncancelled.
-                self.echo = EchoCanceller(self.echo.sample_rate, self.echo.settings)
+        self._drain_reports()  # what played before the reconnect belongs to the old stream's samples
+        self.hearing.new_microphone()
         if not self.stopping.is_set():
             log.warning("microphone back")
-            self.events.put(("alert", MICROPHONE_BACK, self.clock()))
+            self.events.put(Alert(MICROPHONE_BACK))
+
+    def _sleep(self, seconds: float) -> None:
+        self.stopping.wait(seconds)  # a stop during the backoff ends it at once
 
     def _refresh_devices(self) -> None:
         if self.refresh_devices is None:
@@ -230,10 +197,7 @@ class LiveLoop:
         except Exception as error:  # the retry goes on regardless: opening the microphone says what is wrong
             log.warning("could not re-read the sound devices: %s", error)
 
-    def _sleep(self, seconds: float) -> None:
-        self.stopping.wait(seconds)  # a stop during the backoff ends it at once
-
-    # --- the loop --------------------------------------------------------------
+    # --- the loop --------------------------------------------------------------------------------------
 
     def run(self) -> int:
         """Run until Ctrl-C or SIGTERM (or the session's end, if asked); returns the exit status."""
@@ -247,49 +211,41 @@ class LiveLoop:
                 deadline = self.coach.next_deadline()
                 timeout = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - self.clock()))
                 try:
-                    kind, payload, _ = self.events.get(timeout=timeout)
+                    event: LoopEvent | None = self.events.get(timeout=timeout)
                 except queue.Empty:
-                    kind, payload = "", None
+                    event = None
                 now = self.clock()
-                effects: list[Effect] = []
-                if kind == "finished":
-                    assert isinstance(payload, int)
-                    effects += self.coach.handle(UtteranceFinished(payload), now)
-                elif kind == "heard":
-                    assert isinstance(payload, Detection)
-                    command = self.grammar.match(payload.text)
-                    if command is not None:
-                        self.print(f"heard: {command.canonical}")
-                        effects += self.coach.handle(Heard(command), now)
-                elif kind == "alert":
-                    effects += self.coach.handle(Alert(str(payload)), now)
-                elif kind == "error":
-                    if isinstance(payload, VoicecoachError | OSError):
-                        raise payload
-                    # One clear line, not a traceback: under systemd the service restarts us.
-                    raise RecognizerCrashed(f"the speech recognizer failed ({type(payload).__name__}: {payload}); "
-                                            "restart voicecoach (the service does so by itself)") from None
+                effects = self._handle(event, now) if event is not None else []
                 effects += self.coach.on_timer(now)
                 ending = (self._apply(effects) and self.exit_when_session_ends) or ending
-                if ending and not getattr(self.speaker, "busy", False):
+                if ending and not self.speaker.busy:
                     break
             return 0
         finally:
             self.stopping.set()
             signal.signal(signal.SIGTERM, previous)
-            stop = getattr(self.speaker, "stop", None)
-            if stop:
-                stop()
-            close = getattr(self.speaker, "close", None)
-            if close:
-                close()
+            self.speaker.close()
+
+    def _handle(self, event: LoopEvent, now: float) -> list[Effect]:
+        if isinstance(event, DecoderFailed):
+            if isinstance(event.error, VoicecoachError | OSError):
+                raise event.error
+            # One clear line, not a traceback: under systemd the service restarts us.
+            raise RecognizerCrashed(f"the speech recognizer failed ({type(event.error).__name__}: {event.error}); "
+                                    "restart voicecoach (the service does so by itself)") from None
+        if isinstance(event, Recognized):
+            self.print(f"heard: {event.command.canonical}")
+            return self.coach.handle(Heard(event.command), now)
+        return self.coach.handle(event, now)
 
     def _apply(self, effects: list[Effect]) -> bool:
-        self._listening = self._heard[self.coach.mode]
+        if self.coach.mode != self._mode:
+            mode = self._mode = self.coach.mode
+            self._to_hearing.put(lambda hearing: hearing.coach_mode(mode))
         ended = False
         for effect in effects:
             if isinstance(effect, Say | StopSpeaking):
-                self.speaker.handle(effect)  # type: ignore[attr-defined]
+                self.speaker.handle(effect)
             elif isinstance(effect, SessionEnded):
                 log.info("session ended: %s", effect.reason)
                 ended = True

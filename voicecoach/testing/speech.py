@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import soundfile
-import soxr
+
+from voicecoach.audio.espeak import SpeechSynthesisError as SpeechSynthesisError
+from voicecoach.audio.espeak import espeak
+from voicecoach.audio.espeak import espeak_available as espeak_available
+from voicecoach.audio.espeak import read_wav as read_wav
 
 Audio = npt.NDArray[np.int16]
 
@@ -21,10 +21,6 @@ RATE = 16000
 CACHE_ENV = "VOICECOACH_TEST_AUDIO_CACHE"
 # Bump when the synthesis recipe changes, so stale cached clips are never reused.
 _RECIPE = "v1"
-
-
-class SpeechSynthesisError(RuntimeError):
-    """espeak-ng is missing or failed to render a clip."""
 
 
 def cache_dir() -> Path:
@@ -36,14 +32,9 @@ def cache_dir() -> Path:
     return repo_root / ".cache" / "voicecoach-test-audio"
 
 
-def espeak_available() -> bool:
-    """True when the espeak-ng program can be run."""
-    return shutil.which("espeak-ng") is not None
-
-
 def synthesize(text: str, voice: str = "en-us", wpm: int = 160, rate: int = RATE) -> Audio:
     """Speak `text` with espeak-ng `voice` at `wpm` words per minute; mono int16 at `rate` Hz, no padding."""
-    return cached(f"{_RECIPE}|{voice}|{wpm}|{rate}|{text}", lambda: _render(text, voice, wpm, rate))
+    return cached(f"{_RECIPE}|{voice}|{wpm}|{rate}|{text}", lambda: espeak(text, voice, wpm, rate))
 
 
 def cached(key: str, render: Callable[[], Audio], prefix: str = "") -> Audio:
@@ -61,31 +52,6 @@ def cached(key: str, render: Callable[[], Audio], prefix: str = "") -> Audio:
     np.save(tmp, audio)
     tmp.replace(path)
     return audio
-
-
-def read_wav(path: Path, rate: int = RATE) -> Audio:
-    """A synthesizer's WAV file as mono int16 at `rate` Hz."""
-    data, src_rate = soundfile.read(path, dtype="float32", always_2d=True)
-    mono = data.mean(axis=1)
-    if src_rate != rate:
-        mono = soxr.resample(mono, src_rate, rate)
-    return to_int16(mono)
-
-
-def _render(text: str, voice: str, wpm: int, rate: int) -> Audio:
-    if not espeak_available():
-        raise SpeechSynthesisError("espeak-ng is not installed: install the Debian package espeak-ng")
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "out.wav"
-        proc = subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0 or not wav.exists():
-            raise SpeechSynthesisError(f"espeak-ng failed for voice {voice!r}: {proc.stderr.strip()}")
-        return read_wav(wav, rate)
 
 
 def to_int16(x: npt.NDArray[np.floating] | Audio) -> Audio:
