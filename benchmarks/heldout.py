@@ -1,0 +1,298 @@
+"""Hearing measured on what it never saw: held-out voices, real kitchen noise, real people's everyday talk.
+
+`python -m benchmarks.heldout [--quick]` writes benchmarks/HELDOUT.md and heldout.json.
+
+Reserved for evaluation, never for training or for choosing a threshold or a setting:
+  - Festival's English voices (kal and ked, diphones from recordings of two US men; slt, an HTS voice from a
+    US woman's ARCTIC recordings), a synthesizer no part of voicecoach was tuned on;
+  - espeak-ng's variants named after people (en-us+Annie, +Andy, ...): the recognizer was tuned on 8 other
+    espeak-ng voices (benchmarks/corpus.py VOICES);
+  - the held-out half of ../shared/data/real-speech-negatives (real people ordering coffee), split by a hash of
+    each file's name (no speaker labels exist, so a speaker may be in both halves). The other half is the only
+    real speech a later change may tune on; its figure is shown apart.
+No real recordings of our commands exist here: every recall figure is on synthesized voices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import corpus, decode, runs
+from benchmarks.approaches import Approach
+from benchmarks.corpus import ClipSet, Item
+from voicecoach.cli.main import load
+from voicecoach.core.grammar import Grammar
+from voicecoach.testing import speech
+
+RATE = speech.RATE
+FESTIVAL_VOICES = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
+FESTIVAL_STRETCHES = (1.25, 0.85)
+"""Festival's Duration_Stretch: slower and faster than its own pace."""
+ESPEAK_PEOPLE = ("Annie", "Andy", "Alicia", "Benjamin", "Denis", "Gene", "Jacky", "Lee", "Linda", "Mario",
+                 "Michael", "Steph")
+ESPEAK_SPEEDS = (140, 185)
+SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
+NOISY_EVERY = 3  # in noise, every third clean clip (rotating), so the run stays short
+NEGATIVES = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-speech-negatives"
+_RECIPE = "heldout-v1"
+SHIPPED = Approach("voicecoach", "voicecoach as shipped (PocketSphinx)", "shipped-pocketsphinx")
+GRAMMAR_ONLY = Approach("grammar-only", "grammar only (plain JSGF, no rejection)", "grammar-only")
+OPEN_VOCABULARY = Approach("open-vocabulary", "open vocabulary (full LM + exact match)", "open-vocabulary")
+
+
+class HeldOutError(RuntimeError):
+    """A synthesizer or the real-speech data is missing; the message says what to install or where to put it."""
+
+
+def negatives_dir() -> Path:
+    """The real-speech negatives: ../shared/data/real-speech-negatives beside the checkout, or
+    $VOICECOACH_REAL_NEGATIVES."""
+    import os
+
+    return Path(os.environ.get("VOICECOACH_REAL_NEGATIVES", NEGATIVES))
+
+
+def held_out(name: str) -> bool:
+    """Whether a real-speech clip is in the held-out half (a hash of its name: stable, and blind to its content)."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 2 == 1
+
+
+def festival_available() -> bool:
+    return shutil.which("text2wave") is not None
+
+
+def festival(text: str, voice: str, stretch: float) -> speech.Audio:
+    """`text` said by Festival `voice` at `stretch` times its own duration; cached beside the other test speech."""
+    def render() -> speech.Audio:
+        if not festival_available():
+            raise HeldOutError("Festival is missing: sudo apt-get install festival festvox-kallpc16k "
+                               "festvox-kdlpc16k festvox-us-slt-hts")
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = Path(tmp) / "out.wav"
+            setup = f"(voice_{voice}) (Parameter.set 'Duration_Stretch {stretch:g})"
+            proc = subprocess.run(["text2wave", "-eval", setup, "-o", str(wav)], input=text, capture_output=True,
+                                  text=True, check=False, timeout=60)
+            if proc.returncode != 0 or not wav.exists() or "not found" in proc.stderr.lower():
+                raise HeldOutError(f"Festival failed for voice {voice!r}: {(proc.stderr or proc.stdout).strip()}")
+            return speech.read_wav(wav)
+
+    return speech.cached(f"{_RECIPE}|festival|{voice}|{stretch}|{RATE}|{text}", render, prefix="festival-")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A held-out voice: its family (festival | espeak-people), its name, and how it speaks at one pace."""
+
+    family: str
+    name: str
+    pace: float
+
+    def say(self, text: str) -> speech.Audio:
+        if self.family == "festival":
+            return festival(text, self.name, self.pace)
+        return speech.synthesize(text, f"en-us+{self.name}", round(self.pace))
+
+
+def speakers(quick: bool) -> list[Speaker]:
+    people = ESPEAK_PEOPLE[:3] if quick else ESPEAK_PEOPLE
+    out = [Speaker("festival", v, s) for v in FESTIVAL_VOICES for s in FESTIVAL_STRETCHES[: 1 if quick else None]]
+    out += [Speaker("espeak-people", p, w) for p in people for w in ESPEAK_SPEEDS[: 1 if quick else None]]
+    return out
+
+
+def kitchen_noise() -> speech.Audio:
+    """The real kitchen recording of the negatives' data (2 min), 16 kHz int16."""
+    path = negatives_dir() / "noise" / "kitchen.flac"
+    if not path.exists():
+        raise HeldOutError(f"{path} is missing: the real kitchen noise comes with real-speech-negatives")
+    return speech.read_wav(path)
+
+
+def command_sets(grammar: Grammar, quick: bool) -> list[ClipSet]:
+    """Every phrase by every held-out speaker, clean; in real kitchen noise at each SNR, a rotating third."""
+    phrases = grammar.phrases()[:12] if quick else grammar.phrases()
+    noise = kitchen_noise()
+    sets = []
+    who = speakers(quick)
+    for si, snr in enumerate(SNRS):
+        cs = ClipSet(f"commands@{corpus.condition_name(snr)}")
+        for pi, phrase in enumerate(phrases):
+            for vi, speaker in enumerate(who):
+                if snr is not None and (pi + vi + si) % NOISY_EVERY:
+                    continue
+                raw = speaker.say(phrase)
+                padded = speech.pad(raw, corpus.PAD_BEFORE, corpus.PAD_AFTER)
+                if snr is not None:
+                    offset = ((pi * 131 + vi * 17 + si * 7) * RATE) % max(1, len(noise) - len(padded))
+                    padded = speech.add_noise(padded, np.roll(noise, -offset), snr, speech_rms=speech.active_rms(raw))
+                end = corpus.PAD_BEFORE + len(raw) / RATE
+                item = Item(f"{phrase!r} {speaker.name}@{speaker.pace:g}", phrase, "command",
+                            corpus.condition_name(snr), None if snr is None else "kitchen", end, phrase=phrase,
+                            mode="running" if grammar.listens(grammar.table[phrase].name, "running") else "idle",
+                            voice=f"{speaker.family}:{speaker.name}")
+                cs.add(item, padded)
+        sets.append(cs)
+    return sets
+
+
+def real_negative_sets(quick: bool) -> list[ClipSet]:
+    """The real everyday talk, in two sets: held out, and the half a later change may tune on."""
+    clips = sorted((negatives_dir() / "clips").glob("*.flac"))
+    if not clips:
+        raise HeldOutError(f"no clips in {negatives_dir() / 'clips'}: set $VOICECOACH_REAL_NEGATIVES")
+    if quick:
+        clips = clips[:40]
+    sets = {True: ClipSet("real-talk@held-out"), False: ClipSet("real-talk@tuning-half")}
+    for path in clips:
+        audio = speech.read_wav(path)
+        sets[held_out(path.name)].add(Item(path.name, None, "real", "real", None, len(audio) / RATE, mode="idle"),
+                                      audio)
+    return [sets[True], sets[False]]
+
+
+def measure(grammar: Grammar, quick: bool, workers: int, log: Any) -> dict[str, Any]:
+    """Decode every set through the hearing path of each approach; the figures."""
+    commands = command_sets(grammar, quick)
+    talk = real_negative_sets(quick)
+    sets = [*commands, *talk]
+    with tempfile.TemporaryDirectory(prefix="heldout-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
+        tracks, _ = runs.save_tracks(sets, Path(tmp))
+        jobs = [*decode.plan_jobs([SHIPPED, GRAMMAR_ONLY], sets, tracks, grammar),
+                *decode.plan_jobs([OPEN_VOCABULARY], talk, tracks, grammar)]
+        log(f"decoding: {len(jobs)} jobs on {workers} workers, "
+            f"{sum(cs.seconds for cs in sets) / 60:.0f} min of audio")
+        decoded = decode.decode_all(decode.costliest_first(jobs), sets, workers)
+    out: dict[str, Any] = {}
+    for approach in (SHIPPED, GRAMMAR_ONLY, OPEN_VOCABULARY):
+        dec = decoded.get(approach.key)
+        if dec is None:
+            continue
+        figures: dict[str, Any] = {"title": approach.title, "rtf": round(dec.cpu_s / dec.audio_s, 4)}
+        for cs in commands:
+            if cs.name not in dec.per_item:
+                continue
+            per_family: dict[str, list[int]] = {}
+            per_voice: dict[str, list[int]] = {}
+            for item, found in zip(cs.items, dec.per_item[cs.name], strict=True):
+                ok = len(found) == 1 and grammar.match(found[0][1]) == grammar.match(item.expect or "")
+                voice = item.voice or ""
+                for key, table in ((voice.split(":")[0], per_family), (voice, per_voice)):
+                    table.setdefault(key, [0, 0])
+                    table[key][0] += ok
+                    table[key][1] += 1
+            figures[cs.name] = {"by_family": per_family, "by_voice": per_voice}
+        for cs in talk:
+            found_all = dec.per_item[cs.name]
+            hours = cs.seconds / 3600
+            fired = [found for found in found_all if found]
+            figures[cs.name] = {
+                "clips": len(cs.items), "clips_with_a_command": len(fired), "minutes": round(cs.seconds / 60, 1),
+                "commands_per_hour": round(sum(len(f) for f in found_all) / hours, 1) if hours else None,
+                "examples": [f"{item.label} -> {[t for _, t in found]}"
+                             for item, found in zip(cs.items, found_all, strict=True) if found][:12],
+            }
+        out[approach.key] = figures
+    return out
+
+
+def _pc(ok: int, n: int) -> str:
+    return f"{100 * ok / n:.1f} % ({ok}/{n})" if n else "n/a"
+
+
+def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
+    """HELDOUT.md: the figures on data nothing was tuned on, first the shipped recognizer."""
+    out = ["# Hearing on what it never saw", "",
+           f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s.",
+           "", (__doc__ or "").split("\n", 2)[2].strip(), ""]
+    families = ("festival", "espeak-people")
+    out += ["## Recall on held-out voices (synthesized; no real recordings of the commands exist here)", "",
+            "Right if exactly the command said was committed, in the coach's mode the command matters in. "
+            "Noise: the real kitchen recording, at the clip's speech level minus the SNR.", "",
+            "| approach | voices | clean | 20 dB | 10 dB | 5 dB |", "|---|---|---:|---:|---:|---:|"]
+    for fig in figures.values():
+        if "commands@clean" not in fig:
+            continue  # decoded on the real talk only: its recall costs three times the rest of the run
+        for family in (*families, "all"):
+            cells = []
+            for snr in SNRS:
+                name = f"commands@{corpus.condition_name(snr)}"
+                table = fig.get(name, {}).get("by_family", {})
+                ok = sum(v[0] for k, v in table.items() if family in ("all", k))
+                n = sum(v[1] for k, v in table.items() if family in ("all", k))
+                cells.append(_pc(ok, n))
+            out.append(f"| {fig['title']} | {family} | " + " | ".join(cells) + " |")
+    out += ["", "## False commands on real everyday talk (real people ordering coffee)", "",
+            "| approach | set | clips with a command | commands per hour |", "|---|---|---:|---:|"]
+    for fig in figures.values():
+        for name in ("real-talk@held-out", "real-talk@tuning-half"):
+            t = fig.get(name)
+            if t:
+                out.append(f"| {fig['title']} | {name.split('@')[1]} ({t['minutes']} min) | "
+                           f"{_pc(t['clips_with_a_command'], t['clips'])} | {t['commands_per_hour']} |")
+    shipped = figures.get(SHIPPED.key, {})
+    out += ["", "## Per voice, the shipped recognizer, clean", "", "| voice | clean |", "|---|---:|"]
+    for voice, (ok, n) in sorted(shipped.get("commands@clean", {}).get("by_voice", {}).items()):
+        out.append(f"| {voice} | {_pc(ok, n)} |")
+    examples = shipped.get("real-talk@held-out", {}).get("examples", [])
+    if examples:
+        out += ["", "Examples of false commands on held-out real talk (the shipped recognizer):", ""]
+        out += [f"- `{e}`" for e in examples]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.heldout", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few voices and phrases, 40 real clips")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=runs.REPO,
+                        help="HELDOUT.md goes to OUT/benchmarks/ (default: the repository)")
+    args = parser.parse_args(argv)
+    log = runs.logger("heldout")
+    problem = runs.cannot_report(args.out)
+    if problem:
+        print(f"python -m benchmarks.heldout: {problem}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    _, grammar = load(None)
+    try:
+        figures = measure(grammar, args.quick, args.workers, log)
+    except HeldOutError as error:
+        print(f"python -m benchmarks.heldout: {error}", file=sys.stderr)
+        return 2
+    meta = {"command": runs.command_line("python -m benchmarks.heldout", argv), "date": time.strftime("%Y-%m-%d"),
+            "commit": _commit(), "machine": _machine(), "runtime_s": time.monotonic() - started}
+    where = runs.mkdir(args.out / "benchmarks")
+    (where / "heldout.json").write_text(json.dumps({"meta": meta, "figures": figures}, indent=1) + "\n")
+    (where / "HELDOUT.md").write_text(report(figures, meta))
+    log(f"wrote {where / 'HELDOUT.md'}")
+    return 0
+
+
+def _commit() -> str:
+    proc = subprocess.run(["git", "-C", str(runs.REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=False)
+    return proc.stdout.strip() or "unknown"
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
