@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 # microphone counts its samples from 0 again, so a fresh canceller takes over then.
 MUTE_TAIL_S = 0.3
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
-LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
-MICROPHONE_BACK = "The microphone is back. Say resume to go on."
+LOST_MICROPHONE = Alert("microphone lost")
+MICROPHONE_BACK = Alert("microphone back")
 
 
 class RecognizerCrashed(VoicecoachError):
@@ -262,7 +262,8 @@ class LiveLoop:
                         self.print(f"heard: {command.canonical}")
                         effects += self.coach.handle(Heard(command), now)
                 elif kind == "alert":
-                    effects += self.coach.handle(Alert(str(payload)), now)
+                    assert isinstance(payload, Alert)
+                    effects += self.coach.handle(payload, now)
                 elif kind == "error":
                     if isinstance(payload, VoicecoachError | OSError):
                         raise payload
