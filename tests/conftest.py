@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,14 @@ def content() -> Content:
 @pytest.fixture(scope="session")
 def grammar(content: Content) -> Grammar:
     return load_grammar(default_grammar_dir(), content)
+
+
+@pytest.fixture
+def grammar_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped grammar directory, to edit."""
+    root = tmp_path / "grammar"
+    shutil.copytree(default_grammar_dir(), root)
+    return root
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from itertools import product
+
+import pytest
+
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
+from voicecoach.core.tempo import RATE_RANGE
 
 
 def says(effects: list[Effect]) -> list[Say]:
@@ -120,8 +127,9 @@ def test_remaining_time_shrinks_as_the_session_goes_on(content: Content, grammar
 def test_an_alert_pauses_a_hold_and_resume_goes_on(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
     origin, _ = run_until_hold(coach)
-    effects = coach.handle(Alert("I lost the microphone."), origin + 0.5)
-    assert isinstance(effects[0], StopSpeaking) and [s.text for s in says(effects)] == ["I lost the microphone."]
+    effects = coach.handle(Alert("microphone lost"), origin + 0.5)
+    said = [s.text for s in says(effects)]
+    assert isinstance(effects[0], StopSpeaking) and said == [content.session.microphone_lost]
     assert coach.mode == "paused" and coach.next_deadline() is None
     resumed = coach.handle(Heard(Command("resume")), origin + 30)
     coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), origin + 31)
@@ -130,5 +138,48 @@ def test_an_alert_pauses_a_hold_and_resume_goes_on(content: Content, grammar: Gr
 
 def test_an_alert_when_idle_is_only_said(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
-    effects = coach.handle(Alert("The microphone is back."), 0.0)
+    effects = coach.handle(Alert("microphone back"), 0.0)
     assert [type(e) for e in effects] == [Say] and coach.mode == "idle"
+    assert [s.text for s in says(effects)] == [content.session.microphone_back]
+
+
+@pytest.mark.parametrize(("rate", "command", "said"), [
+    (RATE_RANGE[1], "faster", "I cannot speak more quickly."),
+    (RATE_RANGE[0], "slower", "I cannot speak more slowly."),
+])
+def test_at_a_bound_the_rate_stays_and_the_coach_says_so(content: Content, grammar: Grammar, rate: int,
+                                                         command: str, said: str) -> None:
+    # The config once allowed 80 to 300 while the coach clamped to 100 to 225: at 300, "faster" slowed it down.
+    coach = Coach(content, grammar, rate=rate)
+    assert [s.text for s in says(coach.handle(Heard(Command(command)), 0.0))] == [said]
+    assert coach.rate == rate
+
+
+def test_faster_and_slower_never_do_the_opposite_of_what_they_say(content: Content, grammar: Grammar) -> None:
+    low, high = RATE_RANGE
+    for rate, command in product(range(low, high + 1), ("faster", "slower")):
+        coach = Coach(content, grammar, rate=rate)
+        [answer] = says(coach.handle(Heard(Command(command)), 0.0))
+        if answer.text.startswith("I will speak"):
+            assert (coach.rate > rate) == (command == "faster") and coach.rate != rate and low <= coach.rate <= high
+        else:
+            assert answer.text.startswith("I cannot") and coach.rate == rate
+
+
+def test_a_coach_refuses_a_rate_outside_its_range(content: Content, grammar: Grammar) -> None:
+    with pytest.raises(ValueError, match="words per minute"):
+        Coach(content, grammar, rate=RATE_RANGE[1] + 1)
+
+
+def test_the_coach_says_the_contents_sentences(content: Content, grammar: Grammar) -> None:
+    session = replace(content.session, paused="Stay still.", resumed="Off we go.", nothing_running="Idle here.",
+                      help="Try: {commands}!", exercises="We have {exercises}!", time_left="{duration} to go.")
+    coach = Coach(replace(content, session=session), grammar)
+    assert says(coach.handle(Heard(Command("next")), 0.0))[0].text.startswith("Idle here.")
+    assert says(coach.handle(Heard(Command("help")), 0.0))[0].text.startswith("Try: ")
+    assert says(coach.handle(Heard(Command("list exercises")), 0.0))[0].text.startswith("We have pelvic tilts, ")
+    coach.handle(Heard(Command("start", "bridge")), 1.0)
+    assert [s.text for s in says(coach.handle(Heard(Command("pause")), 2.0))] == ["Stay still."]
+    assert [s.text for s in says(coach.handle(Heard(Command("resume")), 3.0))] == ["Off we go."]
+    [left] = says(coach.handle(Heard(Command("how long")), 4.0))
+    assert re.fullmatch(r"About [a-z ]+ (seconds|minutes?) to go\.", left.text)

@@ -130,3 +130,21 @@ def test_missing_session_file(tree: Path) -> None:
 
 def test_missing_directory(tmp_path: Path) -> None:
     assert "no such content directory" in error_for(tmp_path / "nowhere")
+
+
+def test_every_sentence_of_the_coach_is_in_session_toml(tree: Path) -> None:
+    edit(tree / "session.toml", 'resumed = "Carrying on."\n', "")
+    message = error_for(tree)
+    assert "session.toml" in message and "field 'resumed'" in message and "missing" in message
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('help = "You can say: {commands}."', 'help = "You can say: {command}."', "unknown placeholder {command}"),
+    ('help = "You can say: {commands}."', 'help = "You can say these."', "must say {commands}"),
+    ('time_left = "{duration} left."', 'time_left = "Not long."', "must say {duration}"),
+    ('resumed = "Carrying on."', 'resumed = "Carrying on with {exercises}."', "this sentence takes none"),
+])
+def test_session_placeholders_are_checked(tree: Path, old: str, new: str, expected: str) -> None:
+    edit(tree / "session.toml", old, new)
+    message = error_for(tree)
+    assert "session.toml" in message and expected in message and "\n" not in message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.errors import ContentError
-from voicecoach.paths import default_grammar_dir
 
 REQUIRED = {
     "start pelvic tilts": "start pelvic tilts", "start pelvic tilt": "start pelvic tilts",
@@ -51,13 +49,6 @@ def test_case_and_punctuation_do_not_matter(grammar: Grammar, said: str) -> None
                                   "please pause", "bridge", "cat"])
 def test_text_outside_the_grammar_is_ignored(grammar: Grammar, said: str) -> None:
     assert grammar.match(said) is None
-
-
-@pytest.fixture
-def grammar_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "grammar"
-    shutil.copytree(default_grammar_dir(), root)
-    return root
 
 
 def test_two_commands_with_one_phrase(grammar_dir: Path, content: Content) -> None:

@@ -22,7 +22,7 @@ from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.hearing import HearingPath, Recognized
-from voicecoach.runtime.live import LOST_MICROPHONE, MICROPHONE_BACK, LiveLoop, OpenSpeaker, RecognizerCrashed
+from voicecoach.runtime.live import LiveLoop, OpenSpeaker, RecognizerCrashed
 from voicecoach.testing.microphone import FedMicrophone
 
 CHUNK_S = 0.1
@@ -114,15 +114,15 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
 
     def stop_when_back() -> None:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and MICROPHONE_BACK not in [p.text for p in sink.played]:
+        while time.monotonic() < deadline and content.session.microphone_back not in [p.text for p in sink.played]:
             time.sleep(0.05)
         loop.stopping.set()
 
     threading.Thread(target=stop_when_back, daemon=True).start()
     loop.run()
     said = [p.text for p in sink.played]
-    assert said.count(LOST_MICROPHONE) == 1 and MICROPHONE_BACK in said
-    assert said.index(LOST_MICROPHONE) < said.index(MICROPHONE_BACK)
+    lost, back = content.session.microphone_lost, content.session.microphone_back
+    assert said.count(lost) == 1 and back in said and said.index(lost) < said.index(back)
     assert coach.mode == "paused" and state["opens"] >= 3
     assert content.session.safety in said  # the session had begun before the microphone went
 

@@ -25,7 +25,7 @@ from voicecoach.cli.config import (
     overrides_from,
     toml_string,
 )
-from voicecoach.core.coach import DEFAULT_RATE
+from voicecoach.core.tempo import DEFAULT_RATE, RATE_RANGE
 from voicecoach.paths import default_content_dir
 
 
@@ -49,6 +49,17 @@ def test_file_overrides_defaults_and_flags_override_the_file(home: Path, env: di
     assert from_file == Settings(rate=120, pace=2.0, input_device="USB", asr="pocketsphinx")
     flags = load_settings({"rate": 200, "pace": None, "input_device": "Blue Yeti", "asr": None}, env)
     assert flags == Settings(rate=200, pace=2.0, input_device="Blue Yeti", asr="pocketsphinx")
+
+
+def test_the_config_allows_exactly_the_coachs_rates(env: dict[str, str]) -> None:
+    # One range for both: the config once allowed 300 words per minute while the coach stopped at 225, so "faster"
+    # slowed it down.
+    low, high = RATE_RANGE
+    assert load_settings({"rate": low}, env).rate == low and load_settings({"rate": high}, env).rate == high
+    for outside in (low - 1, high + 1):
+        with pytest.raises(ConfigError, match=f"between {low} and {high}"):
+            load_settings({"rate": outside}, env)
+    assert f"{low} to {high}" in field_docs()["rate"] and f"({low} to {high})" in EXAMPLE
 
 
 def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[str, str]) -> None:
@@ -115,8 +126,8 @@ BAD = [
     ('rate = "fast"\n', "rate", "whole number"),
     ("rate = 120.5\n", "rate", "whole number"),
     ("rate = true\n", "rate", "whole number"),
-    ("rate = 1000\n", "rate", "between 80 and 300"),
-    ("rate = 79\n", "rate", "between 80 and 300"),
+    ("rate = 1000\n", "rate", "between 100 and 225"),
+    ("rate = 99\n", "rate", "between 100 and 225"),
     ("volume = 1.5\n", "volume", "between 0 and 1"),
     ("volume = -0.1\n", "volume", "between 0 and 1"),
     ('volume = "loud"\n', "volume", "must be a number"),
@@ -175,7 +186,7 @@ def test_an_explicit_config_file_must_exist(tmp_path: Path) -> None:
 
 
 def test_bad_flags_name_the_option(env: dict[str, str]) -> None:
-    with pytest.raises(ConfigError, match=r"^command line: key '--rate': must be between 80 and 300, got 1000$"):
+    with pytest.raises(ConfigError, match=r"^command line: key '--rate': must be between 100 and 225, got 1000$"):
         load_settings({"rate": 1000}, env)
     with pytest.raises(ConfigError, match=r"^command line: key '--content': .*does not exist"):
         load_settings({"content": Path("/nonexistent")}, env)
@@ -193,7 +204,7 @@ texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1).filter(la
     input_device=st.none() | texts,
     output_device=st.none() | texts,
     asr=st.sampled_from([None, "vosk", "pocketsphinx"]),
-    rate=st.integers(80, 300),
+    rate=st.integers(*RATE_RANGE),
     volume=st.floats(0, 1),
     pace=st.floats(0.25, 4),
     routine=st.none() | st.from_regex(r"\A[a-z]+( [a-z]+)*\Z"),

@@ -18,6 +18,7 @@ from typing import Any
 
 from voicecoach.asr.base import SENSITIVITY_CHOICES, Asr, Sensitivity
 from voicecoach.core.content import Content
+from voicecoach.core.tempo import DEFAULT_RATE, RATE_RANGE
 from voicecoach.errors import VoicecoachError
 
 CONFIG_ENV = "VOICECOACH_CONFIG"  # an explicit config file; then it must exist
@@ -26,7 +27,6 @@ CONFIG_NAME = "config.toml"
 CLI_SOURCE = "command line"
 
 ASR_CHOICES = ("vosk", "pocketsphinx", "auto")
-RATE_RANGE = (80, 300)
 VOLUME_RANGE = (0.0, 1.0)
 PACE_RANGE = (0.25, 4.0)
 # Routine names are spoken ("start NAME"), so they are the same plain words content.py allows.
@@ -64,8 +64,8 @@ class Settings:
     model: Path | None = None
     """Vosk model directory; unset: $VOICECOACH_VOSK_MODEL or where voicecoach looks by default."""
 
-    rate: int = 150
-    """Speaking rate in words per minute, 80 to 300."""
+    rate: int = DEFAULT_RATE
+    """Speaking rate in words per minute, 100 to 225."""
 
     volume: float = 1.0
     """Loudness of the coach's voice, 0.0 (silent) to 1.0 (full)."""
@@ -97,7 +97,7 @@ input_device = "USB"
 asr = "auto"
 # model = "~/vosk-model-small-en-us-0.15"
 
-# Speaking rate in words per minute (80 to 300) and loudness (0.0 to 1.0).
+# Speaking rate in words per minute (100 to 225) and loudness (0.0 to 1.0).
 rate = 140
 volume = 0.8
 

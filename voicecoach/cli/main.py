@@ -14,6 +14,7 @@ from voicecoach.cli.config import Settings, apply_routine, load_settings, overri
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content, load_content
 from voicecoach.core.grammar import Grammar, load_grammar
+from voicecoach.core.tempo import DEFAULT_RATE
 from voicecoach.errors import VoicecoachError
 from voicecoach.paths import default_content_dir, default_grammar_dir
 
@@ -214,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the coach (the default)")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking them")
     # Defaults of None: a flag not given leaves the config file's value (see config.py).
-    run.add_argument("--rate", type=int, help="speech rate, words per minute (default 150)")
+    run.add_argument("--rate", type=int, help=f"speech rate, words per minute (default {DEFAULT_RATE})")
     run.add_argument("--pace", type=float, help="scale the time allowed for each movement (default 1.0)")
     run.add_argument("--input-device", metavar="NAME|INDEX", help="microphone, by name or index (see devices)")
     run.add_argument("--output-device", metavar="NAME|INDEX", help="loudspeaker, by name or index")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, assert_never
 
 from voicecoach.core.content import Content
 from voicecoach.core.events import (
@@ -21,6 +22,9 @@ from voicecoach.core.events import (
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, PlanStep, build_plan
 from voicecoach.core.spoken import duration_words, number_words
+from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
+from voicecoach.core.tempo import RATE_RANGE, stepped_rate
+from voicecoach.core.transitions import TRANSITIONS, Mode
 
 # Theory of operation
 # -------------------
@@ -38,12 +42,13 @@ from voicecoach.core.spoken import duration_words, number_words
 # so a hold continues from what was left of it. An answer to a question (help,
 # how long, ...) is a pause that resumes by itself when the answer has been
 # spoken. An utterance that a pause cut short is spoken again on resume.
+#
+# What a command does in each mode is one table (transitions.py), checked
+# against the grammar when it loads; a command with no entry for the mode is
+# logged and does nothing. Every sentence the coach says is content.
 
-DEFAULT_RATE = 150
-RATE_STEP = 25
-MIN_RATE, MAX_RATE = 100, 225
+log = logging.getLogger(__name__)
 
-Mode = Literal["idle", "running", "paused"]
 EndReason = Literal["finished", "stopped", "pain"]
 
 
@@ -68,6 +73,9 @@ class Coach:
     """Guides a person through a plan of exercises; pure: no threads, no audio, no clock."""
 
     def __init__(self, content: Content, grammar: Grammar, *, rate: int = DEFAULT_RATE, pace: float = 1.0):
+        low, high = RATE_RANGE
+        if not low <= rate <= high:
+            raise ValueError(f"rate {rate} is outside {low} to {high} words per minute")
         self.content = content
         self.grammar = grammar
         self.rate = rate
@@ -95,10 +103,12 @@ class Coach:
                 return self._act(wait, now)
             return []
         if isinstance(event, Alert):
+            text = self.content.session
+            said = text.microphone_lost if event.kind == "microphone lost" else text.microphone_back
             if self.mode == "running":
                 # Keep the session where it was: the person resumes it once the trouble is over.
-                return self._pause(now, event.text)
-            return [self._say(event.text, "info")]
+                return self._pause(now, said)
+            return [self._say(said, "info")]
         return self._command(event.command, now)
 
     def next_deadline(self) -> float | None:
@@ -126,42 +136,52 @@ class Coach:
         if not self.grammar.listens(name, self.mode):
             # Not listened for now (grammar/commands.toml `listen`): the recognizer does not hear it in this mode,
             # and typed or late it must not act either (a "start" heard just as a session began).
+            log.info("command '%s' is not listened for in mode %s: ignored", command.canonical, self.mode)
             return []
-        if name == "it hurts":
-            return self._end(self.content.session.pain, "pain")
-        if name == "start" and command.target:
-            return self._start_session(command.target, now)
-        if name in ("slower", "faster"):
-            return self._change_rate(+1 if name == "faster" else -1, now)
-        if name == "help":
-            return self._answer("You can say: " + ", ".join(self.grammar.help_for(self.mode)) + ".", now)
-        if name == "list exercises":
-            names = self._exercise_names()
-            return self._answer("The exercises are: " + ", ".join(names[:-1]) + f", and {names[-1]}.", now)
-        if self.mode == "idle":
-            if name == "stop":
+        action = TRANSITIONS.get((name, self.mode))
+        if action is None:
+            log.info("command '%s' has nothing to do in mode %s: ignored", command.canonical, self.mode)
+            return []
+        text = self.content.session
+        match action:
+            case "stop for pain":
+                return self._end(text.pain, "pain")
+            case "start session":
+                assert command.target is not None  # the grammar gives every "start" a target
+                return self._start_session(command.target, now)
+            case "speak faster":
+                return self._change_rate(+1, now)
+            case "speak slower":
+                return self._change_rate(-1, now)
+            case "say commands":
+                return self._answer(text.filled("help", ", ".join(self.grammar.help_for(self.mode))), now)
+            case "say exercises":
+                names = self._exercise_names()
+                listed = ", ".join(names[:-1]) + f", and {names[-1]}" if len(names) > 1 else names[0]
+                return self._answer(text.filled("exercises", listed), now)
+            case "hush":
                 return [StopSpeaking()]
-            if name == "repeat":
+            case "say last":
                 return self._answer(self._last_text, now)
-            return self._answer("Nothing is running. " + self.content.session.ready, now)
-        if name == "stop":
-            return self._end(self.content.session.stopped, "stopped")
-        if name == "how long":
-            left = self.remaining_seconds()
-            return self._answer(f"{duration_words(left).capitalize()} left.", now)
-        if name == "pause":
-            return self._pause(now) if self.mode == "running" else []
-        if name == "resume":
-            return self._resume(now) if self.mode == "paused" else []
-        if name == "repeat":
-            return self._go_to(self.index)
-        if name == "next":
-            return self._go_to(self.index + 1)
-        if name == "back":
-            return self._go_to(max(self.index - 1, 0))
-        if name == "skip":
-            return self._go_to(self._next_exercise_index())
-        return []
+            case "say nothing running":
+                return self._answer(f"{text.nothing_running} {text.ready}", now)
+            case "end session":
+                return self._end(text.stopped, "stopped")
+            case "say time left":
+                return self._answer(text.filled("time_left", duration_words(self.remaining_seconds())), now)
+            case "pause":
+                return self._pause(now, text.paused)
+            case "resume":
+                return self._resume(now)
+            case "repeat step":
+                return self._go_to(self.index)
+            case "next step":
+                return self._go_to(self.index + 1)
+            case "previous step":
+                return self._go_to(max(self.index - 1, 0))
+            case "next exercise":
+                return self._go_to(self._next_exercise_index())
+        assert_never(action)
 
     def _exercise_names(self) -> list[str]:
         """Every exercise, those of the routine "start routine" begins first and in its order."""
@@ -177,7 +197,7 @@ class Coach:
         self._suspended = None
         return [StopSpeaking(), *self._begin(0)]
 
-    def _pause(self, now: float, text: str = "Holding here. Say resume when you are ready.") -> list[Effect]:
+    def _pause(self, now: float, text: str) -> list[Effect]:
         if self._suspended is None:
             self._suspended = _Suspended(self._wait, now)
         self.mode = "paused"
@@ -186,7 +206,7 @@ class Coach:
 
     def _resume(self, now: float) -> list[Effect]:
         self.mode = "running"
-        said = self._say("Carrying on.", "info")
+        said = self._say(self.content.session.resumed, "info")
         self._wait = _Wait("answered", utterance=said.utterance_id)
         return [StopSpeaking(), said]
 
@@ -202,15 +222,14 @@ class Coach:
         return [StopSpeaking(), said]
 
     def _change_rate(self, direction: int, now: float) -> list[Effect]:
-        rate = min(MAX_RATE, max(MIN_RATE, self.rate + direction * RATE_STEP))
+        rate = stepped_rate(self.rate, direction)
+        text = self.content.session
         if rate == self.rate:
-            # Not "This is my slowest.": with muting failed, the coach's own voice saying it committed "that really
-            # hurts" in 3 of 3 renderings (tests/adapters/test_self_hearing.py); these committed nothing.
-            text = "I cannot speak more quickly." if direction > 0 else "I cannot speak more slowly."
+            said = text.fastest if direction > 0 else text.slowest
         else:
             self.rate = rate
-            text = "I will speak faster." if direction > 0 else "I will speak slower."
-        return self._answer(text, now)
+            said = text.faster if direction > 0 else text.slower
+        return self._answer(said, now)
 
     def _go_to(self, index: int) -> list[Effect]:
         self.mode = "running"

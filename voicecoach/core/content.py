@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Routine:
 
 @dataclass(frozen=True)
 class SessionText:
-    """What the coach says around the exercises."""
+    """What the coach says around the exercises, and in answer to commands."""
 
     ready: str
     safety: str
@@ -64,6 +64,30 @@ class SessionText:
     finished: str
     stopped: str
     default_routine: str
+    paused: str
+    resumed: str
+    nothing_running: str
+    help: str
+    """Holds {commands}: what can be said now."""
+    exercises: str
+    """Holds {exercises}: every exercise, "a, b, and c"."""
+    time_left: str
+    """Holds {duration}: "about three minutes"."""
+    faster: str
+    slower: str
+    fastest: str
+    slowest: str
+    microphone_lost: str
+    microphone_back: str
+
+    def filled(self, key: str, value: str) -> str:
+        """The sentence `key` (help, exercises or time_left) with `value` in its placeholder, a capital first."""
+        text = str(getattr(self, key)).replace(SESSION_PLACEHOLDERS[key], value)
+        return text[:1].upper() + text[1:]
+
+
+# The sentences of session.toml that name something the coach fills in, and what.
+SESSION_PLACEHOLDERS = {"help": "{commands}", "exercises": "{exercises}", "time_left": "{duration}"}
 
 
 @dataclass(frozen=True)
@@ -225,12 +249,21 @@ def load_routine(file: Path) -> Routine:
 
 
 def load_session_text(file: Path) -> SessionText:
-    """Load session.toml: the prompts and the safety advice."""
+    """Load session.toml: the prompts, the safety advice and the coach's answers."""
     raw = _read_toml(file)
     f = _Fields(file, raw)
-    keys = {"ready", "safety", "pain", "finished", "stopped", "default_routine"}
+    keys = {field.name for field in fields(SessionText)}
     f.check_keys(keys)
-    return SessionText(**{key: f.text(key) for key in sorted(keys)})
+    texts = {key: f.text(key) for key in sorted(keys)}
+    for key, text in texts.items():
+        wanted = SESSION_PLACEHOLDERS.get(key)
+        for placeholder in PLACEHOLDER_RE.findall(text):
+            if placeholder != wanted:
+                known = f"only {wanted} is known" if wanted else "this sentence takes none"
+                raise f.fail(key, f"unknown placeholder {placeholder} ({known})")
+        if wanted and wanted not in text:
+            raise f.fail(key, f"must say {wanted}")
+    return SessionText(**texts)
 
 
 def load_content(root: Path) -> Content:

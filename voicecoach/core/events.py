@@ -38,11 +38,14 @@ class UtteranceFinished:
     utterance_id: int
 
 
+AlertKind = Literal["microphone lost", "microphone back"]
+
+
 @dataclass(frozen=True)
 class Alert:
-    """Something outside the dialog needs saying, e.g. the microphone was lost: pause a running session, say it."""
+    """Something happened outside the dialog, e.g. the microphone was lost: pause a running session, say so."""
 
-    text: str
+    kind: AlertKind
 
 
 Event = Heard | UtteranceFinished | Alert

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from voicecoach.core.content import Content, _Fields, _read_toml
 from voicecoach.core.events import Command
+from voicecoach.core.transitions import MODES, check_commands
 from voicecoach.errors import ContentError
 
-STATES = ("idle", "running", "paused")
+STATES: tuple[str, ...] = MODES  # the coach's modes, as `when` and `listen` name them
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def load_grammar(grammar_dir: Path, content: Content) -> Grammar:
     if not isinstance(entries, list) or not entries:
         raise top.fail("command", "missing: add [[command]] tables")
     specs = tuple(_spec(file, i, entry) for i, entry in enumerate(entries))
+    check_commands(file, [spec.name for spec in specs])
     table: dict[str, Command] = {}
     owner: dict[str, str] = {}
 

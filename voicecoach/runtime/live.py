@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 # The speaker's reports reach the hearing path through `_to_hearing`, drained by the decoder before each block
 # of audio, so the speaker's thread never waits for a decode. What the loop must act on comes through `events`.
 POLL_S = 0.2  # the longest the loop sleeps: Ctrl-C and SIGTERM are seen within it
-LOST_MICROPHONE = "I lost the microphone. I will wait here until it is back."
-MICROPHONE_BACK = "The microphone is back. Say resume to go on."
+LOST_MICROPHONE = Alert("microphone lost")
+MICROPHONE_BACK = Alert("microphone back")
 
 TimeCallback = Callable[[int, float], None]
 PlayedCallback = Callable[[npt.NDArray[np.float32], float], None]
@@ -166,7 +166,7 @@ class LiveLoop:
         its device list, since on plain ALSA it would otherwise never see the microphone plugged in again.
         """
         log.warning("microphone lost: %s", lost)
-        self.events.put(Alert(LOST_MICROPHONE))
+        self.events.put(LOST_MICROPHONE)
         tries = 0
 
         def attempt() -> None:
@@ -183,7 +183,7 @@ class LiveLoop:
         self.hearing.new_microphone()
         if not self.stopping.is_set():
             log.warning("microphone back")
-            self.events.put(Alert(MICROPHONE_BACK))
+            self.events.put(MICROPHONE_BACK)
 
     def _sleep(self, seconds: float) -> None:
         self.stopping.wait(seconds)  # a stop during the backoff ends it at once

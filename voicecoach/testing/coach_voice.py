@@ -16,11 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from voicecoach.core.coach import MAX_RATE, MIN_RATE, RATE_STEP
+from voicecoach.core.tempo import reachable_rates
 
 RATE = 16000
 # The count words the coach says between its sentences, at the rates "slower" and "faster" give.
-_COUNT_RATES = tuple(range(MIN_RATE, MAX_RATE + 1, RATE_STEP))
+_COUNT_RATES = reachable_rates()
 
 
 def render_session(texts: Sequence[str], rate: int, history: int | None = None) -> list[npt.NDArray[np.float32]]:

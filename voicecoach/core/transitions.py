@@ -1,0 +1,77 @@
+"""What each command does in each mode of the coach: the one table of its transitions, checked against the grammar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+from voicecoach.errors import ContentError
+
+Mode = Literal["idle", "running", "paused"]
+MODES: tuple[Mode, ...] = ("idle", "running", "paused")
+
+Action = Literal[
+    "stop for pain",      # say the pain advice and end the session (idle: say it)
+    "start session",      # begin the named exercise or routine
+    "speak faster",       # one rate step up, or say it cannot
+    "speak slower",       # one rate step down, or say it cannot
+    "say commands",       # help: what can be said in this mode
+    "say exercises",      # the exercises, the routine's first
+    "hush",               # cut what is being said
+    "say last",           # the last instruction again
+    "say nothing running",
+    "end session",        # stop: say so and end
+    "say time left",
+    "pause",
+    "resume",
+    "repeat step",
+    "next step",
+    "previous step",
+    "next exercise",
+]
+
+_EVERY_MODE: dict[str, Action] = {
+    "it hurts": "stop for pain",
+    "faster": "speak faster",
+    "slower": "speak slower",
+    "help": "say commands",
+    "list exercises": "say exercises",
+}
+_IN_SESSION: dict[str, Action] = {
+    "stop": "end session",
+    "how long": "say time left",
+    "repeat": "repeat step",
+    "next": "next step",
+    "back": "previous step",
+    "skip": "next exercise",
+}
+
+# (command, mode) -> action. A pair that is not here is a command with nothing to do in that mode ("resume" while
+# running, "start" mid-session): the coach logs it and does nothing.
+TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
+    **{(command, mode): action for command, action in _EVERY_MODE.items() for mode in MODES},
+    ("start", "idle"): "start session",
+    ("stop", "idle"): "hush",
+    ("repeat", "idle"): "say last",
+    **{(command, "idle"): "say nothing running" for command in ("next", "back", "skip", "how long", "pause", "resume")},
+    **{(command, mode): action for command, action in _IN_SESSION.items() for mode in ("running", "paused")},
+    ("pause", "running"): "pause",
+    ("resume", "paused"): "resume",
+}
+
+HANDLED = frozenset(command for command, _ in TRANSITIONS)
+
+
+def check_commands(file: Path, commands: Sequence[str]) -> None:
+    """Raise ContentError unless the grammar's `commands` are exactly those the table handles.
+
+    A command the coach does not handle would be heard and then do nothing; one the grammar lacks could never be said.
+    """
+    for index, command in enumerate(commands):
+        if command not in HANDLED:
+            raise ContentError(file, f"command '{command}' has no handler in the coach (it handles: "
+                               f"{', '.join(sorted(HANDLED))})", field=f"command[{index + 1}].name")
+    for command in sorted(HANDLED - set(commands)):
+        raise ContentError(file, f"the coach handles command '{command}' but no [[command]] names it: "
+                           "add it back with its phrases")
