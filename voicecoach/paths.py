@@ -1,7 +1,8 @@
-"""Where the shipped content and grammar live, in a source tree or an installed wheel."""
+"""Where voicecoach finds its shipped content and grammar, and where the XDG base directories point."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -22,3 +23,12 @@ def default_content_dir() -> Path:
 def default_grammar_dir() -> Path:
     """The grammar/ directory that ships with voicecoach."""
     return _data_dir("grammar")
+
+
+def xdg_base(env: Mapping[str, str], variable: str, fallback: str) -> Path:
+    """$`variable` (e.g. XDG_STATE_HOME) when it is absolute, else ~/`fallback` (e.g. .local/state)."""
+    value = env.get(variable, "")
+    # The XDG spec says a relative value is invalid and must be ignored.
+    if value and Path(value).is_absolute():
+        return Path(value)
+    return (Path(env["HOME"]) if env.get("HOME") else Path.home()) / fallback

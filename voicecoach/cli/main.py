@@ -9,6 +9,7 @@ from pathlib import Path
 
 from voicecoach import __version__
 from voicecoach.asr.base import SENSITIVITY_CHOICES
+from voicecoach.cli import journal as journal_cli
 from voicecoach.cli import ops as ops_cli
 from voicecoach.cli.config import Settings, apply_routine, load_settings, overrides_from
 from voicecoach.core.coach import Coach
@@ -16,6 +17,8 @@ from voicecoach.core.content import Content, load_content
 from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.core.tempo import DEFAULT_RATE
 from voicecoach.errors import VoicecoachError
+from voicecoach.journal.recorder import SessionRecorder
+from voicecoach.journal.store import JOURNAL_NAME, Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
 
 
@@ -53,12 +56,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
+    import tempfile
+
     from voicecoach.testing.dialog import DialogRunner, trace_json
 
     content, grammar = load_configured(settings(args), args)
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
-    runner = DialogRunner(content, grammar, on_line=on_line)
-    results = [runner.run_file(Path(file)) for file in args.files]
+    # Without --journal, a throwaway journal: the dialogs still run with the memory of those before them.
+    with tempfile.TemporaryDirectory(prefix="voicecoach-script-") as scratch, \
+            Journal.open(args.journal.expanduser() if args.journal else Path(scratch) / JOURNAL_NAME) as journal:
+        runner = DialogRunner(content, grammar, on_line=on_line, journal=journal)
+        results = [runner.run_file(Path(file)) for file in args.files]
     failed = [result for result in results if not result.passed]
     for result in results:
         print(result.report(), file=sys.stderr if args.trace else sys.stdout)
@@ -70,15 +78,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = settings(args)
     content, grammar = load_configured(config, args)
     coach = Coach(content, grammar, rate=config.rate, pace=config.pace)
-    if args.text:
-        from voicecoach.runtime.textmode import run_text_mode
+    with Journal.open(journal_cli.journal_path(args)) as journal:
+        recorder = SessionRecorder(journal)
+        if args.text:
+            from voicecoach.runtime.textmode import run_text_mode
 
-        return run_text_mode(coach, grammar)
-    return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel)
+            return run_text_mode(coach, grammar, recorder=recorder)
+        return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel, recorder=recorder)
 
 
 def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None,
-             echo_cancel: bool = True) -> int:
+             echo_cancel: bool = True, recorder: SessionRecorder | None = None) -> int:
     import os
 
     from voicecoach.audio.echo import EchoCanceller
@@ -117,7 +127,8 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
             return open_speaker(config.output_device, renderer=renderer, on_started=started, on_finished=finished,
                                 on_played=played if echo_cancel else None, volume=config.volume)
 
-        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around)
+        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around,
+                        recorder=recorder)
         return loop.run()
     finally:
         mic.close()
@@ -226,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     asr_options(run)
     content_options(run)
     routine_option(run)
+    journal_cli.journal_option(run)
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate content and grammar")
@@ -236,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     script = sub.add_parser("script", help="run .dialog scripts against the coach on a virtual clock")
     script.add_argument("files", nargs="+", metavar="FILE")
     script.add_argument("--trace", action="store_true", help="print every utterance as a JSON line")
+    script.add_argument("--journal", type=Path, metavar="FILE",
+                        help="record the dialogs' sessions in FILE (default: a throwaway journal)")
     content_options(script)
     routine_option(script)
     script.set_defaults(func=cmd_script)
@@ -260,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="where to put it (default: ~/.cache/vosk, where voicecoach looks)")
     download.set_defaults(func=cmd_model_download)
     ops_cli.register(sub)
+    journal_cli.register(sub)
     return parser
 
 

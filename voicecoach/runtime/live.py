@@ -20,6 +20,7 @@ from voicecoach.audio.mic import Backoff, reconnect
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.errors import VoicecoachError
+from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.runtime.hearing import HearingPath, Recognized
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,13 @@ class LiveLoop:
     def __init__(self, coach: Coach, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
                  backoff: Backoff | None = None, refresh_devices: Callable[[Speaker], object] | None = None,
-                 exit_when_session_ends: bool = False):
+                 exit_when_session_ends: bool = False, recorder: SessionRecorder | None = None):
         self.coach, self.hearing, self.microphone = coach, hearing, microphone
         # A service keeps listening after "stop" or the end of a routine (the coach says "Say start
         # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
         # and the person on the floor with a deaf device. Harnesses that run one session pass True.
         self.exit_when_session_ends = exit_when_session_ends
+        self.recorder = recorder  # writes each session to the journal
         # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
         # speaker's output around it (audio/output.py refresh_devices_around); None: never. It frees every
         # PortAudio stream, so the microphone's reopen must leave none open when it fails (Microphone.reopen).
@@ -235,7 +237,10 @@ class LiveLoop:
                                     "restart voicecoach (the service does so by itself)") from None
         if isinstance(event, Recognized):
             self.print(f"heard: {event.command.canonical}")
-            return self.coach.handle(Heard(event.command), now)
+            effects = self.coach.handle(Heard(event.command), now)
+            if self.recorder is not None:
+                self.recorder.heard(event.command, effects)
+            return effects
         return self.coach.handle(event, now)
 
     def _apply(self, effects: list[Effect]) -> bool:
@@ -249,6 +254,8 @@ class LiveLoop:
             elif isinstance(effect, SessionEnded):
                 log.info("session ended: %s", effect.reason)
                 ended = True
+        if self.recorder is not None:  # after the speaker has its part: a commit's fsync never delays speech
+            self.recorder.applied(effects, self.coach)
         return ended
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.grammar import Grammar
+from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.runtime.virtual import VirtualClock, VirtualSession
 from voicecoach.testing.dialog import format_line
 
@@ -17,10 +18,11 @@ from voicecoach.testing.dialog import format_line
 _IDLE_POLL_S = 0.5
 
 
-def run_text_mode(coach: Coach, grammar: Grammar, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_text_mode(coach: Coach, grammar: Grammar, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                  recorder: SessionRecorder | None = None) -> int:
     """Run until the end of input. Utterances last as long as their words take to say; nothing is spoken."""
     t0 = time.monotonic()
-    session = VirtualSession(coach, grammar, clock=VirtualClock(0.0))
+    session = VirtualSession(coach, grammar, clock=VirtualClock(0.0), recorder=recorder)
     printed = 0
 
     def catch_up() -> None:

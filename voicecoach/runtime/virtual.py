@@ -9,6 +9,7 @@ from voicecoach.core.coach import Coach
 from voicecoach.core.events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.spoken import speech_seconds
+from voicecoach.journal.recorder import SessionRecorder
 
 
 @dataclass
@@ -49,6 +50,7 @@ class VirtualSession:
     coach_lines: list[Line] = field(default_factory=list)
     user_lines: list[Line] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    recorder: SessionRecorder | None = None  # writes each session to a journal
     _playing: list[Line] = field(default_factory=list)  # queued or playing, in order
     _finished_now: list[int] = field(default_factory=list)
 
@@ -66,7 +68,10 @@ class VirtualSession:
         line = Line("user", words, self.now, self.now, command=command.canonical if command else None)
         self.user_lines.append(line)
         if command is not None:
-            self._apply(self.coach.handle(Heard(command), self.now))
+            effects = self.coach.handle(Heard(command), self.now)
+            if self.recorder is not None:
+                self.recorder.heard(command, effects)
+            self._apply(effects)
         return line
 
     def heard_so_far(self) -> int:
@@ -112,6 +117,8 @@ class VirtualSession:
                 self._stop()
             elif isinstance(effect, SessionEnded):
                 self.ended.append(effect.reason)
+        if self.recorder is not None:
+            self.recorder.applied(effects, self.coach)
         self._deliver_finished()
 
     def _stop(self) -> None:

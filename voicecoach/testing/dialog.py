@@ -6,12 +6,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
 from voicecoach.errors import DialogError
+from voicecoach.journal.recorder import SessionRecorder, local_now
+from voicecoach.journal.store import Journal
 from voicecoach.runtime.virtual import Line, VirtualSession
 
 WAIT_UNTIL_LIMIT_S = 600.0  # "fails after 10 virtual minutes"
@@ -134,12 +137,19 @@ class _Failure(Exception):
 
 
 class DialogRunner:
-    """Plays dialog steps against a fresh Coach on a virtual clock."""
+    """Plays dialog steps against a fresh Coach on a virtual clock; with a journal, each dialog's sessions go into it.
 
-    def __init__(self, content: Content, grammar: Grammar, on_line: Callable[[Line], None] | None = None):
+    The journal is shared by every dialog the runner plays, so they run with the memory of the ones before; their
+    wall clock starts at `wall_start` and runs on with the virtual one, dialog after dialog.
+    """
+
+    def __init__(self, content: Content, grammar: Grammar, on_line: Callable[[Line], None] | None = None,
+                 journal: Journal | None = None, wall_start: datetime | None = None):
         self.content = content
         self.grammar = grammar
         self.on_line = on_line
+        self.journal = journal
+        self.wall = wall_start or local_now()
 
     def run_file(self, path: Path) -> DialogResult:
         try:
@@ -150,6 +160,9 @@ class DialogRunner:
 
     def run(self, steps: list[Step], name: str = "<dialog>") -> DialogResult:
         session = VirtualSession(Coach(self.content, self.grammar), self.grammar)
+        start = self.wall
+        if self.journal is not None:
+            session.recorder = SessionRecorder(self.journal, wall=lambda: start + timedelta(seconds=session.now))
         session.start()
         cursor = 0
         try:
@@ -157,6 +170,8 @@ class DialogRunner:
                 cursor = self._step(session, step, cursor)
         except _Failure as failure:
             return self._finish(session, name, step, str(failure))
+        finally:
+            self.wall = start + timedelta(seconds=session.now)
         return self._finish(session, name, None, "")
 
     def _finish(self, session: VirtualSession, name: str, step: Step | None, reason: str) -> DialogResult:
