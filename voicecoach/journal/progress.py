@@ -57,7 +57,7 @@ def draw_progress(records: Sequence[SessionRecord], out: Path) -> None:
                                                   layout="constrained")
     try:
         before, after = pain_points(records)
-        for points, label, style in ((before, "before the session", "o--"), (after, "after", "s-")):
+        for points, label, style in ((before, "before", "o--"), (after, "after", "s-")):
             if points:
                 pain_axes.plot([_wall(t) for t, _ in points], [s for _, s in points], style, label=label)
         if before or after:

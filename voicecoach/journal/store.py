@@ -95,9 +95,11 @@ class Journal:
             connection = sqlite3.connect(path, timeout=BUSY_S, isolation_level=None)
         except sqlite3.Error as error:
             raise JournalError(path, f"cannot be opened ({error}); {ELSEWHERE}") from None
+        # Bytes that are not UTF-8 (a damaged page) read as U+FFFD, in SQLite's reports as in the rows.
+        connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
         try:
             _prepare(path, connection)
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # the second: SQLite's report of bad bytes
             connection.close()
             raise _damaged(path, error) from None
         except BaseException:
@@ -171,7 +173,7 @@ class Journal:
         """Every session, oldest first; JournalError if a value in the file is not what the schema allows."""
         try:
             return self._sessions()
-        except (sqlite3.DatabaseError, _Damaged) as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError, _Damaged) as error:
             raise _damaged(self.path, error) from None
 
     def _sessions(self) -> list[SessionRecord]:
@@ -323,7 +325,10 @@ def _fsync(path: Path) -> None:
 
 
 def _damaged(path: Path, error: object) -> JournalError:
-    return JournalError(path, f"is damaged ({error}); `sqlite3 {path} .recover` may save what it holds; {ELSEWHERE}")
+    detail = " ".join(str(error).replace("*", "").split())  # SQLite's reports span lines; the message is one
+    if len(detail) > 100:
+        detail = detail[:99] + "…"
+    return JournalError(path, f"is damaged ({detail}); `sqlite3 {path} .recover` may save what it holds; {ELSEWHERE}")
 
 
 # --- values read back ----------------------------------------------------------------------------------------
