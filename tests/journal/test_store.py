@@ -172,3 +172,9 @@ def test_a_creation_cut_short_leaves_nothing_in_the_way(tmp_path: Path) -> None:
 def test_times_without_an_offset_are_refused(tmp_path: Path) -> None:
     with Journal.open(tmp_path / "j.sqlite3") as journal, pytest.raises(ValueError, match="UTC offset"):
         journal.start_session(datetime(2026, 3, 2, 8, 30), "bridge")
+
+
+def test_a_throwaway_journal_skips_the_sync_but_keeps_the_write_ahead_log(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "j.sqlite3", durable=False) as journal:
+        assert journal._connection.execute("PRAGMA synchronous").fetchone() == (0,)  # OFF
+        assert journal._connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)

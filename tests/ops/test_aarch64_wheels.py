@@ -29,8 +29,10 @@ PYTHONS = ("3.11", "3.13")  # Bookworm's Python, and Trixie's
 
 
 def runtime_dependencies() -> list[str]:
+    """What the coach needs, and what `voicecoach progress` draws with (the progress extra)."""
     with (REPO / "pyproject.toml").open("rb") as file:
-        return list(tomllib.load(file)["project"]["dependencies"])
+        project = tomllib.load(file)["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["progress"]]
 
 
 def pypi_reachable() -> str | None:

@@ -64,7 +64,8 @@ def cmd_script(args: argparse.Namespace) -> int:
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
     # Without --journal, a throwaway journal: the dialogs still run with the memory of those before them.
     with tempfile.TemporaryDirectory(prefix="voicecoach-script-") as scratch, \
-            Journal.open(args.journal.expanduser() if args.journal else Path(scratch) / JOURNAL_NAME) as journal:
+            Journal.open(args.journal.expanduser() if args.journal else Path(scratch) / JOURNAL_NAME,
+                         durable=args.journal is not None) as journal:
         runner = DialogRunner(content, grammar, on_line=on_line, journal=journal)
         results = [runner.run_file(Path(file)) for file in args.files]
     failed = [result for result in results if not result.passed]

@@ -85,8 +85,12 @@ class Journal:
         self._connection = connection
 
     @classmethod
-    def open(cls, path: Path) -> Journal:
-        """Open the journal at `path`, creating it if there is no file there; JournalError if it is not usable."""
+    def open(cls, path: Path, *, durable: bool = True) -> Journal:
+        """Open the journal at `path`, creating it if there is no file there; JournalError if it is not usable.
+
+        durable=False skips the sync at each commit, for a throwaway journal (`voicecoach script`): a crash still
+        leaves it sound, but a power cut may take its last commits.
+        """
         path = path.expanduser()
         if not os.path.lexists(path):
             _create(path)
@@ -98,7 +102,7 @@ class Journal:
         # Bytes that are not UTF-8 (a damaged page) read as U+FFFD, in SQLite's reports as in the rows.
         connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
         try:
-            _prepare(path, connection)
+            _prepare(path, connection, durable)
         except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # the second: SQLite's report of bad bytes
             connection.close()
             raise _damaged(path, error) from None
@@ -232,7 +236,7 @@ def _check_header(path: Path) -> None:
         raise JournalError(path, f"is not a voicecoach journal (not an SQLite database, or cut short); {ELSEWHERE}")
 
 
-def _prepare(path: Path, connection: sqlite3.Connection) -> None:
+def _prepare(path: Path, connection: sqlite3.Connection, durable: bool) -> None:
     """Check that the file is ours, sound and not from a newer voicecoach; only then write to it (migrations)."""
     (application_id,) = connection.execute("PRAGMA application_id").fetchone()
     if application_id != APPLICATION_ID:
@@ -244,7 +248,7 @@ def _prepare(path: Path, connection: sqlite3.Connection) -> None:
     problems = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise _damaged(path, problems[0])
-    _durable(path, connection)
+    _write_ahead(path, connection, durable)
     if version < SCHEMA_VERSION:
         try:
             migrate(connection, version)
@@ -253,7 +257,7 @@ def _prepare(path: Path, connection: sqlite3.Connection) -> None:
                                      f"({error}); it is as it was: {ELSEWHERE}") from None
 
 
-def _durable(path: Path, connection: sqlite3.Connection) -> None:
+def _write_ahead(path: Path, connection: sqlite3.Connection, durable: bool) -> None:
     # WAL: a commit appends to the -wal file and never rewrites pages in place, so a power cut at any moment leaves
     # the last commit or the one before it, never a half-written page. synchronous=FULL syncs the WAL at every
     # commit: with NORMAL, commits since the last checkpoint may vanish at a power cut, and the journal promises to
@@ -262,7 +266,7 @@ def _durable(path: Path, connection: sqlite3.Connection) -> None:
     if mode != "wal":
         raise JournalError(path, f"cannot keep a write-ahead log there (journal mode {mode}); "
                                  "pass --journal FILE on a local disk")
-    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute(f"PRAGMA synchronous = {'FULL' if durable else 'OFF'}")
     connection.execute("PRAGMA foreign_keys = ON")
 
 
