@@ -127,7 +127,7 @@ class Approach:
     def build(self, phrases: Sequence[str], meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
         """A fresh recognizer of this approach (`meaning`: Grammar.table, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
-            from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+            from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 
             settings = SphinxSettings(command_weight=self.command_weight)
             return PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)

@@ -124,7 +124,7 @@ class SpeakerTap:
 
 def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
     """Run `start` for `seconds` of wall time, then say stop while the coach speaks; the timings."""
-    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 
     content, grammar = load(None)
     coach = TimedCoach(content, grammar, pace=pace)

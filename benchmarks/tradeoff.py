@@ -15,7 +15,7 @@ from typing import Any
 from benchmarks import corpus, decode, runs, score
 from benchmarks.approaches import Approach
 from benchmarks.targets import APPROACH_TARGETS
-from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS
+from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS
 from voicecoach.core.grammar import Grammar
 
 REPO = runs.REPO

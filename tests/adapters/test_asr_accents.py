@@ -94,7 +94,7 @@ def test_phrase_pronunciations_combine_every_variant_of_every_word() -> None:
 @pytest.mark.audio
 def test_a_british_stop_is_heard() -> None:
     """espeak-ng's en-gb "stop" was decoded as "scope" at every speed before the LOT variants."""
-    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
     from voicecoach.testing import asr_eval, speech
 
     rec = PocketSphinxRecognizer(asr_eval.PHRASES)
@@ -108,7 +108,7 @@ def test_a_british_stop_is_heard() -> None:
 def test_a_british_trap_vowel_is_heard() -> None:
     """espeak-ng's British "go back" was decoded as "cannot" or free phones with AA before the TRAP variant
     (heard while the coach is silent, as here)."""
-    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
     from voicecoach.testing import asr_eval, speech
 
     rec = PocketSphinxRecognizer(asr_eval.PHRASES)
@@ -121,7 +121,7 @@ def test_a_british_trap_vowel_is_heard() -> None:
 @pytest.mark.audio
 def test_help_with_a_dark_l_is_heard() -> None:
     """espeak-ng's "help" was decoded as "do" or "till" on every voice before the vocalized-L variant."""
-    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
     from voicecoach.testing import asr_eval, speech
 
     rec = PocketSphinxRecognizer(asr_eval.PHRASES)
@@ -140,7 +140,7 @@ def test_a_british_it_hurts_is_heard_while_the_coach_speaks_too() -> None:
     phones cost more (SphinxSettings.phone_weight 1e-9), en-gb-x-rp's is heard without the variant too; en+f3's
     at 200 wpm still needs it.
     """
-    from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+    from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
     from voicecoach.testing import asr_eval, speech
 
     needed = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.audio.wavinput import chunks
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech

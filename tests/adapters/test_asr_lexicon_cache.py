@@ -7,7 +7,7 @@ from typing import Any
 
 from voicecoach.asr.pocketsphinx.decoys import dictionary_entries, lexicon, word_rank_score
 from voicecoach.asr.pocketsphinx.lexicon_cache import Lexicon, cache_dir, cached_lexicon
-from voicecoach.asr.pocketsphinx.recognizer import BUNDLED_DICTIONARY as DICTIONARY
+from voicecoach.asr.pocketsphinx.model import BUNDLED_DICTIONARY as DICTIONARY
 
 PHRASES = ("stop", "next", "it hurts")
 OPTIONS: dict[str, Any] = {"n_common": 50, "per_word": 4, "voicing_twins": True}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from voicecoach.asr import VocabularyError
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer, SphinxSettings
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 from voicecoach.testing.asr_eval import (

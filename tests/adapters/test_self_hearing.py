@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.wavinput import chunks, to_pcm16
 from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.core.content import Content

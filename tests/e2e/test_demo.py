@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech

@@ -18,7 +18,7 @@ import pytest
 import soxr
 
 from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.clip import Clip
 from voicecoach.audio.echo import EchoCanceller, EchoSettings
 from voicecoach.audio.errors import MicrophoneLost

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.errors import AudioUnavailable, DeviceNotFound, MicrophoneLost
 from voicecoach.audio.mic import Backoff
 from voicecoach.audio.output import refresh_devices_around

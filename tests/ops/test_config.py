@@ -71,7 +71,7 @@ def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[
 
 def test_every_sensitivity_has_a_command_weight() -> None:
     from voicecoach.asr.base import SENSITIVITY_CHOICES
-    from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS
+    from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS
 
     assert set(SENSITIVITY_WEIGHTS) == set(SENSITIVITY_CHOICES)
     assert [SENSITIVITY_WEIGHTS[c] for c in SENSITIVITY_CHOICES] == sorted(SENSITIVITY_WEIGHTS.values())

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.speaker import PrintSpeaker
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content

@@ -33,7 +33,7 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
                 print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
                       "Vosk listens as at 'normal'.", file=sys.stderr)
             return VoskRecognizer(path, phrases, sample_rate, meaning=meaning)
-    from voicecoach.asr.pocketsphinx.recognizer import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
+    from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
 
     settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])
     return PocketSphinxRecognizer(phrases, sample_rate, settings=settings, meaning=meaning)

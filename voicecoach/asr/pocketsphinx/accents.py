@@ -8,26 +8,22 @@ from collections.abc import Callable, Collection, Sequence
 Pron = tuple[str, ...]
 
 _VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
-# The US model has no phone for the British LOT vowel /ɒ/ ("stop"). It hears it as AO or as OW: measured
-# with espeak-ng's en-gb, en-gb-x-rp and en-029 voices, "stop" came out as "scope" and "slope" until
-# both were added (recall of "stop" 8 % -> 55 % on every voice).
+# Each variant below was added for what the US model made of espeak-ng's accents; the measurements are in
+# benchmarks/NOTES-pocketsphinx.md.
+# The US model has no phone for the British LOT vowel /ɒ/ ("stop"). It hears it as AO or as OW: "stop" came out
+# as "scope" and "slope" until both were added.
 _LOT_AS = ("AO", "OW")
 _BATH_BEFORE = frozenset({"S", "F", "TH"})
 # The British TRAP vowel is an open [a] ("back", "cat", "that"), and the US model hears it as AA, as it does the
-# BATH vowel ("faster"): measured with espeak-ng (8 voices x 3 speeds), its British voices' "go back", "start cat"
-# and "that hurts" were decoded as free phones with AA where AE belongs. With AA for AE, recall of "back" 1 -> 11
-# of 24 clean clips, "go back" 14 -> 21, "start cat" 16 -> 21, "that hurts" 13 -> 18. But the coach's own voice is
-# British too: it came closer to commands ("The microphone is back." as "that hurts"), so the recognizer hears
-# the TRAP variants only while the coach is silent, and only for some words (SphinxSettings.trap_words).
+# BATH vowel ("faster"). But the coach's own voice is British too: it came closer to commands ("The microphone is
+# back." as "that hurts"), so the recognizer hears the TRAP variants only while the coach is silent, and only for
+# some words (SphinxSettings.trap_words).
 _TRAP_AS = "AA"
-# A vocalized L sounds like a back rounded vowel. Measured with espeak-ng (every voice), "help" came out as
-# "do", "till" or free phones "HH EH OW P" until HH EH OW P was added (recall of "help" 0 % -> 100 %). UW was
-# tried as well: it gained nothing more, and a British "pose" became "help".
+# A vocalized L sounds like a back rounded vowel: "help" came out as "do", "till" or free phones "HH EH OW P".
+# (UW gained nothing more, and a British "pose" became "help".)
 _DARK_L_AS = "OW"
-# The British NURSE vowel /ɜː/ ("hurts") has no R colour; the nearest US phone is AH. Measured with espeak-ng
-# (8 voices x 3 speeds), "it hurts" came out as "because" or free phones in the British voices: 14 -> 19 of 24
-# clean clips with the AH variant (AO as well: 23 of 24, but steady white noise committed "that hurts")
-# (SphinxSettings.nurse_words).
+# The British NURSE vowel /ɜː/ ("hurts") has no R colour; the nearest US phone is AH ("it hurts" came out as
+# "because"; AO as well: steady white noise committed "that hurts") (SphinxSettings.nurse_words).
 _NURSE_AS = ("AH",)
 
 

@@ -32,12 +32,8 @@ class EndpointSettings:
     """dB (of the int16 frame's mean square): the floor is never taken lower than this (0: no limit), 5 dB under
     the recognizer's dither (RMS 100, 40 dB), where the decoder hears nothing anyway. Without a limit, on digital
     silence the floor falls to nothing, and the echo canceller's faint residual passes for speech, stretching the
-    person's "stop" into a segment that is no command. Measured (espeak-ng): barge-in with the canceller 11 -> 23
-    of 48; clean commands 294 -> 300 of 368, non-commands rejected 85 -> 87 of 97, babble and white noise
-    unchanged. Unmuted, the coach's own voice committed 5 commands over 10 renderings of its 134 utterances,
-    against 2 with no limit (restricted, as live: none either way). At 40 dB barge-in reached 25 of 48, but the
-    coach's pauses turned to segment ends and "If anything hurts, say: it hurts." self-triggered in the
-    benchmark's stream; at 30 dB, 16 of 48."""
+    person's "stop" into a segment that is no command. Higher, the coach's pauses became segment ends and its own
+    sentences were heard as commands (benchmarks/NOTES-pocketsphinx.md)."""
     start_window: float = 0.15
     """Seconds looked at to decide speech began..."""
     start_ratio: float = 0.75
