@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.speaker import PrintSpeaker
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
