@@ -10,8 +10,7 @@ from typing import TextIO
 from voicecoach.core.coach import Coach
 from voicecoach.core.grammar import Grammar
 from voicecoach.journal.recorder import SessionRecorder
-from voicecoach.runtime.virtual import VirtualClock, VirtualSession
-from voicecoach.testing.dialog import format_line
+from voicecoach.runtime.virtual import VirtualClock, VirtualSession, format_line
 
 # While nothing is due, look at the input this often anyway: cheap, and it
 # keeps Ctrl-C and the end of input prompt.

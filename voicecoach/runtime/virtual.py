@@ -135,3 +135,14 @@ class VirtualSession:
         heard = [line for line in self.coach_lines if line.start <= self.now and not line.dropped]
         # The user's lines first, so a reply sorts after the words it answers.
         return sorted([*self.user_lines, *heard], key=lambda line: line.start)
+
+
+def format_line(line: Line) -> str:
+    """One transcript line with its virtual time, as the reports and text mode print it."""
+    who = "you  " if line.who == "user" else "coach"
+    note = ""
+    if line.who == "user":
+        note = f"  [{line.command}]" if line.command else "  [not a command]"
+    elif line.cut:
+        note = "  [cut]"
+    return f"[{line.start:8.2f}s] {who}: {line.text}{note}"

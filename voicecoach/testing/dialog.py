@@ -15,7 +15,7 @@ from voicecoach.core.grammar import Grammar
 from voicecoach.errors import DialogError
 from voicecoach.journal.recorder import SessionRecorder, local_now
 from voicecoach.journal.store import Journal
-from voicecoach.runtime.virtual import Line, VirtualSession
+from voicecoach.runtime.virtual import Line, VirtualSession, format_line
 
 WAIT_UNTIL_LIMIT_S = 600.0  # "fails after 10 virtual minutes"
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
@@ -114,17 +114,6 @@ class DialogResult:
                "  transcript:"]
         out += [f"    {format_line(line)}" for line in self.transcript]
         return "\n".join(out)
-
-
-def format_line(line: Line) -> str:
-    """One transcript line with its virtual time, as the reports and text mode print it."""
-    who = "you  " if line.who == "user" else "coach"
-    note = ""
-    if line.who == "user":
-        note = f"  [{line.command}]" if line.command else "  [not a command]"
-    elif line.cut:
-        note = "  [cut]"
-    return f"[{line.start:8.2f}s] {who}: {line.text}{note}"
 
 
 def trace_json(line: Line) -> str:
