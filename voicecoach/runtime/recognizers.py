@@ -19,11 +19,14 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":
+        from voicecoach.asr.vosk.memory import check_fits
         from voicecoach.asr.vosk.model import resolve_vosk_model
         from voicecoach.asr.vosk.recognizer import VoskRecognizer
 
         try:
             path = resolve_vosk_model(model, env)
+            if asr != "vosk":
+                check_fits(path)  # auto: not where it would not fit (the error says how much it needs)
         except ModelNotFoundError as error:
             if asr == "vosk":
                 raise

@@ -1,9 +1,11 @@
-"""Find a Vosk model directory (--model, $VOICECOACH_VOSK_MODEL, the usual places) or download the small one."""
+"""Find a Vosk model directory (--model, $VOICECOACH_VOSK_MODEL, the usual places), check it, load it once, or
+download the small one."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import zipfile
@@ -12,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.asr.base import ModelNotFoundError
+from voicecoach.asr.vosk.graph import GraphFileError, check_lookahead_graph, output_words
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
 # Size of the zip on alphacephei.com (about 40 MB); a download that ends short of it was cut off.
 MODEL_MIN_BYTES = 30_000_000
-# Files a usable grammar-capable model has (HCLr.fst/Gr.fst: only those models honour a phrase list).
-REQUIRED_FILES = ("am/final.mdl", "conf/mfcc.conf", "graph/HCLr.fst", "graph/Gr.fst", "graph/words.txt")
+# Files a usable grammar-capable model has (HCLr.fst/Gr.fst: only those models honour a phrase list): those of
+# vosk-model-small-en-us-0.15 but its README. The small models have no graph/words.txt: Vosk reads the words
+# from Gr.fst (graph.py).
+REQUIRED_FILES = (
+    "am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/Gr.fst", "graph/HCLr.fst",
+    "graph/disambig_tid.int", "graph/phones/word_boundary.int", "ivector/final.dubm", "ivector/final.ie",
+    "ivector/final.mat", "ivector/global_cmvn.stats", "ivector/online_cmvn.conf", "ivector/splice.conf",
+)
 ENV_MODEL = "VOICECOACH_VOSK_MODEL"
 
 _NEXT_STEP = (
@@ -61,6 +70,73 @@ def resolve_vosk_model(cli_path: str | None, env: Mapping[str, str]) -> Path:
                 return candidate
     searched = ", ".join(str(p) for p in places)
     raise ModelNotFoundError(f"no Vosk model found (looked in --model, ${ENV_MODEL}, {searched}); {_NEXT_STEP}")
+
+
+def model_words(model_dir: Path) -> tuple[str, ...]:
+    """The words a Vosk model can hear, in the model's own order, where Vosk takes them (vosk-api model.cc): the
+    output symbol table of graph/Gr.fst, else graph/words.txt ("word id" a line). Raises ModelNotFoundError
+    naming the file when neither can be read, or Gr.fst is damaged."""
+    model_dir = Path(model_dir)
+    gr_fst = model_dir / "graph" / "Gr.fst"
+    try:
+        stat = gr_fst.stat()
+        key = (gr_fst.resolve(), stat.st_size, stat.st_mtime_ns)
+        if key not in _words:  # a recognizer per file (`voicecoach recognize`) reads it once
+            _words.clear()
+            _words[key] = output_words(gr_fst)
+        words = _words[key]
+    except FileNotFoundError:
+        words = None
+    except (GraphFileError, OSError) as error:
+        raise ModelNotFoundError(f"the Vosk model in {model_dir} is damaged: {error}; {_DAMAGED}") from None
+    if words is not None:
+        return words
+    words_txt = model_dir / "graph" / "words.txt"
+    try:
+        with words_txt.open(encoding="utf-8") as f:
+            return tuple(line.split(maxsplit=1)[0] for line in f if line.strip())
+    except (OSError, UnicodeDecodeError, IndexError):
+        raise ModelNotFoundError(f"{model_dir} has no word list (neither in graph/Gr.fst nor in graph/words.txt): "
+                                 f"it is not a grammar-capable Vosk model; {_NEXT_STEP}") from None
+
+
+def check_model(model_dir: Path) -> None:
+    """Raise ModelNotFoundError, naming the file, if the model lacks a file or its HCLr.fst is cut short: checked
+    before Vosk, which crashes (segfault) on a cut HCLr.fst when a recognizer is made on it."""
+    missing = missing_files(Path(model_dir))
+    if missing:
+        raise ModelNotFoundError(f"{model_dir} is not a usable Vosk model (missing {', '.join(missing)}); "
+                                 f"{_NEXT_STEP}")
+    try:
+        check_lookahead_graph(Path(model_dir) / "graph" / "HCLr.fst")
+    except (GraphFileError, OSError) as error:
+        raise ModelNotFoundError(f"the Vosk model in {model_dir} is damaged: {error}; {_DAMAGED}") from None
+
+
+_DAMAGED = ("download it again (`voicecoach model download` for the small English one), or use the bundled "
+            "recognizer with `--asr pocketsphinx`")
+_loaded: dict[Path, Any] = {}
+_words: dict[tuple[Path, int, int], tuple[str, ...] | None] = {}
+_loading = threading.Lock()
+
+
+def load_model(model_dir: Path) -> Any:
+    """The vosk.Model of `model_dir`, loaded once per process and shared (it is the part that takes hundreds of
+    MB; each recognizer on it is small). Checks the files Vosk would crash on first; any failure inside Vosk
+    becomes a ModelNotFoundError with one line that names the model and the next step."""
+    key = Path(model_dir).resolve()
+    with _loading:
+        if key not in _loaded:
+            check_model(Path(model_dir))
+            import vosk  # imported here so the PocketSphinx path never pays for it
+
+            vosk.SetLogLevel(-1)
+            try:
+                _loaded[key] = vosk.Model(model_path=str(key))
+            except Exception as error:  # vosk raises a bare Exception("Failed to create a model")
+                raise ModelNotFoundError(f"Vosk could not load the model in {model_dir} ({error}): one of its "
+                                         f"files is damaged or of another Vosk version; {_DAMAGED}") from None
+        return _loaded[key]
 
 
 def download_model(dest_dir: Path, progress: bool = True, url: str = MODEL_URL, timeout: float = 30.0) -> Path:
