@@ -235,6 +235,12 @@ def render(res: dict[str, Any]) -> str:
         notes.append(f"- **Recall against false triggers, as the command weight moves** (benchmarks/TRADEOFF.md, "
                      f"from `{curve['command']}` on {curve['date']}, commit {curve['commit']}): "
                      + " ".join(curve["verdict"]))
+    for key, r in live.items():
+        if r.get("recognition"):  # the Vosk row: its figures are the Korean model's, which the notes above are not
+            notes.append(f"- **{key}**: its memory, start-up, RTF and latency are the Korean small model's, far "
+                         "larger than the English one (its HCLr.fst alone is 182 MB): loading the model is most of "
+                         "the start-up and nearly all the memory; its early commit waits for 150 ms of quiet "
+                         "(benchmarks/VOSK-KOREAN.md).")
     out += ["", "## What limits the missed figures", ""] + (notes or ["Every target was met."])
     out += ["", "## How each figure is measured", "",
             "- **Audio**: espeak-ng (Debian) voices at 16 kHz, cached under `.cache/`; each clip padded with "

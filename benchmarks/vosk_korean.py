@@ -168,8 +168,9 @@ def render(res: dict[str, Any]) -> str:
            "## Rejection: false commands and recall, without and with decoys", "",
            "Grammar mode forces speech onto the phrases, and this model has no `[unk]` (its `<UNK>` is added, "
            "but the decoder hardly picks it). The adapter adds decoy words from the model's own vocabulary "
-           "(voicecoach/asr/vosk/rejection.py) and lists each command several times; a command commits only as the "
-           "whole segment.", "",
+           "(voicecoach/asr/vosk/rejection.py), one syllable each, and may list each command more than once (its "
+           "weight); a command commits only as the whole segment. \"Without\" is the same adapter with the phrase list "
+           "and `<UNK>` alone.", "",
            f"Held-out set: {rej['evaluation_set']}: the `evaluation` sentences and the `sound_alikes` of "
            "tests/data/vosk-ko/speech.toml. Nothing was tuned on these voices or sentences.", "",
            "| rejection | settings | recall | false triggers | wrong command | latency p50 / p95 |",

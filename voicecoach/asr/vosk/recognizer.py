@@ -40,7 +40,7 @@ class VoskFailed(VoicecoachError):
 
 
 class VoskRecognizer:
-    """Streaming command recognizer on a Vosk small model (the better recognizer when a model is present)."""
+    """Streaming command recognizer on a Vosk small model (one whose graph takes a phrase list: Gr.fst + HCLr.fst)."""
 
     def __init__(self, model_path: Path, phrases: Sequence[str], sample_rate: int, *,
                  model: Any = None, stable_blocks: int = 1, block_seconds: float = 0.1,
