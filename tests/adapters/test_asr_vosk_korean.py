@@ -311,7 +311,9 @@ def test_live_loop_with_vosk_on_its_decoder_thread(model: Any, content: Any, gra
     """Written against LiveLoop's constructor as of this commit."""
     from voicecoach.audio.speaker import PrintSpeaker
     from voicecoach.core.coach import Coach
+    from voicecoach.runtime.hearing import HearingPath
     from voicecoach.runtime.live import LiveLoop
+    from voicecoach.testing.microphone import FedMicrophone
 
     printed: list[str] = []
     pieces = iter(speech.chunks(speech.concatenate([
@@ -328,9 +330,10 @@ def test_live_loop_with_vosk_on_its_decoder_thread(model: Any, content: Any, gra
         if line == "heard: stop":
             loop.stopping.set()
 
-    loop = LiveLoop(Coach(content, grammar, rate=300), grammar, InEnglish(recognizer(model)), read_audio,
-                    open_speaker=lambda started, finished: PrintSpeaker(on_started=started, on_finished=finished,
-                                                                        print_fn=lambda s: None),
+    loop = LiveLoop(Coach(content, grammar, rate=225), HearingPath(InEnglish(recognizer(model)), grammar),
+                    FedMicrophone(read_audio),
+                    lambda started, finished, played: PrintSpeaker(on_started=started, on_finished=finished,
+                                                                   print_fn=lambda s: None),
                     print_fn=note)
     guard = threading.Timer(30.0, loop.stopping.set)
     guard.start()
