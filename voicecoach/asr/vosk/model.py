@@ -36,6 +36,13 @@ _NEXT_STEP = (
     "or use the bundled recognizer with `--asr pocketsphinx`"
 )
 
+_DAMAGED = ("download it again (`voicecoach model download` for the small English one), or use the bundled "
+            "recognizer with `--asr pocketsphinx`")
+# Within one process: each model loaded once (load_model), its word list read once (model_words).
+_loaded: dict[Path, Any] = {}
+_loading = threading.Lock()
+_words: dict[tuple[Path, int, int], tuple[str, ...] | None] = {}
+
 
 def missing_files(model_dir: Path) -> list[str]:
     """Which of the files a grammar-capable Vosk model needs are absent from `model_dir`."""
@@ -111,13 +118,6 @@ def check_model(model_dir: Path) -> None:
         check_lookahead_graph(Path(model_dir) / "graph" / "HCLr.fst")
     except (GraphFileError, OSError) as error:
         raise ModelNotFoundError(f"the Vosk model in {model_dir} is damaged: {error}; {_DAMAGED}") from None
-
-
-_DAMAGED = ("download it again (`voicecoach model download` for the small English one), or use the bundled "
-            "recognizer with `--asr pocketsphinx`")
-_loaded: dict[Path, Any] = {}
-_words: dict[tuple[Path, int, int], tuple[str, ...] | None] = {}
-_loading = threading.Lock()
 
 
 def load_model(model_dir: Path) -> Any:
