@@ -50,9 +50,13 @@ def score(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     commands = [o for o in outcomes if o.clip.expect is not None]
     others = [o for o in outcomes if o.clip.expect is None]
     latencies = [o.detections[0].t - o.speech_end for o in commands if o.correct]
+    sentences = [o for o in others if " " in o.clip.label.split("'")[1]]
+    words = [o for o in others if " " not in o.clip.label.split("'")[1]]
     return {
         "recall": [sum(o.correct for o in commands), len(commands)],
         "false_triggers": [sum(bool(o.detections) for o in others), len(others)],
+        "false_triggers_sentences": [sum(bool(o.detections) for o in sentences), len(sentences)],
+        "false_triggers_words": [sum(bool(o.detections) for o in words), len(words)],
         "wrong_command": sum(bool(o.detections) and not o.correct for o in commands),
         "latency_ms": _percentiles(latencies),
         "false_trigger_examples": [f"{o.clip.label} -> {[d.text for d in o.detections]}"
@@ -173,13 +177,19 @@ def render(res: dict[str, Any]) -> str:
            "and `<UNK>` alone.", "",
            f"Held-out set: {rej['evaluation_set']}: the `evaluation` sentences and the `sound_alikes` of "
            "tests/data/vosk-ko/speech.toml. Nothing was tuned on these voices or sentences.", "",
-           "| rejection | settings | recall | false triggers | wrong command | latency p50 / p95 |",
-           "|---|---|---:|---:|---:|---:|"]
+           "| rejection | settings | recall | false triggers: all | sentences | single words | wrong command "
+           "| latency p50 / p95 |",
+           "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name in ("without", "with"):
         r = rej[name]
         s = r["settings"]
         out.append(f"| {name} | {s['decoys']} decoys, weight {s['command_weight']} | {frac(r['recall'])} | "
-                   f"{frac(r['false_triggers'])} | {r['wrong_command']} | {lat(r['latency_ms'])} |")
+                   f"{frac(r['false_triggers'])} | {frac(r['false_triggers_sentences'])} | "
+                   f"{frac(r['false_triggers_words'])} | {r['wrong_command']} | {lat(r['latency_ms'])} |")
+    out += ["", "A sentence commits a command only if all of it decodes as that one phrase (asr/commit.py), and an "
+            "early commit waits for a pause: that rule, not the decoys, keeps sentences out. What gets through is a "
+            "single word that sounds like a command (\"아빠\" for \"아파\", \"정직\" for \"정지\"), which no grammar "
+            "can tell apart by sound alone."]
     for name in ("without", "with"):
         if rej[name]["false_trigger_examples"]:
             out += ["", f"False commands, {name}:", ""] + [f"- `{e}`" for e in rej[name]["false_trigger_examples"]]
