@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def child(approach_json: str, track: str) -> None:
             rec.accept(pcm[i : i + 3200])
         rec.flush()
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    hwm_kb = _vm_hwm_kb()
+    hwm_kb = vm_hwm_kb()
     # Linux carries ru_maxrss across fork+exec: a probe launched from a big parent reports the parent's size.
     # VmHWM is the peak of this program's own address space, so it is the figure used where it exists.
     peak = hwm_kb if hwm_kb is not None else maxrss_kb
@@ -42,7 +43,7 @@ def child(approach_json: str, track: str) -> None:
                       "peak_source": "VmHWM" if hwm_kb is not None else "ru_maxrss"}), flush=True)
 
 
-def _vm_hwm_kb() -> int | None:
+def vm_hwm_kb() -> int | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -55,18 +56,26 @@ def _vm_hwm_kb() -> int | None:
 def probe(approach: Approach, track: Path | None, cache: Path) -> dict[str, Any]:
     """Start-up (process launch to first audio accepted, wall clock) and peak RSS of one approach."""
     env = {**os.environ, CACHE_ENV: str(cache)}
+    startup, result = timed_start(["benchmarks.probe", json.dumps(asdict(approach)), str(track or "")], env,
+                                  approach.key)
+    result["startup_s"] = round(startup, 3)
+    return result
+
+
+def timed_start(module_args: list[str], env: Mapping[str, str] | None, name: str) -> tuple[float, dict[str, Any]]:
+    """Run `python -m MODULE ARGS...` in a fresh process that prints `ready` once listening, then one JSON line:
+    the seconds from launch to `ready` (wall clock), and that JSON."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.probe", json.dumps(asdict(approach)),
-                             str(track or "")], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", *module_args], stdout=subprocess.PIPE, text=True,
+                            env=None if env is None else dict(env), cwd=Path(__file__).resolve().parents[1])
     assert proc.stdout is not None
     line = proc.stdout.readline()
     startup = time.perf_counter() - t0
     rest = proc.stdout.read()
     if proc.wait() != 0 or line.strip() != "ready":
-        raise RuntimeError(f"probe of {approach.key} failed (exit {proc.returncode}): {line}{rest}")
+        raise RuntimeError(f"probe of {name} failed (exit {proc.returncode}): {line}{rest}")
     result: dict[str, Any] = json.loads(rest.strip().splitlines()[-1])
-    result["startup_s"] = round(startup, 3)
-    return result
+    return startup, result
 
 
 def measure(approach: Approach, track: Path, startups: int = 3) -> dict[str, Any]:

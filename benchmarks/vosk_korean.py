@@ -8,7 +8,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.probe import _vm_hwm_kb
+from benchmarks.probe import timed_start, vm_hwm_kb
 from voicecoach.asr.commit import terminal_phrases
 from voicecoach.asr.vosk.memory import MODEL_FACTOR, OVERHEAD_MB, model_files_mb
 from voicecoach.asr.vosk.rejection import NO_REJECTION, Rejection
@@ -120,7 +119,7 @@ def probe_child(model: str) -> None:
         for i in range(0, len(pcm), 3200):
             rec.accept(pcm[i : i + 3200])
     rec.flush()
-    print(json.dumps({"peak_rss_mb": round((_vm_hwm_kb() or 0) / 1024.0, 1)}), flush=True)
+    print(json.dumps({"peak_rss_mb": round((vm_hwm_kb() or 0) / 1024.0, 1)}), flush=True)
 
 
 def costs(model: Path, starts: int = 3) -> dict[str, Any]:
@@ -128,16 +127,8 @@ def costs(model: Path, starts: int = 3) -> dict[str, Any]:
     a fresh process; the first start reads Gr.fst's words with a cold page cache only if nothing read it before."""
     runs = []
     for _ in range(starts):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.vosk_korean", "--probe", str(model)],
-                                stdout=subprocess.PIPE, text=True, cwd=REPO)
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        startup = time.perf_counter() - t0
-        rest = proc.stdout.read()
-        if proc.wait() != 0 or line.strip() != "ready":
-            raise RuntimeError(f"the Vosk probe failed (exit {proc.returncode}): {line}{rest}")
-        runs.append({"startup_s": round(startup, 2), **json.loads(rest.strip().splitlines()[-1])})
+        startup, figures = timed_start(["benchmarks.vosk_korean", "--probe", str(model)], None, "the Vosk path")
+        runs.append({"startup_s": round(startup, 2), **figures})
     startups = sorted(r["startup_s"] for r in runs)
     return {"startup_s": startups[len(startups) // 2], "startup_runs_s": startups,
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
