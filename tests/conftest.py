@@ -24,10 +24,12 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
                    session_cache: Path) -> None:
-    """Keep a developer's own ~/.config/voicecoach, ~/.cache/voicecoach and journal (~/.local/state/voicecoach)
-    out of every test, subprocesses included (the cache is shared by the session's tests, as by a Pi's starts)."""
+    """Keep a developer's own ~/.config/voicecoach, ~/.cache/voicecoach, journal (~/.local/state/voicecoach) and
+    voice profile (~/.local/share/voicecoach) out of every test, subprocesses included (the cache is shared by
+    the session's tests, as by a Pi's starts)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(session_cache))
 

@@ -75,6 +75,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    if args.voice:
+        from voicecoach.cli.enrol import forget_voice
+
+        return forget_voice(args)
     stdin = stdin or sys.stdin
     path = journal_path(args)
     if not os.path.lexists(path):
@@ -109,7 +113,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     journal_option(progress)
     progress.set_defaults(func=cmd_progress)
 
-    forget = sub.add_parser("forget", help="delete the journal and every session in it, after asking")
+    forget = sub.add_parser("forget", help="delete the journal and every session in it, after asking; or, with "
+                                           "--voice, the voice profile")
     forget.add_argument("--yes", action="store_true", help="do not ask (needed when not at a terminal)")
+    forget.add_argument("--voice", action="store_true",
+                        help="delete the voice profile `voicecoach enroll` made instead (the journal stays)")
     journal_option(forget)
+    from voicecoach.cli.enrol import profile_option
+
+    profile_option(forget)
     forget.set_defaults(func=cmd_forget)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from voicecoach import __version__
 from voicecoach.asr.base import SENSITIVITY_CHOICES
+from voicecoach.cli import enrol as enrol_cli
 from voicecoach.cli import journal as journal_cli
 from voicecoach.cli import ops as ops_cli
 from voicecoach.cli.config import Settings, apply_routine, load_settings, overrides_from
@@ -85,11 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             from voicecoach.runtime.textmode import run_text_mode
 
             return run_text_mode(coach, grammar, recorder=recorder)
-        return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel, recorder=recorder)
+        return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel, recorder=recorder,
+                        profile=enrol_cli.profile_dir(args))
 
 
 def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None,
-             echo_cancel: bool = True, recorder: SessionRecorder | None = None) -> int:
+             echo_cancel: bool = True, recorder: SessionRecorder | None = None, profile: Path | None = None) -> int:
     import os
 
     from voicecoach.audio.echo import EchoCanceller
@@ -111,7 +113,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
                                "or `voicecoach demo`)") from None
     try:
         recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
-                                     sensitivity=config.sensitivity)
+                                     sensitivity=config.sensitivity, profile=profile)
         renderer = Renderer()
         try:
             renderer.start()
@@ -149,7 +151,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     for file in args.files:
         # A fresh recognizer per file: audio times start at zero in each.
         recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
-                                     sensitivity=config.sensitivity)
+                                     sensitivity=config.sensitivity, profile=enrol_cli.profile_dir(args))
         try:
             pcm = read_pcm16(Path(file), recognizer.sample_rate)
         except AudioFileError as error:
@@ -182,7 +184,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     coach_voice = coach_voice_of(renderer)
 
     recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
-                                 sensitivity=config.sensitivity)
+                                 sensitivity=config.sensitivity, profile=enrol_cli.profile_dir(args))
     print("Running a whole session on a virtual clock; the recognizer hears both voices...", flush=True)
     hearing = HearingPath(recognizer, grammar, None if args.no_echo_cancel else EchoCanceller(RATE))
     result = run_demo(content, grammar, hearing, coach_voice, user_voice)
@@ -223,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", metavar="PATH", help="Vosk model directory")
         p.add_argument("--sensitivity", choices=SENSITIVITY_CHOICES,
                        help="how readily speech counts as a command (PocketSphinx; default normal)")
+        enrol_cli.profile_option(p)
 
     run = sub.add_parser("run", help="run the coach (the default)")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking them")
@@ -276,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.set_defaults(func=cmd_model_download)
     ops_cli.register(sub)
     journal_cli.register(sub)
+    enrol_cli.register(sub)
     return parser
 
 

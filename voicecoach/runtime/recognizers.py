@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from voicecoach.asr.base import Asr, ModelNotFoundError, Recognizer, Sensitivity
 from voicecoach.core.grammar import Grammar
 
 
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
-                    sample_rate: int = 16000, sensitivity: Sensitivity = "normal") -> Recognizer:
+                    sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
+                    profile: Path | None = None) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
     compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch").
 
     `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
+    The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too.
     """
+    from voicecoach.asr.enrolled.open import with_profile
+    from voicecoach.asr.enrolled.profile import default_profile_dir
+
+    general = _general(asr, grammar, model, env, sample_rate, sensitivity)
+    if sample_rate != 16000:
+        return general  # the embedding hears 16 kHz only
+    return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()))
+
+
+def _general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str], sample_rate: int,
+             sensitivity: Sensitivity) -> Recognizer:
     phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":

@@ -1,0 +1,139 @@
+"""Real synthesized takes through the real speech embedding and matcher, and the enrolled recognizer around
+PocketSphinx. The voices are espeak-ng's training voices (never the held-out ones the benchmark scores)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import soxr
+
+from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
+from voicecoach.asr.enrolled.enrol import TakeError, enrol_take
+from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
+from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+from voicecoach.asr.enrolled.takes import take_frames
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.testing import speech
+
+pytestmark = pytest.mark.audio
+
+PHRASES = ("stop", "next", "pause", "how long", "start bridge", "repeat")
+VOICE = "en-us"
+
+
+@functools.cache
+def embedding() -> SpeechEmbedding:
+    return SpeechEmbedding()
+
+
+def second_take(audio: speech.Audio) -> speech.Audio:
+    """The same take 4 % higher and faster: a synthesizer never varies by itself."""
+    return speech.to_int16(soxr.resample(audio.astype(np.float32) / 32767, 16000 * 1.04, 16000))
+
+
+@functools.cache
+def matcher() -> Matcher:
+    takes = []
+    for phrase in PHRASES:
+        first = speech.synthesize(phrase, VOICE, 160)
+        for i, audio in enumerate((first, second_take(first)), 1):
+            takes.append(enrol_take(embedding(), phrase, f"{phrase.replace(' ', '_')}-{i}", audio))
+    return Matcher(takes)
+
+
+def test_the_embedding_gives_96_numbers_per_80_ms_after_the_first_window() -> None:
+    frames = embedding().embed(speech.synthesize("stop", VOICE, 160))
+    assert frames.shape[1] == EMBEDDING_DIM
+    two_seconds = embedding().embed(np.zeros(32000, np.int16) + 1)
+    assert len(two_seconds) == (200 - 76) // 8 + 1  # 200 mel frames of 10 ms, windows of 76, stride 8
+    assert len(embedding().embed(np.zeros(8000, np.int16))) == 0
+
+
+@pytest.mark.parametrize("wpm", [130, 190])
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_a_command_at_another_pace_is_its_own_take(phrase: str, wpm: int) -> None:
+    heard = take_frames(embedding(), speech.pad(speech.synthesize(phrase, VOICE, wpm)))
+    assert heard is not None
+    match = matcher().decide(heard)
+    assert match is not None and match.phrase == phrase, matcher().nearest(heard)
+
+
+@pytest.mark.parametrize("sentence", ["We drove over the old bridge to get to the village.",
+                                      "Did you remember to feed the dog before you left?"])
+def test_the_same_voice_saying_a_sentence_is_no_command(sentence: str) -> None:
+    heard = take_frames(embedding(), speech.synthesize(sentence, VOICE, 160))
+    assert heard is not None
+    assert matcher().decide(heard) is None, matcher().nearest(heard)
+
+
+def test_a_command_the_coach_does_not_listen_for_is_not_decided() -> None:
+    heard = take_frames(embedding(), speech.synthesize("stop", VOICE, 140))
+    assert heard is not None
+    assert matcher().decide(heard, frozenset({"next", "pause"})) is None
+
+
+def test_one_take_per_command_cannot_calibrate() -> None:
+    only = enrol_take(embedding(), "stop", "stop-1", speech.synthesize("stop", VOICE, 160))
+    with pytest.raises(CalibrationError):
+        Matcher([only])
+
+
+@pytest.mark.parametrize(("audio", "why"), [
+    (np.zeros(16000, np.int16), "no speech"),
+    (np.full(16000, 32767, np.int16), "clipped"),
+    (np.tile(speech.synthesize("stop", VOICE, 160), 12), "lasts"),
+])
+def test_a_bad_take_says_why(audio: speech.Audio, why: str) -> None:
+    with pytest.raises(TakeError, match=why):
+        enrol_take(embedding(), "stop", "stop-1", audio)
+
+
+def _stream(recognizer: EnrolledRecognizer, audio: speech.Audio) -> list[tuple[float, str]]:
+    pcm = audio.astype("<i2").tobytes()
+    found = [recognizer.accept(pcm[at:at + 3200]) for at in range(0, len(pcm), 3200)]
+    return [(d.t, d.text) for chunk in [*found, recognizer.flush()] for d in chunk]
+
+
+def test_the_enrolled_recognizer_commits_a_command_once_when_both_hear_it() -> None:
+    general = PocketSphinxRecognizer(["stop", "next", "pause"], 16000)
+    recognizer = EnrolledRecognizer(general, matcher(), embedding())
+    found = _stream(recognizer, speech.pad(speech.synthesize("stop", VOICE, 140), 0.8, 2.0))
+    assert [text for _, text in found] == ["stop"]
+
+
+def test_the_takes_vote_where_the_general_recognizer_hears_nothing() -> None:
+    # A real PocketSphinx that listens for another command only: "how long" is the takes' alone to hear.
+    general = PocketSphinxRecognizer(["start routine"], 16000)
+    recognizer = EnrolledRecognizer(general, matcher(), embedding())
+    audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
+    found = _stream(recognizer, audio)
+    assert [text for _, text in found] == ["how long"]
+    assert found[0][0] <= len(audio) / 16000
+
+
+def test_commands_in_white_noise_at_10_db_are_heard_by_the_takes() -> None:
+    general = PocketSphinxRecognizer(["start routine"], 16000)
+    recognizer = EnrolledRecognizer(general, matcher(), embedding())
+    clips = [speech.pad(speech.synthesize(p, VOICE, 140), 0.8, 2.0) for p in PHRASES]
+    noisy = speech.add_white_noise(np.concatenate(clips), 10.0, speech_rms=speech.active_rms(clips[0]))
+    found = [text for _, text in _stream(recognizer, noisy)]
+    assert found == [p for p in PHRASES if p in found], found  # in order, none heard as another
+    assert len(found) >= len(PHRASES) - 1, found
+
+
+def test_takes_of_phrases_listened_for_only_are_voted() -> None:
+    general = PocketSphinxRecognizer(["start routine"], 16000)
+    recognizer = EnrolledRecognizer(general, matcher(), embedding())
+    recognizer.listen_for(frozenset({"start routine"}))
+    assert _stream(recognizer, speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)) == []
+
+
+def test_a_take_is_built_from_its_speech_not_its_silence() -> None:
+    audio = speech.synthesize("pause", VOICE, 160)
+    plain = take_frames(embedding(), audio)
+    padded = take_frames(embedding(), speech.pad(audio, 1.5, 1.5))
+    assert plain is not None and padded is not None
+    assert plain.shape == padded.shape
+    assert isinstance(Take("pause", "pause-1", plain), Take)

@@ -1,0 +1,33 @@
+"""Dynamic time warping of two sequences of embedding frames, on cosine distance, normalized by length."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Frames = npt.NDArray[np.float32]
+
+
+def unit(frames: Frames) -> Frames:
+    """Each frame scaled to length 1, so a dot product is a cosine."""
+    norms = np.linalg.norm(frames, axis=1, keepdims=True)
+    out: Frames = (frames / np.maximum(norms, 1e-9)).astype(np.float32)
+    return out
+
+
+def dtw_distance(a: Frames, b: Frames) -> float:
+    """The cheapest warping path's summed cosine distance over `a` (n, d) and `b` (m, d), both unit frames,
+    divided by n + m; steps right, down and diagonal. inf when either is empty."""
+    n, m = len(a), len(b)
+    if n == 0 or m == 0:
+        return float("inf")
+    cost = 1.0 - a @ b.T
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0.0
+    # Row by row: the diagonal and the step down for a whole row at once, then the step right along it.
+    for i in range(1, n + 1):
+        row = cost[i - 1] + np.minimum(acc[i - 1, :-1], acc[i - 1, 1:])
+        out = acc[i]
+        for j in range(1, m + 1):
+            out[j] = min(row[j - 1], cost[i - 1, j - 1] + out[j - 1])
+    return float(acc[n, m] / (n + m))

@@ -1,0 +1,76 @@
+"""The nearest enrolled take to a heard segment, and whether it is near enough to be that command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voicecoach.asr.enrolled.dtw import Frames, dtw_distance
+
+MARGIN = 1.2
+"""The threshold is this times the farthest a noisy take stood from its command's other takes..."""
+CEILING = 0.135
+"""...but never above this. A voice whose takes vary much under noise got a threshold its own everyday
+sentences fell within; on two training voices (espeak-ng en-us+m3, en-us+f2) the pieces of their own
+sentences stood 0.146 or farther from every take, their commands at 5 dB within 0.113."""
+
+
+@dataclass(frozen=True)
+class Take:
+    """One enrolled take: the phrase said, its name (`stop-1`), its unit frames, and the same take's frames with
+    noise added (for calibration only)."""
+
+    phrase: str
+    name: str
+    frames: Frames
+    noisy: tuple[Frames, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: str
+    distance: float
+    take: str
+
+
+class CalibrationError(ValueError):
+    """Too few takes to tell how far a command's own takes stand apart."""
+
+
+def calibrate(takes: Sequence[Take]) -> float:
+    """The rejection threshold: how far each take's noisy copies stand from the nearest *other* take of the same
+    command (two clean takes alone are too alike to say how far a take said on the floor will be), times MARGIN."""
+    distances = []
+    for take in takes:
+        others = [o.frames for o in takes if o.phrase == take.phrase and o.name != take.name]
+        for noisy in take.noisy:
+            if others:
+                distances.append(min(dtw_distance(noisy, other) for other in others))
+    if not distances:
+        raise CalibrationError("every command needs at least two takes, with noise added, to calibrate")
+    return min(float(np.max(distances)) * MARGIN, CEILING)
+
+
+class Matcher:
+    """Nearest take by DTW distance; a segment farther than `threshold` from every take is no command."""
+
+    def __init__(self, takes: Sequence[Take], threshold: float | None = None) -> None:
+        if not takes:
+            raise CalibrationError("no takes enrolled")
+        self.takes = list(takes)
+        self.threshold = calibrate(self.takes) if threshold is None else threshold
+
+    def nearest(self, frames: Frames) -> Match:
+        best = min(self.takes, key=lambda take: dtw_distance(frames, take.frames))
+        return Match(best.phrase, dtw_distance(frames, best.frames), best.name)
+
+    def decide(self, frames: Frames, allowed: frozenset[str] | None = None) -> Match | None:
+        """The nearest take's phrase if it is within the threshold and among `allowed` (None: any)."""
+        if len(frames) == 0:
+            return None
+        match = self.nearest(frames)
+        if match.distance > self.threshold or (allowed is not None and match.phrase not in allowed):
+            return None
+        return match

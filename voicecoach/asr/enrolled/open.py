@@ -1,0 +1,32 @@
+"""The general recognizer wrapped with the person's voice profile, when they have one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from voicecoach.asr.base import Recognizer
+from voicecoach.asr.enrolled import profile
+
+
+def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str]) -> Recognizer:
+    """`general` as it is when `directory` holds no profile, else an EnrolledRecognizer around it; ProfileError
+    (one line) when the profile there cannot be read."""
+    takes = profile.load(directory)
+    if not takes:
+        return general
+    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher
+    from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+
+    usable = [take for take in takes if take.phrase in phrases]
+    if len(usable) < len(takes):
+        print(f"voicecoach: warning: {len(takes) - len(usable)} enrolled takes are of phrases the grammar no "
+              "longer has; they are not used.", file=sys.stderr)
+    try:
+        matcher = Matcher(usable)
+    except CalibrationError as error:
+        print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
+              "(voicecoach enroll --from DIR)", file=sys.stderr)
+        return general
+    return EnrolledRecognizer(general, matcher, SpeechEmbedding())

@@ -1,0 +1,114 @@
+"""`voicecoach enroll --from DIR`: the person's recorded takes into their voice profile; and --profile."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voicecoach.errors import VoicecoachError
+
+if TYPE_CHECKING:
+    from voicecoach.asr.enrolled.matcher import Take
+
+TAKE_NAME = re.compile(r"^(?P<command>[a-z]+(?:_[a-z]+)*)-(?P<number>[0-9]+)\.wav$")
+
+
+def profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="the voice profile's directory (default: $XDG_DATA_HOME/voicecoach, "
+                             "~/.local/share/voicecoach without it)")
+
+
+def profile_dir(args: argparse.Namespace) -> Path:
+    from voicecoach.asr.enrolled.profile import default_profile_dir
+
+    chosen: Path | None = getattr(args, "profile", None)
+    return chosen.expanduser() if chosen is not None else default_profile_dir(os.environ)
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.enrolled import profile
+    from voicecoach.asr.enrolled.enrol import TakeError, enrol_take
+    from voicecoach.audio.wavinput import AudioFileError, read_pcm16
+    from voicecoach.cli.main import load
+
+    if args.source is None:
+        raise VoicecoachError("enrolling by voice is not built yet: record one WAV per take and use "
+                              "`voicecoach enroll --from DIR` (stop-1.wav, start_bridge-2.wav, ...)")
+    source: Path = args.source.expanduser()
+    if not source.is_dir():
+        raise VoicecoachError(f"{source}: not a directory; --from takes a directory of WAV files, one per take")
+    directory = profile_dir(args)
+    old = profile.load(directory) or []  # a foreign or cut-short profile stops here, untouched
+    _, grammar = load(None, args.grammar)
+    phrases = set(grammar.phrases())
+    files = sorted(source.glob("*.wav"))
+    if not files:
+        raise VoicecoachError(f"{source}: no .wav files; name each take after its command and number it "
+                              "(stop-1.wav, start_bridge-2.wav, how_long-1.wav)")
+    embedding = SpeechEmbedding()
+    new, bad = [], 0
+    for file in files:
+        found = TAKE_NAME.match(file.name)
+        phrase = found["command"].replace("_", " ") if found else ""
+        try:
+            if found is None or phrase not in phrases:
+                raise TakeError("the name is not a command and a take number (stop-1.wav, start_bridge-2.wav); "
+                                "`voicecoach check` lists the commands")
+            pcm = np.frombuffer(read_pcm16(file, 16000), "<i2")
+            new.append(enrol_take(embedding, phrase, file.stem, pcm))
+        except (TakeError, AudioFileError) as error:
+            bad += 1
+            message = str(error).removeprefix(f"{file}: ")
+            print(f"voicecoach: {file}: skipped: {message}", file=sys.stderr)
+    if new:
+        path = profile.save(directory, profile.merge(old, new))
+        print(f"Enrolled {len(new)} takes into {path}.")
+    _warn_unpaired(profile.merge(old, new))
+    return 1 if bad else 0
+
+
+def _warn_unpaired(takes: Sequence[Take]) -> None:
+    counts = Counter(take.phrase for take in takes)
+    single = sorted(phrase for phrase, n in counts.items() if n < 2)
+    if single:
+        print(f"voicecoach: note: these commands have one take only and are not heard from the profile until "
+              f"they have two: {', '.join(single)}", file=sys.stderr)
+
+
+def forget_voice(args: argparse.Namespace) -> int:
+    """`voicecoach forget --voice`: delete the voice profile (only if it is one)."""
+    from voicecoach.asr.enrolled import profile
+
+    directory = profile_dir(args)
+    path = profile.profile_path(directory)
+    if not path.exists():
+        print(f"Nothing to forget: {path} does not exist.")
+        return 0
+    try:
+        profile.load(directory)
+    except profile.ProfileError as error:
+        if error.foreign:
+            raise  # a file voicecoach did not write: left alone
+    path.unlink()
+    print(f"Deleted {path}.")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    enroll = sub.add_parser("enroll", help="learn your voice from recordings of the commands")
+    enroll.add_argument("--from", dest="source", type=Path, metavar="DIR",
+                        help="a directory of WAV files, one per take, named after the command with its words "
+                             "joined by _ and a take number: stop-1.wav, start_bridge-2.wav, how_long-1.wav")
+    enroll.add_argument("--grammar", type=Path, metavar="DIR", help="grammar directory (default: the shipped one)")
+    profile_option(enroll)
+    enroll.set_defaults(func=cmd_enroll)
