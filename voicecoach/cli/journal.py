@@ -75,7 +75,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
-    if args.voice:
+    if getattr(args, "voice", False):
         from voicecoach.cli.enrol import forget_voice
 
         return forget_voice(args)

@@ -17,8 +17,8 @@ STRIDE = 8
 """Mel frames between two embeddings: one per 80 ms."""
 EMBEDDING_DIM = 96
 FRAME_S = STRIDE / 100
-MIN_SAMPLES = 12400
-"""The shortest audio that yields one embedding (76 mel frames)."""
+MIN_SAMPLES = 12560
+"""The shortest audio that yields one embedding: 76 mel frames (measured on the model)."""
 _HERE = Path(__file__).resolve().parent
 
 
@@ -56,7 +56,7 @@ class SpeechEmbedding:
         return spec.reshape(-1, 32)
 
     def embed(self, pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
-        """Embeddings of the whole clip: windows of 76 mel frames every 8; empty (0, 96) if shorter than 0.775 s."""
+        """Embeddings of the whole clip: windows of 76 mel frames every 8; empty (0, 96) if shorter than 0.785 s."""
         if len(pcm) < MIN_SAMPLES:
             return np.zeros((0, EMBEDDING_DIM), np.float32)
         spec = self.mel(pcm)
