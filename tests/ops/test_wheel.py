@@ -67,6 +67,12 @@ def test_installed_package_finds_its_data_without_the_source_tree(installed: tup
     assert content == package.parent / "_data" / "content" and (content / "session.toml").is_file()
     assert grammar == package.parent / "_data" / "grammar" and (grammar / "commands.toml").is_file()
     assert not package.is_relative_to(REPO)
+    # The speech embedding travels with its licence; nothing else of the wheel it came from (its wake-word
+    # models are under a non-commercial licence).
+    embedding = package.parent / "asr" / "embedding"
+    assert sorted(p.name for p in embedding.glob("*.onnx")) == ["embedding_model.onnx", "melspectrogram.onnx"]
+    assert (embedding / "LICENSE-Apache-2.0.txt").is_file() and (embedding / "NOTICE.md").is_file()
+    assert not [p for p in package.parent.rglob("*") if p.suffix in (".onnx", ".tflite") and p.parent != embedding]
 
 
 def test_installed_check_and_script(installed: tuple[Path, dict[str, str], Path]) -> None:
