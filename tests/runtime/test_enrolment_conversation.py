@@ -1,0 +1,86 @@
+"""The spoken enrolment as a dialog on a virtual clock, each take real synthesized audio through the real
+embedding (enrol_take)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.enrolled.conversation import INTRO, Action, EnrolmentConversation, Finished, Say
+from voicecoach.asr.enrolled.enrol import enrol_take
+from voicecoach.asr.enrolled.matcher import Take
+from voicecoach.testing import speech
+
+pytestmark = pytest.mark.audio
+
+
+@functools.cache
+def embedding() -> SpeechEmbedding:
+    return SpeechEmbedding()
+
+
+def make_take(phrase: str, name: str, audio: speech.Audio) -> Take:
+    return enrol_take(embedding(), phrase, name, audio)
+
+
+def said(phrase: str, wpm: int = 160) -> speech.Audio:
+    return speech.pad(speech.synthesize(phrase, "en-us", wpm), 0.3, 0.3)
+
+
+def lines(actions: list[Action]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Say)]
+
+
+def test_two_takes_of_each_command_then_done() -> None:
+    talk = EnrolmentConversation(["next", "how long"], make_take)
+    assert lines(talk.start(0.0)) == [INTRO, "Say: next."]
+    assert lines(talk.heard(said("next"), 3.0)) == ["Again."]
+    assert lines(talk.heard(said("next", 175), 5.0)) == ["Say: how long."]
+    assert lines(talk.heard(said("how long"), 8.0)) == ["Again."]
+    end = talk.heard(said("how long", 175), 10.0)
+    assert lines(end) == ["Done: I learned 4 takes."]
+    finished = end[-1]
+    assert isinstance(finished, Finished) and not finished.stopped
+    assert [t.name for t in finished.takes] == ["next-1", "next-2", "how_long-1", "how_long-2"]
+
+
+def test_an_unusable_take_is_asked_again_once_then_skipped() -> None:
+    talk = EnrolmentConversation(["pause", "next"], make_take)
+    talk.start(0.0)
+    silence = np.zeros(16000, np.int16)
+    assert lines(talk.heard(silence, 2.0)) == ["I could not use that: it holds no speech, or speech too quiet to "
+                                              "hear; say it closer to the microphone. Please say pause once more."]
+    assert lines(talk.heard(said("pause"), 4.0)) == ["Again."]
+    assert lines(talk.heard(silence, 6.0))[-1].endswith("Please say pause once more.")
+    assert lines(talk.heard(silence, 8.0)) == ["Let us move on.", "Say: next."]
+    assert [t.name for t in talk.takes] == ["pause-1"]
+
+
+def test_a_silence_is_asked_again_once_on_the_virtual_clock() -> None:
+    talk = EnrolmentConversation(["skip", "help"], make_take, timeout=8.0)
+    talk.start(0.0)
+    assert talk.tick(7.9) == []
+    assert lines(talk.tick(8.0)) == ["I did not hear anything. Please say skip once more."]
+    assert talk.tick(15.0) == []
+    assert lines(talk.tick(16.0)) == ["Let us move on.", "Say: help."]
+
+
+def test_stop_in_the_middle_keeps_the_takes_so_far() -> None:
+    talk = EnrolmentConversation(["next", "pause", "stop"], make_take)
+    talk.start(0.0)
+    talk.heard(said("next"), 2.0)
+    talk.heard(said("next", 175), 4.0)
+    end = talk.stop(5.0)
+    assert lines(end) == ["Stopped. I keep the 2 takes so far."]
+    assert isinstance(end[-1], Finished) and end[-1].stopped and len(end[-1].takes) == 2
+    assert talk.heard(said("pause"), 6.0) == [] and talk.tick(100.0) == []
+
+
+def test_stop_is_a_take_when_stop_is_the_command_asked_for() -> None:
+    talk = EnrolmentConversation(["stop"], make_take)
+    talk.start(0.0)
+    assert talk.stop(1.0) == []
+    assert lines(talk.heard(said("stop"), 1.5)) == ["Again."]

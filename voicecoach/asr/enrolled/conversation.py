@@ -1,0 +1,104 @@
+"""The spoken enrolment, sans I/O: the coach asks for each command, the person says it back, takes are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from voicecoach.asr.enrolled.enrol import TakeError
+from voicecoach.asr.enrolled.matcher import Take
+
+INTRO = ("I will learn how you say each command. I say it, then you say it back, the way you would on the floor. "
+         "Say stop at any time to finish.")
+TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
+"""(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
+
+
+@dataclass(frozen=True)
+class Say:
+    """The coach says `text`, then listens."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The enrolment ended (every command done, or the person said stop): the takes to save."""
+
+    takes: tuple[Take, ...]
+    stopped: bool
+
+
+Action = Say | Finished
+
+
+@dataclass
+class EnrolmentConversation:
+    """For each of `phrases`, `per_command` takes; a take that is unusable, or a silence of `timeout` seconds,
+    is asked again once, in plain words, then the conversation moves on without it."""
+
+    phrases: Sequence[str]
+    make_take: TakeMaker
+    per_command: int = 2
+    timeout: float = 8.0
+    takes: list[Take] = field(default_factory=list)
+    _index: int = 0
+    _number: int = 1
+    _retried: bool = False
+    _asked_at: float = 0.0
+    _done: bool = False
+
+    def start(self, now: float) -> list[Action]:
+        self._asked_at = now
+        return [Say(INTRO), self._ask()]
+
+    def heard(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
+        """A stretch of speech the hearing path cut, while the coach was listening for a take."""
+        if self._done:
+            return []
+        phrase = self.phrases[self._index]
+        try:
+            take = self.make_take(phrase, f"{phrase.replace(' ', '_')}-{self._number}", audio)
+        except TakeError as error:
+            return self._again(f"I could not use that: {error}.", now)
+        self.takes.append(take)
+        return self._next(now)
+
+    def stop(self, now: float) -> list[Action]:
+        """The person said stop (heard by the general recognizer while another command was asked for)."""
+        if self._done or self.phrases[self._index] == "stop":
+            return []  # saying "stop" when asked for it is the take itself
+        self._done = True
+        return [Say(f"Stopped. I keep the {len(self.takes)} takes so far."), Finished(tuple(self.takes), True)]
+
+    def tick(self, now: float) -> list[Action]:
+        """Time passes; a silence past `timeout` is asked again once, then skipped."""
+        if self._done or now - self._asked_at < self.timeout:
+            return []
+        return self._again("I did not hear anything.", now)
+
+    def _again(self, why: str, now: float) -> list[Action]:
+        self._asked_at = now
+        if not self._retried:
+            self._retried = True
+            return [Say(f"{why} Please say {self.phrases[self._index]} once more.")]
+        return [Say("Let us move on."), *self._next(now, skip_command=True)]
+
+    def _next(self, now: float, skip_command: bool = False) -> list[Action]:
+        self._retried = False
+        self._asked_at = now
+        if self._number < self.per_command and not skip_command:
+            self._number += 1
+            return [Say("Again.")]
+        self._index += 1
+        self._number = 1
+        if self._index >= len(self.phrases):
+            self._done = True
+            return [Say(f"Done: I learned {len(self.takes)} takes."), Finished(tuple(self.takes), False)]
+        return [self._ask()]
+
+    def _ask(self) -> Say:
+        return Say(f"Say: {self.phrases[self._index]}.")
