@@ -17,8 +17,10 @@ STRIDE = 8
 """Mel frames between two embeddings: one per 80 ms."""
 EMBEDDING_DIM = 96
 FRAME_S = STRIDE / 100
-MIN_SAMPLES = 12560
-"""The shortest audio that yields one embedding: 76 mel frames (measured on the model)."""
+"""Seconds between two embeddings."""
+WINDOW_S = 0.785
+"""Seconds of audio the first embedding needs (76 mel frames)."""
+MIN_SAMPLES = round(WINDOW_S * RATE)
 _HERE = Path(__file__).resolve().parent
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.embedding import FRAME_S, WINDOW_S, SpeechEmbedding
 from voicecoach.asr.enrolled.dtw import unit
 from voicecoach.asr.enrolled.matcher import Matcher
 from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
@@ -106,6 +106,8 @@ class EnrolledRecognizer:
     def _remember(self, samples: np.ndarray) -> None:
         self._audio = np.concatenate([self._audio, samples])
         excess = len(self._audio) - round(self.settings.keep * RATE)
+        if excess > 0 and self._start is not None and excess > self.settings.keep * RATE:
+            self._start = None  # a segment twice as long as what is kept is talk: given up
         if excess > 0 and self._start is None:
             self._audio = self._audio[excess:]
             self._first += excess
@@ -126,9 +128,10 @@ class EnrolledRecognizer:
         self._start = None
         lo = max(self._first, start - round(CONTEXT * RATE))
         audio = self._audio[lo - self._first: end + round(CONTEXT * RATE) - self._first]
-        frames = unit(self.embedding.embed(around(audio, start - lo, end - lo)))
-        if len(frames) > self._longest:
-            return  # longer than any command said slowly: talk
+        cut = around(audio, start - lo, end - lo)
+        if (len(cut) / RATE - WINDOW_S) / FRAME_S + 1 > self._longest:
+            return  # longer than any command said slowly: talk, and not worth embedding
+        frames = unit(self.embedding.embed(cut))
         allowed = self._allowed()
         match = self.matcher.decide(frames, allowed)
         if match is not None:
