@@ -42,7 +42,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from voicecoach.cli.main import load
 
     if args.source is None:
-        raise VoicecoachError("enrolling by voice is not built yet: record one WAV per take and use "
+        raise VoicecoachError("enrolling by voice is not on the live loop yet: record one WAV per take and use "
                               "`voicecoach enroll --from DIR` (stop-1.wav, start_bridge-2.wav, ...)")
     source: Path = args.source.expanduser()
     if not source.is_dir():

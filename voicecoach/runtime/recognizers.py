@@ -19,8 +19,8 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
     The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too.
     """
-    from voicecoach.asr.enrolled.open import with_profile
     from voicecoach.asr.enrolled.profile import default_profile_dir
+    from voicecoach.asr.enrolled.wrap import with_profile
 
     general = _general(asr, grammar, model, env, sample_rate, sensitivity)
     if sample_rate != 16000:
