@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ import numpy as np
 from benchmarks import flite
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, normalize
-from voicecoach.testing import asr_eval, speech
+from voicecoach.testing import speech
 from voicecoach.testing.utterances import every_utterance
 
 RATE = speech.RATE
@@ -26,10 +27,16 @@ NOISES = ("white", "babble")
 LEVELS = {"soft": -40.0, "loud": -12.0}
 ROOM_NOISE_RMS = 10.0  # -70 dBFS
 BABBLE_VOICES = ["en-us", "en-gb", "en+f3", "en-us+m3"]
-# The issue's sound-alikes first (--quick takes those), then the rest of voicecoach.testing's list.
-SOUND_ALIKES = list(dict.fromkeys(["stopping", "nest", "text", "cat", "bridges", "pose", "repeat after me",
-                                   *asr_eval.SOUND_ALIKES]))
-HOMOPHONES = asr_eval.HOMOPHONES  # scored as their own category, not as false triggers
+# Words that sound like a command and are not one: the issue's first (--quick takes those), then more.
+SOUND_ALIKES = [
+    "stopping", "nest", "text", "cat", "bridges", "pose", "repeat after me", "stopped", "paws", "pane", "whale",
+    "sleep", "helpful", "skipping", "backs", "hurting", "starting", "wade", "paint", "neck",
+]  # fmt: skip
+# Sound-alikes that are exact homophones of a command word in the CMU dictionary ("pane" P EY N is "pain"): no
+# recognizer can tell them apart by sound, so they are scored as their own category, not as false triggers.
+HOMOPHONES = {"pane": "pain", "paws": "pause"}
+# The article the content comes from, read aloud: ordinary speech that must yield no command.
+SEED_ARTICLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "seed-article.txt"
 GENERAL_SENTENCES = [
     "I need to stop at the shop on the way back from work.",
     "Can you pass me the remote control, please?",
@@ -205,6 +212,26 @@ def _one_in(every: int) -> str:
     return "every one" if every == 1 else f"one in {every}"
 
 
+def article_sentences(limit: int = 40) -> list[str]:
+    """Plain sentences from the seed article (a stand-in for ordinary talk in the room)."""
+    text = SEED_ARTICLE.read_text(encoding="utf-8") if SEED_ARTICLE.exists() else ""
+    out: list[str] = []
+    for part in re.split(r"(?<=[.!?])\s+|\n+", text):
+        sentence = re.sub(r"[^A-Za-z0-9 ,.'-]", " ", part).strip()
+        if 4 <= len(sentence.split()) <= 25 and sentence not in out:
+            out.append(sentence)
+    return out[:limit]
+
+
+def speech_end(audio: speech.Audio, rate: int = RATE) -> float:
+    """Seconds into a clip where its speech ends: the last 10 ms within 35 dB of the loudest."""
+    hop = rate // 100
+    x = audio[: len(audio) // hop * hop].astype(np.float64).reshape(-1, hop)
+    db = 10 * np.log10((x**2).mean(axis=1) + 1.0)
+    loud = np.nonzero(db >= db.max() - 35.0)[0]
+    return float((loud[-1] + 1) * hop / rate) if len(loud) else 0.0
+
+
 def bench_cache() -> Path:
     """Where the harness keeps audio it makes itself (the coach's voice, the babble bed)."""
     return speech.cache_dir().parent / "voicecoach-bench"
@@ -223,7 +250,7 @@ def prefetch(jobs: Sequence[tuple[str, str, int]], workers: int = 2) -> None:
 
 def babble_bed(seconds: float = 90.0) -> speech.Audio:
     """Four synthesized talkers at once, from the article sentences the non-command set does not use."""
-    sentences = asr_eval.article_sentences(1000)[40:] or GENERAL_SENTENCES
+    sentences = article_sentences(1000)[40:] or GENERAL_SENTENCES
     key = hashlib.sha256(f"{_BENCH_RECIPE}|babble|{seconds}|{'|'.join(sentences)}".encode()).hexdigest()[:16]
     path = bench_cache() / f"babble-{key}.npy"
     if path.exists():
@@ -274,7 +301,7 @@ def command_sets(phrases: Sequence[str], plan: Plan, bed: speech.Audio) -> list[
                     continue
                 raw = speech.synthesize(phrase, voice, wpm)
                 item = Item(f"{phrase!r} {voice}@{wpm}" + (f" {noise} {snr:g} dB" if noise else ""), phrase,
-                            "command", condition_name(snr), noise, PAD_BEFORE + _speech_end(raw), phrase=phrase)
+                            "command", condition_name(snr), noise, PAD_BEFORE + speech_end(raw), phrase=phrase)
                 cs.add(item, _noisy(raw, snr, noise, 1000 * si + n, bed))
             sets.append(cs)
     return sets
@@ -294,7 +321,7 @@ def level_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
                 said = speech.pad(speech.scale_to_rms(raw, 32767.0 * 10 ** (dbfs / 20)), PAD_BEFORE, PAD_AFTER)
                 room = speech.white_noise(len(said), ROOM_NOISE_RMS, seed=1000 * li + len(cs.items))
                 item = Item(f"{phrase!r} {voice}@{wpm} {dbfs:g} dBFS", phrase, "command", name, None,
-                            PAD_BEFORE + _speech_end(raw), phrase=phrase)
+                            PAD_BEFORE + speech_end(raw), phrase=phrase)
                 cs.add(item, speech.to_int16((said.astype(np.float64) + room) / 32767.0))
         sets.append(cs)
     return sets
@@ -319,7 +346,7 @@ def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
             stretch = flite.STRETCHES[(vi + ti) % len(flite.STRETCHES)]
             raw = flite.synthesize(text, voice, stretch)
             label = f"{text!r} flite {voice} x{stretch:g}"
-            end = PAD_BEFORE + _speech_end(raw)
+            end = PAD_BEFORE + speech_end(raw)
             if category == "command":
                 commands.add(Item(label, text, "command", FLITE, None, end, phrase=text, voice=voice),
                              speech.pad(raw, PAD_BEFORE, PAD_AFTER))
@@ -344,13 +371,9 @@ def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:
     return out
 
 
-def _speech_end(raw: speech.Audio) -> float:
-    return asr_eval.speech_end(raw)
-
-
 def _non_command_speech(plan: Plan) -> list[tuple[str, str, str]]:
     """(category, text, voice) of each spoken non-command: the article, general talk, sound-alike words."""
-    article = asr_eval.article_sentences(plan.n_article)
+    article = article_sentences(plan.n_article)
     general = GENERAL_SENTENCES[: plan.n_general]
     spoken = ([("article", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(article)]
               + [("general", t, plan.article_voices[i % len(plan.article_voices)]) for i, t in enumerate(general)]
@@ -365,7 +388,7 @@ def non_command_set(plan: Plan, bed: speech.Audio) -> ClipSet:
     cs = ClipSet("non-commands")
     for category, text, voice in _non_command_speech(plan):
         raw = speech.synthesize(text, voice, 160)
-        cs.add(Item(f"{text!r} {voice}", None, category, "clean", None, PAD_BEFORE + _speech_end(raw)),
+        cs.add(Item(f"{text!r} {voice}", None, category, "clean", None, PAD_BEFORE + speech_end(raw)),
                speech.pad(raw, PAD_BEFORE, PAD_AFTER))
     for i in range(plan.noise_clips):
         white = speech.white_noise(4.0, 1500.0, seed=500 + i)
@@ -386,7 +409,7 @@ def noisy_non_command_sets(plan: Plan, bed: speech.Audio, snr: float = NON_COMMA
         for n, (category, text, voice) in enumerate(spoken):
             raw = speech.synthesize(text, voice, 160)
             cs.add(Item(f"{text!r} {voice} {kind} {snr:g} dB", None, category, condition_name(snr), kind,
-                        PAD_BEFORE + _speech_end(raw)), _noisy(raw, snr, kind, 5000 + n, bed))
+                        PAD_BEFORE + speech_end(raw)), _noisy(raw, snr, kind, 5000 + n, bed))
         sets.append(cs)
     return sets
 
@@ -412,7 +435,7 @@ def coach_set(content: Content, grammar: Grammar, plan: Plan) -> ClipSet:
             raw = _render16(renderer, text)
             path.parent.mkdir(parents=True, exist_ok=True)
             np.save(path, raw)
-        item = Item(f"coach: {text!r}", None, "coach", "clean", None, PAD_BEFORE + _speech_end(raw),
+        item = Item(f"coach: {text!r}", None, "coach", "clean", None, PAD_BEFORE + speech_end(raw),
                     speaking=(PAD_BEFORE, PAD_BEFORE + len(raw) / RATE))
         cs.add(item, speech.pad(raw, PAD_BEFORE, COACH_PAD_AFTER))
     return cs
@@ -447,7 +470,7 @@ def barge_in_set(coach: ClipSet, phrases: Sequence[str], plan: Plan) -> ClipSet:
         seconds = max(len(clip) / RATE, at + len(said) / RATE + 0.8)
         mixed = speech.timeline([(0.0, echo), (at, said)], seconds=seconds)
         cs.add(Item(f"{phrase!r} {voice} over coach: {item.label[7:47]}...'", phrase, "barge-in", "clean", None,
-                    at + _speech_end(said), speaking=item.speaking, phrase=phrase), mixed,
+                    at + speech_end(said), speaking=item.speaking, phrase=phrase), mixed,
                played=speech.timeline([(0.0, clip)], seconds=seconds))
     return cs
 
@@ -499,7 +522,7 @@ def recordings_set(directory: Path, grammar: Grammar) -> ClipSet:
         except AudioFileError as error:
             raise RecordingsError(f"{transcript}:{n}: {error}") from None
         item = Item(f"{name.strip()}", phrase, "command" if phrase else "recording-other", "recording", None,
-                    0.3 + _speech_end(pcm), phrase=phrase)
+                    0.3 + speech_end(pcm), phrase=phrase)
         cs.add(item, speech.pad(pcm, 0.3, PAD_AFTER))
     if not cs.items:
         raise RecordingsError(f"{transcript} lists no recordings")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,15 +31,23 @@ def mkdir(path: Path) -> Path:
     return path
 
 
-def cannot_report(out: Path) -> str | None:
+def cannot_write(out: Path) -> str | None:
     """Why the report cannot go under `out` (checked before a run: a run that cannot write it would be lost), or
-    None; also if matplotlib, which draws the plot, is missing."""
+    None."""
     try:
         probe_file = mkdir(out / "benchmarks") / ".writable"
         probe_file.write_text("", encoding="utf-8")
         probe_file.unlink()
     except OSError as error:
         return f"--out {out}: cannot write the report there ({error.strerror or error})"
+    return None
+
+
+def cannot_report(out: Path) -> str | None:
+    """cannot_write(), or why the plot cannot be drawn: matplotlib is missing."""
+    problem = cannot_write(out)
+    if problem is not None:
+        return problem
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -64,3 +73,15 @@ def save_tracks(sets: Sequence[ClipSet], directory: Path) -> tuple[dict[str, Pat
             played[cs.name] = directory / f"{stem}.played.npy"
             np.save(played[cs.name], loudspeaker)
     return tracks, played
+
+
+def commit() -> str:
+    """The checkout's commit, as a report names what it measured."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" with uncommitted changes" if dirty else "")

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.corpus import SOUND_ALIKES
+from benchmarks.streaming import PHRASES, command_clips, report, sentence_clips, stream
 from voicecoach.asr import VocabularyError
 from voicecoach.testing import speech
-from voicecoach.testing.asr_eval import (
-    PHRASES,
-    SOUND_ALIKES,
-    command_clips,
-    report,
-    sentence_clips,
-    stream,
-)
 
 MODEL = os.environ.get("VOICECOACH_VOSK_MODEL")
 pytestmark = [

@@ -1,6 +1,12 @@
-"""The coach must not obey its own voice: everything it can say, in its real voice, through the real recognizer."""
+"""The coach must not obey its own voice: a sample of what it says, in its real voice, through the real recognizer.
+
+Every utterance, and the worst case where muting failed, is measured by `python -m benchmarks` (the self-triggers
+of BENCHMARKS.md, as live and with muting failed).
+"""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -9,10 +15,10 @@ from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.wavinput import chunks, to_pcm16
 from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.core.content import Content
-from voicecoach.core.grammar import Grammar
+from voicecoach.core.grammar import Grammar, normalize
 from voicecoach.testing import speech
 from voicecoach.testing.coach_voice import render_session
-from voicecoach.testing.utterances import every_utterance
+from voicecoach.testing.utterances import every_utterance, utterances_by_kind
 
 RATE = 16000
 pytestmark = [
@@ -24,28 +30,66 @@ pytestmark = [
 # The coach's voice varies with what espeak-ng rendered before (voicecoach/testing/coach_voice.py): each history
 # here is one of its variations, rendered the same way whatever ran before this file.
 HISTORIES = (None, 1, 2)
+# What the coach says that once committed a command: in the demo, while muted ("I am ready. Say start routine"
+# as "stop", "Do not push through strong pain" as "it hurts"), or with muting failed ("Carrying on." as
+# "continue", "Right side, repetition" as "what can i say", "Strong pelvic muscles" as "start pelvic tilt", "The
+# microphone is back." as "that hurts"); "I cannot speak more slowly." was "This is my slowest.", heard as "it hurts".
+ONCE_TRIGGERED = (
+    "I am ready. Say start routine, or start and the name of an exercise.",
+    "Before we begin: move gently. Do not push through strong pain. In case of extreme pain and discomfort, do not "
+    "put any more pressure on your muscles, and consult a medical expert at the earliest. If anything hurts, say: "
+    "it hurts.",
+    "Carrying on.",
+    "Right side, repetition one of two. Gently roll both bent knees over to the right side.",
+    "Bridge. This exercise involves your pelvic muscles the most and focuses on the gluteus. Strong pelvic muscles "
+    "help to keep your back stronger. Raise and lower the buttocks gradually and slowly. We will do it three times.",
+    "The microphone is back. Say resume to go on.",
+    "I cannot speak more slowly.",
+)
+
+
+def sample(content: Content, grammar: Grammar) -> list[str]:
+    """The first and last utterance of each kind, those that once triggered, and those that say a phrase the
+    recognizer listens for while the coach speaks ("Do not push through strong pain."); but not one that only
+    adds words to another ("Next exercise. Bridge. ..." to "Bridge. ...")."""
+    ends = [t for texts in utterances_by_kind(content, grammar).values() for t in (texts[0], texts[-1])]
+    barge_in = [t for t in every_utterance(content, grammar) if says_a_barge_in_phrase(t, grammar)]
+    texts = list(dict.fromkeys([*ends, *ONCE_TRIGGERED, *barge_in]))
+    return [t for t in texts if not any(other != t and other in t for other in texts)]
+
+
+def says_a_barge_in_phrase(text: str, grammar: Grammar) -> bool:
+    words = f" {normalize(re.sub(r'[^A-Za-z ]', ' ', text))} "
+    return any(f" {phrase} " in words for phrase in grammar.barge_in_phrases())
 
 
 @pytest.fixture(scope="module")
 def sessions(content: Content, grammar: Grammar) -> dict[int | None, np.ndarray]:
-    """Every utterance one after another, as a microphone beside the loudspeaker would hear a session."""
-    texts = every_utterance(content, grammar)
+    """The sample one utterance after another, as a microphone beside the loudspeaker would hear a session."""
+    texts = sample(content, grammar)
     gap = np.zeros(int(0.6 * RATE), dtype=np.float32)
     return {history: np.concatenate([piece for voice in render_session(texts, DEFAULT_RATE, history)
                                      for piece in (voice, gap)])
             for history in HISTORIES}
 
 
-def test_every_utterance_is_covered(content: Content, grammar: Grammar) -> None:
+def test_the_sample_covers_every_kind_and_what_once_triggered(content: Content, grammar: Grammar) -> None:
     texts = every_utterance(content, grammar)
     assert content.session.safety in texts and "Relax." in texts
     assert "Holding here. Say resume when you are ready." in texts
     assert any(t.startswith("You can say: next") for t in texts)
+    missing = [t for t in ONCE_TRIGGERED if t not in texts]
+    assert not missing, f"the coach no longer says these: drop them from ONCE_TRIGGERED: {missing}"
+    chosen = sample(content, grammar)
+    kinds = utterances_by_kind(content, grammar)
+    assert sorted(kinds) == ["alert", "answer", "count", "hold", "introduction", "session", "step", "time left"]
+    assert all(set(chosen) & set(texts_of_kind) for texts_of_kind in kinds.values())
+    assert sum(says_a_barge_in_phrase(t, grammar) for t in chosen) >= 5  # "wait", "stop", "pain", "it hurts"
 
 
-def heard_in(session: np.ndarray, grammar: Grammar, restricted: bool) -> list[str]:
+def heard_in(session: np.ndarray, grammar: Grammar) -> list[str]:
     recognizer = PocketSphinxRecognizer(grammar.phrases())
-    recognizer.restrict(grammar.barge_in_phrases() if restricted else None)
+    recognizer.restrict(grammar.barge_in_phrases())
     heard = []
     for chunk in chunks(to_pcm16(session), RATE):
         heard += recognizer.accept(chunk)
@@ -57,23 +101,8 @@ def heard_in(session: np.ndarray, grammar: Grammar, restricted: bool) -> list[st
 def test_the_coach_does_not_obey_itself(sessions: dict[int | None, np.ndarray], content: Content,
                                         grammar: Grammar, history: int | None) -> None:
     """While it speaks, the live loop allows only the barge-in phrases: then not one self-trigger, in any voice."""
-    heard = heard_in(sessions[history], grammar, restricted=True)
-    assert heard == [], f"{len(heard)} self-triggers over {len(every_utterance(content, grammar))} utterances"
-
-
-def test_the_coach_rarely_obeys_itself_even_unmuted(sessions: dict[int | None, np.ndarray], content: Content,
-                                                    grammar: Grammar) -> None:
-    """The worst case, muting failed entirely (say, the speaker's times were wrong): at most 1 in 100 utterances.
-
-    Not 0: unrestricted, some of the coach's phrases come close enough to a command that one rendering of them
-    commits and another does not ("Carrying on." as "continue", "Right side, repetition" as "what can i say").
-    Measured over 10 renderings of the 134 utterances: 2 self-triggers with the early commit on the noise gate
-    and the endpointer's floor_min off, 6 with both on, as shipped. The benchmark tracks it as
-    self_triggers_unmuted.
-    """
-    utterances = len(every_utterance(content, grammar)) * len(HISTORIES)
-    heard = [h for history in HISTORIES for h in heard_in(sessions[history], grammar, restricted=False)]
-    assert len(heard) <= utterances // 100, f"{len(heard)} self-triggers over {utterances} utterances: {heard}"
+    heard = heard_in(sessions[history], grammar)
+    assert heard == [], f"{len(heard)} self-triggers over {len(sample(content, grammar))} utterances"
 
 
 def test_stop_over_the_coach_is_heard(grammar: Grammar) -> None:

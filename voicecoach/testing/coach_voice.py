@@ -1,4 +1,5 @@
-"""The coach's voice from the shipped renderer in a fresh process, so a test hears the same audio in any order."""
+"""The coach's voice from the shipped renderer in a fresh process, so a test hears the same audio in any order; kept
+on disk with the test speech."""
 
 # Why a fresh process: espeak-ng carries state from one utterance to the next within a process, so the same text
 # at the same rate comes out slightly different after different earlier renders (measured: every one of the 134
@@ -7,16 +8,24 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import multiprocessing
 import random
+import shutil
+import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import soxr
 
+from voicecoach.audio import tts
 from voicecoach.core.tempo import reachable_rates
+from voicecoach.testing import speech
 
 RATE = 16000
 # The count words the coach says between its sentences, at the rates "slower" and "faster" give.
@@ -24,14 +33,32 @@ _COUNT_RATES = reachable_rates()
 
 
 def render_session(texts: Sequence[str], rate: int, history: int | None = None) -> list[npt.NDArray[np.float32]]:
-    """Each text at `rate`, 16 kHz float32, rendered in order in a new process.
+    """Each text at `rate`, 16 kHz float32, rendered in order in a new process (or read from the cache, where the
+    same renderer rendered the same texts in the same order at the same rate and history).
 
     `history` None renders the texts alone; a number seeds count words at other rates rendered before about half
     of them, as a live session interleaves them, so each seed is another of the voice's variations.
     """
+    # What one render depends on: the renderer and this recipe, espeak-ng, and everything rendered before it.
+    key = "\x1f".join([renderer_recipe(), str(rate), str(history), *texts])
+    return speech.cached_list(key, lambda: _in_fresh_process(list(texts), rate, history), prefix="coach-")
+
+
+@functools.cache
+def renderer_recipe() -> str:
+    """What makes the coach's voice besides the texts: the source of the renderer and of this module, the versions
+    of pyttsx3 and soxr, and the espeak-ng installed; when one changes, cached renders are not reused."""
+    sources = hashlib.sha256(Path(tts.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    espeak = "no espeak-ng"
+    if (program := shutil.which("espeak-ng")) is not None:
+        espeak = subprocess.run([program, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return "|".join((sources, version("pyttsx3"), version("soxr"), espeak))
+
+
+def _in_fresh_process(texts: list[str], rate: int, history: int | None) -> list[npt.NDArray[np.float32]]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        return pool.submit(_render, list(texts), rate, history).result()
+        return pool.submit(_render, texts, rate, history).result()
 
 
 def _render(texts: list[str], rate: int, history: int | None) -> list[npt.NDArray[np.float32]]:

@@ -16,6 +16,7 @@ from voicecoach.audio.espeak import espeak_available as espeak_available
 from voicecoach.audio.espeak import read_wav as read_wav
 
 Audio = npt.NDArray[np.int16]
+Floats = npt.NDArray[np.float32]
 
 RATE = 16000
 CACHE_ENV = "VOICECOACH_TEST_AUDIO_CACHE"
@@ -38,20 +39,37 @@ def synthesize(text: str, voice: str = "en-us", wpm: int = 160, rate: int = RATE
 
 
 def cached(key: str, render: Callable[[], Audio], prefix: str = "") -> Audio:
-    """The clip cached under `key` (the recipe, voice, rate and text that make it), else `render()`'s, kept.
-
-    Written then renamed, so a concurrent or interrupted run never sees half a file.
-    """
-    path = cache_dir() / f"{prefix}{hashlib.sha256(key.encode()).hexdigest()[:24]}.npy"
+    """The clip cached under `key` (the recipe, voice, rate and text that make it), else `render()`'s, kept."""
+    path = _cache_path(key, prefix, ".npy")
     if path.exists():
         found: Audio = np.load(path)
         return found
     audio = render()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, audio)
-    tmp.replace(path)
+    _keep(path, lambda tmp: np.save(tmp, audio))
     return audio
+
+
+def cached_list(key: str, render: Callable[[], list[Floats]], prefix: str = "") -> list[Floats]:
+    """The arrays cached under `key` (all that makes them), else `render()`'s, kept together in one file."""
+    path = _cache_path(key, prefix, ".npz")
+    if path.exists():
+        with np.load(path) as found:
+            return [found[f"arr_{i}"] for i in range(len(found.files))]
+    arrays = render()
+    _keep(path, lambda tmp: np.savez(tmp, *arrays))
+    return arrays
+
+
+def _cache_path(key: str, prefix: str, suffix: str) -> Path:
+    return cache_dir() / f"{prefix}{hashlib.sha256(key.encode()).hexdigest()[:24]}{suffix}"
+
+
+def _keep(path: Path, save: Callable[[Path], None]) -> None:
+    """Written then renamed, so a concurrent or interrupted run never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp{path.suffix}")
+    save(tmp)
+    tmp.replace(path)
 
 
 def to_int16(x: npt.NDArray[np.floating] | Audio) -> Audio:

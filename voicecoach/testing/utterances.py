@@ -17,17 +17,34 @@ from voicecoach.core.transitions import MODES, Mode
 
 def every_utterance(content: Content, grammar: Grammar) -> list[str]:
     """Each distinct text the coach may say, in a stable order."""
+    return list(dict.fromkeys(text for _, text in _utterances(content, grammar)))
+
+
+def utterances_by_kind(content: Content, grammar: Grammar) -> dict[str, list[str]]:
+    """every_utterance() by kind (session, alert, introduction, step, hold, count, time left, answer), each in its
+    order."""
+    kinds: dict[str, list[str]] = {}
+    for kind, text in _utterances(content, grammar):
+        kinds.setdefault(kind, []).append(text)
+    return {kind: list(dict.fromkeys(texts)) for kind, texts in kinds.items()}
+
+
+def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
+    """(kind, text) of everything the coach may say, repeats included."""
     session = content.session
-    texts: list[str] = [session.ready, session.pain, session.stopped, session.finished, RELAX]
-    texts += [text for kind in get_args(AlertKind) for text in _said(Coach(content, grammar), Alert(kind))]
+    said = [("session", t) for t in (session.ready, session.pain, session.stopped, session.finished, RELAX)]
+    said += [("alert", t) for kind in get_args(AlertKind) for t in _said(Coach(content, grammar), Alert(kind))]
     for target in (*content.exercises, *content.routines):
+        exercise: str | None = None
         for step in build_plan(content, target):
-            texts += [step.text, step.hold_text]
+            kind = "session" if step.exercise is None else "introduction" if step.exercise != exercise else "step"
+            exercise = step.exercise
+            said += [(kind, step.text), ("hold", step.hold_text)]
             if step.hold:
-                texts += [number_words(n).capitalize() + "." for n in range(1, step.hold + 1)]
-    texts += [session.filled("time_left", duration_words(seconds)) for seconds in range(0, 3600, 5)]
-    texts += _answers(content, grammar)
-    return list(dict.fromkeys(t for t in texts if t))
+                said += [("count", number_words(n).capitalize() + ".") for n in range(1, step.hold + 1)]
+    said += [("time left", session.filled("time_left", duration_words(s))) for s in range(0, 3600, 5)]
+    said += [("answer", t) for t in _answers(content, grammar)]
+    return [(kind, text) for kind, text in said if text]
 
 
 def _answers(content: Content, grammar: Grammar) -> list[str]:
