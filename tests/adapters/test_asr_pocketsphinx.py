@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.corpus import HOMOPHONES, SOUND_ALIKES, VOICES, article_sentences
 from benchmarks.streaming import PHRASES, Clip, Outcome, report, sentence_clips, shipped_grammar, stream
+from benchmarks.tuning import faint_echo_commands
 from voicecoach.asr import VocabularyError
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.core.grammar import Grammar
@@ -276,16 +277,8 @@ def test_a_command_in_the_faint_echo_the_canceller_leaves_is_heard() -> None:
     """The coach's voice 28 dB under the person's, just before and after the command, made the segment's speech
     so long that the command covered too little of it (SphinxSettings.coverage_within_db: with it off, none of
     these is heard; benchmarks/TUNING.md)."""
-    coach = speech.synthesize("Slowly bring the buttocks back to the floor and relax.", COACH_VOICE, COACH_WPM)
-    clips = []
-    for phrase, voice in (("stop", "en-us"), ("wait", "en+f3"), ("pain", "en-gb")):
-        said = speech.synthesize(phrase, voice, 160)
-        echo = speech.scale_to_rms(coach, speech.active_rms(said) * 10 ** (-28 / 20))
-        middle = len(echo) // 2
-        clips.append(Clip(speech.pad(speech.concatenate([echo[:middle], said, echo[middle:]]), 0.6, 1.0), phrase,
-                          voice))
     heard = []
-    for clip in clips:
+    for clip in faint_echo_commands(every=1):
         rec = make_recognizer()
         rec.restrict(BARGE_IN)  # the loudspeaker plays
         heard.append([d.text for d in stream(rec, [clip])[0].detections])
