@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.probe import timed_start, vm_hwm_kb
+from benchmarks.streaming import Clip, Outcome, command_clips, sentence_clips, stream
 from voicecoach.asr.commit import terminal_phrases
 from voicecoach.asr.vosk.memory import MODEL_FACTOR, OVERHEAD_MB, model_files_mb
 from voicecoach.asr.vosk.rejection import NO_REJECTION, Rejection
 from voicecoach.testing import korean, speech
-from voicecoach.testing.asr_eval import Clip, Outcome, command_clips, sentence_clips, stream
 
 REPO = Path(__file__).resolve().parents[1]
 SWEEP = [Rejection(decoys=d, command_weight=w) for d in (30, 100, 300) for w in (1, 3)]

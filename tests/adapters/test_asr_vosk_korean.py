@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from benchmarks.streaming import Clip, command_clips, sentence_clips, stream
 from voicecoach.asr import ModelNotFoundError, VocabularyError
 from voicecoach.asr.base import Detection
 from voicecoach.asr.vosk.memory import ModelTooLarge, available_mb, check_fits, needed_mb
@@ -19,7 +20,6 @@ from voicecoach.asr.vosk.model import REQUIRED_FILES, load_model, missing_files,
 from voicecoach.asr.vosk.recognizer import VoskFailed, VoskRecognizer
 from voicecoach.asr.vosk.rejection import DEFAULT, NO_REJECTION, Rejection
 from voicecoach.testing import korean, speech
-from voicecoach.testing.asr_eval import Clip, command_clips, sentence_clips, stream
 
 MODEL = korean.korean_model()
 COMMANDS = korean.commands()  # Korean phrase -> the grammar/commands.toml phrase it stands for
