@@ -12,7 +12,7 @@ from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
-from voicecoach.core.tempo import RATE_RANGE
+from voicecoach.core.tempo import PACE_RANGE, RATE_RANGE
 
 
 def says(effects: list[Effect]) -> list[Say]:
@@ -67,18 +67,26 @@ def test_a_late_timer_skips_stale_counts_instead_of_bunching(content: Content, g
     assert coach.next_deadline() == origin + 4
 
 
-def test_pause_keeps_what_is_left_of_a_hold(content: Content, grammar: Grammar) -> None:
+def test_pause_in_a_hold_says_the_way_out_and_resume_starts_the_hold_again(content: Content,
+                                                                           grammar: Grammar) -> None:
     coach = Coach(content, grammar)
     origin, _ = run_until_hold(coach)
+    way_out, way_back = coach.plan[coach.index].way_out, coach.plan[coach.index].way_back
     coach.on_timer(origin + 1)  # "Four."
     paused = coach.handle(Heard(Command("pause")), origin + 1.25)
     assert isinstance(paused[0], StopSpeaking) and coach.next_deadline() is None
+    assert [s.text for s in says(paused)] == [content.session.filled("paused", way_out)]
+    assert way_out and way_out in says(paused)[0].text
     assert coach.on_timer(origin + 100) == []
     resumed = coach.handle(Heard(Command("resume")), origin + 60)
+    assert [s.text for s in says(resumed)] == [f"{content.session.resumed} {way_back}"]
     coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), origin + 61)
-    # 0.75 s were left before "Three." when the pause came.
-    assert coach.next_deadline() == origin + 61 + 0.75
-    assert [s.text for s in says(coach.on_timer(origin + 61.75))] == ["Three."]
+    # Time to get back into position, then the hold from its top.
+    moved = coach.next_deadline()
+    assert moved == origin + 61 + coach.plan[coach.index].seconds
+    [hold] = says(coach.on_timer(moved))
+    assert hold.text == "Hold for five seconds."
+    assert [s.text for s in says(coach.handle(UtteranceFinished(hold.utterance_id), moved + 2))] == ["Five."]
 
 
 def test_stop_ends_the_session(content: Content, grammar: Grammar) -> None:
@@ -94,8 +102,9 @@ def test_stop_ends_the_session(content: Content, grammar: Grammar) -> None:
 def test_pain_speaks_the_advice_and_ends(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
     origin, _ = run_until_hold(coach)
+    way_out = coach.plan[coach.index].way_out
     effects = coach.handle(Heard(Command("it hurts")), origin + 0.5)
-    assert [s.text for s in says(effects)] == [content.session.pain]
+    assert [s.text for s in says(effects)] == [content.session.filled("pain", way_out)]
     assert finish_all(coach, effects, origin + 9) == [SessionEnded("pain")]
 
 
@@ -124,16 +133,30 @@ def test_remaining_time_shrinks_as_the_session_goes_on(content: Content, grammar
     assert at_start > 300 and coach.remaining_seconds() < at_start
 
 
-def test_an_alert_pauses_a_hold_and_resume_goes_on(content: Content, grammar: Grammar) -> None:
+def test_an_alert_pauses_a_hold_with_the_way_out_and_resume_starts_it_again(content: Content,
+                                                                            grammar: Grammar) -> None:
     coach = Coach(content, grammar)
     origin, _ = run_until_hold(coach)
+    step = coach.plan[coach.index]
     effects = coach.handle(Alert("microphone lost"), origin + 0.5)
     said = [s.text for s in says(effects)]
-    assert isinstance(effects[0], StopSpeaking) and said == [content.session.microphone_lost]
+    assert isinstance(effects[0], StopSpeaking) and said == [content.session.filled("microphone_lost", step.way_out)]
     assert coach.mode == "paused" and coach.next_deadline() is None
     resumed = coach.handle(Heard(Command("resume")), origin + 30)
+    assert [s.text for s in says(resumed)] == [f"{content.session.resumed} {step.way_back}"]
     coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), origin + 31)
-    assert coach.next_deadline() == origin + 31 + 0.5  # what was left of "Five." before "Four."
+    assert coach.next_deadline() == origin + 31 + step.seconds  # time to move, then the hold from the top
+
+
+def test_pause_where_no_position_is_held_resumes_where_it_was(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    coach.handle(Heard(Command("start", "bridge")), 0.0)
+    [said] = says(coach.handle(Heard(Command("pause")), 1.0))  # during the safety advice
+    assert said.text == content.session.filled("paused", "")
+    resumed = coach.handle(Heard(Command("resume")), 5.0)
+    assert [s.text for s in says(resumed)] == [content.session.resumed]
+    assert [s.text for s in says(coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), 6.0))] == [
+        coach.plan[0].text]
 
 
 def test_an_alert_when_idle_is_only_said(content: Content, grammar: Grammar) -> None:
@@ -143,32 +166,51 @@ def test_an_alert_when_idle_is_only_said(content: Content, grammar: Grammar) -> 
     assert [s.text for s in says(effects)] == [content.session.microphone_back]
 
 
-@pytest.mark.parametrize(("rate", "command", "said"), [
-    (RATE_RANGE[1], "faster", "I cannot speak more quickly."),
-    (RATE_RANGE[0], "slower", "I cannot speak more slowly."),
+@pytest.mark.parametrize(("rate", "pace", "command"), [
+    (RATE_RANGE[1], PACE_RANGE[0], "faster"),
+    (RATE_RANGE[0], PACE_RANGE[1], "slower"),
 ])
-def test_at_a_bound_the_rate_stays_and_the_coach_says_so(content: Content, grammar: Grammar, rate: int,
-                                                         command: str, said: str) -> None:
+def test_at_the_bounds_nothing_changes_and_the_coach_says_so(content: Content, grammar: Grammar, rate: int,
+                                                             pace: float, command: str) -> None:
     # The config once allowed 80 to 300 while the coach clamped to 100 to 225: at 300, "faster" slowed it down.
-    coach = Coach(content, grammar, rate=rate)
+    coach = Coach(content, grammar, rate=rate, pace=pace)
+    said = content.session.fastest if command == "faster" else content.session.slowest
     assert [s.text for s in says(coach.handle(Heard(Command(command)), 0.0))] == [said]
-    assert coach.rate == rate
+    assert (coach.rate, coach.pace) == (rate, pace)
+
+
+def test_slower_gives_more_time_to_move_and_faster_less(content: Content, grammar: Grammar) -> None:
+    # "slower" on the floor means "give me more time", not only a slower voice.
+    for command, more_time in (("slower", True), ("faster", False)):
+        coach = Coach(content, grammar)
+        [answer] = says(coach.handle(Heard(Command(command)), 0.0))
+        assert answer.text == (content.session.slower if more_time else content.session.faster)
+        assert (coach.pace > 1.0) == more_time and coach.pace != 1.0
+        [said] = says(coach.handle(Heard(Command("start", "bridge")), 1.0))
+        coach.handle(UtteranceFinished(said.utterance_id), 20.0)
+        assert coach.next_deadline() == 20.0 + coach.plan[0].seconds * coach.pace
 
 
 def test_faster_and_slower_never_do_the_opposite_of_what_they_say(content: Content, grammar: Grammar) -> None:
     low, high = RATE_RANGE
-    for rate, command in product(range(low, high + 1), ("faster", "slower")):
-        coach = Coach(content, grammar, rate=rate)
+    paces = [PACE_RANGE[0], 0.3, 1.0, 1.1, PACE_RANGE[1]]
+    for rate, pace, command in product(range(low, high + 1), paces, ("faster", "slower")):
+        coach = Coach(content, grammar, rate=rate, pace=pace)
         [answer] = says(coach.handle(Heard(Command(command)), 0.0))
-        if answer.text.startswith("I will speak"):
-            assert (coach.rate > rate) == (command == "faster") and coach.rate != rate and low <= coach.rate <= high
+        sign = 1 if command == "faster" else -1
+        if answer.text in (content.session.faster, content.session.slower):
+            assert (coach.rate - rate) * sign >= 0 and (pace - coach.pace) * sign >= 0
+            assert (coach.rate, coach.pace) != (rate, pace)
+            assert low <= coach.rate <= high and PACE_RANGE[0] <= coach.pace <= PACE_RANGE[1]
         else:
-            assert answer.text.startswith("I cannot") and coach.rate == rate
+            assert answer.text in (content.session.fastest, content.session.slowest) and coach.rate == rate
 
 
-def test_a_coach_refuses_a_rate_outside_its_range(content: Content, grammar: Grammar) -> None:
+def test_a_coach_refuses_a_rate_or_pace_outside_its_range(content: Content, grammar: Grammar) -> None:
     with pytest.raises(ValueError, match="words per minute"):
         Coach(content, grammar, rate=RATE_RANGE[1] + 1)
+    with pytest.raises(ValueError, match="pace"):
+        Coach(content, grammar, pace=PACE_RANGE[1] * 2)
 
 
 def test_the_coach_says_the_contents_sentences(content: Content, grammar: Grammar) -> None:

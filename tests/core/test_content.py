@@ -29,6 +29,7 @@ def test_shipped_exercises_follow_the_article(content: Content) -> None:
     assert ex["lower back rotational stretch"].sides == ("left", "right")
     assert ex["knee to chest stretch"].sides == ("right", "left")
     assert "medical expert" in content.session.safety and "pain" in content.session.safety
+    assert "heavy workouts" in content.session.safety and "stress on the back muscles" in content.session.safety
     assert "medical expert" in content.session.pain
 
 
@@ -54,6 +55,7 @@ def error_for(root: Path) -> str:
 def test_adding_a_file_adds_an_exercise(tree: Path) -> None:
     (tree / "exercises" / "neck-roll.toml").write_text(
         'name = "neck roll"\n[[steps]]\nsay = "Roll your neck gently."\nhold = 3\n'
+        'way_out = "Bring your head back to the middle."\nway_back = "Roll your neck again."\n'
     )
     assert "neck roll" in load_content(tree).exercises
 
@@ -133,7 +135,7 @@ def test_missing_directory(tmp_path: Path) -> None:
 
 
 def test_every_sentence_of_the_coach_is_in_session_toml(tree: Path) -> None:
-    edit(tree / "session.toml", 'resumed = "Carrying on."\n', "")
+    edit(tree / "session.toml", 'resumed = "Here we go."\n', "")
     message = error_for(tree)
     assert "session.toml" in message and "field 'resumed'" in message and "missing" in message
 
@@ -142,9 +144,27 @@ def test_every_sentence_of_the_coach_is_in_session_toml(tree: Path) -> None:
     ('help = "You can say: {commands}."', 'help = "You can say: {command}."', "unknown placeholder {command}"),
     ('help = "You can say: {commands}."', 'help = "You can say these."', "must say {commands}"),
     ('time_left = "{duration} left."', 'time_left = "Not long."', "must say {duration}"),
-    ('resumed = "Carrying on."', 'resumed = "Carrying on with {exercises}."', "this sentence takes none"),
+    ('resumed = "Here we go."', 'resumed = "Here we go with {exercises}."', "this sentence takes none"),
 ])
 def test_session_placeholders_are_checked(tree: Path, old: str, new: str, expected: str) -> None:
     edit(tree / "session.toml", old, new)
     message = error_for(tree)
     assert "session.toml" in message and expected in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('way_out = "Slowly bring your knees back to the middle."\n', "", "way_out"),
+    ('way_back = "Roll your knees to the {side} side again."\n', "", "way_back"),
+])
+def test_a_hold_says_how_to_leave_the_position_and_how_to_get_back(tree: Path, old: str, new: str,
+                                                                   field: str) -> None:
+    edit(tree / "exercises" / "lower-back-rotational-stretch.toml", old, new)
+    message = error_for(tree)
+    assert "exercise 'lower back rotational stretch'" in message and f"steps[1].{field}" in message
+    assert "missing" in message
+
+
+def test_way_out_and_way_back_come_together(tree: Path) -> None:
+    edit(tree / "exercises" / "bridge.toml", 'seconds = 5\nway_out = "Slowly lower the buttocks to the ground."\n'
+         'way_back = "Raise the buttocks again, slowly."\n', 'seconds = 5\nway_back = "Raise the buttocks again."\n')
+    assert "steps[1].way_out" in error_for(tree)

@@ -31,8 +31,9 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
     # Every command of the scenario was heard by the real recognizer, and the coach reacted to each.
     for heard in ("start lower back rotational stretch", "pause", "resume", "how long", "stop"):
         assert f"(heard: {heard})" in transcript
-    for said in ("coach: Before we begin", "coach: Holding here.", "coach: Carrying on.", "left.",
-                 "coach: We will end here."):
+    # Named at once; paused in the hold with the way out of it; back into position on resume.
+    for said in ("coach: Lower back rotational stretch. Before we begin", "coach: Holding here. Slowly bring",
+                 "coach: Here we go. Roll your knees", "left.", "coach: We will end here."):
         assert said in transcript
     audio, rate = soundfile.read(str(out / "session.wav"), dtype="float32")
     assert rate == 16000 and audio.ndim == 1 and 60 < len(audio) / rate < 600

@@ -25,7 +25,7 @@ from voicecoach.cli.config import (
     overrides_from,
     toml_string,
 )
-from voicecoach.core.tempo import DEFAULT_RATE, RATE_RANGE
+from voicecoach.core.tempo import DEFAULT_RATE, PACE_RANGE, RATE_RANGE
 from voicecoach.paths import default_content_dir
 
 
@@ -60,6 +60,11 @@ def test_the_config_allows_exactly_the_coachs_rates(env: dict[str, str]) -> None
         with pytest.raises(ConfigError, match=f"between {low} and {high}"):
             load_settings({"rate": outside}, env)
     assert f"{low} to {high}" in field_docs()["rate"] and f"({low} to {high})" in EXAMPLE
+    low_pace, high_pace = PACE_RANGE
+    assert load_settings({"pace": low_pace}, env).pace == low_pace
+    with pytest.raises(ConfigError, match="between"):
+        load_settings({"pace": high_pace * 1.01}, env)
+    assert f"{low_pace:g} to {high_pace:g}" in field_docs()["pace"]
 
 
 def test_sensitivity_defaults_to_normal_and_the_flag_wins(home: Path, env: dict[str, str]) -> None:

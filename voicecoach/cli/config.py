@@ -18,7 +18,7 @@ from typing import Any
 
 from voicecoach.asr.base import SENSITIVITY_CHOICES, Asr, Sensitivity
 from voicecoach.core.content import Content
-from voicecoach.core.tempo import DEFAULT_RATE, RATE_RANGE
+from voicecoach.core.tempo import DEFAULT_PACE, DEFAULT_RATE, PACE_RANGE, RATE_RANGE
 from voicecoach.errors import VoicecoachError
 
 CONFIG_ENV = "VOICECOACH_CONFIG"  # an explicit config file; then it must exist
@@ -28,7 +28,6 @@ CLI_SOURCE = "command line"
 
 ASR_CHOICES = ("vosk", "pocketsphinx", "auto")
 VOLUME_RANGE = (0.0, 1.0)
-PACE_RANGE = (0.25, 4.0)
 # Routine names are spoken ("start NAME"), so they are the same plain words content.py allows.
 _PHRASE_RE = re.compile(r"^[a-z]+( [a-z]+)*$")
 
@@ -76,8 +75,9 @@ class Settings:
     routine: str | None = None
     """Routine that "start routine" begins (its name in the content); unset: session.toml's default_routine."""
 
-    pace: float = 1.0
-    """Scales the time allowed for each movement, 0.25 to 4: 1.5 gives half as much time again."""
+    pace: float = DEFAULT_PACE
+    """Scales the time allowed for each movement, 0.25 to 4: 1.5 gives half as much time again; "slower" and
+    "faster" change it by a quarter."""
 
     sensitivity: Sensitivity = "normal"
     """How readily speech counts as a command (PocketSphinx): "low" acts on fewer words that were none and misses

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 
-from voicecoach.core.content import Content
+from voicecoach.core.content import Content, SessionText
 from voicecoach.core.events import (
     Alert,
     Command,
@@ -22,8 +22,8 @@ from voicecoach.core.events import (
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, PlanStep, build_plan
 from voicecoach.core.spoken import duration_words, number_words
+from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
-from voicecoach.core.tempo import RATE_RANGE, stepped_rate
 from voicecoach.core.transitions import TRANSITIONS, Mode
 
 # Theory of operation
@@ -37,9 +37,12 @@ from voicecoach.core.transitions import TRANSITIONS, Mode
 #   never makes a count drift) -> "Relax." -> "relaxed" -> wait `rest`] ->
 #   "rested" -> next step
 #
-# Pausing keeps that `_Wait` with the time it was taken; resuming puts it back
-# with every deadline (and the hold's origin) shifted by the time spent paused,
-# so a hold continues from what was left of it. An answer to a question (help,
+# Pausing keeps that `_Wait` with the time it was taken. If the person was in
+# (or moving into) a step's position, from its instruction to the end of its
+# count, pause, stop and pain say the step's way out at once, and resume says
+# its cue back in and starts the step again from "spoken": time to move, then a
+# hold from its top. Elsewhere resuming puts the `_Wait` back with every
+# deadline shifted by the time spent paused. An answer to a question (help,
 # how long, ...) is a pause that resumes by itself when the answer has been
 # spoken. An utterance that a pause cut short is spoken again on resume.
 #
@@ -63,19 +66,30 @@ class _Wait:
     reason: EndReason = "finished"  # for "closed": why the session ended
 
 
+# The actions during which the person is moving into, or is in, the position of the step: from its instruction to
+# the end of its count. From "Relax." on, they are leaving it.
+_IN_POSITION = ("spoken", "moved", "hold_said", "count")
+
+
 @dataclass(frozen=True)
 class _Suspended:
     wait: _Wait | None
     since: float
 
 
+def resume_cue(session: SessionText, step: PlanStep) -> str:
+    """What resume says in a position: carrying on, and the short cue back into it."""
+    return f"{session.resumed} {step.way_back}"
+
+
 class Coach:
     """Guides a person through a plan of exercises; pure: no threads, no audio, no clock."""
 
-    def __init__(self, content: Content, grammar: Grammar, *, rate: int = DEFAULT_RATE, pace: float = 1.0):
-        low, high = RATE_RANGE
-        if not low <= rate <= high:
-            raise ValueError(f"rate {rate} is outside {low} to {high} words per minute")
+    def __init__(self, content: Content, grammar: Grammar, *, rate: int = DEFAULT_RATE, pace: float = DEFAULT_PACE):
+        if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+            raise ValueError(f"rate {rate} is outside {RATE_RANGE[0]} to {RATE_RANGE[1]} words per minute")
+        if not PACE_RANGE[0] <= pace <= PACE_RANGE[1]:
+            raise ValueError(f"pace {pace} is outside {PACE_RANGE[0]:g} to {PACE_RANGE[1]:g}")
         self.content = content
         self.grammar = grammar
         self.rate = rate
@@ -104,7 +118,8 @@ class Coach:
             return []
         if isinstance(event, Alert):
             text = self.content.session
-            said = text.microphone_lost if event.kind == "microphone lost" else text.microphone_back
+            lost = event.kind == "microphone lost"
+            said = text.filled("microphone_lost", self._way_out()) if lost else text.microphone_back
             if self.mode == "running":
                 # Keep the session where it was: the person resumes it once the trouble is over.
                 return self._pause(now, said)
@@ -145,14 +160,14 @@ class Coach:
         text = self.content.session
         match action:
             case "stop for pain":
-                return self._end(text.pain, "pain")
-            case "start session":
+                return self._end(text.filled("pain", self._way_out()), "pain")
+            case "start session" | "switch session":
                 assert command.target is not None  # the grammar gives every "start" a target
                 return self._start_session(command.target, now)
-            case "speak faster":
-                return self._change_rate(+1, now)
-            case "speak slower":
-                return self._change_rate(-1, now)
+            case "go faster":
+                return self._change_tempo(+1, now)
+            case "go slower":
+                return self._change_tempo(-1, now)
             case "say commands":
                 return self._answer(text.filled("help", ", ".join(self.grammar.help_for(self.mode))), now)
             case "say exercises":
@@ -166,11 +181,11 @@ class Coach:
             case "say nothing running":
                 return self._answer(f"{text.nothing_running} {text.ready}", now)
             case "end session":
-                return self._end(text.stopped, "stopped")
+                return self._end(text.filled("stopped", self._way_out()), "stopped")
             case "say time left":
                 return self._answer(text.filled("time_left", duration_words(self.remaining_seconds())), now)
             case "pause":
-                return self._pause(now, text.paused)
+                return self._pause(now, text.filled("paused", self._way_out()))
             case "resume":
                 return self._resume(now)
             case "repeat step":
@@ -189,13 +204,18 @@ class Coach:
         return [*routine, *(name for name in self.content.exercises if name not in routine)]
 
     def _start_session(self, target: str, now: float) -> list[Effect]:
+        """Begin `target`, named at once; within a session, after the way out of the position held."""
+        way_out = self._way_out()
+        switching = self.mode != "idle"
         if target == self.content.session.default_routine:
             # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
             target = self.content.start_routine
-        self.plan = build_plan(self.content, target)
+        self.plan = build_plan(self.content, target, opening=not switching)
         self.mode = "running"
         self._suspended = None
-        return [StopSpeaking(), *self._begin(0)]
+        # Within a session, the way out first: the person leaves the position while the introduction is said.
+        return [StopSpeaking(), *([self._say(way_out, "instruction")] if switching and way_out else []),
+                *self._begin(0)]
 
     def _pause(self, now: float, text: str) -> list[Effect]:
         if self._suspended is None:
@@ -206,9 +226,28 @@ class Coach:
 
     def _resume(self, now: float) -> list[Effect]:
         self.mode = "running"
+        held = self._held()
+        if held is not None:
+            # Back into the position with a short cue, the time to move, then the step again: a hold from the top.
+            self._suspended = None
+            said = self._say(resume_cue(self.content.session, self.plan[held]), "instruction")
+            self._wait = _Wait("spoken", held, utterance=said.utterance_id)
+            return [StopSpeaking(), said]
         said = self._say(self.content.session.resumed, "info")
         self._wait = _Wait("answered", utterance=said.utterance_id)
         return [StopSpeaking(), said]
+
+    def _held(self) -> int | None:
+        """The plan step whose position the person is in (or moving into), if it is one to leave safely."""
+        wait = self._suspended.wait if self._suspended is not None else self._wait
+        if wait is None or wait.action not in _IN_POSITION or not self.plan[wait.index].way_out:
+            return None
+        return wait.index
+
+    def _way_out(self) -> str:
+        """How to leave the position held now, or "" if none is."""
+        held = self._held()
+        return "" if held is None else self.plan[held].way_out
 
     def _answer(self, text: str, now: float) -> list[Effect]:
         """Speak an answer, holding the session (a count included) until it has been said."""
@@ -221,13 +260,14 @@ class Coach:
         self._wait = _Wait("answered", utterance=said.utterance_id)
         return [StopSpeaking(), said]
 
-    def _change_rate(self, direction: int, now: float) -> list[Effect]:
-        rate = stepped_rate(self.rate, direction)
+    def _change_tempo(self, direction: int, now: float) -> list[Effect]:
+        """"faster" (+1): a quicker voice and less time to move; "slower" (-1): the reverse. Never the opposite."""
+        rate, pace = stepped_rate(self.rate, direction), stepped_pace(self.pace, direction)
         text = self.content.session
-        if rate == self.rate:
+        if (rate, pace) == (self.rate, self.pace):
             said = text.fastest if direction > 0 else text.slowest
         else:
-            self.rate = rate
+            self.rate, self.pace = rate, pace
             said = text.faster if direction > 0 else text.slower
         return self._answer(said, now)
 
@@ -249,6 +289,7 @@ class Coach:
         self.mode = "idle"
         self._suspended = None
         said = self._say(text, "info")
+        self._last_text = text  # "repeat" now says this again (the pain advice above all), not the last step
         self._wait = _Wait("closed", utterance=said.utterance_id, reason=reason)
         return [StopSpeaking(), said]
 

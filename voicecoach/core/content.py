@@ -26,6 +26,10 @@ class Step:
     seconds: float
     hold: tuple[int, int] | None  # (counted, longest the article allows)
     rest: float  # after "relax", before the next step
+    way_out: str | None = None
+    """How to leave the position this step puts the person in, safely: said on pause, stop and pain."""
+    way_back: str | None = None
+    """A short cue back into that position, said on resume before the step goes on (a hold from the top)."""
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,21 @@ class SessionText:
     slowest: str
     microphone_lost: str
     microphone_back: str
+    starting: str
+    """Holds {name}: the exercise or routine just asked for, said at once."""
 
     def filled(self, key: str, value: str) -> str:
-        """The sentence `key` (help, exercises or time_left) with `value` in its placeholder, a capital first."""
-        text = str(getattr(self, key)).replace(SESSION_PLACEHOLDERS[key], value)
+        """The sentence `key` (one of SESSION_PLACEHOLDERS) with `value` in its placeholder, a capital first."""
+        text = " ".join(str(getattr(self, key)).replace(SESSION_PLACEHOLDERS[key], value).split())
         return text[:1].upper() + text[1:]
 
 
-# The sentences of session.toml that name something the coach fills in, and what.
-SESSION_PLACEHOLDERS = {"help": "{commands}", "exercises": "{exercises}", "time_left": "{duration}"}
+# The sentences of session.toml that name something the coach fills in, and what. {way_out} is the way out of the
+# position held when it is said (a step's `way_out`), or nothing.
+WAY_OUT = "{way_out}"
+SESSION_PLACEHOLDERS = {"help": "{commands}", "exercises": "{exercises}", "time_left": "{duration}",
+                        "paused": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT, "microphone_lost": WAY_OUT,
+                        "starting": "{name}"}
 
 
 @dataclass(frozen=True)
@@ -186,19 +196,21 @@ def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_side
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[" + key + "]])", exercise=exercise, field=where[:-1])
     f = _Fields(file, raw, exercise, where)
-    f.check_keys({"say", "seconds", "hold", "rest"})
-    say = f.text("say")
-    for placeholder in PLACEHOLDER_RE.findall(say):
-        if placeholder != "{side}":
-            raise f.fail("say", f"unknown placeholder {placeholder} (only {{side}} is known)")
-        if not has_sides:
-            raise f.fail("say", "uses {side} but the exercise has no 'sides'")
-    return Step(
-        say=say,
-        seconds=f.number("seconds", 3, 0, MAX_SECONDS),
-        hold=f.count_range("hold", 1, MAX_SECONDS),
-        rest=f.number("rest", 3, 0, MAX_SECONDS),
-    )
+    f.check_keys({"say", "seconds", "hold", "rest", "way_out", "way_back"})
+    say, seconds, rest = f.text("say"), f.number("seconds", 3, 0, MAX_SECONDS), f.number("rest", 3, 0, MAX_SECONDS)
+    hold = f.count_range("hold", 1, MAX_SECONDS)
+    way_out = f.text("way_out") if "way_out" in raw else None
+    way_back = f.text("way_back") if "way_back" in raw else None
+    if (way_out is None) != (way_back is None) or (hold and way_out is None):
+        raise f.fail("way_out" if way_out is None else "way_back", "missing: a step that holds a position says how "
+                     "to leave it safely (way_out) and gives a short cue back into it (way_back)")
+    for name, text in (("say", say), ("way_out", way_out), ("way_back", way_back)):
+        for placeholder in PLACEHOLDER_RE.findall(text or ""):
+            if placeholder != "{side}":
+                raise f.fail(name, f"unknown placeholder {placeholder} (only {{side}} is known)")
+            if not has_sides:
+                raise f.fail(name, "uses {side} but the exercise has no 'sides'")
+    return Step(say=say, seconds=seconds, hold=hold, rest=rest, way_out=way_out, way_back=way_back)
 
 
 def load_exercise(file: Path) -> Exercise:

@@ -61,9 +61,16 @@ class Grammar:
         return [spec.help for spec in self.specs if state in spec.when and spec.help]
 
 
+# Contractions as the grammar writes them: its phrases are plain words, and the recognizers' dictionaries say
+# "im" and "thats" otherwise than "I'm" and "that's".
+_CONTRACTIONS = {"i'm": "i am", "that's": "that is", "it's": "it is", "i've": "i have", "don't": "do not",
+                 "can't": "cannot", "what's": "what is", "let's": "let us"}
+
+
 def normalize(text: str) -> str:
-    """Lower case, punctuation and extra spaces dropped: "What can I say?" -> "what can i say"."""
-    return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower()).replace("'", "").split())
+    """Lower case, contractions spelled out, punctuation and extra spaces dropped: "I'm in pain!" -> "i am in pain"."""
+    words = re.sub(r"[^a-z' ]+", " ", text.lower().replace("\u2019", "'")).split()
+    return " ".join(_CONTRACTIONS.get(word, word).replace("'", "") for word in words)
 
 
 def load_grammar(grammar_dir: Path, content: Content) -> Grammar:

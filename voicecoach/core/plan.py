@@ -20,6 +20,10 @@ class PlanStep:
     hold: int | None = None
     hold_text: str = ""
     rest: float = 0.0
+    way_out: str = ""
+    """How to leave the position this step holds, safely ("" where it holds none)."""
+    way_back: str = ""
+    """A short cue back into that position."""
 
     def estimate(self, rate: int, pace: float) -> float:
         """Seconds this step takes, spoken at `rate` and paced by `pace`."""
@@ -30,10 +34,15 @@ class PlanStep:
         return total
 
 
-def build_plan(content: Content, target: str) -> list[PlanStep]:
-    """The steps of a session that runs `target`, an exercise or a routine, opened by the safety advice."""
+def build_plan(content: Content, target: str, opening: bool = True) -> list[PlanStep]:
+    """The steps of a session that runs `target`, an exercise or a routine, opened by its name and the safety advice.
+
+    Without `opening`, neither: for a switch within a session, which heard the advice (and each exercise's
+    introduction names it).
+    """
     names = list(content.routines[target].exercises) if target in content.routines else [target]
-    plan = [PlanStep(content.session.safety, None, 1.0)]
+    session = content.session
+    plan = [PlanStep(f"{session.filled('starting', target)} {session.safety}", None, 1.0)] if opening else []
     for position, name in enumerate(names):
         plan.extend(exercise_steps(content.exercises[name], first=position == 0))
     return plan
@@ -56,12 +65,12 @@ def exercise_steps(exercise: Exercise, first: bool = True) -> list[PlanStep]:
 
 
 def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) -> PlanStep:
-    text = step.say.replace("{side}", side) if side else step.say
-    hold_text = ""
-    if step.hold:
-        counted, longest = step.hold
-        hold_text = f"Hold for {number_words(counted)} seconds"
-        hold_text += f", or up to {number_words(longest)} if it feels comfortable." if longest > counted else "."
+    def sided(said: str | None) -> str:
+        return said.replace("{side}", side) if said and side else said or ""
+
+    text = sided(step.say)
+    # The hold counted is the one announced: the longest the article allows is said in the introduction instead.
+    hold_text = f"Hold for {number_words(step.hold[0])} seconds." if step.hold else ""
     return PlanStep(
         text=f"{prefix} {text}".strip(),
         exercise=exercise.name,
@@ -69,6 +78,8 @@ def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) ->
         hold=step.hold[0] if step.hold else None,
         hold_text=hold_text,
         rest=step.rest,
+        way_out=sided(step.way_out),
+        way_back=sided(step.way_back),
     )
 
 
@@ -79,6 +90,9 @@ def _repetition_text(exercise: Exercise) -> str:
     text = f"We will do it {times}{each}."
     if most > done:
         text += f" As your strength increases, you can do it up to {number_words(most)} times{each}."
+    holds = [step.hold for step in exercise.steps if step.hold and step.hold[1] > step.hold[0]]
+    if holds:
+        text += f" When it feels comfortable, you can hold for up to {number_words(max(h[1] for h in holds))} seconds."
     return text
 
 

@@ -1,4 +1,4 @@
-"""How fast the coach speaks: the one owner of the speaking rate's range, default and step."""
+"""How fast the coach goes: the one owner of the ranges, defaults and steps of its speaking rate and its pace."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ import math
 RATE_RANGE = (100, 225)
 DEFAULT_RATE = 150
 RATE_STEP = 25  # what one "slower" or "faster" changes
+
+# The factor on the time allowed for each movement and rest: what the config allows and where "slower" (more time)
+# and "faster" stop.
+PACE_RANGE = (0.25, 4.0)
+DEFAULT_PACE = 1.0
+PACE_STEP = 0.25
 
 
 def stepped_rate(rate: int, direction: int) -> int:
@@ -29,3 +35,14 @@ def reachable_rates() -> tuple[int, ...]:
     while (faster := stepped_rate(rates[-1], +1)) != rates[-1]:
         rates.append(faster)
     return tuple(rates)
+
+
+def stepped_pace(pace: float, direction: int) -> float:
+    """The pace one "faster" (direction +1: less time) or "slower" (-1: more time) gives, inside PACE_RANGE.
+
+    Steps land on whole quarters, as RATE_STEP's do on the rate's grid.
+    """
+    quarters = pace / PACE_STEP
+    target = PACE_STEP * (math.ceil(quarters) - 1 if direction > 0 else math.floor(quarters) + 1)
+    low, high = PACE_RANGE
+    return min(high, max(low, target))

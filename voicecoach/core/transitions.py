@@ -14,8 +14,9 @@ MODES: tuple[Mode, ...] = ("idle", "running", "paused")
 Action = Literal[
     "stop for pain",      # say the pain advice and end the session (idle: say it)
     "start session",      # begin the named exercise or routine
-    "speak faster",       # one rate step up, or say it cannot
-    "speak slower",       # one rate step down, or say it cannot
+    "switch session",     # leave the position safely, then begin the named exercise or routine
+    "go faster",          # a quicker voice and less time to move, or say it cannot
+    "go slower",          # a slower voice and more time to move, or say it cannot
     "say commands",       # help: what can be said in this mode
     "say exercises",      # the exercises, the routine's first
     "hush",               # cut what is being said
@@ -33,8 +34,8 @@ Action = Literal[
 
 _EVERY_MODE: dict[str, Action] = {
     "it hurts": "stop for pain",
-    "faster": "speak faster",
-    "slower": "speak slower",
+    "faster": "go faster",
+    "slower": "go slower",
     "help": "say commands",
     "list exercises": "say exercises",
 }
@@ -48,10 +49,12 @@ _IN_SESSION: dict[str, Action] = {
 }
 
 # (command, mode) -> action. A pair that is not here is a command with nothing to do in that mode ("resume" while
-# running, "start" mid-session): the coach logs it and does nothing.
+# running, "pause" while paused): the coach logs it and does nothing.
 TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
     **{(command, mode): action for command, action in _EVERY_MODE.items() for mode in MODES},
     ("start", "idle"): "start session",
+    ("start", "running"): "switch session",
+    ("start", "paused"): "switch session",
     ("stop", "idle"): "hush",
     ("repeat", "idle"): "say last",
     **{(command, "idle"): "say nothing running" for command in ("next", "back", "skip", "how long", "pause", "resume")},

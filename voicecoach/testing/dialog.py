@@ -206,8 +206,10 @@ def _find(session: VirtualSession, pattern: Pattern, cursor: int) -> int | None:
     """The index of the first coach utterance at or after `cursor`, already started, matching `pattern`."""
     for index in range(cursor, len(session.coach_lines)):
         line = session.coach_lines[index]
+        if line.dropped:  # never said: its start is when it would have been, maybe after utterances said now
+            continue
         if line.start > session.now:
             return None
-        if not line.dropped and pattern.matches(line.text):
+        if pattern.matches(line.text):
             return index
     return None

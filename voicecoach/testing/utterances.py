@@ -5,13 +5,13 @@ from __future__ import annotations
 from itertools import product
 from typing import get_args
 
-from voicecoach.core.coach import Coach
+from voicecoach.core.coach import Coach, resume_cue
 from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, AlertKind, Command, Event, Heard, Say
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, build_plan
 from voicecoach.core.spoken import duration_words, number_words
-from voicecoach.core.tempo import RATE_RANGE
+from voicecoach.core.tempo import PACE_RANGE, RATE_RANGE
 from voicecoach.core.transitions import MODES, Mode
 
 
@@ -32,14 +32,21 @@ def utterances_by_kind(content: Content, grammar: Grammar) -> dict[str, list[str
 def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
     """(kind, text) of everything the coach may say, repeats included."""
     session = content.session
-    said = [("session", t) for t in (session.ready, session.pain, session.stopped, session.finished, RELAX)]
+    plans = [build_plan(content, target) for target in (*content.exercises, *content.routines)]
+    ways_out = ["", *dict.fromkeys(step.way_out for plan in plans for step in plan if step.way_out)]
+    said = [("session", t) for t in (session.ready, *(session.filled(key, way_out) for key in ("pain", "stopped")
+                                                     for way_out in ways_out), session.finished, RELAX)]
     said += [("alert", t) for kind in get_args(AlertKind) for t in _said(Coach(content, grammar), Alert(kind))]
-    for target in (*content.exercises, *content.routines):
+    said += [("alert", session.filled("microphone_lost", way_out)) for way_out in ways_out]
+    said += [("answer", session.filled("paused", way_out)) for way_out in ways_out]
+    said += [("way out", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
+    for plan in plans:
         exercise: str | None = None
-        for step in build_plan(content, target):
+        for step in plan:
             kind = "session" if step.exercise is None else "introduction" if step.exercise != exercise else "step"
             exercise = step.exercise
             said += [(kind, step.text), ("hold", step.hold_text)]
+            said += [("resume", resume_cue(session, step) if step.way_back else "")]
             if step.hold:
                 said += [("count", number_words(n).capitalize() + ".") for n in range(1, step.hold + 1)]
     said += [("time left", session.filled("time_left", duration_words(s))) for s in range(0, 3600, 5)]
@@ -50,8 +57,10 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
 def _answers(content: Content, grammar: Grammar) -> list[str]:
     """What the coach answers to each command and alert, in each mode, asked of a real Coach."""
     said: list[str] = []
-    for mode, rate, phrase in product(MODES, RATE_RANGE, grammar.phrases()):
-        coach = Coach(content, grammar, rate=rate)
+    # At the slowest and at the fastest, where "slower" and "faster" answer that they cannot.
+    extremes = ((RATE_RANGE[0], PACE_RANGE[1]), (RATE_RANGE[1], PACE_RANGE[0]))
+    for mode, (rate, pace), phrase in product(MODES, extremes, grammar.phrases()):
+        coach = Coach(content, grammar, rate=rate, pace=pace)
         said += _into(coach, mode)
         command = grammar.match(phrase)
         assert command is not None
