@@ -30,21 +30,22 @@ pytestmark = [
 # The coach's voice varies with what espeak-ng rendered before (voicecoach/testing/coach_voice.py): each history
 # here is one of its variations, rendered the same way whatever ran before this file.
 HISTORIES = (None, 1, 2)
-# What the coach says that once committed a command: in the demo, while muted ("I am ready. Say start routine"
-# as "stop", "Do not push through strong pain" as "it hurts"), or with muting failed ("Carrying on." as
-# "continue", "Right side, repetition" as "what can i say", "Strong pelvic muscles" as "start pelvic tilt", "The
-# microphone is back." as "that hurts"); "I cannot speak more slowly." was "This is my slowest.", heard as "it hurts".
+# What the coach says that once committed a command, or what took its place when it was reworded: in the demo,
+# while muted ("I am ready. Say start routine" as "stop", "Do not push through strong pain" as "it hurts"), or with
+# muting failed ("Carrying on." as "continue", now "Here we go."; "Right side, repetition" as "what can i say";
+# "Strong pelvic muscles" as "start pelvic tilt", now the hips and buttocks; "The microphone is back." as "that
+# hurts"); "I cannot go more slowly." was "This is my slowest.", heard as "it hurts".
 ONCE_TRIGGERED = (
     "I am ready. Say start routine, or start and the name of an exercise.",
-    "Before we begin: move gently. Do not push through strong pain. In case of extreme pain and discomfort, do not "
-    "put any more pressure on your muscles, and consult a medical expert at the earliest. If anything hurts, say: "
-    "it hurts.",
-    "Carrying on.",
+    "Before we begin: move gently. No heavy workouts, and nothing that puts a lot of stress on the back muscles. Do "
+    "not push through pain. In case of extreme pain and discomfort, do not put any more pressure on your muscles, "
+    "and consult a medical expert at the earliest. If anything hurts, just say so.",
+    "Here we go.",
     "Right side, repetition one of two. Gently roll both bent knees over to the right side.",
-    "Bridge. This exercise involves your pelvic muscles the most and focuses on the gluteus. Strong pelvic muscles "
-    "help to keep your back stronger. Raise and lower the buttocks gradually and slowly. We will do it three times.",
+    "Bridge. This exercise works the hips and buttocks the most. Keeping these muscles strong helps to keep your "
+    "back stronger. Raise and lower the buttocks gradually and slowly. We will do it three times.",
     "The microphone is back. Say resume to go on.",
-    "I cannot speak more slowly.",
+    "I cannot go more slowly.",
 )
 
 

@@ -186,7 +186,7 @@ def test_slower_gives_more_time_to_move_and_faster_less(content: Content, gramma
         [answer] = says(coach.handle(Heard(Command(command)), 0.0))
         assert answer.text == (content.session.slower if more_time else content.session.faster)
         assert (coach.pace > 1.0) == more_time and coach.pace != 1.0
-        [said] = says(coach.handle(Heard(Command("start", "bridge")), 1.0))
+        said = says(coach.handle(Heard(Command("start", "bridge")), 1.0))[-1]  # the name, then the safety advice
         coach.handle(UtteranceFinished(said.utterance_id), 20.0)
         assert coach.next_deadline() == 20.0 + coach.plan[0].seconds * coach.pace
 

@@ -33,7 +33,7 @@ def coach_said(result: DialogResult) -> list[str]:
 
 WHOLE_SESSION = """
 > {words}
-< Before we begin
+wait until Before we begin
 wait until That is the end of the session. Well done.
 """
 
@@ -55,7 +55,8 @@ def test_without_a_choice_start_routine_runs_session_toml_default(two_routines: 
 
 
 def test_the_chosen_routine_can_still_be_started_by_its_own_name(two_routines: Content) -> None:
-    result = run_dialog(two_routines.with_routine("short"), "> start short\n< Before we begin\nwait until Bridge.\n")
+    result = run_dialog(two_routines.with_routine("short"),
+                        "> start short\nwait until Before we begin\nwait until Bridge.\n")
     assert result.passed, result.report()
 
 

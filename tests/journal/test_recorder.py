@@ -78,7 +78,7 @@ def test_a_step_left_by_next_is_not_done(runner: DialogRunner, journal: Journal)
 
 
 def test_sessions_after_one_another_and_dialog_after_dialog(runner: DialogRunner, journal: Journal) -> None:
-    play(runner, "> start cat\nwait 30s\n> stop\nwait 10s\n> start bridge\nwait 20s\n> skip\nwait 10s\n")
+    play(runner, "> start cat\nwait 30s\n> stop\nwait 10s\n> start bridge\nwait 30s\n> skip\nwait 10s\n")
     play(runner, "> start routine\nwait 20s\n")  # cut short: the dialog ends mid-session
     records = journal.sessions()
     assert [(r.target, r.end_reason) for r in records] == [("cat stretch", "stopped"), ("bridge", "finished"),
@@ -89,9 +89,17 @@ def test_sessions_after_one_another_and_dialog_after_dialog(runner: DialogRunner
 
 
 def test_a_command_the_coach_ignores_is_not_kept(runner: DialogRunner, journal: Journal) -> None:
-    play(runner, "> start bridge\nwait 5s\n> resume\n> start cat\nwait 5s\n> stop\nwait 10s\n")
+    play(runner, "> start bridge\nwait 5s\n> resume\n> pause\n> pause\nwait 5s\n> stop\nwait 10s\n")
     (record,) = journal.sessions()
-    assert dict(record.said) == {"stop": 1}  # resume while running and start mid-session did nothing
+    assert dict(record.said) == {"pause": 1, "stop": 1}  # resume while running and pause while paused did nothing
+
+
+def test_start_mid_session_switches_and_the_first_session_was_stopped(runner: DialogRunner,
+                                                                     journal: Journal) -> None:
+    play(runner, "> start bridge\nwait 30s\n> start cat\nwait 5s\n")
+    first, second = journal.sessions()
+    assert (first.target, first.end_reason) == ("bridge", "stopped")
+    assert (second.target, second.end_reason) == ("cat stretch", None)
 
 
 def test_start_said_over_the_closing_words_ends_one_session_and_begins_the_next(runner: DialogRunner,

@@ -213,9 +213,10 @@ class Coach:
         self.plan = build_plan(self.content, target, opening=not switching)
         self.mode = "running"
         self._suspended = None
-        # Within a session, the way out first: the person leaves the position while the introduction is said.
-        return [StopSpeaking(), *([self._say(way_out, "instruction")] if switching and way_out else []),
-                *self._begin(0)]
+        if switching:
+            # The way out first: the person leaves the position while the introduction (which names it) is said.
+            return [StopSpeaking(), *([self._say(way_out, "instruction")] if way_out else []), *self._begin(0)]
+        return [StopSpeaking(), self._say(self.content.session.filled("starting", target), "info"), *self._begin(0)]
 
     def _pause(self, now: float, text: str) -> list[Effect]:
         if self._suspended is None:

@@ -35,14 +35,12 @@ class PlanStep:
 
 
 def build_plan(content: Content, target: str, opening: bool = True) -> list[PlanStep]:
-    """The steps of a session that runs `target`, an exercise or a routine, opened by its name and the safety advice.
+    """The steps of a session that runs `target`, an exercise or a routine, opened by the safety advice.
 
-    Without `opening`, neither: for a switch within a session, which heard the advice (and each exercise's
-    introduction names it).
+    Without `opening`, no safety advice: for a switch within a session, which heard it.
     """
     names = list(content.routines[target].exercises) if target in content.routines else [target]
-    session = content.session
-    plan = [PlanStep(f"{session.filled('starting', target)} {session.safety}", None, 1.0)] if opening else []
+    plan = [PlanStep(content.session.safety, None, 1.0)] if opening else []
     for position, name in enumerate(names):
         plan.extend(exercise_steps(content.exercises[name], first=position == 0))
     return plan

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 # one transaction, so a power cut loses at most the one under way.
 
 # Why a session ended, guessed when the coach goes idle, before its SessionEnded comes (a power cut, or "start"
-# said over the closing sentence, may keep that from ever coming). Any other command, or none: it ran to its end.
-_ENDED_BY: dict[str, EndReason] = {"stop": "stopped", "it hurts": "pain"}
+# said over the closing sentence, may keep that from ever coming). "start" mid-session switches to another session:
+# the one before was stopped. Any other command, or none: it ran to its end.
+_ENDED_BY: dict[str, EndReason] = {"stop": "stopped", "it hurts": "pain", "start": "stopped"}
 
 
 class CoachView(Protocol):

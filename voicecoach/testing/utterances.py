@@ -39,14 +39,15 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
     said += [("alert", t) for kind in get_args(AlertKind) for t in _said(Coach(content, grammar), Alert(kind))]
     said += [("alert", session.filled("microphone_lost", way_out)) for way_out in ways_out]
     said += [("answer", session.filled("paused", way_out)) for way_out in ways_out]
-    said += [("way out", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
+    said += [("step", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
+    said += [("session", session.filled("starting", target)) for target in (*content.exercises, *content.routines)]
     for plan in plans:
         exercise: str | None = None
         for step in plan:
             kind = "session" if step.exercise is None else "introduction" if step.exercise != exercise else "step"
             exercise = step.exercise
             said += [(kind, step.text), ("hold", step.hold_text)]
-            said += [("resume", resume_cue(session, step) if step.way_back else "")]
+            said += [("step", resume_cue(session, step) if step.way_back else "")]
             if step.hold:
                 said += [("count", number_words(n).capitalize() + ".") for n in range(1, step.hold + 1)]
     said += [("time left", session.filled("time_left", duration_words(s))) for s in range(0, 3600, 5)]
