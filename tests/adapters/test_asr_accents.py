@@ -107,8 +107,13 @@ def heard(texts_and_voices: list[tuple[str, str]], wpm: int = 160,
 
 @pytest.mark.audio
 def test_a_british_stop_is_heard() -> None:
-    """espeak-ng's en-gb "stop" was decoded as "scope" at every speed before the LOT variants."""
-    assert heard([("stop", "en-gb"), ("stop", "en-gb-x-rp")]) == [["stop"], ["stop"]]
+    """espeak-ng's en-gb "stop" was decoded as "scope" at every speed before the LOT variants. Any phrasing of
+    stop will do (en-gb-x-rp's released final P is heard as "stop it")."""
+    from benchmarks.streaming import shipped_grammar
+
+    grammar = shipped_grammar()
+    said = heard([("stop", "en-gb"), ("stop", "en-gb-x-rp")])
+    assert [[grammar.table[text].name for text in texts] for texts in said] == [["stop"], ["stop"]], said
 
 
 @pytest.mark.audio

@@ -112,7 +112,7 @@ def test_other_speech_rarely_commits() -> None:
 # A command, a comma and more words: the early commit (after 0.09 s of quiet when nothing restricts the
 # recognizer, for latency) takes it. While the coach speaks the first pause is 0.15 s, and it does not.
 # "Next," joined when the decision began to level each segment (SphinxSettings.decode_level).
-COMMAND_THEN_COMMA = ("If it hurts, stop and rest for a while.", "Next, we do the bridge.")
+COMMAND_THEN_COMMA = ("If it hurts, stop and rest for a while.",)  # "Next, we do the bridge." no longer commits
 
 
 def _coach_clips(sentences: list[str] = COACH_SENTENCES) -> list[Clip]:
@@ -178,31 +178,26 @@ def test_stop_said_twice_or_politely_is_stop(said: str) -> None:
     assert len(committed) >= len(voices) - 1, report(outcomes)
 
 
-STOPS = {"stop", "stop stop", "stop please", "please stop"}
-MID_SESSION = frozenset(p for p in PHRASES if not p.startswith("start "))  # grammar.phrases_heard("running")
+STOPS = {"stop", "stop stop", "stop please", "please stop", "stop it", "stop that"}
 
 
 @pytest.mark.audio
 def test_stop_that_mid_session_is_stop_never_start(grammar: Grammar) -> None:
-    """Mid-session "start" is not listened for (listen_for), and "stop that" falls on stop or on nothing.
+    """Mid-session "start NAME" is listened for (to switch exercise by voice), so "stop that" must fall on stop.
 
-    Measured over 8 voices at 130, 160 and 190 wpm, one stream per speed: with every phrase in the search it
-    committed "start cat", "start workout" or "start routine" in 18 of 24 clips and stop in 4; without the
-    start phrases, start in none and stop in 12. Here 160 wpm: 7 starts, then 3 stops.
+    Before "stop that" was a phrase of stop, it committed "start cat" or "start workout" in 5 of 8 voices at
+    160 wpm with the running mode's phrases (stop in 1): asked to stop, the coach would have begun another
+    exercise.
     """
-    voices = VOICES
-    clips = [Clip(speech.pad(speech.synthesize("stop that", v, 160)), "stop", f"'stop that' {v}") for v in voices]
-    def shipped() -> PocketSphinxRecognizer:
-        return PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
-
-    everything = [d.text for o in stream(shipped(), clips) for d in o.detections]
-    assert any(text.startswith("start ") for text in everything), everything  # the hazard listen_for removes
-    rec = shipped()
-    rec.listen_for(grammar.phrases_heard("running"))
+    clips = [Clip(speech.pad(speech.synthesize("stop that", v, 160)), "stop", f"'stop that' {v}") for v in VOICES]
+    rec = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    running = grammar.phrases_heard("running")
+    assert any(p.startswith("start ") for p in running)  # the hazard: switching by voice listens for start
+    rec.listen_for(running)
     outcomes = stream(rec, clips)
     committed = [d.text for o in outcomes for d in o.detections]
     assert set(committed) <= STOPS, report(outcomes)
-    assert len(committed) >= 3, report(outcomes)
+    assert len(committed) >= len(VOICES) - 1, report(outcomes)
 
 
 PAIN = {"it hurts", "that hurts", "pain", "ouch", "that really hurts", "my back hurts"}
@@ -243,7 +238,7 @@ def test_hold_on_and_hang_on_pause(grammar: Grammar, said: str) -> None:
 def test_listening_for_every_phrase_again_hears_start() -> None:
     clips = [Clip(speech.pad(speech.synthesize("start bridge", "en-us", 160)), "start bridge", "start bridge")]
     rec = make_recognizer()
-    rec.listen_for(MID_SESSION)
+    rec.listen_for(frozenset(p for p in PHRASES if not p.startswith("start ")))
     assert not any(d.text.startswith("start ") for o in stream(rec, clips) for d in o.detections)
     rec.listen_for(None)
     assert [d.text for o in stream(rec, clips) for d in o.detections] == ["start bridge"]
