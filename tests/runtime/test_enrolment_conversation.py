@@ -41,7 +41,7 @@ def test_two_takes_of_each_command_then_done() -> None:
     assert lines(talk.heard(said("next", 175), 5.0)) == ["Say: how long."]
     assert lines(talk.heard(said("how long"), 8.0)) == ["Again."]
     end = talk.heard(said("how long", 175), 10.0)
-    assert lines(end) == ["Done: I learned 4 takes."]
+    assert lines(end) == ["Done. I learned how you say 2 commands."]
     finished = end[-1]
     assert isinstance(finished, Finished) and not finished.stopped
     assert [t.name for t in finished.takes] == ["next-1", "next-2", "how_long-1", "how_long-2"]
@@ -74,7 +74,7 @@ def test_stop_in_the_middle_keeps_the_takes_so_far() -> None:
     talk.heard(said("next"), 2.0)
     talk.heard(said("next", 175), 4.0)
     end = talk.stop(5.0)
-    assert lines(end) == ["Stopped. I keep the 2 takes so far."]
+    assert lines(end) == ["Stopped. I learned how you say 1 command so far."]
     assert isinstance(end[-1], Finished) and end[-1].stopped and len(end[-1].takes) == 2
     assert talk.heard(said("pause"), 6.0) == [] and talk.tick(100.0) == []
 

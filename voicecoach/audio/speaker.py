@@ -264,8 +264,10 @@ def open_speaker(
     clock: Clock = time.monotonic,
     print_fn: Callable[[str], None] = print,
     volume: float = 1.0,
+    required: bool = False,
 ) -> Speaker:
-    """The real speaker on `device`, or a PrintSpeaker (announced in one line) when it cannot be opened.
+    """The real speaker on `device`, or a PrintSpeaker (announced in one line) when it cannot be opened; when
+    `required`, AudioUnavailable or TTSUnavailable instead.
 
     on_played (see Speaker) is called only by the real speaker: a PrintSpeaker plays no audio.
     """
@@ -274,6 +276,8 @@ def open_speaker(
 
         sink = SoundDeviceSink(device, clock=clock)
     except AudioUnavailable as exc:
+        if required:
+            raise
         print_fn(f"voicecoach: printing instead of speaking: {exc}")
         return PrintSpeaker(on_started=on_started, on_finished=on_finished, clock=clock, print_fn=print_fn)
     try:
@@ -281,6 +285,8 @@ def open_speaker(
         renderer.start()
     except TTSUnavailable as exc:
         sink.close()
+        if required:
+            raise
         print_fn(f"voicecoach: printing instead of speaking: {exc}")
         return PrintSpeaker(on_started=on_started, on_finished=on_finished, clock=clock, print_fn=print_fn)
     log.info("speaking on %s", sink.device_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -42,8 +43,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from voicecoach.cli.main import load
 
     if args.source is None:
-        raise VoicecoachError("enrolling by voice is not on the live loop yet: record one WAV per take and use "
-                              "`voicecoach enroll --from DIR` (stop-1.wav, start_bridge-2.wav, ...)")
+        return enrol_spoken(args)
+    if args.command_words:
+        raise VoicecoachError("give either --from DIR or a command to redo by voice, not both")
     source: Path = args.source.expanduser()
     if not source.is_dir():
         raise VoicecoachError(f"{source}: not a directory; --from takes a directory of WAV files, one per take")
@@ -77,6 +79,45 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def enrol_spoken(args: argparse.Namespace) -> int:
+    """`voicecoach enroll [COMMAND]`: the coach asks for each command (or COMMAND alone) and learns the takes."""
+    import os
+
+    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.enrolled import profile
+    from voicecoach.asr.enrolled.enrol import enrol_take
+    from voicecoach.cli.main import live_audio, load, model_path, settings
+    from voicecoach.runtime.enrolment import enrol_by_voice, enrolment_phrases
+    from voicecoach.runtime.recognizers import open_general
+
+    config = settings(args)
+    _, grammar = load(config.content, args.grammar)
+    phrases = enrolment_phrases(grammar)
+    if args.command_words:
+        command = grammar.match(" ".join(args.command_words))
+        if command is None:
+            raise VoicecoachError(f"{' '.join(args.command_words)!r} is not a command; `voicecoach check` lists "
+                                  "them (voicecoach enroll stop, voicecoach enroll how long)")
+        phrases = [command.canonical]
+    directory = profile_dir(args)
+    old = profile.load(directory) or []  # a foreign or cut-short profile stops here, untouched
+    make_take = functools.partial(enrol_take, SpeechEmbedding())
+    instead = "record one WAV per take and use `voicecoach enroll --from DIR`"
+    with live_audio(config, no_speaker=f"enrolling by voice needs a loudspeaker; without one, {instead}",
+                    no_microphone=f"to enrol without one, {instead}") as (microphone, speaker, echo):
+        general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
+        new = enrol_by_voice(phrases, make_take, general, grammar, microphone, speaker, echo, rate=config.rate)
+    if not new:
+        print("No takes learned; the voice profile is as it was.")
+        return 1
+    # A command redone keeps none of its old takes; every other command keeps all of its own.
+    redone = {take.phrase for take in new}
+    path = profile.save(directory, [*(take for take in old if take.phrase not in redone), *new])
+    print(f"Enrolled {len(new)} takes of {len(redone)} commands into {path}.")
+    _warn_unpaired(profile.load(directory) or [])
+    return 0
+
+
 def _warn_unpaired(takes: Sequence[Take]) -> None:
     counts = Counter(take.phrase for take in takes)
     single = sorted(phrase for phrase, n in counts.items() if n < 2)
@@ -105,10 +146,19 @@ def forget_voice(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    enroll = sub.add_parser("enroll", help="learn your voice from recordings of the commands")
+    enroll = sub.add_parser("enroll", help="learn your voice: the coach asks for each command and you say it back "
+                                           "(or from recordings, with --from)")
+    enroll.add_argument("command_words", nargs="*", metavar="COMMAND",
+                        help="redo this one command by voice (e.g. stop, how long); its old takes are replaced")
     enroll.add_argument("--from", dest="source", type=Path, metavar="DIR",
                         help="a directory of WAV files, one per take, named after the command with its words "
                              "joined by _ and a take number: stop-1.wav, start_bridge-2.wav, how_long-1.wav")
     enroll.add_argument("--grammar", type=Path, metavar="DIR", help="grammar directory (default: the shipped one)")
+    enroll.add_argument("--content", type=Path, metavar="DIR", help="content directory (default: the shipped one)")
+    enroll.add_argument("--input-device", metavar="NAME|INDEX", help="microphone, by name or index (see devices)")
+    enroll.add_argument("--output-device", metavar="NAME|INDEX", help="loudspeaker, by name or index")
+    enroll.add_argument("--asr", choices=["vosk", "pocketsphinx", "auto"],
+                        help="the recognizer that hears \"stop\" (default: Vosk when a model is found)")
+    enroll.add_argument("--model", metavar="PATH", help="Vosk model directory")
     profile_option(enroll)
     enroll.set_defaults(func=cmd_enroll)

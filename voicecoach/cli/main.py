@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach import __version__
 from voicecoach.asr.base import SENSITIVITY_CHOICES
@@ -21,6 +23,10 @@ from voicecoach.errors import VoicecoachError
 from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.journal.store import JOURNAL_NAME, Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
+
+if TYPE_CHECKING:
+    from voicecoach.audio.echo import EchoCanceller
+    from voicecoach.runtime.live import Microphone, OpenSpeaker
 
 
 def load(content_dir: Path | None, grammar_dir: Path | None = None) -> tuple[Content, Grammar]:
@@ -94,45 +100,66 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
              echo_cancel: bool = True, recorder: SessionRecorder | None = None, profile: Path | None = None) -> int:
     import os
 
+    from voicecoach.audio.output import refresh_devices_around
+    from voicecoach.runtime.hearing import HearingPath
+    from voicecoach.runtime.live import LiveLoop
+    from voicecoach.runtime.recognizers import open_recognizer
+
+    with live_audio(config, record, echo_cancel) as (microphone, speaker, echo):
+        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
+                                     sensitivity=config.sensitivity, profile=profile)
+        hearing = HearingPath(recognizer, grammar, echo)
+        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around,
+                        recorder=recorder)
+        return loop.run()
+
+
+@contextlib.contextmanager
+def live_audio(config: Settings, record: Path | None = None, echo_cancel: bool = True,
+               no_speaker: str | None = None,
+               no_microphone: str = "to try the coach without one: `voicecoach run --text`, or `voicecoach demo`",
+               ) -> Iterator[tuple[Microphone, OpenSpeaker, EchoCanceller | None]]:
+    """The microphone (open while in the block), the speaker's opener and the echo canceller, as the settings
+    choose them. Without a speaker the coach prints its lines; or, given `no_speaker` (what to do instead), the
+    opener raises AudioUnavailable or TTSUnavailable saying so. Without a microphone, AudioUnavailable with
+    `no_microphone`."""
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.audio.errors import AudioUnavailable, TTSUnavailable
-    from voicecoach.audio.mic import TARGET_RATE, Microphone
-    from voicecoach.audio.output import refresh_devices_around
+    from voicecoach.audio.mic import TARGET_RATE
+    from voicecoach.audio.mic import Microphone as SoundDeviceMicrophone
     from voicecoach.audio.speaker import open_speaker
     from voicecoach.audio.tts import Renderer
-    from voicecoach.runtime.hearing import HearingPath
-    from voicecoach.runtime.live import LiveLoop, PlayedCallback, Speaker, TimeCallback
-    from voicecoach.runtime.recognizers import open_recognizer
+    from voicecoach.runtime.live import PlayedCallback, Speaker, TimeCallback
     from voicecoach.runtime.recording import RecordingMicrophone
 
     # The microphone first: without it there is nothing to run, and the message says what to plug in.
     try:
-        mic = Microphone(config.input_device).open()
+        mic = SoundDeviceMicrophone(config.input_device).open()
     except AudioUnavailable as error:
-        raise AudioUnavailable(f"{error} (to try the coach without one: `voicecoach run --text`, "
-                               "or `voicecoach demo`)") from None
+        raise AudioUnavailable(f"{error} ({no_microphone})") from None
     try:
-        recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
-                                     sensitivity=config.sensitivity, profile=profile)
         renderer = Renderer()
         try:
             renderer.start()
             renderer.warm([config.rate])  # the first count must start on its deadline too
-        except TTSUnavailable:
-            pass  # open_speaker says so once and prints instead
+        except TTSUnavailable as error:
+            if no_speaker is not None:
+                raise TTSUnavailable(f"{error} ({no_speaker})") from None
+            # else open_speaker says so once and prints instead
         # What the microphone heard, before the echo canceller: only when asked (--record), for debugging.
         microphone = mic if record is None else RecordingMicrophone(mic, record)
-        # The canceller is fed only by a real speaker (a PrintSpeaker plays nothing): with none, or with
-        # nothing playing, it copies the microphone through untouched.
-        hearing = HearingPath(recognizer, grammar, EchoCanceller(TARGET_RATE) if echo_cancel else None)
 
         def speaker(started: TimeCallback, finished: TimeCallback, played: PlayedCallback) -> Speaker:
-            return open_speaker(config.output_device, renderer=renderer, on_started=started, on_finished=finished,
-                                on_played=played if echo_cancel else None, volume=config.volume)
+            try:
+                return open_speaker(config.output_device, renderer=renderer, on_started=started,
+                                    on_finished=finished, on_played=played if echo_cancel else None,
+                                    volume=config.volume, required=no_speaker is not None)
+            except (AudioUnavailable, TTSUnavailable) as error:
+                raise type(error)(f"{error} ({no_speaker})") from None
 
-        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around,
-                        recorder=recorder)
-        return loop.run()
+        # The canceller is fed only by a real speaker (a PrintSpeaker plays nothing): with none, or with
+        # nothing playing, it copies the microphone through untouched.
+        yield microphone, speaker, EchoCanceller(TARGET_RATE) if echo_cancel else None
     finally:
         mic.close()
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from voicecoach.audio.errors import MicrophoneLost
 from voicecoach.audio.mic import Backoff, reconnect
 from voicecoach.core.coach import Coach
-from voicecoach.core.events import Alert, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.core.events import Alert, Effect, Event, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.errors import VoicecoachError
 from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.runtime.hearing import HearingPath, Recognized
@@ -72,6 +72,23 @@ OpenSpeaker = Callable[[TimeCallback, TimeCallback, PlayedCallback], Speaker]
 """Opens the speaker with its three reports: on_started(id, t), on_finished(id, t), on_played(samples, t)."""
 
 
+class Session(Protocol):
+    """What the loop runs, sans I/O: the Coach, or the spoken enrolment (runtime/enrolment.py)."""
+
+    @property
+    def mode(self) -> str | None:
+        """The mode whose phrases the recognizer listens for (grammar `listen`); None: every phrase."""
+        ...
+
+    def start(self, now: float) -> list[Effect]: ...
+
+    def handle(self, event: Event, now: float) -> list[Effect]: ...
+
+    def next_deadline(self) -> float | None: ...
+
+    def on_timer(self, now: float) -> list[Effect]: ...
+
+
 class RecognizerCrashed(VoicecoachError):
     """The decoder thread died; the message says so in one line."""
 
@@ -85,13 +102,20 @@ class DecoderFailed:
     error: Exception
 
 
-LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed
+@dataclass(frozen=True)
+class Posted:
+    """Work for the session from another thread (the decoder's), run on the loop's thread at `now`."""
+
+    run: Callable[[float], list[Effect]]
+
+
+LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed | Posted
 
 
 class LiveLoop:
     """Runs the coach live, on the wall clock (`clock`)."""
 
-    def __init__(self, coach: Coach, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
+    def __init__(self, coach: Session, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
                  backoff: Backoff | None = None, refresh_devices: Callable[[Speaker], object] | None = None,
                  exit_when_session_ends: bool = False, recorder: SessionRecorder | None = None):
@@ -100,7 +124,8 @@ class LiveLoop:
         # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
         # and the person on the floor with a deaf device. Harnesses that run one session pass True.
         self.exit_when_session_ends = exit_when_session_ends
-        self.recorder = recorder  # writes each session to the journal
+        # Writes each coaching session to the journal.
+        self._journal = (recorder, coach) if recorder is not None and isinstance(coach, Coach) else None
         # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
         # speaker's output around it (audio/output.py refresh_devices_around); None: never. It frees every
         # PortAudio stream, so the microphone's reopen must leave none open when it fails (Microphone.reopen).
@@ -114,6 +139,10 @@ class LiveLoop:
         self._mode = coach.mode
         hearing.coach_mode(coach.mode)
         self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
+
+    def post(self, run: Callable[[float], list[Effect]]) -> None:
+        """Have the loop's thread call `run(now)` and apply its effects (safe from any thread)."""
+        self.events.put(Posted(run))
 
     # --- the speaker's reports, on its thread: only queue -------------------------------------------
 
@@ -235,11 +264,13 @@ class LiveLoop:
             # One clear line, not a traceback: under systemd the service restarts us.
             raise RecognizerCrashed(f"the speech recognizer failed ({type(event.error).__name__}: {event.error}); "
                                     "restart voicecoach (the service does so by itself)") from None
+        if isinstance(event, Posted):
+            return event.run(now)
         if isinstance(event, Recognized):
             self.print(f"heard: {event.command.canonical}")
             effects = self.coach.handle(Heard(event.command), now)
-            if self.recorder is not None:
-                self.recorder.heard(event.command, effects)
+            if self._journal is not None:
+                self._journal[0].heard(event.command, effects)
             return effects
         return self.coach.handle(event, now)
 
@@ -254,8 +285,9 @@ class LiveLoop:
             elif isinstance(effect, SessionEnded):
                 log.info("session ended: %s", effect.reason)
                 ended = True
-        if self.recorder is not None:  # after the speaker has its part: a commit's fsync never delays speech
-            self.recorder.applied(effects, self.coach)
+        if self._journal is not None:  # after the speaker has its part: a commit's fsync never delays speech
+            recorder, coach = self._journal
+            recorder.applied(effects, coach)
         return ended
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:

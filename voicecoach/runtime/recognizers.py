@@ -22,14 +22,15 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     from voicecoach.asr.enrolled.profile import default_profile_dir
     from voicecoach.asr.enrolled.wrap import with_profile
 
-    general = _general(asr, grammar, model, env, sample_rate, sensitivity)
+    general = open_general(asr, grammar, model, env, sample_rate, sensitivity)
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
     return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()))
 
 
-def _general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str], sample_rate: int,
-             sensitivity: Sensitivity) -> Recognizer:
+def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
+                 sample_rate: int = 16000, sensitivity: Sensitivity = "normal") -> Recognizer:
+    """The general recognizer alone, without the person's takes (enrolment hears through it)."""
     phrases, meaning = grammar.phrases(), grammar.table
     # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
     if asr != "pocketsphinx":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -72,7 +73,20 @@ class EnrolmentConversation:
         if self._done or self.phrases[self._index] == "stop":
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
-        return [Say(f"Stopped. I keep the {len(self.takes)} takes so far."), Finished(tuple(self.takes), True)]
+        return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
+
+    @property
+    def asking(self) -> str | None:
+        """The phrase a take is asked for now; None once the conversation has ended."""
+        return None if self._done else self.phrases[self._index]
+
+    def listening(self, now: float) -> None:
+        """The coach's words have finished playing: the silence before a take is counted from `now`."""
+        self._asked_at = now
+
+    def deadline(self) -> float | None:
+        """When tick() next has something to do, if ever."""
+        return None if self._done else self._asked_at + self.timeout
 
     def tick(self, now: float) -> list[Action]:
         """Time passes; a silence past `timeout` is asked again once, then skipped."""
@@ -97,8 +111,19 @@ class EnrolmentConversation:
         self._number = 1
         if self._index >= len(self.phrases):
             self._done = True
-            return [Say(f"Done: I learned {len(self.takes)} takes."), Finished(tuple(self.takes), False)]
+            return [Say(f"Done. {learned(self.takes)}."), Finished(tuple(self.takes), False)]
         return [self._ask()]
 
     def _ask(self) -> Say:
         return Say(f"Say: {self.phrases[self._index]}.")
+
+
+def learned(takes: Sequence[Take]) -> str:
+    """How many commands the takes teach, in words: a command is heard from the profile once it has two takes."""
+    counts = Counter(take.phrase for take in takes)
+    full = sum(1 for n in counts.values() if n >= 2)
+    out = f"I learned how you say {full} command{'' if full == 1 else 's'}"
+    single = len(counts) - full
+    if single:
+        out += f"; {single} more need{'s' if single == 1 else ''} a second take"
+    return out

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.embedding import FRAME_S, WINDOW_S, SpeechEmbedding
 from voicecoach.asr.enrolled.dtw import unit
 from voicecoach.asr.enrolled.matcher import Matcher
-from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
-from voicecoach.asr.pocketsphinx.endpoint import EnergyEndpointer
+from voicecoach.asr.enrolled.segments import Segment, Segmenter
+from voicecoach.asr.enrolled.takes import RATE, around
 
 # Theory of operation
 # -------------------
@@ -55,14 +53,7 @@ class EnrolledRecognizer:
         self.embedding = embedding
         self.settings = settings or EnrolledSettings()
         self.sample_rate = RATE
-        self._ep = EnergyEndpointer(RATE)
-        self._frame_bytes = self._ep.frame_bytes
-        self._rest = b""
-        self._audio = np.zeros(0, np.int16)  # the recent audio, from sample `_first` on
-        self._first = 0
-        self._samples = 0  # samples taken into frames so far
-        self._start: int | None = None  # the segment in progress: its first speech sample
-        self._last_speech = 0  # the end of the last speech frame
+        self._segments = Segmenter(self.settings.keep)
         self._votes: list[_Vote] = []
         self._general_times: list[float] = []  # recent general commits
         self._listening: frozenset[str] | None = None
@@ -73,20 +64,14 @@ class EnrolledRecognizer:
 
     def accept(self, pcm: bytes) -> list[Detection]:
         out = self._general(self.general.accept(pcm))
-        data = self._rest + pcm
-        usable = len(data) // self._frame_bytes * self._frame_bytes
-        self._rest = data[usable:]
-        if usable:
-            self._remember(np.frombuffer(data[:usable], "<i2"))
-        for at in range(0, usable, self._frame_bytes):
-            self._frame(data[at:at + self._frame_bytes])
-        return out + self._due(self._samples / RATE)
+        for segment in self._segments.feed(pcm):
+            self._segment_ended(segment)
+        return out + self._due(self._segments.samples / RATE)
 
     def flush(self) -> list[Detection]:
         out = self._general(self.general.flush())
-        if self._start is not None:
-            self._segment_ended()
-        self._ep.reset()
+        for segment in self._segments.flush():
+            self._segment_ended(segment)
         return out + self._due(float("inf"))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -103,39 +88,15 @@ class EnrolledRecognizer:
         self._general_times += [d.t for d in detections]
         return detections
 
-    def _remember(self, samples: np.ndarray) -> None:
-        self._audio = np.concatenate([self._audio, samples])
-        excess = len(self._audio) - round(self.settings.keep * RATE)
-        if excess > 0 and self._start is not None and excess > self.settings.keep * RATE:
-            self._start = None  # a segment twice as long as what is kept is talk: given up
-        if excess > 0 and self._start is None:
-            self._audio = self._audio[excess:]
-            self._first += excess
-
-    def _frame(self, frame: bytes) -> None:
-        was = self._ep.in_speech
-        now = self._ep.process(frame)
-        self._samples += len(frame) // 2
-        if self._ep.last_speech:
-            self._last_speech = self._samples
-        if now and not was:
-            self._start = round(self._ep.speech_start * RATE)
-        elif was and not now:
-            self._segment_ended()
-
-    def _segment_ended(self) -> None:
-        start, end = self._start or 0, max(self._last_speech, (self._start or 0) + 1)
-        self._start = None
-        lo = max(self._first, start - round(CONTEXT * RATE))
-        audio = self._audio[lo - self._first: end + round(CONTEXT * RATE) - self._first]
-        cut = around(audio, start - lo, end - lo)
+    def _segment_ended(self, segment: Segment) -> None:
+        cut = around(segment.audio, *segment.span)
         if (len(cut) / RATE - WINDOW_S) / FRAME_S + 1 > self._longest:
             return  # longer than any command said slowly: talk, and not worth embedding
         frames = unit(self.embedding.embed(cut))
         allowed = self._allowed()
         match = self.matcher.decide(frames, allowed)
         if match is not None:
-            self._votes.append(_Vote(match.phrase, start / RATE, end / RATE))
+            self._votes.append(_Vote(match.phrase, segment.start / RATE, segment.end / RATE))
 
     def _allowed(self) -> frozenset[str] | None:
         if self._listening is None:

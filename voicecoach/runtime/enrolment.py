@@ -1,0 +1,182 @@
+"""`voicecoach enroll` by voice: the enrolment conversation on the live loop, its takes cut from the hearing path."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.enrolled.conversation import Action, EnrolmentConversation, Finished, TakeMaker
+from voicecoach.asr.enrolled.conversation import Say as Ask
+from voicecoach.asr.enrolled.matcher import Take
+from voicecoach.asr.enrolled.segments import Segment, Segmenter
+from voicecoach.asr.enrolled.takes import RATE
+from voicecoach.audio.echo import EchoCanceller
+from voicecoach.core.events import Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
+from voicecoach.core.grammar import Grammar
+from voicecoach.core.tempo import DEFAULT_RATE
+from voicecoach.runtime.hearing import HearingPath
+from voicecoach.runtime.live import LiveLoop, Microphone, OpenSpeaker
+
+# Theory of operation
+# -------------------
+# The live loop runs an EnrolmentSession in place of the coach. The microphone's audio goes through the same
+# hearing path as in a coaching session (echo canceller, the recognizer restricted to barge-in phrases while
+# the coach speaks), where a TakeCutter stands in for the recognizer: it hands the audio on to the general
+# recognizer, which hears "stop", and cuts speech segments out of the same audio with the enrolled matcher's
+# Segmenter. A segment that began after the coach fell silent (and the hearing path's mute tail) is a take; it
+# is posted to the loop's thread, where the conversation embeds it and answers. What the coach hears while it
+# speaks is never a take, and "stop" then is not acted on either: the coach's own prompts say "stop".
+
+TAKE_KEEP_S = 8.0
+"""Seconds of audio the cutter keeps: a take longer than this is talk, never handed on."""
+HOLD_S = 0.5
+"""Seconds of audio a take is held after it ends, unless the general recognizer commits first: so that a
+"stop" said for another command is known to be "stop" before the take is handed on."""
+BEFORE_S = 0.5
+"""A commit this long before a take began is still about it (the recognizer's endpointer runs ahead)."""
+
+TakeCallback = Callable[[npt.NDArray[np.int16], tuple[str, ...]], None]
+"""(the take's audio, what the general recognizer committed about it)"""
+
+
+def enrolment_phrases(grammar: Grammar) -> list[str]:
+    """Each command once, as its canonical phrase, in the grammar's order."""
+    return list(dict.fromkeys(command.canonical for command in grammar.table.values()))
+
+
+@dataclass
+class _Held:
+    segment: Segment
+    heard: list[str]
+
+
+class TakeCutter:
+    """A Recognizer for the hearing path: `general`'s commits as they are, and each speech segment that began
+    while the coach was silent handed to `on_take` (on the decoder's thread), with what `general` heard in it."""
+
+    def __init__(self, general: Recognizer, on_take: TakeCallback) -> None:
+        if general.sample_rate != RATE:
+            raise ValueError(f"takes are cut from {RATE} Hz audio, not {general.sample_rate} Hz")
+        self.general = general
+        self.on_take = on_take
+        self.sample_rate = RATE
+        self._segments = Segmenter(TAKE_KEEP_S)
+        self._muted = False
+        self._quiet_from = 0  # the first sample heard after the coach last spoke
+        self._held: list[_Held] = []
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        out = self.general.accept(pcm)
+        self._held += [_Held(segment, []) for segment in self._segments.feed(pcm) if segment.start >= self._quiet_from]
+        if self._muted:
+            self._quiet_from = self._segments.samples
+        self._release(out, self._segments.samples)
+        return out
+
+    def flush(self) -> list[Detection]:
+        out = self.general.flush()
+        self._segments.flush()  # a take cut short by the end of the audio is no take
+        self._release(out, None)
+        return out
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        """The hearing path restricts the recognizer exactly while the coach's voice may be in the audio."""
+        self._muted = phrases is not None
+        if self._muted:
+            self._quiet_from = self._segments.samples
+        self.general.restrict(phrases)
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self.general.listen_for(phrases)
+
+    def _release(self, detections: list[Detection], now: int | None) -> None:
+        """Hand on each held take the general recognizer has committed about, or has had HOLD_S to."""
+        for held in list(self._held):
+            about = [d.text for d in detections if d.t * RATE >= held.segment.start - BEFORE_S * RATE]
+            held.heard += about
+            if about or now is None or now >= held.segment.end + HOLD_S * RATE:
+                self._held.remove(held)
+                self.on_take(held.segment.audio, tuple(held.heard))
+
+
+class EnrolmentSession:
+    """The conversation as the live loop runs a session: its lines as Say effects, its silence timer counted from
+    the end of the coach's words, a take or "stop" taken only while the coach is silent."""
+
+    mode: str | None = None  # the recognizer listens for every phrase: fewer sounds are forced onto "stop"
+
+    def __init__(self, conversation: EnrolmentConversation, stops: frozenset[str], rate: int = DEFAULT_RATE) -> None:
+        self.conversation = conversation
+        self.stops = stops
+        """The phrases of "stop"."""
+        self.rate = rate
+        self.finished: Finished | None = None
+        self._next_id = 0
+        self._speaking: set[int] = set()  # utterances said and not yet finished
+
+    def start(self, now: float) -> list[Effect]:
+        return self._effects(self.conversation.start(now))
+
+    def handle(self, event: Event, now: float) -> list[Effect]:
+        if isinstance(event, UtteranceFinished) and event.utterance_id in self._speaking:
+            self._speaking.discard(event.utterance_id)
+            if not self._speaking:
+                self.conversation.listening(now)
+        elif isinstance(event, Heard) and event.command.name == "stop" and not self._speaking:
+            return self._effects(self.conversation.stop(now))
+        return []
+
+    def take(self, audio: npt.NDArray[np.int16], heard: tuple[str, ...], now: float) -> list[Effect]:
+        """A take cut from the microphone; `heard`: what the general recognizer committed in it."""
+        if self._speaking:
+            return []
+        if self.stops & set(heard) and self.conversation.asking != "stop":
+            return []  # the person said stop: Heard(stop) ends the conversation, and this is no take
+        return self._effects(self.conversation.heard(audio, now))
+
+    def next_deadline(self) -> float | None:
+        return None if self._speaking else self.conversation.deadline()
+
+    def on_timer(self, now: float) -> list[Effect]:
+        return [] if self._speaking else self._effects(self.conversation.tick(now))
+
+    def _effects(self, actions: list[Action]) -> list[Effect]:
+        out: list[Effect] = []
+        for action in actions:
+            if isinstance(action, Ask):
+                self._next_id += 1
+                self._speaking.add(self._next_id)
+                out.append(Say(self._next_id, action.text, self.rate))
+            else:
+                self.finished = action
+                out.append(SessionEnded("stopped" if action.stopped else "finished"))
+        return out
+
+
+def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recognizer, grammar: Grammar,
+                   microphone: Microphone, open_speaker: OpenSpeaker, echo: EchoCanceller | None,
+                   clock: Callable[[], float] = time.monotonic, rate: int = DEFAULT_RATE,
+                   print_fn: Callable[[str], None] = print) -> list[Take]:
+    """Run the enrolment of `phrases` on the microphone and speaker until it is done or the person says stop (or
+    Ctrl-C, or SIGTERM); the takes learned so far."""
+    conversation = EnrolmentConversation(phrases, make_take)
+    stops = frozenset(phrase for phrase, command in grammar.table.items() if command.name == "stop")
+    session = EnrolmentSession(conversation, stops, rate)
+
+    def on_take(audio: npt.NDArray[np.int16], heard: tuple[str, ...]) -> None:
+        loop.post(functools.partial(session.take, audio, heard))
+
+    hearing = HearingPath(TakeCutter(general, on_take), grammar, echo)
+    loop = LiveLoop(session, hearing, microphone, open_speaker, clock=clock, print_fn=print_fn,
+                    exit_when_session_ends=True)
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        print_fn("Interrupted: the takes so far are kept.")
+    return list(conversation.takes)
