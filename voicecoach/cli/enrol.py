@@ -104,16 +104,15 @@ def enrol_spoken(args: argparse.Namespace) -> int:
     make_take = functools.partial(enrol_take, SpeechEmbedding())
     instead = "record one WAV per take and use `voicecoach enroll --from DIR`"
     with live_audio(config, no_speaker=f"enrolling by voice needs a loudspeaker; without one, {instead}",
-                    no_microphone=f"to enrol without one, {instead}") as (microphone, speaker, echo):
+                    no_microphone=f"to enrol without one, {instead}") as audio:
         general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
-        new = enrol_by_voice(phrases, make_take, general, grammar, microphone, speaker, echo, rate=config.rate)
+        new = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker, audio.echo,
+                             clock=audio.clock, rate=config.rate)
     if not new:
         print("No takes learned; the voice profile is as it was.")
         return 1
-    # A command redone keeps none of its old takes; every other command keeps all of its own.
-    redone = {take.phrase for take in new}
-    path = profile.save(directory, [*(take for take in old if take.phrase not in redone), *new])
-    print(f"Enrolled {len(new)} takes of {len(redone)} commands into {path}.")
+    path = profile.save(directory, profile.redo(old, new))
+    print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
     _warn_unpaired(profile.load(directory) or [])
     return 0
 

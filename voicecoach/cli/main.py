@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,20 +107,30 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
     from voicecoach.runtime.live import LiveLoop
     from voicecoach.runtime.recognizers import open_recognizer
 
-    with live_audio(config, record, echo_cancel) as (microphone, speaker, echo):
+    with live_audio(config, record, echo_cancel) as audio:
         recognizer = open_recognizer(config.asr, grammar, model_path(config), os.environ,
                                      sensitivity=config.sensitivity, profile=profile)
-        hearing = HearingPath(recognizer, grammar, echo)
-        loop = LiveLoop(coach, hearing, microphone, speaker, refresh_devices=refresh_devices_around,
-                        recorder=recorder)
+        hearing = HearingPath(recognizer, grammar, audio.echo)
+        loop = LiveLoop(coach, hearing, audio.microphone, audio.open_speaker, clock=audio.clock,
+                        refresh_devices=refresh_devices_around, recorder=recorder)
         return loop.run()
+
+
+@dataclass(frozen=True)
+class LiveAudio:
+    """The live loop's outside world: where sound comes from and goes, and the clock they keep."""
+
+    microphone: Microphone
+    open_speaker: OpenSpeaker
+    echo: EchoCanceller | None
+    clock: Callable[[], float] = time.monotonic
 
 
 @contextlib.contextmanager
 def live_audio(config: Settings, record: Path | None = None, echo_cancel: bool = True,
                no_speaker: str | None = None,
                no_microphone: str = "to try the coach without one: `voicecoach run --text`, or `voicecoach demo`",
-               ) -> Iterator[tuple[Microphone, OpenSpeaker, EchoCanceller | None]]:
+               ) -> Iterator[LiveAudio]:
     """The microphone (open while in the block), the speaker's opener and the echo canceller, as the settings
     choose them. Without a speaker the coach prints its lines; or, given `no_speaker` (what to do instead), the
     opener raises AudioUnavailable or TTSUnavailable saying so. Without a microphone, AudioUnavailable with
@@ -159,7 +171,7 @@ def live_audio(config: Settings, record: Path | None = None, echo_cancel: bool =
 
         # The canceller is fed only by a real speaker (a PrintSpeaker plays nothing): with none, or with
         # nothing playing, it copies the microphone through untouched.
-        yield microphone, speaker, EchoCanceller(TARGET_RATE) if echo_cancel else None
+        yield LiveAudio(microphone, speaker, EchoCanceller(TARGET_RATE) if echo_cancel else None)
     finally:
         mic.close()
 

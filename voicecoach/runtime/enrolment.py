@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -50,12 +49,6 @@ def enrolment_phrases(grammar: Grammar) -> list[str]:
     return list(dict.fromkeys(command.canonical for command in grammar.table.values()))
 
 
-@dataclass
-class _Held:
-    segment: Segment
-    heard: list[str]
-
-
 class TakeCutter:
     """A Recognizer for the hearing path: `general`'s commits as they are, and each speech segment that began
     while the coach was silent handed to `on_take` (on the decoder's thread), with what `general` heard in it."""
@@ -69,11 +62,12 @@ class TakeCutter:
         self._segments = Segmenter(TAKE_KEEP_S)
         self._muted = False
         self._quiet_from = 0  # the first sample heard after the coach last spoke
-        self._held: list[_Held] = []
+        self._held: list[Segment] = []
+        self._commits: list[Detection] = []  # the general recognizer's, of the last TAKE_KEEP_S
 
     def accept(self, pcm: bytes) -> list[Detection]:
         out = self.general.accept(pcm)
-        self._held += [_Held(segment, []) for segment in self._segments.feed(pcm) if segment.start >= self._quiet_from]
+        self._held += [segment for segment in self._segments.feed(pcm) if segment.start >= self._quiet_from]
         if self._muted:
             self._quiet_from = self._segments.samples
         self._release(out, self._segments.samples)
@@ -97,12 +91,13 @@ class TakeCutter:
 
     def _release(self, detections: list[Detection], now: int | None) -> None:
         """Hand on each held take the general recognizer has committed about, or has had HOLD_S to."""
-        for held in list(self._held):
-            about = [d.text for d in detections if d.t * RATE >= held.segment.start - BEFORE_S * RATE]
-            held.heard += about
-            if about or now is None or now >= held.segment.end + HOLD_S * RATE:
-                self._held.remove(held)
-                self.on_take(held.segment.audio, tuple(held.heard))
+        self._commits = [d for d in [*self._commits, *detections]
+                         if now is None or d.t * RATE >= now - TAKE_KEEP_S * RATE]
+        for segment in list(self._held):
+            about = tuple(d.text for d in self._commits if d.t * RATE >= segment.start - BEFORE_S * RATE)
+            if about or now is None or now >= segment.end + HOLD_S * RATE:
+                self._held.remove(segment)
+                self.on_take(segment.audio, about)
 
 
 class EnrolmentSession:

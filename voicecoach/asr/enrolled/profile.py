@@ -101,3 +101,10 @@ def merge(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
     """`old` with `new` added; a new take of the same name replaces the old one."""
     names = {take.name for take in new}
     return [*(take for take in old if take.name not in names), *new]
+
+
+def redo(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
+    """`old` with the commands of `new` learned again: none of their old takes are kept; every other command's
+    takes are."""
+    redone = {take.phrase for take in new}
+    return [*(take for take in old if take.phrase not in redone), *new]

@@ -1,0 +1,135 @@
+"""`voicecoach enroll` by voice on the live loop: a simulated floor (voicecoach.testing.floor) on its own sample
+clock, the person's takes synthesized by espeak-ng, and everything else real: LiveLoop, the hearing path with its
+echo canceller, PocketSphinx hearing "stop", the speech embedding and the matcher."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.enrolled import profile
+from voicecoach.asr.enrolled.enrol import enrol_take
+from voicecoach.asr.enrolled.matcher import Matcher, Take
+from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.audio.echo import EchoCanceller
+from voicecoach.cli import main as cli_main
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.enrolment import enrol_by_voice
+from voicecoach.testing import speech
+from voicecoach.testing.floor import RATE, Floor
+
+pytestmark = [
+    pytest.mark.audio,
+    pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed"),
+]
+
+VOICE = "en-us"  # a training voice: the benchmark's held-out voices are never used here
+COACH_VOICE = "en-gb"
+
+
+@functools.cache
+def embedding() -> SpeechEmbedding:
+    return SpeechEmbedding()
+
+
+def make_take(phrase: str, name: str, audio: speech.Audio) -> Take:
+    return enrol_take(embedding(), phrase, name, audio)
+
+
+def coach_voice(text: str) -> speech.Audio:
+    return speech.synthesize(text, COACH_VOICE, 175)
+
+
+def said(phrase: str, wpm: int) -> speech.Audio:
+    return speech.synthesize(phrase, VOICE, wpm)
+
+
+def two_takes(*phrases: str) -> list[speech.Audio | None]:
+    """Each phrase said twice, a little faster the second time, as a person asked to say it again."""
+    return [said(phrase, wpm) for phrase in phrases for wpm in (160, 175)]
+
+
+def enrol(grammar: Grammar, phrases: Sequence[str], answers: Sequence[speech.Audio | None]) -> tuple[Floor,
+                                                                                                      list[Take]]:
+    floor = Floor(answers, coach_voice)
+    general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    takes = enrol_by_voice(phrases, make_take, general, grammar, floor.microphone(), floor.open_speaker,
+                           EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
+    return floor, takes
+
+
+def heard_by(takes: Sequence[Take], audio: speech.Audio) -> list[str]:
+    """What an EnrolledRecognizer with these takes commits in `audio`, around a PocketSphinx that listens for
+    another command only: what it commits, the takes alone heard."""
+    recognizer = EnrolledRecognizer(PocketSphinxRecognizer(["list exercises"]), Matcher(takes), embedding())
+    pcm = audio.astype("<i2").tobytes()
+    found = [recognizer.accept(pcm[at:at + 3200]) for at in range(0, len(pcm), 3200)]
+    return [d.text for chunk in [*found, recognizer.flush()] for d in chunk]
+
+
+def test_a_spoken_enrolment_learns_takes_that_then_hear_the_voice(grammar: Grammar, tmp_path: Path) -> None:
+    phrases = ["next", "how long", "start bridge"]
+    floor, takes = enrol(grammar, phrases, two_takes(*phrases))
+    assert [t.name for t in takes] == ["next-1", "next-2", "how_long-1", "how_long-2", "start_bridge-1",
+                                       "start_bridge-2"], floor.said()
+    assert floor.said()[-1] == "Done. I learned how you say 3 commands."
+    profile.save(tmp_path, takes)
+    learned = profile.load(tmp_path)
+    assert learned is not None
+    for phrase in phrases:  # at another pace than either take
+        assert heard_by(learned, speech.pad(said(phrase, 140), 0.8, 2.0)) == [phrase]
+
+
+def test_a_silent_take_is_asked_again(grammar: Grammar) -> None:
+    floor, takes = enrol(grammar, ["next"], [None, *two_takes("next")])
+    assert "I did not hear anything. Please say next once more." in floor.said()
+    assert [t.name for t in takes] == ["next-1", "next-2"]
+
+
+def test_a_clipped_take_is_asked_again_in_plain_words(grammar: Grammar) -> None:
+    shouted = speech.to_int16(np.clip(said("next", 160) * 8.0 / 32767, -1.0, 1.0))
+    floor, takes = enrol(grammar, ["next"], [shouted, *two_takes("next")])
+    assert ("I could not use that: it is clipped (too loud); say it a little further from the microphone. "
+            "Please say next once more.") in floor.said()
+    assert [t.name for t in takes] == ["next-1", "next-2"]
+
+
+def test_stop_in_the_middle_keeps_the_takes_so_far(grammar: Grammar) -> None:
+    floor, takes = enrol(grammar, ["next", "how long", "skip"],
+                         [*two_takes("next"), said("how long", 160), said("stop", 160)])
+    assert [t.name for t in takes] == ["next-1", "next-2", "how_long-1"], floor.said()
+    assert floor.said()[-1] == "Stopped. I learned how you say 1 command; 1 more needs a second take so far."
+    assert not any("skip" in line for line in floor.said())
+
+
+@contextlib.contextmanager
+def on_the_floor(floor: Floor) -> Iterator[cli_main.LiveAudio]:
+    yield cli_main.LiveAudio(floor.microphone(), floor.open_speaker, EchoCanceller(RATE), floor.clock)
+
+
+def test_enroll_stop_redoes_only_stop(grammar: Grammar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    old = [make_take(phrase, f"{phrase.replace(' ', '_')}-{i}", said(phrase, wpm))
+           for phrase in ("stop", "how long") for i, wpm in ((1, 150), (2, 165), (3, 180))]
+    profile.save(tmp_path, old)
+    floor = Floor([said("stop", 140), said("stop", 190)], coach_voice)
+    monkeypatch.setattr(cli_main, "live_audio", lambda *args, **kwargs: on_the_floor(floor))
+    assert cli_main.main(["enroll", "stop", "--profile", str(tmp_path), "--asr", "pocketsphinx"]) == 0, \
+        capsys.readouterr()
+    assert floor.said()[-1] == "Done. I learned how you say 1 command."
+    now = profile.load(tmp_path)
+    assert now is not None
+    assert sorted(t.name for t in now) == ["how_long-1", "how_long-2", "how_long-3", "stop-1", "stop-2"]
+    kept = {t.name: t.frames for t in now}
+    for take in old:
+        if take.phrase == "how long":
+            assert np.array_equal(kept[take.name], take.frames)
+        elif take.name != "stop-3":  # stop's takes are the new ones, said at other paces
+            assert not np.array_equal(kept[take.name], take.frames)
