@@ -109,9 +109,38 @@ def test_a_foreign_profile_is_left_alone(tmp_path: Path, capsys: pytest.CaptureF
         profile.load(where)
 
 
-def test_enrol_without_a_directory_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["enroll"]) != 0
-    assert "--from DIR" in capsys.readouterr().err
+def test_enrol_by_voice_without_the_microphone_says_what_to_do(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["enroll", "--input-device", "no-such-microphone", "--profile", str(tmp_path)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "microphone" in err[0] and "enroll --from DIR" in err[0], err
+    assert profile.load(tmp_path) is None
+
+
+class QuietMicrophone:
+    """sounddevice's microphone stood in for, so that the loudspeaker is the missing device."""
+
+    def __init__(self, device: object = None) -> None:
+        pass
+
+    def open(self) -> QuietMicrophone:
+        return self
+
+    def read(self, timeout: float) -> bytes:
+        return b"\0\0" * 800
+
+    def close(self) -> None:
+        pass
+
+
+def test_enrol_by_voice_without_a_loudspeaker_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("voicecoach.audio.mic.Microphone", QuietMicrophone)
+    code = main(["enroll", "--output-device", "no-such-loudspeaker", "--asr", "pocketsphinx",
+                 "--profile", str(tmp_path)])
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs a loudspeaker" in err[0] and "enroll --from DIR" in err[0], err
 
 
 def test_recognize_hears_an_enrolled_command_with_the_profile(takes: Path, tmp_path: Path,
