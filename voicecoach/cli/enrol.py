@@ -51,7 +51,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         raise VoicecoachError(f"{source}: not a directory; --from takes a directory of WAV files, one per take")
     directory = profile_dir(args)
     old = profile.load(directory) or []  # a foreign or cut-short profile stops here, untouched
-    _, grammar = load(None, args.grammar)
+    _, grammar = load(args.content, args.grammar)
     phrases = set(grammar.phrases())
     files = sorted(source.glob("*.wav"))
     if not files:

@@ -33,7 +33,8 @@ from voicecoach.runtime.live import LiveLoop, Microphone, OpenSpeaker
 # speaks is never a take, and "stop" then is not acted on either: the coach's own prompts say "stop".
 
 TAKE_KEEP_S = 8.0
-"""Seconds of audio the cutter keeps: a take longer than this is talk, never handed on."""
+"""Seconds of audio the cutter keeps. Speech going on for twice as long is talk and never handed on; a take
+longer than enrol.MAX_SECONDS is handed on, and the conversation asks for it again."""
 HOLD_S = 0.5
 """Seconds of audio a take is held after it ends, unless the general recognizer commits first: so that a
 "stop" said for another command is known to be "stop" before the take is handed on."""
