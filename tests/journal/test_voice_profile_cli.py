@@ -143,6 +143,15 @@ def test_enrol_by_voice_without_a_loudspeaker_says_what_to_do(tmp_path: Path, mo
     assert len(err) == 1 and "needs a loudspeaker" in err[0] and "enroll --from DIR" in err[0], err
 
 
+def test_enrol_by_voice_without_the_model_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("voicecoach.audio.mic.Microphone", QuietMicrophone)
+    code = main(["enroll", "--asr", "vosk", "--model", str(tmp_path / "no-model"), "--profile", str(tmp_path)])
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-model" in err[0], err
+
+
 def test_recognize_hears_an_enrolled_command_with_the_profile(takes: Path, tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     where = tmp_path / "profile"

@@ -113,7 +113,7 @@ LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed | Posted
 
 
 class LiveLoop:
-    """Runs the coach live, on the wall clock (`clock`)."""
+    """Runs a session (the coach, or the spoken enrolment) live, on the wall clock (`clock`)."""
 
     def __init__(self, coach: Session, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
