@@ -7,7 +7,7 @@ import numpy as np
 
 from voicecoach.asr.enrolled.conversation import INTRO, EnrolmentConversation
 from voicecoach.asr.enrolled.matcher import Take
-from voicecoach.core.events import Command, Effect, Heard, Say, SessionEnded, UtteranceFinished
+from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, UtteranceFinished
 from voicecoach.runtime.enrolment import EnrolmentSession
 
 STOPS = frozenset({"stop", "please stop"})
@@ -40,6 +40,15 @@ def test_the_silence_is_timed_from_the_end_of_the_coachs_words() -> None:
     assert s.next_deadline() == 39.0
     assert s.on_timer(38.9) == []
     assert texts(s.on_timer(39.0)) == ["I did not hear anything. Please say next once more."]
+
+
+def test_no_silence_is_timed_while_the_microphone_is_lost() -> None:
+    s = session(["next"])
+    finish(s, s.start(0.0), 9.0)
+    s.handle(Alert("microphone lost"), 10.0)
+    assert s.next_deadline() is None and s.on_timer(60.0) == []
+    s.handle(Alert("microphone back"), 61.0)
+    assert s.next_deadline() == 69.0
 
 
 def test_stop_counts_only_while_the_coach_is_silent() -> None:

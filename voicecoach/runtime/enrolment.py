@@ -16,7 +16,7 @@ from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
 from voicecoach.asr.enrolled.takes import RATE
 from voicecoach.audio.echo import EchoCanceller
-from voicecoach.core.events import Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
+from voicecoach.core.events import Alert, Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.tempo import DEFAULT_RATE
 from voicecoach.runtime.hearing import HearingPath
@@ -103,7 +103,8 @@ class TakeCutter:
 
 class EnrolmentSession:
     """The conversation as the live loop runs a session: its lines as Say effects, its silence timer counted from
-    the end of the coach's words, a take or "stop" taken only while the coach is silent."""
+    the end of the coach's words (and stopped while the microphone is lost), a take or "stop" taken only while
+    the coach is silent."""
 
     mode: str | None = None  # the recognizer listens for every phrase: fewer sounds are forced onto "stop"
 
@@ -115,6 +116,7 @@ class EnrolmentSession:
         self.finished: Finished | None = None
         self._next_id = 0
         self._speaking: set[int] = set()  # utterances said and not yet finished
+        self._deaf = False  # the microphone is lost: no silence is timed until it is back
 
     def start(self, now: float) -> list[Effect]:
         return self._effects(self.conversation.start(now))
@@ -126,6 +128,10 @@ class EnrolmentSession:
                 self.conversation.listening(now)
         elif isinstance(event, Heard) and event.command.name == "stop" and not self._speaking:
             return self._effects(self.conversation.stop(now))
+        elif isinstance(event, Alert):
+            self._deaf = event.kind == "microphone lost"
+            if not self._deaf and not self._speaking:
+                self.conversation.listening(now)
         return []
 
     def take(self, audio: npt.NDArray[np.int16], heard: tuple[str, ...], now: float) -> list[Effect]:
@@ -137,10 +143,10 @@ class EnrolmentSession:
         return self._effects(self.conversation.heard(audio, now))
 
     def next_deadline(self) -> float | None:
-        return None if self._speaking else self.conversation.deadline()
+        return None if self._speaking or self._deaf else self.conversation.deadline()
 
     def on_timer(self, now: float) -> list[Effect]:
-        return [] if self._speaking else self._effects(self.conversation.tick(now))
+        return [] if self._speaking or self._deaf else self._effects(self.conversation.tick(now))
 
     def _effects(self, actions: list[Action]) -> list[Effect]:
         out: list[Effect] = []
