@@ -13,7 +13,7 @@ from voicecoach.asr.enrolled.enrol import TakeError
 from voicecoach.asr.enrolled.matcher import Take
 
 INTRO = ("I will learn how you say each command. I say it, then you say it back, the way you would on the floor. "
-         "Say stop at any time to finish.")
+         "Say stop instead to finish early.")
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
 """(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
 
