@@ -56,9 +56,9 @@ def two_takes(*phrases: str) -> list[speech.Audio | None]:
     return [said(phrase, wpm) for phrase in phrases for wpm in (160, 175)]
 
 
-def enrol(grammar: Grammar, phrases: Sequence[str], answers: Sequence[speech.Audio | None]) -> tuple[Floor,
-                                                                                                      list[Take]]:
-    floor = Floor(answers, coach_voice)
+def enrol(grammar: Grammar, phrases: Sequence[str], answers: Sequence[speech.Audio | None],
+          echo_gain: float = 0.1) -> tuple[Floor, list[Take]]:
+    floor = Floor(answers, coach_voice, echo_gain=echo_gain)
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     takes = enrol_by_voice(phrases, make_take, general, grammar, floor.microphone(), floor.open_speaker,
                            EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
@@ -91,6 +91,13 @@ def test_a_silent_take_is_asked_again(grammar: Grammar) -> None:
     floor, takes = enrol(grammar, ["next"], [None, *two_takes("next")])
     assert "I did not hear anything. Please say next once more." in floor.said()
     assert [t.name for t in takes] == ["next-1", "next-2"]
+
+
+def test_the_coachs_own_voice_is_never_a_take(grammar: Grammar) -> None:
+    # The loudspeaker as loud at the microphone as the person would be, and the person silent throughout.
+    floor, takes = enrol(grammar, ["next"], [None, None], echo_gain=1.0)
+    assert takes == []
+    assert floor.said()[-2:] == ["Let us move on.", "Done. I learned how you say 0 commands."], floor.said()
 
 
 def test_a_clipped_take_is_asked_again_in_plain_words(grammar: Grammar) -> None:
