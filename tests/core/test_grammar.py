@@ -33,6 +33,8 @@ REQUIRED = {
     "pause please": "pause", "wait a second": "pause", "wait a moment": "pause", "hang on a second": "pause",
     "just a moment": "pause",
     "slow down": "slower", "more time": "slower",
+    # The answers to a reminder that put it off (issue 28).
+    "not now": "not now", "later": "not now", "maybe later": "not now", "not yet": "not now",
 }
 
 
@@ -44,6 +46,13 @@ def test_required_phrasings(grammar: Grammar, said: str, command: str) -> None:
 
 def test_the_grammar_is_exactly_the_required_phrases(grammar: Grammar) -> None:
     assert set(grammar.phrases()) == set(REQUIRED)
+
+
+def test_not_now_is_heard_only_just_after_a_reminder(grammar: Grammar) -> None:
+    assert grammar.listens("not now", "reminded")
+    assert not any(grammar.listens("not now", state) for state in ("idle", "running", "paused"))
+    # Everything heard while idle is heard after a reminder too: "start routine" above all.
+    assert grammar.phrases_heard("idle") < grammar.phrases_heard("reminded")
 
 
 @pytest.mark.parametrize("said", ["What can I say?", "  STOP. ", "It hurts!", "start  bridge", "I'm in pain.",
@@ -75,9 +84,11 @@ def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
 
 
 def test_every_command_is_listened_for_in_every_mode(grammar: Grammar) -> None:
-    # "start NAME" too: it switches exercise mid-session.
+    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one.
     assert grammar.phrases_heard("idle") == grammar.phrases_heard("running") == grammar.phrases_heard("paused")
-    assert grammar.phrases_heard("running") == frozenset(grammar.phrases())
+    assert grammar.phrases_heard("reminded") == frozenset(grammar.phrases())
+    assert grammar.phrases_heard("running") == frozenset(grammar.phrases()) - {"not now", "later", "maybe later",
+                                                                                 "not yet"}
 
 
 def test_listen_states_are_checked(grammar_dir: Path, content: Content) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from voicecoach.core.content import Content, _Fields, _read_toml
 from voicecoach.core.events import Command
-from voicecoach.core.transitions import MODES, check_commands
+from voicecoach.core.transitions import LISTEN_STATES, check_commands
 from voicecoach.errors import ContentError
 
-STATES: tuple[str, ...] = MODES  # the coach's modes, as `when` and `listen` name them
+STATES: tuple[str, ...] = LISTEN_STATES  # the coach's modes and "reminded", as `when` and `listen` name them
 
 
 @dataclass(frozen=True)

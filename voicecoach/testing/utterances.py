@@ -21,8 +21,8 @@ def every_utterance(content: Content, grammar: Grammar) -> list[str]:
 
 
 def utterances_by_kind(content: Content, grammar: Grammar) -> dict[str, list[str]]:
-    """every_utterance() by kind (session, alert, introduction, step, hold, count, time left, answer), each in its
-    order."""
+    """every_utterance() by kind (session, alert, reminder, introduction, step, hold, count, time left, answer), each
+    in its order."""
     kinds: dict[str, list[str]] = {}
     for kind, text in _utterances(content, grammar):
         kinds.setdefault(kind, []).append(text)
@@ -38,6 +38,7 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
                                                      for way_out in ways_out), session.finished, RELAX)]
     said += [("alert", t) for kind in get_args(AlertKind) for t in _said(Coach(content, grammar), Alert(kind))]
     said += [("alert", session.filled("microphone_lost", way_out)) for way_out in ways_out]
+    said += [("reminder", session.reminder), ("answer", session.snoozed)]
     said += [("answer", session.filled("paused", way_out)) for way_out in ways_out]
     said += [("step", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
     said += [("session", session.filled("starting", target)) for target in (*content.exercises, *content.routines)]
