@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 # Theory of operation
 # -------------------
@@ -32,6 +33,9 @@ DEFAULT_SNOOZE_MINUTES = 30
 
 _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
+REMINDER_KEYS = ("reminders", "quiet_hours", "snooze_minutes")
+"""The config file's keys for reminders (cli/config.py); a dialog may set them too (testing/dialog.py)."""
+
 
 def parse_clock(text: object) -> time:
     """"08:00" (24-hour, hours and minutes) as a time; ValueError saying what is wrong."""
@@ -39,6 +43,27 @@ def parse_clock(text: object) -> time:
     if match is None:
         raise ValueError(f"must be a time of day as \"HH:MM\" (24-hour, e.g. \"08:00\" or \"18:30\"), got {text!r}")
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_times(value: object) -> tuple[time, ...]:
+    """["08:00", "18:00"] as times of day, earliest first; ValueError saying what is wrong."""
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of times of day, e.g. [\"08:00\", \"18:00\"], got {value!r}")
+    times = sorted(parse_clock(item) for item in value)
+    for first, second in pairwise(times):
+        if first == second:
+            raise ValueError(f"{clock_text(first)} is given twice")
+    return tuple(times)
+
+
+def parse_snooze(value: object) -> int:
+    """The minutes "not now" puts a reminder off by; ValueError saying what is wrong."""
+    low, high = SNOOZE_RANGE
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number of minutes, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"must be between {low} and {high} minutes, got {value!r}")
+    return value
 
 
 def clock_text(moment: time) -> str:
@@ -99,6 +124,16 @@ class ReminderSettings:
         for moment in self.times:
             if self.quiet is not None and self.quiet.contains(moment):
                 raise ValueError(f"{clock_text(moment)} falls in the quiet hours {self.quiet}")
+
+    def with_value(self, key: str, value: object) -> ReminderSettings:
+        """These settings with one of REMINDER_KEYS set as a config file writes it; ValueError saying what is wrong."""
+        if key == "reminders":
+            return replace(self, times=parse_times(value))
+        if key == "quiet_hours":
+            return replace(self, quiet=QuietHours.parse(value))
+        if key == "snooze_minutes":
+            return replace(self, snooze=timedelta(minutes=parse_snooze(value)))
+        raise ValueError(f"'{key}' is not a reminder setting ({', '.join(REMINDER_KEYS)})")
 
 
 def _utc(moment: datetime) -> datetime:
