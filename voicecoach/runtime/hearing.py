@@ -84,7 +84,8 @@ class HearingPath:
     # --- what the coach does --------------------------------------------------
 
     def coach_mode(self, mode: str | None) -> None:
-        """The coach is now in `mode` (idle, running, paused); None: listen for every phrase (audio files)."""
+        """The coach now listens in `mode` (idle, running, paused, reminded: Coach.listening); None: listen for
+        every phrase (audio files)."""
         self._wanted = None if mode is None else self._heard[mode]
 
     def playing(self, utterance_id: int, t: float) -> None:
