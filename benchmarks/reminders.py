@@ -18,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ def measure(grammar: Grammar, halves: Sequence[str], quick: bool, workers: int, 
                 "half": half, "grammar": variant, "state": state, "clips": len(cs.items),
                 "minutes": round(cs.seconds / 60, 1), "clips_with_a_command": sum(1 for f in found_all if f),
                 "commands": len(heard), "not_now": sum(1 for t in heard if grammar.table[t].name == COMMAND),
+                "by_phrase": dict(Counter(heard).most_common()),
                 "commands_per_hour": round(len(heard) / (cs.seconds / 3600), 1),
                 "examples": [f"{item.label} -> {[t for _, t in found]}"
                              for item, found in zip(cs.items, found_all, strict=True) if found][:12]})
@@ -112,6 +114,10 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
         out.append(f"| {row['half']} ({row['minutes']} min) | {row['grammar']} \"not now\" | {row['state']} | "
                    f"{_pc(row['clips_with_a_command'], row['clips'])} | {row['commands']} | {row['not_now']} | "
                    f"{row['commands_per_hour']} |")
+    out += ["", "Which phrases were heard:", ""]
+    for row in figures["talk"]:
+        heard = ", ".join(f"{phrase} {n}" for phrase, n in row["by_phrase"].items()) or "none"
+        out.append(f"- {row['half']}, {row['grammar']} \"not now\", {row['state']}: {heard}")
     out += ["", "The reminded state lasts a minute after each reminder, at most a few times a day: its commands per "
             "hour are what a person talking through all of that minute would cause.", "",
             "## Recall in the reminded state (held-out synthesized voices, clean)", "",
