@@ -71,3 +71,10 @@ def test_idle_commands_still_work_after_a_reminder(content: Content, grammar: Gr
     coach, _ = reminded(content, grammar)
     assert texts(coach.handle(Heard(Command("list exercises")), 11.0))
     assert coach.listening == "reminded"  # asking what there is does not answer the reminder
+
+
+def test_help_after_a_reminder_names_not_now(content: Content, grammar: Grammar) -> None:
+    coach, _ = reminded(content, grammar)
+    [answer] = texts(coach.handle(Heard(Command("help")), 11.0))
+    assert answer.startswith("You can say: start") and answer.endswith(", not now.")
+    assert "not now" not in texts(Coach(content, grammar).handle(Heard(Command("help")), 1.0))[0]

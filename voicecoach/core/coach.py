@@ -198,7 +198,7 @@ class Coach:
             case "go slower":
                 return self._change_tempo(-1, now)
             case "say commands":
-                return self._answer(text.filled("help", ", ".join(self.grammar.help_for(self.mode))), now)
+                return self._answer(text.filled("help", ", ".join(self._help())), now)
             case "say exercises":
                 names = self._exercise_names()
                 listed = ", ".join(names[:-1]) + f", and {names[-1]}" if len(names) > 1 else names[0]
@@ -229,6 +229,11 @@ class Coach:
                 self._reminder = None
                 return [self._say(text.snoozed, "info"), Snoozed()]
         assert_never(action)
+
+    def _help(self) -> list[str]:
+        """What help names now: the mode's commands, and after a reminder the answers to it too."""
+        said = self.grammar.help_for(self.mode)
+        return [*said, *(h for h in self.grammar.help_for(self.listening) if h not in said)]
 
     def _remind(self) -> list[Effect]:
         """Say the reminder, if nothing runs; then listen for "not now" a while."""
