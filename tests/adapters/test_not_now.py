@@ -39,11 +39,11 @@ def reminded(grammar: Grammar) -> dict[tuple[str, str], list[str]]:
 
 
 def test_not_now_is_heard_after_a_reminder(reminded: dict[tuple[str, str], list[str]]) -> None:
-    """Every phrase in the 8 espeak-ng voices. Measured: 27 of 32: "later" and "maybe later" 8 of 8, "not yet" 7,
-    "not now" itself 4 (en-us, en-us+m3, en-029 and en-us+f2 commit nothing: the phone loop wins)."""
+    """Every phrase in the 8 espeak-ng voices. Measured: 19 of 24: "later" 8 of 8, "not yet" 7, "not now" itself 4
+    (en-us, en-us+m3, en-029 and en-us+f2 commit nothing: the phone loop wins)."""
     right = {key for key, texts in reminded.items() if texts == [key[0]]}
     misses = "\n".join(f"{p!r} {v}: {t}" for (p, v), t in reminded.items() if (p, v) not in right)
-    assert len(right) >= 25, misses
+    assert len(right) >= 18, misses
     for phrase in {p for p, _ in reminded}:
         assert sum(p == phrase for p, _ in right) >= 3, misses
 
