@@ -280,6 +280,34 @@ def test_a_command_in_the_faint_echo_the_canceller_leaves_is_heard() -> None:
     assert heard == [["stop"], ["wait"], ["pain"]]
 
 
+# Everyday sentences that sound like a command of several words, each in a tuning voice that heard it as that command
+# when the second opinion was off (SphinxSettings.evidence_factor 1); the command itself still commits.
+EVERYDAY_NEAR_MISSES = [
+    ("what can you say", "what can i say", "en-gb-scotland"),
+    ("what exercise is that", "what exercises", "en-029"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "command", "voice"), EVERYDAY_NEAR_MISSES)
+def test_a_sentence_near_a_command_of_several_words_needs_the_second_opinion(sentence: str, command: str,
+                                                                               voice: str) -> None:
+    grammar = shipped_grammar()
+
+    def heard(text: str, evidence_factor: float | None = None, said_by: str = voice) -> list[str]:
+        settings = SphinxSettings() if evidence_factor is None else SphinxSettings(evidence_factor=evidence_factor)
+        rec = PocketSphinxRecognizer(grammar.phrases(), settings=settings, meaning=grammar.table)
+        return [d.text for d in stream(rec, [spoken(text, said_by)])[0].detections]
+
+    assert heard(sentence, evidence_factor=1.0) == [command]  # without it, the sentence is the command
+    assert heard(sentence) == []
+    assert heard(command, said_by="en-us") == [command]
+
+
+def test_evidence_factor_is_checked() -> None:
+    with pytest.raises(ValueError, match="evidence_factor"):
+        SphinxSettings(evidence_factor=0.5)
+
+
 def test_noise_suppression_level_is_checked() -> None:
     with pytest.raises(ValueError, match="noise_suppression must be 0"):
         PocketSphinxRecognizer(["stop"], settings=SphinxSettings(noise_suppression=5))

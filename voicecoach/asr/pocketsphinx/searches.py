@@ -65,7 +65,9 @@ class Searches:
 
         "verify": one command, decoy or run of phones per segment, decided on the whole segment;
         "verify_coach" the same without the quiet tokens, for segments that overlap the coach's voice;
-        "verify_steady" the same as "verify" with a costlier phone loop, for segments in steady noise.
+        "verify_steady" the same as "verify" with a costlier phone loop, for segments in steady noise;
+        "guard" and "guard_coach" as "verify" and "verify_coach" with phones `evidence_factor` times cheaper: the
+        second opinion a command of several words must also win (SphinxSettings.evidence_factor).
         """
         if phrases in self._suffixes:
             return
@@ -73,9 +75,12 @@ class Searches:
         s = self.settings
         tokens = [t for t in self._tokens if self._phrase_of[t] in phrases]
         quiet = [t for t in self._quiet_tokens if self._phrase_of[t] in phrases]
+        cheap = s.phone_weight * s.evidence_factor
         for name, choices, phone_weight in (("verify", [*tokens, *quiet], s.phone_weight),
                                             ("verify_coach", tokens, s.phone_weight),
-                                            ("verify_steady", [*tokens, *quiet], s.steady_phone_weight)):
+                                            ("verify_steady", [*tokens, *quiet], s.steady_phone_weight),
+                                            ("guard", [*tokens, *quiet], cheap),
+                                            ("guard_coach", tokens, cheap)):
             verify = verify_transitions(choices, self._decoys, CMU_PHONES, s.decoy_weight, phone_weight,
                                         s.command_weight)
             self._verifier.add_fsg(name + suffix, self._verifier.create_fsg(name + suffix, 0, 1, verify))
@@ -88,9 +93,16 @@ class Searches:
         voice; `steady`: it is in steady noise. With `cmn` (a cepstral mean) the audio is normalized by it
         instead of by its own mean.
         """
-        d = self._verifier
         kind = "verify_coach" if coach else "verify_steady" if steady else "verify"
-        search = kind + self._suffixes[phrases]
+        phrase = self._decode(kind + self._suffixes[phrases], audio, min_span, cmn)
+        if phrase is None or " " not in phrase or self.settings.evidence_factor == 1.0:
+            return phrase
+        guard = ("guard_coach" if coach else "guard") + self._suffixes[phrases]
+        return phrase if self._decode(guard, audio, min_span, cmn) == phrase else None
+
+    def _decode(self, search: str, audio: bytes, min_span: float, cmn: str | None) -> str | None:
+        """The one command `search` finds in `audio`, its frames spanning `min_span` seconds, or None."""
+        d = self._verifier
         if search != self._search:
             d.activate_search(search)
             self._search = search

@@ -63,6 +63,11 @@ class SphinxSettings:
     steady_waver_db: float = 3.0
     """...and the noise before the segment must waver less than this (EnergyEndpointer.noise): steady noise
     wavers by a few dB at most, babble by more, as its talkers pause and resume."""
+    evidence_factor: float = 100.0
+    """A command of more than one word commits only if it still wins with the free phones this many times cheaper
+    each (1: no such test). Parts of everyday sentences ("a medium latte" as "hang on a second", "what can I say")
+    won against the phone loop by a little; the spoken commands of the tuning voices win by far more. One-word
+    commands are left alone: they win by less, and real talk was seldom heard as one."""
     min_coverage: float = 0.7
     """Share of the segment's speech the command's own frames must span: "Next exercise. Bridge." decoded as
     "next" plus silence is not "next"."""
@@ -119,5 +124,7 @@ class SphinxSettings:
     loudness test and its second opinion) keeps the raw audio too: over the coach's voice, suppression lost "stop"."""
 
     def __post_init__(self) -> None:
+        if self.evidence_factor < 1.0:
+            raise ValueError(f"evidence_factor must be 1 (off) or more, not {self.evidence_factor}")
         if not 0 <= self.noise_suppression <= 4:
             raise ValueError(f"noise_suppression must be 0 (off) to 4, not {self.noise_suppression}")
