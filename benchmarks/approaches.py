@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pocketsphinx
@@ -125,6 +125,8 @@ class Approach:
     skipped: str | None = None
     command_weight: float = 1.0
     """The shipped PocketSphinx recognizer's SphinxSettings.command_weight: 1 as shipped (benchmarks/tradeoff.py)."""
+    evidence_factor: float | None = None
+    """The shipped PocketSphinx recognizer's SphinxSettings.evidence_factor (None: as shipped)."""
     costs_only: str | None = None
     """Why recognition is not measured: only memory, start-up, RTF and latency are (on the Korean Vosk model)."""
 
@@ -134,6 +136,8 @@ class Approach:
             from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 
             settings = SphinxSettings(command_weight=self.command_weight)
+            if self.evidence_factor is not None:
+                settings = replace(settings, evidence_factor=self.evidence_factor)
             return PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
         if self.kind == "shipped-vosk":
             from pathlib import Path

@@ -121,13 +121,13 @@ def kitchen_noise() -> speech.Audio:
     return speech.read_wav(path)
 
 
-def command_sets(grammar: Grammar, quick: bool) -> list[ClipSet]:
+def command_sets(grammar: Grammar, quick: bool, snrs: Sequence[float | None] = SNRS) -> list[ClipSet]:
     """Every phrase by every held-out speaker, clean; in real kitchen noise at each SNR, a rotating third."""
     phrases = grammar.phrases()[:12] if quick else grammar.phrases()
     noise = kitchen_noise()
     sets = []
     who = speakers(quick)
-    for si, snr in enumerate(SNRS):
+    for si, snr in enumerate(snrs):
         cs = ClipSet(f"commands@{corpus.condition_name(snr)}")
         for pi, phrase in enumerate(phrases):
             for vi, speaker in enumerate(who):
@@ -141,11 +141,15 @@ def command_sets(grammar: Grammar, quick: bool) -> list[ClipSet]:
                 end = corpus.PAD_BEFORE + len(raw) / RATE
                 item = Item(f"{phrase!r} {speaker.name}@{speaker.pace:g}", phrase, "command",
                             corpus.condition_name(snr), None if snr is None else "kitchen", end, phrase=phrase,
-                            mode="running" if grammar.listens(grammar.table[phrase].name, "running") else "idle",
-                            voice=f"{speaker.family}:{speaker.name}")
+                            mode=command_mode(grammar, phrase), voice=f"{speaker.family}:{speaker.name}")
                 cs.add(item, padded)
         sets.append(cs)
     return sets
+
+
+def command_mode(grammar: Grammar, phrase: str) -> str:
+    """The coach's mode a command is said in: mid-session if it is heard then, else idle."""
+    return "running" if grammar.listens(grammar.table[phrase].name, "running") else "idle"
 
 
 def real_negative_sets(quick: bool) -> list[ClipSet]:
@@ -163,20 +167,24 @@ def real_negative_sets(quick: bool) -> list[ClipSet]:
     return [sets[True], sets[False]]
 
 
-def measure(grammar: Grammar, quick: bool, workers: int, log: Any) -> dict[str, Any]:
-    """Decode every set through the hearing path of each approach; the figures."""
-    commands = command_sets(grammar, quick)
+def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
+            approaches: Sequence[Approach] = (SHIPPED, GRAMMAR_ONLY),
+            talk_only: Sequence[Approach] = (OPEN_VOCABULARY,),
+            commands: Sequence[ClipSet] | None = None) -> dict[str, Any]:
+    """Decode every set through the hearing path of each approach (`talk_only`: on the real talk alone); the figures.
+    `commands`: the command sets to measure recall on (default: every held-out voice at every SNR)."""
+    commands = command_sets(grammar, quick) if commands is None else commands
     talk = real_negative_sets(quick)
     sets = [*commands, *talk]
     with tempfile.TemporaryDirectory(prefix="heldout-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
         tracks, _ = runs.save_tracks(sets, Path(tmp))
-        jobs = [*decode.plan_jobs([SHIPPED, GRAMMAR_ONLY], sets, tracks, grammar),
-                *decode.plan_jobs([OPEN_VOCABULARY], talk, tracks, grammar)]
+        jobs = [*decode.plan_jobs(approaches, sets, tracks, grammar),
+                *decode.plan_jobs(talk_only, talk, tracks, grammar)]
         log(f"decoding: {len(jobs)} jobs on {workers} workers, "
             f"{sum(cs.seconds for cs in sets) / 60:.0f} min of audio")
         decoded = decode.decode_all(decode.costliest_first(jobs), sets, workers)
     out: dict[str, Any] = {}
-    for approach in (SHIPPED, GRAMMAR_ONLY, OPEN_VOCABULARY):
+    for approach in (*approaches, *talk_only):
         dec = decoded.get(approach.key)
         if dec is None:
             continue
