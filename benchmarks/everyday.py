@@ -9,18 +9,14 @@ voices only; the held-out half and the held-out voices (benchmarks/heldout.py) a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus, heldout, runs
+from benchmarks import corpus, heldout
 from benchmarks.approaches import Approach
 from benchmarks.corpus import ClipSet, Item
 from benchmarks.streaming import command_clips
-from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 
 BEFORE = Approach("no-second-opinion", "PocketSphinx, no second opinion (evidence_factor 1, as before)",
@@ -78,34 +74,20 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """Real talk, held-out voices clean and (unless left out) tuning voices clean, each approach."""
+    commands = heldout.command_sets(grammar, args.quick, snrs=(None,))
+    if not args.no_tuning_voices:
+        commands.append(tuning_voice_set(grammar, args.quick))
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=(heldout.SHIPPED, BEFORE), talk_only=(),
+                           commands=commands)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.everyday", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few voices and phrases, 40 real clips")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=runs.REPO,
-                        help="EVERYDAY.md goes to OUT/benchmarks/ (default: the repository)")
-    args = parser.parse_args(argv)
-    log = runs.logger("everyday")
-    problem = runs.cannot_report(args.out)
-    if problem:
-        print(f"python -m benchmarks.everyday: {problem}", file=sys.stderr)
-        return 2
-    started = time.monotonic()
-    _, grammar = load(None)
-    try:
-        commands = [*heldout.command_sets(grammar, args.quick, snrs=(None,)), tuning_voice_set(grammar, args.quick)]
-        figures = heldout.measure(grammar, args.quick, args.workers, log, approaches=(heldout.SHIPPED, BEFORE),
-                                  talk_only=(), commands=commands)
-    except heldout.HeldOutError as error:
-        print(f"python -m benchmarks.everyday: {error}", file=sys.stderr)
-        return 2
-    meta = {"command": runs.command_line("python -m benchmarks.everyday", argv), "date": time.strftime("%Y-%m-%d"),
-            "commit": heldout._commit(), "machine": heldout._machine(), "runtime_s": time.monotonic() - started}
-    where = runs.mkdir(args.out / "benchmarks")
-    (where / "everyday.json").write_text(json.dumps({"meta": meta, "figures": figures}, indent=1) + "\n")
-    (where / "EVERYDAY.md").write_text(report(figures, meta))
-    log(f"wrote {where / 'EVERYDAY.md'}")
-    return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.everyday", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--no-tuning-voices", action="store_true",
+                        help="leave out the tuning voices' recall, two fifths of the run")
+    return heldout.run(__doc__ or "", "everyday", measure, report, argv, parser)
 
 
 if __name__ == "__main__":

@@ -262,30 +262,39 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.heldout", description=__doc__.split("\n")[0])
+    return run(__doc__ or "", "heldout", lambda grammar, args, log: measure(grammar, args.quick, args.workers, log),
+               report, argv)
+
+
+def run(doc: str, stem: str, measure_with: Any, report_with: Any, argv: Sequence[str] | None,
+        parser: argparse.ArgumentParser | None = None) -> int:
+    """The command line of a benchmark of this kind: measure (grammar, args, log -> figures), then write
+    benchmarks/STEM.md (report_with(figures, meta)) and STEM.json. `parser`: one with the benchmark's own options."""
+    prog = f"python -m benchmarks.{stem}"
+    parser = parser or argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few voices and phrases, 40 real clips")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=runs.REPO,
-                        help="HELDOUT.md goes to OUT/benchmarks/ (default: the repository)")
+                        help=f"{stem.upper()}.md goes to OUT/benchmarks/ (default: the repository)")
     args = parser.parse_args(argv)
-    log = runs.logger("heldout")
+    log = runs.logger(stem)
     problem = runs.cannot_report(args.out)
     if problem:
-        print(f"python -m benchmarks.heldout: {problem}", file=sys.stderr)
+        print(f"{prog}: {problem}", file=sys.stderr)
         return 2
     started = time.monotonic()
     _, grammar = load(None)
     try:
-        figures = measure(grammar, args.quick, args.workers, log)
+        figures = measure_with(grammar, args, log)
     except HeldOutError as error:
-        print(f"python -m benchmarks.heldout: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         return 2
-    meta = {"command": runs.command_line("python -m benchmarks.heldout", argv), "date": time.strftime("%Y-%m-%d"),
+    meta = {"command": runs.command_line(prog, argv), "date": time.strftime("%Y-%m-%d"),
             "commit": _commit(), "machine": _machine(), "runtime_s": time.monotonic() - started}
     where = runs.mkdir(args.out / "benchmarks")
-    (where / "heldout.json").write_text(json.dumps({"meta": meta, "figures": figures}, indent=1) + "\n")
-    (where / "HELDOUT.md").write_text(report(figures, meta))
-    log(f"wrote {where / 'HELDOUT.md'}")
+    (where / f"{stem}.json").write_text(json.dumps({"meta": meta, "figures": figures}, indent=1) + "\n")
+    (where / f"{stem.upper()}.md").write_text(report_with(figures, meta))
+    log(f"wrote {where / f'{stem.upper()}.md'}")
     return 0
 
 
