@@ -21,7 +21,7 @@ from voicecoach.core.events import (
 )
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, PlanStep, build_plan
-from voicecoach.core.spoken import duration_words, number_words
+from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
 from voicecoach.core.transitions import TRANSITIONS, Mode
@@ -45,6 +45,9 @@ from voicecoach.core.transitions import TRANSITIONS, Mode
 # deadline shifted by the time spent paused. An answer to a question (help,
 # how long, ...) is a pause that resumes by itself when the answer has been
 # spoken. An utterance that a pause cut short is spoken again on resume.
+# Help names the few commands that matter now and offers "more": until the coach
+# says anything else, "more" is listened for too (`listening`), and a running
+# session waits MORE_WINDOW_S after the offer before it goes on.
 #
 # What a command does in each mode is one table (transitions.py), checked
 # against the grammar when it loads; a command with no entry for the mode is
@@ -57,7 +60,7 @@ EndReason = Literal["finished", "stopped", "pain"]
 
 @dataclass(frozen=True)
 class _Wait:
-    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | closed
+    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | offered | closed
     index: int = 0  # the plan step
     utterance: int | None = None  # waiting for this utterance to finish ...
     deadline: float | None = None  # ... or for this moment
@@ -65,6 +68,9 @@ class _Wait:
     count: int = 0  # seconds of the hold already counted
     reason: EndReason = "finished"  # for "closed": why the session ended
 
+
+# Seconds a running session waits, after help offered "more", for the person to say it (scaled by the pace).
+MORE_WINDOW_S = 4.0
 
 # The actions during which the person is moving into, or is in, the position of the step: from its instruction to
 # the end of its count. From "Relax." on, they are leaving it.
@@ -101,6 +107,7 @@ class Coach:
         self._suspended: _Suspended | None = None  # set while paused or answering
         self._next_id = 0
         self._last_text = content.session.ready
+        self._more = ""  # the rest of help, while "more" may be said for it
 
     # --- the interface --------------------------------------------------
 
@@ -138,6 +145,12 @@ class Coach:
             effects += self._act(wait, now)
         return effects
 
+    @property
+    def listening(self) -> str:
+        """What the recognizer should listen for now (Grammar.phrases_heard): the mode, "MODE after help" while
+        "more" may be said."""
+        return f"{self.mode} after help" if self._more else self.mode
+
     def remaining_seconds(self) -> float:
         """An estimate of the time left in the session, from the current step on."""
         if self.mode == "idle":
@@ -148,10 +161,10 @@ class Coach:
 
     def _command(self, command: Command, now: float) -> list[Effect]:
         name = command.name
-        if not self.grammar.listens(name, self.mode):
-            # Not listened for now (grammar/commands.toml `listen`): the recognizer does not hear it in this mode,
+        if not self.grammar.listens(name, self.listening):
+            # Not listened for now (grammar/commands.toml `listen`, `after`): the recognizer does not hear it now,
             # and typed or late it must not act either (a "start" heard just as a session began).
-            log.info("command '%s' is not listened for in mode %s: ignored", command.canonical, self.mode)
+            log.info("command '%s' is not listened for in mode %s: ignored", command.canonical, self.listening)
             return []
         action = TRANSITIONS.get((name, self.mode))
         if action is None:
@@ -169,11 +182,15 @@ class Coach:
             case "go slower":
                 return self._change_tempo(-1, now)
             case "say commands":
-                return self._answer(text.filled("help", ", ".join(self.grammar.help_for(self.mode))), now)
+                first, rest = self.grammar.help_for(self.mode)
+                said = text.filled("help", spoken_list(first, "or"))
+                effects = self._answer(f"{said} {text.more_offer}" if rest else said, now)
+                self._more = spoken_list(rest, "or")  # after _answer's _say, which ends any offer before
+                return effects
+            case "say more commands":
+                return self._answer(text.filled("help_rest", self._more), now)
             case "say exercises":
-                names = self._exercise_names()
-                listed = ", ".join(names[:-1]) + f", and {names[-1]}" if len(names) > 1 else names[0]
-                return self._answer(text.filled("exercises", listed), now)
+                return self._answer(text.filled("exercises", spoken_list(self._exercise_names(), "and")), now)
             case "hush":
                 return [StopSpeaking()]
             case "say last":
@@ -329,6 +346,12 @@ class Coach:
             case "rested":
                 return self._go_to(wait.index + 1)
             case "answered":
+                if self._more and self.mode == "running":
+                    self._wait = _Wait("offered", deadline=now + MORE_WINDOW_S * self.pace)
+                    return self.on_timer(now)
+                return self._restore(now)
+            case "offered":
+                self._more = ""
                 return self._restore(now)
             case "closed":
                 return [SessionEnded(wait.reason)]
@@ -370,6 +393,7 @@ class Coach:
         return self.on_timer(now)
 
     def _say(self, text: str, kind: UtteranceKind) -> Say:
+        self._more = ""  # "more" follows help at once, or not at all
         self._next_id += 1
         if kind == "instruction":
             self._last_text = text

@@ -72,7 +72,11 @@ class SessionText:
     resumed: str
     nothing_running: str
     help: str
-    """Holds {commands}: what can be said now."""
+    """Holds {commands}: the commands that matter most now (grammar/commands.toml `[help]`)."""
+    more_offer: str
+    """Said after `help` when there are more commands: how to hear them ("more")."""
+    help_rest: str
+    """Holds {commands}: the rest, said on "more"."""
     exercises: str
     """Holds {exercises}: every exercise, "a, b, and c"."""
     time_left: str
@@ -95,7 +99,8 @@ class SessionText:
 # The sentences of session.toml that name something the coach fills in, and what. {way_out} is the way out of the
 # position held when it is said (a step's `way_out`), or nothing.
 WAY_OUT = "{way_out}"
-SESSION_PLACEHOLDERS = {"help": "{commands}", "exercises": "{exercises}", "time_left": "{duration}",
+SESSION_PLACEHOLDERS = {"help": "{commands}", "help_rest": "{commands}", "exercises": "{exercises}",
+                        "time_left": "{duration}",
                         "paused": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT, "microphone_lost": WAY_OUT,
                         "starting": "{name}"}
 

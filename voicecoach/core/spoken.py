@@ -29,6 +29,13 @@ def number_words(n: int) -> str:
     return f"{_ONES[hundreds]} hundred" + (f" {number_words(rest)}" if rest else "")
 
 
+def spoken_list(items: list[str], conjunction: str) -> str:
+    """Items as a person lists them: "a", "a or b", "a, b, or c" (with `conjunction` "or")."""
+    if len(items) < 3:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f", {conjunction} {items[-1]}"
+
+
 def duration_words(seconds: float) -> str:
     """Say a remaining time roughly, the way a person would: "about three minutes"."""
     if seconds < 55:  # from 55 s on, "about one minute" is the natural answer

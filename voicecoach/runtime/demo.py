@@ -133,7 +133,7 @@ def run_demo(content: Content, grammar: Grammar, hearing: HearingPath,
                 users.append(UserLine(t, words, user_voice(words)))
                 unanswered = (words, t + len(users[-1].audio) / RATE + REPEAT_AFTER_S, tries + 1)
         end = t + CHUNK_S
-        hearing.coach_mode(session.coach.mode)
+        hearing.coach_mode(session.coach.listening)
         loudspeaker.report(until=end, ahead=end + ECHO_AHEAD_S)
         mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
         for recognized in hearing.hear(mic, end):

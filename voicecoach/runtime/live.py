@@ -136,8 +136,8 @@ class LiveLoop:
         self.events: queue.Queue[LoopEvent] = queue.Queue()
         self.stopping = threading.Event()
         self._to_hearing: queue.SimpleQueue[Callable[[HearingPath], None]] = queue.SimpleQueue()
-        self._mode = coach.mode
-        hearing.coach_mode(coach.mode)
+        self._mode = coach.listening
+        hearing.coach_mode(coach.listening)
         self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
 
     def post(self, run: Callable[[float], list[Effect]]) -> None:
@@ -275,8 +275,8 @@ class LiveLoop:
         return self.coach.handle(event, now)
 
     def _apply(self, effects: list[Effect]) -> bool:
-        if self.coach.mode != self._mode:
-            mode = self._mode = self.coach.mode
+        if self.coach.listening != self._mode:
+            mode = self._mode = self.coach.listening
             self._to_hearing.put(lambda hearing: hearing.coach_mode(mode))
         ended = False
         for effect in effects:

@@ -48,7 +48,7 @@ def run_text_mode(coach: Coach, grammar: Grammar, stdin: TextIO = sys.stdin, std
             return 0
         if not text.strip():
             continue
-        mode = coach.mode
+        mode = coach.listening
         line = session.hear(text.strip())
         if line.command is None:
             print(f"  (not a command: {text.strip()!r}; type 'help' for what you can say)", file=stdout)

@@ -66,6 +66,9 @@ def _answers(content: Content, grammar: Grammar) -> list[str]:
         command = grammar.match(phrase)
         assert command is not None
         said += _said(coach, Heard(command))
+    for mode in MODES:  # "more" is heard only right after help
+        coach = Coach(content, grammar)
+        said += _into(coach, mode) + _said(coach, Heard(Command("help"))) + _said(coach, Heard(Command("more")))
     for mode, kind in product(MODES, get_args(AlertKind)):
         coach = Coach(content, grammar)
         said += _into(coach, mode) + _said(coach, Alert(kind))
