@@ -44,7 +44,7 @@ def test_the_chosen_routine_is_what_start_routine_runs(two_routines: Content, wo
     assert result.passed, result.report()
     intros = [text for text in coach_said(result) if text.startswith(("Bridge.", "Next exercise.", "Pelvic"))]
     assert [text.split(".")[0] for text in intros] == ["Bridge", "Next exercise"]
-    assert intros[1].startswith("Next exercise. Cat stretch.")
+    assert intros[1].startswith("Next exercise.") and "Cat stretch." in intros[1]
     assert not any("Pelvic tilts" in text for text in coach_said(result))
 
 

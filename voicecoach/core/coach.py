@@ -108,6 +108,7 @@ class Coach:
         self._next_id = 0
         self._last_text = content.session.ready
         self._more = ""  # the rest of help, while "more" may be said for it
+        self._reached: set[str] = set()  # the exercises of the plan whose last step was begun: done, not skipped
 
     # --- the interface --------------------------------------------------
 
@@ -228,6 +229,7 @@ class Coach:
             # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
             target = self.content.start_routine
         self.plan = build_plan(self.content, target, opening=not switching)
+        self._reached = set()
         self.mode = "running"
         self._suspended = None
         if switching:
@@ -293,8 +295,17 @@ class Coach:
         self.mode = "running"
         self._suspended = None
         if index >= len(self.plan):
-            return self._end(self.content.session.finished, "finished")
+            return self._end(self._finished_text(), "finished")
         return [StopSpeaking(), *self._begin(index)]
+
+    def _finished_text(self) -> str:
+        """The ending, saying truly what was done: "Well done." only when no exercise was skipped."""
+        text = self.content.session
+        exercises = list(dict.fromkeys(step.exercise for step in self.plan if step.exercise is not None))
+        done = [name for name in exercises if name in self._reached]
+        if done == exercises:
+            return text.finished
+        return text.filled("finished_partly", spoken_list(done, "and")) if done else text.finished_none
 
     def _next_exercise_index(self) -> int:
         current = self.plan[self.index].exercise
@@ -315,6 +326,9 @@ class Coach:
 
     def _begin(self, index: int) -> list[Effect]:
         self.index = index
+        exercise = self.plan[index].exercise
+        if exercise is not None and (index + 1 == len(self.plan) or self.plan[index + 1].exercise != exercise):
+            self._reached.add(exercise)  # its last step: it was done, not skipped
         said = self._say(self.plan[index].text, "instruction")
         self._wait = _Wait("spoken", index, utterance=said.utterance_id)
         return [said]

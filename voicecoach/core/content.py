@@ -43,6 +43,8 @@ class Exercise:
     sides: tuple[str, ...]
     side_word: str
     cautions: tuple[str, ...]
+    position: str | None
+    """Where the body is for it ("onto your back"): a change from the exercise before is announced first."""
     setup: tuple[Step, ...]
     steps: tuple[Step, ...]
     source: Path
@@ -66,6 +68,17 @@ class SessionText:
     safety: str
     pain: str
     finished: str
+    """Said at the end when every exercise of the session was done."""
+    finished_partly: str
+    """Holds {exercises}: those done ("a and b"), when others were skipped."""
+    finished_none: str
+    """Said at the end when every exercise was skipped."""
+    next_exercise: str
+    """Said before the introduction of each exercise of a routine but the first."""
+    position_change: str
+    """Holds {position}: said after `next_exercise` when the next exercise is done in another position."""
+    last_one: str
+    """Said before the announcement of an exercise's last repetition (on each side)."""
     stopped: str
     default_routine: str
     paused: str
@@ -100,7 +113,7 @@ class SessionText:
 # position held when it is said (a step's `way_out`), or nothing.
 WAY_OUT = "{way_out}"
 SESSION_PLACEHOLDERS = {"help": "{commands}", "help_rest": "{commands}", "exercises": "{exercises}",
-                        "time_left": "{duration}",
+                        "time_left": "{duration}", "finished_partly": "{exercises}", "position_change": "{position}",
                         "paused": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT, "microphone_lost": WAY_OUT,
                         "starting": "{name}"}
 
@@ -226,7 +239,8 @@ def load_exercise(file: Path) -> Exercise:
     if name is None:
         raise top.fail("name", "missing: every exercise needs a name")
     f = _Fields(file, raw, name)
-    f.check_keys({"name", "aliases", "intro", "repetitions", "sides", "side_word", "cautions", "setup", "steps"})
+    f.check_keys({"name", "aliases", "intro", "repetitions", "sides", "side_word", "cautions", "position", "setup",
+                  "steps"})
     aliases = tuple(f.phrase("aliases", a) for a in f.texts("aliases"))
     sides = f.texts("sides")
     steps_raw = raw.get("steps")
@@ -245,6 +259,7 @@ def load_exercise(file: Path) -> Exercise:
         sides=sides,
         side_word=f.text("side_word", default="side"),
         cautions=f.texts("cautions"),
+        position=f.text("position") if "position" in raw else None,
         setup=tuple(_step(file, name, "setup", i, s, bool(sides)) for i, s in enumerate(setup_raw)),
         steps=tuple(_step(file, name, "steps", i, s, bool(sides)) for i, s in enumerate(steps_raw)),
         source=file,
