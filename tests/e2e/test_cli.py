@@ -100,10 +100,10 @@ def test_script_passes_and_counts() -> None:
 
 def test_script_failure_reports_line_and_transcript(tmp_path: Path) -> None:
     dialog = tmp_path / "wrong.dialog"
-    dialog.write_text("> start bridge\n# the coach never says this\nwait until Hold for five seconds\n")
+    dialog.write_text("> start bridge\n# the coach never says this\nwait until Hold for ten seconds\n")
     result = voicecoach("script", str(dialog))
     assert result.returncode == 1
-    assert f"FAIL {dialog}:3: wait until Hold for five seconds" in result.stdout
+    assert f"FAIL {dialog}:3: wait until Hold for ten seconds" in result.stdout
     assert "coach: Before we begin" in result.stdout and "you  : start bridge" in result.stdout
 
 

@@ -20,7 +20,7 @@ from voicecoach.core.events import (
     UtteranceKind,
 )
 from voicecoach.core.grammar import Grammar
-from voicecoach.core.plan import RELAX, PlanStep, build_plan
+from voicecoach.core.plan import PlanStep, build_plan
 from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
@@ -32,7 +32,7 @@ from voicecoach.core.transitions import TRANSITIONS, Mode
 # `_Wait`: what it waits for (an utterance to finish, or a deadline) and what
 # to do then (`action`). Every step runs the same chain of actions:
 #
-#   say text -> "spoken" -> wait `seconds` -> "moved" -> [say hold text ->
+#   say text, a sentence an utterance -> "spoken" -> wait `seconds` -> "moved" -> [say hold text ->
 #   "hold_said" -> counts at origin+0, +1, ... (absolute deadlines, so speech
 #   never makes a count drift) -> "Relax." -> "relaxed" -> wait `rest`] ->
 #   "rested" -> next step
@@ -44,7 +44,8 @@ from voicecoach.core.transitions import TRANSITIONS, Mode
 # hold from its top. Elsewhere resuming puts the `_Wait` back with every
 # deadline shifted by the time spent paused. An answer to a question (help,
 # how long, ...) is a pause that resumes by itself when the answer has been
-# spoken. An utterance that a pause cut short is spoken again on resume.
+# spoken. An utterance that a pause cut short is spoken again on resume: of a
+# step's text, from the sentence it cut (the sentences before it had finished).
 # Help names the few commands that matter now and offers "more": until the coach
 # says anything else, "more" is listened for too (`listening`), and a running
 # session waits MORE_WINDOW_S after the offer before it goes on.
@@ -67,6 +68,8 @@ class _Wait:
     origin: float = 0.0  # when the hold's counting began
     count: int = 0  # seconds of the hold already counted
     reason: EndReason = "finished"  # for "closed": why the session ended
+    said: int = 0  # for "spoken": the sentences of the step's text already said in full
+    first: int = 0  # for "spoken": the utterance id its first sentence has (or would have had)
 
 
 # Seconds a running session waits, after help offered "more", for the person to say it (scaled by the pace).
@@ -123,6 +126,10 @@ class Coach:
             if wait is not None and wait.utterance == event.utterance_id:
                 self._wait = None
                 return self._act(wait, now)
+            if wait is not None and wait.action == "spoken" and wait.utterance is not None and \
+                    wait.first <= event.utterance_id < wait.utterance:
+                # A sentence of the step finished before any interruption: a resume starts after it.
+                self._wait = replace(wait, said=max(wait.said, event.utterance_id - wait.first + 1))
             return []
         if isinstance(event, Alert):
             text = self.content.session
@@ -251,7 +258,7 @@ class Coach:
             # Back into the position with a short cue, the time to move, then the step again: a hold from the top.
             self._suspended = None
             said = self._say(resume_cue(self.content.session, self.plan[held]), "instruction")
-            self._wait = _Wait("spoken", held, utterance=said.utterance_id)
+            self._wait = _Wait("spoken", held, utterance=said.utterance_id, first=said.utterance_id)
             return [StopSpeaking(), said]
         said = self._say(self.content.session.resumed, "info")
         self._wait = _Wait("answered", utterance=said.utterance_id)
@@ -324,14 +331,19 @@ class Coach:
 
     # --- walking the plan ------------------------------------------------
 
-    def _begin(self, index: int) -> list[Effect]:
+    def _begin(self, index: int, sentence: int = 0) -> list[Effect]:
+        """Say step `index`, a sentence an utterance, from its sentence `sentence` on (where an interruption cut)."""
         self.index = index
-        exercise = self.plan[index].exercise
-        if exercise is not None and (index + 1 == len(self.plan) or self.plan[index + 1].exercise != exercise):
-            self._reached.add(exercise)  # its last step: it was done, not skipped
-        said = self._say(self.plan[index].text, "instruction")
-        self._wait = _Wait("spoken", index, utterance=said.utterance_id)
-        return [said]
+        step = self.plan[index]
+        last = index + 1 == len(self.plan) or self.plan[index + 1].exercise != step.exercise
+        if step.exercise is not None and last:
+            self._reached.add(step.exercise)  # its last step: it was done, not skipped
+        sentence = sentence if sentence < len(step.sentences) else 0
+        said = [self._say(text, "instruction") for text in step.sentences[sentence:]]
+        self._last_text = step.text
+        first = said[0].utterance_id - sentence
+        self._wait = _Wait("spoken", index, utterance=said[-1].utterance_id, said=sentence, first=first)
+        return list(said)
 
     def _act(self, wait: _Wait, now: float) -> list[Effect]:
         """Do what `wait` was waiting to do, now that its utterance ended or its deadline came."""
@@ -377,7 +389,7 @@ class Coach:
         # rather than saying several at once.
         count = max(wait.count, min(hold, math.floor(now - wait.origin)))
         if count >= hold:
-            said = self._say(RELAX, "count")
+            said = self._say(self.plan[wait.index].release, "count")
             self._wait = _Wait("relaxed", wait.index, utterance=said.utterance_id)
             return [said]
         said = self._say(number_words(hold - count).capitalize() + ".", "count")
@@ -400,7 +412,7 @@ class Coach:
                 return [said]
             if wait.action == "relaxed":
                 return self._act(wait, now)
-            return self._begin(wait.index)
+            return self._begin(wait.index, wait.said if wait.action == "spoken" else 0)
         shift = now - suspended.since
         assert wait.deadline is not None
         self._wait = replace(wait, deadline=wait.deadline + shift, origin=wait.origin + shift)

@@ -30,6 +30,8 @@ class Step:
     """How to leave the position this step puts the person in, safely: said on pause, stop and pain."""
     way_back: str | None = None
     """A short cue back into that position, said on resume before the step goes on (a hold from the top)."""
+    release: str | None = None
+    """Said when the hold's count ends, instead of "Relax." (where the person stays up: the bridge's squeeze)."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_side
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[" + key + "]])", exercise=exercise, field=where[:-1])
     f = _Fields(file, raw, exercise, where)
-    f.check_keys({"say", "seconds", "hold", "rest", "way_out", "way_back"})
+    f.check_keys({"say", "seconds", "hold", "rest", "way_out", "way_back", "release"})
     say, seconds, rest = f.text("say"), f.number("seconds", 3, 0, MAX_SECONDS), f.number("rest", 3, 0, MAX_SECONDS)
     hold = f.count_range("hold", 1, MAX_SECONDS)
     way_out = f.text("way_out") if "way_out" in raw else None
@@ -228,7 +230,10 @@ def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_side
                 raise f.fail(name, f"unknown placeholder {placeholder} (only {{side}} is known)")
             if not has_sides:
                 raise f.fail(name, "uses {side} but the exercise has no 'sides'")
-    return Step(say=say, seconds=seconds, hold=hold, rest=rest, way_out=way_out, way_back=way_back)
+    release = f.text("release") if "release" in raw else None
+    if release is not None and not hold:
+        raise f.fail("release", "is said when a hold's count ends: this step has no hold")
+    return Step(say=say, seconds=seconds, hold=hold, rest=rest, way_out=way_out, way_back=way_back, release=release)
 
 
 def load_exercise(file: Path) -> Exercise:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach.core.content import Content, Exercise, SessionText, Step
-from voicecoach.core.spoken import number_words, speech_seconds
+from voicecoach.core.spoken import number_words, sentences, speech_seconds
 
 RELAX = "Relax."
 
@@ -24,12 +24,19 @@ class PlanStep:
     """How to leave the position this step holds, safely ("" where it holds none)."""
     way_back: str = ""
     """A short cue back into that position."""
+    release: str = RELAX
+    """Said when the hold's count ends."""
+
+    @property
+    def sentences(self) -> list[str]:
+        """The text a sentence at a time, as the coach says it: an interruption resumes at the sentence it cut."""
+        return sentences(self.text)
 
     def estimate(self, rate: int, pace: float) -> float:
         """Seconds this step takes, spoken at `rate` and paced by `pace`."""
         total = speech_seconds(self.text, rate) + self.seconds * pace
         if self.hold:
-            total += speech_seconds(self.hold_text, rate) + self.hold + speech_seconds(RELAX, rate)
+            total += speech_seconds(self.hold_text, rate) + self.hold + speech_seconds(self.release, rate)
             total += self.rest * pace
         return total
 
@@ -91,6 +98,7 @@ def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) ->
         rest=step.rest,
         way_out=sided(step.way_out),
         way_back=sided(step.way_back),
+        release=step.release or RELAX,
     )
 
 

@@ -45,6 +45,11 @@ def duration_words(seconds: float) -> str:
     return f"about {number_words(minutes)} minute" + ("s" if minutes != 1 else "")
 
 
+def sentences(text: str) -> list[str]:
+    """`text` cut after each sentence's full stop, question or exclamation mark: "A. B." -> ["A.", "B."]."""
+    return [part for part in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if part]
+
+
 def speech_seconds(text: str, rate_wpm: int) -> float:
     """Estimate how long `text` takes to speak at `rate_wpm` words per minute."""
     words = len(text.split())
