@@ -93,16 +93,14 @@ def test_bad_hold(tree: Path, hold: str) -> None:
     assert "exercise 'pelvic tilts'" in message and "'steps[1].hold'" in message
 
 
-def test_a_release_needs_a_hold(tree: Path) -> None:
-    edit(tree / "exercises" / "cat-stretch.toml", "seconds = 5", 'seconds = 5\nrelease = "Let go."')
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("seconds = 5", 'seconds = 5\nrelease = "Let go."', ["'steps[2].release'", "no hold"]),  # a release ends a hold
+    ('position = "onto your hands and knees"', "position = 4", ["'position'", "non-empty text"]),
+])
+def test_release_and_position_are_checked(tree: Path, old: str, new: str, says: list[str]) -> None:
+    edit(tree / "exercises" / "cat-stretch.toml", old, new)
     message = error_for(tree)
-    assert "exercise 'cat stretch'" in message and "'steps[2].release'" in message and "no hold" in message
-
-
-def test_the_position_is_text(tree: Path) -> None:
-    edit(tree / "exercises" / "cat-stretch.toml", 'position = "onto your hands and knees"', "position = 4")
-    message = error_for(tree)
-    assert "exercise 'cat stretch'" in message and "'position'" in message
+    assert "exercise 'cat stretch'" in message and all(part in message for part in says), message
 
 
 def test_routine_naming_a_missing_exercise(tree: Path) -> None:
