@@ -141,7 +141,7 @@ def command_sets(grammar: Grammar, quick: bool) -> list[ClipSet]:
                 end = corpus.PAD_BEFORE + len(raw) / RATE
                 item = Item(f"{phrase!r} {speaker.name}@{speaker.pace:g}", phrase, "command",
                             corpus.condition_name(snr), None if snr is None else "kitchen", end, phrase=phrase,
-                            mode="running" if grammar.listens(grammar.table[phrase].name, "running") else "idle",
+                            mode=grammar.heard_mid_session(grammar.table[phrase].name),
                             voice=f"{speaker.family}:{speaker.name}")
                 cs.add(item, padded)
         sets.append(cs)

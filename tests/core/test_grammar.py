@@ -83,6 +83,8 @@ def test_every_command_is_listened_for_in_every_mode(grammar: Grammar) -> None:
     assert grammar.phrases_heard("running") == after_help - {"more", "tell me more"}
     for mode in ("idle", "running", "paused"):
         assert grammar.phrases_heard(f"{mode} after help") == after_help
+    assert grammar.heard_mid_session("more") == "running after help"  # where the benchmarks say it
+    assert grammar.heard_mid_session("stop") == "running"
 
 
 def test_help_names_at_most_five_first(grammar: Grammar) -> None:

@@ -62,6 +62,14 @@ class Grammar:
         return any(spec.name == command and (after == spec.after if spec.after else mode in spec.listen)
                    for spec in self.specs)
 
+    def heard_mid_session(self, command: str) -> str:
+        """The state in which to say `command` mid-session (benchmarks): "running", "running after help" for one
+        heard only right after help, "idle" for one not listened for while running."""
+        spec = next(spec for spec in self.specs if spec.name == command)
+        if spec.after:
+            return f"running{_AFTER}{spec.after}"
+        return "running" if self.listens(command, "running") else "idle"
+
     def phrases_heard(self, state: str) -> frozenset[str]:
         """The phrases the recognizer listens for in `state` (as listens() takes it): the others are not
         candidates at all."""
