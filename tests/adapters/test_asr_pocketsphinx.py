@@ -234,20 +234,16 @@ def test_hold_on_and_hang_on_pause(grammar: Grammar, said: str) -> None:
     assert len(committed) >= 4, report(outcomes)
 
 
-MORE = {"more", "tell me more", "say more"}
-
-
 @pytest.mark.audio
-@pytest.mark.parametrize("said", ["say more", "tell me more"])
-def test_more_is_heard_right_after_help_and_nothing_mid_session(grammar: Grammar, said: str) -> None:
-    """Right after help ("Say more for the rest.") the coach listens for "more" too: 8 of 8 voices and 7 of 8 at
-    160 wpm when this was written. Mid-session the same words commit no command at all."""
-    clips = [Clip(speech.pad(speech.synthesize(said, v, 160)), "more", f"{said!r} {v}") for v in VOICES]
+def test_say_more_is_heard_right_after_help_and_nothing_mid_session(grammar: Grammar) -> None:
+    """Right after help ("Say more for the rest.") the coach listens for "more" and "say more" too: "say more" in 8
+    of 8 voices at 160 wpm when this was written. Mid-session the same words commit no command at all."""
+    clips = [Clip(speech.pad(speech.synthesize("say more", v, 160)), "more", f"'say more' {v}") for v in VOICES]
     rec = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     rec.listen_for(grammar.phrases_heard("running after help"))
     outcomes = stream(rec, clips)
     committed = [d.text for o in outcomes for d in o.detections]
-    assert set(committed) <= MORE and len(committed) >= 6, report(outcomes)
+    assert set(committed) <= {"more", "say more"} and len(committed) >= 6, report(outcomes)
     rec = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     rec.listen_for(grammar.phrases_heard("running"))
     outcomes = stream(rec, clips)

@@ -51,7 +51,7 @@ def test_more_is_heard_only_right_after_help(grammar: Grammar) -> None:
     hearing.coach_mode("running after help")  # Coach.listening, once help has offered "more"
     assert feed(hearing, 0.2, start=0.2) == ["more"]
     assert recognizer.calls[-1] == ("listen_for",
-                                    grammar.phrases_heard("running") | {"more", "tell me more", "say more"})
+                                    grammar.phrases_heard("running") | {"more", "say more"})
 
 
 def test_while_the_coach_speaks_and_a_tail_after_only_barge_in_phrases_commit(grammar: Grammar) -> None:
