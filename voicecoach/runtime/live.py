@@ -76,8 +76,9 @@ class Session(Protocol):
     """What the loop runs, sans I/O: the Coach, or the spoken enrolment (runtime/enrolment.py)."""
 
     @property
-    def mode(self) -> str | None:
-        """The mode whose phrases the recognizer listens for (grammar `listen`); None: every phrase."""
+    def listening(self) -> str | None:
+        """What the recognizer listens for (Grammar.phrases_heard: a mode, or "running after help"); None: every
+        phrase."""
         ...
 
     def start(self, now: float) -> list[Effect]: ...
