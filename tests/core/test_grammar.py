@@ -35,6 +35,8 @@ REQUIRED = {
     "slow down": "slower", "more time": "slower",
     # Right after help (issue 27, item 7): the rest of the commands.
     "more": "more", "say more": "more",
+    # The answers to a reminder that put it off (issue 28).
+    "not now": "not now", "later": "not now", "not yet": "not now",
 }
 
 
@@ -46,6 +48,13 @@ def test_required_phrasings(grammar: Grammar, said: str, command: str) -> None:
 
 def test_the_grammar_is_exactly_the_required_phrases(grammar: Grammar) -> None:
     assert set(grammar.phrases()) == set(REQUIRED)
+
+
+def test_not_now_is_heard_only_just_after_a_reminder(grammar: Grammar) -> None:
+    assert grammar.listens("not now", "reminded")
+    assert not any(grammar.listens("not now", state) for state in ("idle", "running", "paused"))
+    # Everything heard while idle is heard after a reminder too: "start routine" above all.
+    assert grammar.phrases_heard("idle") < grammar.phrases_heard("reminded")
 
 
 @pytest.mark.parametrize("said", ["What can I say?", "  STOP. ", "It hurts!", "start  bridge", "I'm in pain.",
@@ -77,12 +86,16 @@ def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
 
 
 def test_every_command_is_listened_for_in_every_mode(grammar: Grammar) -> None:
-    # "start NAME" too: it switches exercise mid-session. "more" only right after help, in every mode.
+    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one, and "more"
+    # for help.
+    every = frozenset(grammar.phrases())
+    reminder, more = {"not now", "later", "not yet"}, {"more", "say more"}
     assert grammar.phrases_heard("idle") == grammar.phrases_heard("running") == grammar.phrases_heard("paused")
-    after_help = frozenset(grammar.phrases())
-    assert grammar.phrases_heard("running") == after_help - {"more", "say more"}
+    assert grammar.phrases_heard("reminded") == every - more
+    assert grammar.phrases_heard("running") == every - reminder - more
     for mode in ("idle", "running", "paused"):
-        assert grammar.phrases_heard(f"{mode} after help") == after_help
+        assert grammar.phrases_heard(f"{mode} after help") == every - reminder
+    assert grammar.phrases_heard("reminded after help") == every
     assert grammar.heard_mid_session("more") == "running after help"  # where the benchmarks say it
     assert grammar.heard_mid_session("stop") == "running"
 

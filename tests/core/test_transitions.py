@@ -11,7 +11,7 @@ import pytest
 from voicecoach.cli.main import main
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
-from voicecoach.core.events import Command, Heard, Say
+from voicecoach.core.events import Command, Heard, ReminderDue, Say
 from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.core.transitions import MODES, TRANSITIONS, Mode
 from voicecoach.errors import ContentError
@@ -78,6 +78,8 @@ def test_every_entry_of_the_table_does_something(content: Content, grammar: Gram
         if not grammar.help_for(mode)[1]:
             assert coach.listening == mode and coach.handle(Heard(command_for(grammar, name)), 2.0) == []
             return
+    elif not grammar.listens(name, mode):  # "not now": idle, just after a reminder
+        coach.handle(ReminderDue(), 1.5)
     with caplog.at_level(logging.INFO, logger="voicecoach.core.coach"):
         effects = coach.handle(Heard(command_for(grammar, name)), 2.0)
     assert effects and not caplog.records

@@ -6,6 +6,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 import pytest
@@ -21,8 +24,10 @@ from voicecoach.audio.tts import Renderer
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, load_grammar
+from voicecoach.core.reminders import ReminderSettings
 from voicecoach.runtime.hearing import HearingPath, Recognized
 from voicecoach.runtime.live import LiveLoop, OpenSpeaker, RecognizerCrashed
+from voicecoach.runtime.reminding import Reminding
 from voicecoach.testing.microphone import FedMicrophone
 
 CHUNK_S = 0.1
@@ -283,3 +288,45 @@ def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, gr
     assert modes == ["running", "paused", "idle"]
     heard = {state: grammar.phrases_heard(state) for state in ("idle", "running")}
     assert recognizer.listened == [heard["idle"], heard["running"], heard["idle"]]  # paused: the same as running
+
+
+def test_the_loop_says_a_reminder_on_its_wall_clock_and_hears_not_now(content: Content, grammar: Grammar) -> None:
+    """The wall clock is the loop's: unset at first (1970, never a reminder), then 08:00 (said once, and the
+    recognizer takes up the phrases heard just after a reminder), "not now", and 08:31 (said again)."""
+    wall = [datetime(1970, 1, 1, 8, 0, tzinfo=UTC)]
+    reminding = Reminding(ReminderSettings((dtime(8),)), wall=lambda: wall[0])
+    recognizer = StateRecordingRecognizer(grammar.phrases())
+    said: list[str] = []
+    loop = LiveLoop(Coach(content, grammar), hearing(grammar, recognizer), FedMicrophone(silence_at_real_rate),
+                    printing(said), print_fn=lambda text: None, reminding=reminding)
+    reminder, snoozed = content.session.reminder, content.session.snoozed
+    seen: dict[str, int] = {}
+
+    def until(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not condition():
+            time.sleep(0.05)
+
+    def count(text: str) -> int:
+        return sum(text in line for line in said)
+
+    def drive() -> None:
+        until(lambda: count(content.session.ready) == 1)
+        time.sleep(1.0)
+        seen["unset clock"] = count(reminder)
+        wall[0] = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+        until(lambda: count(reminder) == 1)
+        time.sleep(0.5)  # several microphone blocks: the decoder thread takes up the new phrases
+        loop.events.put(recognized(grammar, "not now"))
+        until(lambda: count(snoozed) == 1)
+        time.sleep(0.5)
+        seen["before the snooze ends"] = count(reminder)
+        wall[0] = datetime(2027, 3, 1, 8, 31, tzinfo=UTC)
+        until(lambda: count(reminder) == 2)
+        loop.stopping.set()
+
+    threading.Thread(target=drive, daemon=True).start()
+    assert loop.run() == 0
+    assert seen == {"unset clock": 0, "before the snooze ends": 1} and count(reminder) == 2, said
+    assert grammar.phrases_heard("reminded") in recognizer.listened
+    assert recognizer.listened[-1] == grammar.phrases_heard("reminded")  # said again: "not now" heard again

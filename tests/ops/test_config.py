@@ -25,6 +25,7 @@ from voicecoach.cli.config import (
     overrides_from,
     toml_string,
 )
+from voicecoach.core.reminders import SNOOZE_RANGE
 from voicecoach.core.tempo import DEFAULT_RATE, PACE_RANGE, RATE_RANGE
 from voicecoach.paths import default_content_dir
 
@@ -119,6 +120,20 @@ def test_example_config_loads_cleanly(home: Path, env: dict[str, str]) -> None:
     assert all(f"{key} = " in EXAMPLE for key in KEYS)
 
 
+def test_reminders_are_read_and_shown(home: Path, env: dict[str, str]) -> None:
+    write_config(home, 'reminders = ["18:00", "08:00"]\nquiet_hours = "22:00-07:00"\nsnooze_minutes = 45\n')
+    settings = load_settings({}, env)
+    reminders = settings.reminder_settings()
+    assert [t.strftime("%H:%M") for t in reminders.times] == ["08:00", "18:00"]  # earliest first
+    assert str(reminders.quiet) == "22:00-07:00" and reminders.snooze.total_seconds() == 45 * 60
+    shown = format_settings(settings)
+    assert 'reminders = ["08:00", "18:00"]' in shown and 'quiet_hours = "22:00-07:00"' in shown
+    assert tomllib.loads(shown)["snooze_minutes"] == 45
+    assert "# reminders is not set" in format_settings(Settings())  # the default: none
+    low, high = SNOOZE_RANGE
+    assert f"{low} to {high}" in field_docs()["snooze_minutes"] and f"({low} to {high})" in EXAMPLE
+
+
 def test_every_setting_has_a_docstring() -> None:
     docs = field_docs()
     assert set(docs) == set(KEYS)
@@ -150,6 +165,14 @@ BAD = [
     ('sensitivity = "loud"\n', "sensitivity", "'low', 'normal', 'high', got 'loud'"),
     ("sensitivity = 2\n", "sensitivity", "must be one of"),
     ("[rate]\nfast = 1\n", "rate", "whole number"),
+    ('reminders = ["8:00"]\n', "reminders", "\"HH:MM\" (24-hour"),
+    ('reminders = "08:00"\n', "reminders", "must be a list of times of day"),
+    ('reminders = ["18:00", "08:00", "18:00"]\n', "reminders", "18:00 is given twice"),
+    ('quiet_hours = "22:00"\n', "quiet_hours", "\"HH:MM-HH:MM\""),
+    ('quiet_hours = "07:00-07:00"\n', "quiet_hours", "give two different times"),
+    ("snooze_minutes = 1\n", "snooze_minutes", "between 5 and 240 minutes"),
+    ('reminders = ["06:30"]\nquiet_hours = "22:00-07:00"\n', "reminders",
+     "06:30 falls in the quiet hours 22:00-07:00: move it, or change quiet_hours"),
 ]
 
 
@@ -238,7 +261,7 @@ def test_config_command_prints_the_effective_settings(home: Path, env: dict[str,
     assert result.returncode == 0, result.stderr
     assert f"# config file: {file} (read)" in result.stdout
     assert tomllib.loads(result.stdout) == {"rate": 130, "output_device": "Headphones", "volume": 1.0, "pace": 1.0,
-                                            "sensitivity": "normal"}
+                                            "sensitivity": "normal", "snooze_minutes": 30}
 
 
 def test_config_command_without_a_file(home: Path) -> None:

@@ -83,6 +83,18 @@ def test_systemd_accepts_the_unit(printed: str, tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
+def test_the_unit_is_the_one_the_readme_names() -> None:
+    # README: `journalctl --user -u voicecoach -f`, `systemctl --user stop voicecoach`. A rename of the package's
+    # modules once made it "voicecoach.cli.service", which those do not find.
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "journalctl --user -u voicecoach -f" in readme and UNIT_NAME == "voicecoach.service"
+
+
+def test_the_service_keeps_the_journal_where_the_shell_does() -> None:
+    text = unit_text(["/v/voicecoach", "run"], {"XDG_STATE_HOME": "/data/state", "HOME": "/home/p"})
+    assert 'Environment="XDG_STATE_HOME=/data/state"\n' in text
+
+
 def test_odd_paths_are_quoted_for_systemd() -> None:
     text = unit_text(["/opt/my venv/100%/voicecoach", "run"], {"VOICECOACH_VOSK_MODEL": "/models/a b%"})
     assert 'ExecStart="/opt/my venv/100%%/voicecoach" run\n' in text

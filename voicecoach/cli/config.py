@@ -12,12 +12,21 @@ import textwrap
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from voicecoach.asr.base import SENSITIVITY_CHOICES, Asr, Sensitivity
 from voicecoach.core.content import Content
+from voicecoach.core.reminders import (
+    DEFAULT_SNOOZE_MINUTES,
+    QuietHours,
+    ReminderSettings,
+    clock_text,
+    parse_snooze,
+    parse_times,
+)
 from voicecoach.core.tempo import DEFAULT_PACE, DEFAULT_RATE, PACE_RANGE, RATE_RANGE
 from voicecoach.errors import VoicecoachError
 
@@ -83,6 +92,20 @@ class Settings:
     """How readily speech counts as a command (PocketSphinx): "low" acts on fewer words that were none and misses
     more commands, "high" the reverse."""
 
+    reminders: tuple[time, ...] = ()
+    """Times of day ("HH:MM") at which the running coach says it is time for your exercises, when no session was
+    done since; unset: no reminders."""
+
+    quiet_hours: QuietHours | None = None
+    """No reminder is said in these hours, "HH:MM-HH:MM" (it may span midnight); unset: none."""
+
+    snooze_minutes: int = DEFAULT_SNOOZE_MINUTES
+    """How long "not now" after a reminder puts it off, 5 to 240 minutes."""
+
+    def reminder_settings(self) -> ReminderSettings:
+        """The reminders these settings ask for; ValueError if their times fall in their quiet hours."""
+        return ReminderSettings(self.reminders, self.quiet_hours, timedelta(minutes=self.snooze_minutes))
+
 
 KEYS = tuple(f.name for f in fields(Settings))
 
@@ -112,6 +135,13 @@ pace = 1.25
 # unset: the default_routine of the content's session.toml).
 # content = "~/my-exercises"
 # routine = "routine"
+
+# Reminders while the coach runs (as a service): at these times, when no session was done since, it says
+# "It is time for your back exercises."; "not now" (or "later") puts it off for snooze_minutes (5 to 240).
+# No reminder is said in the quiet hours, which may span midnight.
+# reminders = ["08:00", "18:00"]
+# quiet_hours = "22:00-07:00"
+# snooze_minutes = 30
 '''
 
 
@@ -177,6 +207,17 @@ def _routine(value: object, base: _Base) -> str:
     return value
 
 
+def _checked(parse: Callable[[object], object]) -> Callable[[object, _Base], object]:
+    """A check made of a parser that raises ValueError (core/reminders.py's)."""
+    def check(value: object, base: _Base) -> object:
+        try:
+            return parse(value)
+        except ValueError as error:
+            raise _Bad(str(error)) from None
+
+    return check
+
+
 def _whole(low: int, high: int, unit: str) -> Callable[[object, _Base], int]:
     def check(value: object, base: _Base) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -210,6 +251,9 @@ _CHECKS: dict[str, Callable[[object, _Base], object]] = {
     "routine": _routine,
     "pace": _number(*PACE_RANGE),
     "sensitivity": _one_of(*SENSITIVITY_CHOICES),
+    "reminders": _checked(parse_times),
+    "quiet_hours": _checked(QuietHours.parse),
+    "snooze_minutes": _checked(parse_snooze),
 }
 assert set(_CHECKS) == set(KEYS), "every setting needs a check"
 
@@ -278,7 +322,12 @@ def load_settings(cli_overrides: Mapping[str, object], env: Mapping[str, str]) -
             raise ValueError(f"unknown setting {key!r}; settings are: {', '.join(KEYS)}")
         if value is not None:
             values[key] = _check(key, value, _Base(Path.cwd(), _home(env)), CLI_SOURCE, "--" + key.replace("_", "-"))
-    return Settings(**values)  # type: ignore[arg-type]  # each value was checked against its field above
+    settings = Settings(**values)  # type: ignore[arg-type]  # each value was checked against its field above
+    try:
+        settings.reminder_settings()
+    except ValueError as error:  # only the file sets them: a reminder time in the quiet hours
+        raise ConfigError(file, "reminders", f"{error}: move it, or change quiet_hours") from None
+    return settings
 
 
 def apply_routine(content: Content, settings: Settings, from_flag: bool, env: Mapping[str, str]) -> Content:
@@ -330,6 +379,10 @@ def toml_string(text: str) -> str:
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, time):
+        return toml_string(clock_text(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -352,7 +405,7 @@ def format_settings(settings: Settings, file: Path | None = None, unset: Mapping
         if key in docs:
             lines.append("# " + " ".join(docs[key].split()))  # one comment line, whatever the docstring
         value = getattr(settings, key)
-        if value is not None:
+        if value is not None and value != ():
             lines.append(f"{key} = {_toml_value(value)}")
         else:
             note = (unset or {}).get(key)

@@ -25,6 +25,7 @@ from voicecoach.errors import ContentError, VoicecoachError
 from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.journal.store import JOURNAL_NAME, Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
+from voicecoach.runtime.reminding import Reminding
 
 if TYPE_CHECKING:
     from voicecoach.audio.echo import EchoCanceller
@@ -102,16 +103,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     coach = Coach(content, grammar, rate=config.rate, pace=config.pace)
     with Journal.open(journal_cli.journal_path(args)) as journal:
         recorder = SessionRecorder(journal)
+        # The journal's last session counts: a reminder answered before a restart is not said again.
+        reminding = Reminding(config.reminder_settings(), journal=journal) if config.reminders else None
         if args.text:
             from voicecoach.runtime.textmode import run_text_mode
 
-            return run_text_mode(coach, grammar, recorder=recorder)
+            return run_text_mode(coach, grammar, recorder=recorder, reminding=reminding)
         return run_live(config, coach, grammar, args.record, echo_cancel=not args.no_echo_cancel, recorder=recorder,
-                        profile=enrol_cli.profile_dir(args))
+                        profile=enrol_cli.profile_dir(args), reminding=reminding)
 
 
 def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | None = None,
-             echo_cancel: bool = True, recorder: SessionRecorder | None = None, profile: Path | None = None) -> int:
+             echo_cancel: bool = True, recorder: SessionRecorder | None = None, profile: Path | None = None,
+             reminding: Reminding | None = None) -> int:
     import os
 
     from voicecoach.audio.output import refresh_devices_around
@@ -124,7 +128,7 @@ def run_live(config: Settings, coach: Coach, grammar: Grammar, record: Path | No
                                      sensitivity=config.sensitivity, profile=profile)
         hearing = HearingPath(recognizer, grammar, audio.echo)
         loop = LiveLoop(coach, hearing, audio.microphone, audio.open_speaker, clock=audio.clock,
-                        refresh_devices=refresh_devices_around, recorder=recorder)
+                        refresh_devices=refresh_devices_around, recorder=recorder, reminding=reminding)
         return loop.run()
 
 

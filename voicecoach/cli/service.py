@@ -12,14 +12,15 @@ from pathlib import Path
 
 from voicecoach.errors import VoicecoachError
 
-UNIT_NAME = "voicecoach.cli.service"
+UNIT_NAME = "voicecoach.service"  # `systemctl --user stop voicecoach`, `journalctl --user -u voicecoach`
 RESTART_SEC = 10
 # At most START_LIMIT_BURST starts in START_LIMIT_INTERVAL_SEC: a coach that keeps crashing gives up
 # instead of loading models over and over on a Raspberry Pi's CPU.
 START_LIMIT_INTERVAL_SEC = 600
 START_LIMIT_BURST = 5
-# Settings the installing shell may carry that the service must see too (the user manager does not have them).
-PASSED_ENV = ("XDG_CONFIG_HOME", "VOICECOACH_CONFIG", "VOICECOACH_VOSK_MODEL")
+# Settings the installing shell may carry that the service must see too (the user manager does not have them):
+# XDG_STATE_HOME places the journal, whose last session the reminders go by, and which `voicecoach history` reads.
+PASSED_ENV = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "VOICECOACH_CONFIG", "VOICECOACH_VOSK_MODEL")
 LINGER_STEP = "sudo loginctl enable-linger $USER"
 MANUAL_STEPS = (f"systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}; "
                 f"to start it at boot without logging in: {LINGER_STEP}")

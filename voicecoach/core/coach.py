@@ -13,8 +13,10 @@ from voicecoach.core.events import (
     Command,
     Effect,
     Event,
+    ReminderDue,
     Say,
     SessionEnded,
+    Snoozed,
     StopSpeaking,
     UtteranceFinished,
     UtteranceKind,
@@ -24,7 +26,7 @@ from voicecoach.core.plan import PlanStep, build_plan
 from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
-from voicecoach.core.transitions import TRANSITIONS, Mode
+from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
 
 # Theory of operation
 # -------------------
@@ -53,10 +55,17 @@ from voicecoach.core.transitions import TRANSITIONS, Mode
 # What a command does in each mode is one table (transitions.py), checked
 # against the grammar when it loads; a command with no entry for the mode is
 # logged and does nothing. Every sentence the coach says is content.
+#
+# When a reminder is due the runtime sends ReminderDue (it decides when, with
+# core/reminders.py on the wall clock); an idle coach says it, and for
+# REMINDED_LISTEN_S after it has been said listens in the "reminded" state:
+# idle's commands and "not now", which answers Snoozed for the runtime.
 
 log = logging.getLogger(__name__)
 
 EndReason = Literal["finished", "stopped", "pain"]
+REMINDED_LISTEN_S = 60.0
+"""How long after a reminder has been said "not now" is listened for."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,12 @@ MORE_WINDOW_S = 4.0
 # The actions during which the person is moving into, or is in, the position of the step: from its instruction to
 # the end of its count. From "Relax." on, they are leaving it.
 _IN_POSITION = ("spoken", "moved", "hold_said", "count")
+
+
+@dataclass(frozen=True)
+class _Reminder:
+    utterance: int  # the reminder said: the "reminded" state lasts until REMINDED_LISTEN_S after it ends
+    until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,7 @@ class Coach:
         self.index = 0
         self._wait: _Wait | None = None
         self._suspended: _Suspended | None = None  # set while paused or answering
+        self._reminder: _Reminder | None = None  # set while a reminder is said and just after
         self._next_id = 0
         self._last_text = content.session.ready
         self._more = ""  # the rest of help, while "more" may be said for it
@@ -122,6 +138,9 @@ class Coach:
     def handle(self, event: Event, now: float) -> list[Effect]:
         """Take one event at time `now`; return what to do about it."""
         if isinstance(event, UtteranceFinished):
+            reminder = self._reminder
+            if reminder is not None and reminder.utterance == event.utterance_id:
+                self._reminder = replace(reminder, until=now + REMINDED_LISTEN_S)
             wait = self._wait
             if wait is not None and wait.utterance == event.utterance_id:
                 self._wait = None
@@ -139,25 +158,31 @@ class Coach:
                 # Keep the session where it was: the person resumes it once the trouble is over.
                 return self._pause(now, said)
             return [self._say(said, "info")]
+        if isinstance(event, ReminderDue):
+            return self._remind()
         return self._command(event.command, now)
+
+    @property
+    def listening(self) -> str:
+        """What the recognizer listens for now (Grammar.phrases_heard): the mode, or "reminded"; and "... after
+        help" while "more" may be said (grammar/commands.toml `listen`, `after`)."""
+        state: ListenState = "reminded" if self._reminder is not None and self.mode == "idle" else self.mode
+        return f"{state} after help" if self._more else state
 
     def next_deadline(self) -> float | None:
         """When on_timer should next be called, or None when nothing is timed."""
-        return self._wait.deadline if self._wait else None
+        deadlines = [self._wait.deadline if self._wait else None, self._reminder.until if self._reminder else None]
+        return min((d for d in deadlines if d is not None), default=None)
 
     def on_timer(self, now: float) -> list[Effect]:
         """Run whatever has fallen due by `now`."""
+        if self._reminder is not None and self._reminder.until is not None and self._reminder.until <= now:
+            self._reminder = None  # "not now" is no longer listened for
         effects: list[Effect] = []
         while self._wait is not None and self._wait.deadline is not None and self._wait.deadline <= now:
             wait, self._wait = self._wait, None
             effects += self._act(wait, now)
         return effects
-
-    @property
-    def listening(self) -> str:
-        """What the recognizer should listen for now (Grammar.phrases_heard): the mode, "MODE after help" while
-        "more" may be said."""
-        return f"{self.mode} after help" if self._more else self.mode
 
     def remaining_seconds(self) -> float:
         """An estimate of the time left in the session, from the current step on."""
@@ -190,7 +215,7 @@ class Coach:
             case "go slower":
                 return self._change_tempo(-1, now)
             case "say commands":
-                first, rest = self.grammar.help_for(self.mode)
+                first, rest = self._help()
                 said = text.filled("help", spoken_list(first, "or"))
                 effects = self._answer(f"{said} {text.more_offer}" if rest else said, now)
                 self._more = spoken_list(rest, "or")  # after _answer's _say, which ends any offer before
@@ -221,7 +246,26 @@ class Coach:
                 return self._go_to(max(self.index - 1, 0))
             case "next exercise":
                 return self._go_to(self._next_exercise_index())
+            case "snooze reminder":
+                self._reminder = None
+                return [self._say(text.snoozed, "info"), Snoozed()]
         assert_never(action)
+
+    def _help(self) -> tuple[list[str], list[str]]:
+        """What help names first now, and the rest: the mode's commands, and after a reminder the answers to it too
+        (first)."""
+        first, rest = self.grammar.help_for(self.mode)
+        listening = self.listening.partition(" after ")[0]
+        extra = [h for h in self.grammar.help_for(listening)[0] if h not in first and h not in rest]
+        return [*first, *extra], rest
+
+    def _remind(self) -> list[Effect]:
+        """Say the reminder, if nothing runs; then listen for "not now" a while."""
+        if self.mode != "idle":
+            return []
+        said = self._say(self.content.session.reminder, "info")
+        self._reminder = _Reminder(said.utterance_id)
+        return [said]
 
     def _exercise_names(self) -> list[str]:
         """Every exercise, those of the routine "start routine" begins first and in its order."""
@@ -239,6 +283,7 @@ class Coach:
         self._reached = set()
         self.mode = "running"
         self._suspended = None
+        self._reminder = None
         if switching:
             # The way out first: the person leaves the position while the introduction (which names it) is said.
             return [StopSpeaking(), *([self._say(way_out, "instruction")] if way_out else []), *self._begin(0)]

@@ -104,6 +104,10 @@ class SessionText:
     microphone_back: str
     starting: str
     """Holds {name}: the exercise or routine just asked for, said at once."""
+    reminder: str
+    """Said at a reminder time when no session was done since."""
+    snoozed: str
+    """The answer to "not now" after a reminder."""
 
     def filled(self, key: str, value: str) -> str:
         """The sentence `key` (one of SESSION_PLACEHOLDERS) with `value` in its placeholder, a capital first."""

@@ -48,7 +48,12 @@ class Alert:
     kind: AlertKind
 
 
-Event = Heard | UtteranceFinished | Alert
+@dataclass(frozen=True)
+class ReminderDue:
+    """A reminder time has come and no session was done since (core/reminders.py): say so, if nothing runs."""
+
+
+Event = Heard | UtteranceFinished | Alert | ReminderDue
 
 
 # --- effects: what the coach asks the outside world to do ---------------
@@ -76,4 +81,9 @@ class SessionEnded:
     reason: Literal["finished", "stopped", "pain"]
 
 
-Effect = Say | StopSpeaking | SessionEnded
+@dataclass(frozen=True)
+class Snoozed:
+    """The person said "not now" to a reminder: remind them once more after the snooze."""
+
+
+Effect = Say | StopSpeaking | SessionEnded | Snoozed

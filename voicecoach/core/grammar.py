@@ -9,10 +9,10 @@ from pathlib import Path
 
 from voicecoach.core.content import Content, Exercise, Routine, _Fields, _read_toml
 from voicecoach.core.events import Command
-from voicecoach.core.transitions import MODES, check_commands
+from voicecoach.core.transitions import LISTEN_STATES, check_commands
 from voicecoach.errors import ContentError
 
-STATES: tuple[str, ...] = MODES  # the coach's modes, as `when` and `listen` name them
+STATES: tuple[str, ...] = LISTEN_STATES  # the coach's modes and "reminded", as `when` and `listen` name them
 FIRST_HELP_MOST = 5  # the commands help names first: few enough to remember lying down
 _AFTER = " after "  # a listening state "running after help": the mode, and the command just answered
 

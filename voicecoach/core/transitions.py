@@ -10,6 +10,9 @@ from voicecoach.errors import ContentError
 
 Mode = Literal["idle", "running", "paused"]
 MODES: tuple[Mode, ...] = ("idle", "running", "paused")
+ListenState = Literal["idle", "running", "paused", "reminded"]
+LISTEN_STATES: tuple[ListenState, ...] = (*MODES, "reminded")
+"""What the recognizer listens for follows the coach's mode, and "reminded": idle, just after a reminder."""
 
 Action = Literal[
     "stop for pain",      # say the pain advice and end the session (idle: say it)
@@ -31,6 +34,7 @@ Action = Literal[
     "next step",
     "previous step",
     "next exercise",
+    "snooze reminder",    # "not now" to a reminder: say so, and remind again after the snooze
 ]
 
 _EVERY_MODE: dict[str, Action] = {
@@ -63,6 +67,7 @@ TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
     **{(command, mode): action for command, action in _IN_SESSION.items() for mode in ("running", "paused")},
     ("pause", "running"): "pause",
     ("resume", "paused"): "resume",
+    ("not now", "idle"): "snooze reminder",  # heard only in the "reminded" state, which is idle just after a reminder
 }
 
 HANDLED = frozenset(command for command, _ in TRANSITIONS)

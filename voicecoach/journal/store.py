@@ -215,6 +215,15 @@ class Journal:
                 holds=len(holds.get(sid, [])), hold_seconds=sum(holds.get(sid, [])), said=said.get(sid, {})))
         return records
 
+    def last_session_end(self) -> datetime | None:
+        """When the session recorded last ended (began, if it never ended: a power cut); None if there is none."""
+        try:
+            row = self._connection.execute(
+                "SELECT started_at, ended_at FROM session ORDER BY id DESC LIMIT 1").fetchone()
+            return None if row is None else _time(row[1] if row[1] is not None else row[0])
+        except (sqlite3.DatabaseError, UnicodeDecodeError, _Damaged) as error:
+            raise _damaged(self.path, error) from None
+
     def integrity(self) -> str:
         """SQLite's own check of the whole file: "ok" when it is sound."""
         return "\n".join(str(row[0]) for row in self._connection.execute("PRAGMA integrity_check"))

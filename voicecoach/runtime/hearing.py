@@ -84,8 +84,8 @@ class HearingPath:
     # --- what the coach does --------------------------------------------------
 
     def coach_mode(self, mode: str | None) -> None:
-        """The coach now listens as `mode` says (Coach.listening: idle, running, paused, or "running after help"
-        and the like); None: listen for every phrase (audio files)."""
+        """The coach now listens as `mode` says (Coach.listening: idle, running, paused, reminded, or "running after
+        help" and the like); None: listen for every phrase (audio files)."""
         if mode is not None and mode not in self._heard:
             self._heard[mode] = self.grammar.phrases_heard(mode)
         self._wanted = None if mode is None else self._heard[mode]

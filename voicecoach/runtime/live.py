@@ -22,6 +22,7 @@ from voicecoach.core.events import Alert, Effect, Event, Heard, Say, SessionEnde
 from voicecoach.errors import VoicecoachError
 from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.runtime.hearing import HearingPath, Recognized
+from voicecoach.runtime.reminding import Reminding
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +120,16 @@ class LiveLoop:
     def __init__(self, coach: Session, hearing: HearingPath, microphone: Microphone, open_speaker: OpenSpeaker, *,
                  clock: Callable[[], float] = time.monotonic, print_fn: Callable[[str], None] = print,
                  backoff: Backoff | None = None, refresh_devices: Callable[[Speaker], object] | None = None,
-                 exit_when_session_ends: bool = False, recorder: SessionRecorder | None = None):
+                 exit_when_session_ends: bool = False, recorder: SessionRecorder | None = None,
+                 reminding: Reminding | None = None):
         self.coach, self.hearing, self.microphone = coach, hearing, microphone
         # A service keeps listening after "stop" or the end of a routine (the coach says "Say start
         # routine..." and goes idle): exiting would leave systemd's Restart=on-failure with a clean exit
         # and the person on the floor with a deaf device. Harnesses that run one session pass True.
         self.exit_when_session_ends = exit_when_session_ends
-        # Writes each coaching session to the journal.
+        # Writes each coaching session to the journal; says a reminder when one is due, on the wall clock.
         self._journal = (recorder, coach) if recorder is not None and isinstance(coach, Coach) else None
+        self._reminding = (reminding, coach) if reminding is not None and isinstance(coach, Coach) else None
         # refresh_devices(speaker): make PortAudio re-read its device list before a retry, closing the
         # speaker's output around it (audio/output.py refresh_devices_around); None: never. It frees every
         # PortAudio stream, so the microphone's reopen must leave none open when it fails (Microphone.reopen).
@@ -137,8 +140,8 @@ class LiveLoop:
         self.events: queue.Queue[LoopEvent] = queue.Queue()
         self.stopping = threading.Event()
         self._to_hearing: queue.SimpleQueue[Callable[[HearingPath], None]] = queue.SimpleQueue()
-        self._mode = coach.listening
-        hearing.coach_mode(coach.listening)
+        self._mode = self._listening()
+        hearing.coach_mode(self._mode)
         self.speaker = open_speaker(self._on_started, self._on_finished, self._on_played)
 
     def post(self, run: Callable[[float], list[Effect]]) -> None:
@@ -249,6 +252,10 @@ class LiveLoop:
                 now = self.clock()
                 effects = self._handle(event, now) if event is not None else []
                 effects += self.coach.on_timer(now)
+                if not effects and self._reminding is not None:
+                    reminding, coach = self._reminding
+                    for due in reminding.poll(coach, speaking=self.speaker.busy):
+                        effects += coach.handle(due, now)
                 ending = (self._apply(effects) and self.exit_when_session_ends) or ending
                 if ending and not self.speaker.busy:
                     break
@@ -276,8 +283,8 @@ class LiveLoop:
         return self.coach.handle(event, now)
 
     def _apply(self, effects: list[Effect]) -> bool:
-        if self.coach.listening != self._mode:
-            mode = self._mode = self.coach.listening
+        if self._listening() != self._mode:
+            mode = self._mode = self._listening()
             self._to_hearing.put(lambda hearing: hearing.coach_mode(mode))
         ended = False
         for effect in effects:
@@ -289,7 +296,14 @@ class LiveLoop:
         if self._journal is not None:  # after the speaker has its part: a commit's fsync never delays speech
             recorder, coach = self._journal
             recorder.applied(effects, coach)
+        if self._reminding is not None:
+            self._reminding[0].applied(effects)
         return ended
+
+    def _listening(self) -> str | None:
+        """The state whose phrases the recognizer listens for: the session's (the coach's mode, "reminded" just after
+        a reminder, "... after help" while "more" may be said; None for every phrase)."""
+        return self.coach.listening
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         self.stopping.set()

@@ -10,6 +10,7 @@ from typing import TextIO
 from voicecoach.core.coach import Coach
 from voicecoach.core.grammar import Grammar
 from voicecoach.journal.recorder import SessionRecorder
+from voicecoach.runtime.reminding import Reminding
 from voicecoach.runtime.virtual import VirtualClock, VirtualSession, format_line
 
 # While nothing is due, look at the input this often anyway: cheap, and it
@@ -18,10 +19,10 @@ _IDLE_POLL_S = 0.5
 
 
 def run_text_mode(coach: Coach, grammar: Grammar, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                  recorder: SessionRecorder | None = None) -> int:
+                  recorder: SessionRecorder | None = None, reminding: Reminding | None = None) -> int:
     """Run until the end of input. Utterances last as long as their words take to say; nothing is spoken."""
     t0 = time.monotonic()
-    session = VirtualSession(coach, grammar, clock=VirtualClock(0.0), recorder=recorder)
+    session = VirtualSession(coach, grammar, clock=VirtualClock(0.0), recorder=recorder, reminding=reminding)
     printed = 0
 
     def catch_up() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.spoken import speech_seconds
-from voicecoach.journal.recorder import SessionRecorder
+from voicecoach.journal.recorder import SessionRecorder, local_now
+from voicecoach.runtime.reminding import Reminding
 
 
 @dataclass
@@ -51,12 +53,24 @@ class VirtualSession:
     user_lines: list[Line] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     recorder: SessionRecorder | None = None  # writes each session to a journal
+    reminding: Reminding | None = None  # says reminders when due, on the wall clock below
+    wall_origin: datetime = field(default_factory=local_now)
+    """The local date and time at virtual second 0: the wall clock runs on with the virtual one."""
     _playing: list[Line] = field(default_factory=list)  # queued or playing, in order
     _finished_now: list[int] = field(default_factory=list)
 
     @property
     def now(self) -> float:
         return self.clock.now
+
+    def wall(self) -> datetime:
+        """The local date and time now."""
+        return self.wall_origin + timedelta(seconds=self.now)
+
+    def set_wall(self, moment: datetime) -> None:
+        """Set the wall clock to `moment`, now (forwards or back, as NTP or a person may); the virtual clock stays."""
+        self.wall_origin = moment - timedelta(seconds=self.now)
+        self._remind()
 
     def start(self) -> None:
         """Let the coach say it is ready."""
@@ -92,12 +106,17 @@ class VirtualSession:
         times = [t for t in (self.coach.next_deadline(),) if t is not None]
         times += [line.start for line in self._playing if line.start > self.now]
         times += [line.end for line in self._playing[:1]]
+        check = self.reminding.next_check() if self.reminding is not None else None
+        if check is not None:
+            # Never now or before: the wall clock is kept to the microsecond, the virtual one is not.
+            times.append(max(self.now + (check - self.wall()).total_seconds(), self.now + 1e-6))
         return min(times) if times else None
 
     def advance(self, until: float) -> None:
         """Move the clock to `until`, running everything that falls due on the way, in order."""
         while True:
             self._deliver_finished()
+            self._remind()
             upcoming = self.next_event_time()
             if upcoming is None or upcoming > until:
                 break
@@ -108,6 +127,11 @@ class VirtualSession:
             else:
                 self._apply(self.coach.on_timer(self.now))
         self.clock.advance_to(max(self.now, until))
+
+    def _remind(self) -> None:
+        if self.reminding is not None:
+            for event in self.reminding.poll(self.coach, speaking=bool(self._playing)):
+                self._apply(self.coach.handle(event, self.now))
 
     def _deliver_finished(self) -> None:
         while self._finished_now:
@@ -128,6 +152,8 @@ class VirtualSession:
                 self.ended.append(effect.reason)
         if self.recorder is not None:
             self.recorder.applied(effects, self.coach)
+        if self.reminding is not None:
+            self.reminding.applied(effects)
         self._deliver_finished()
 
     def _stop(self) -> None:

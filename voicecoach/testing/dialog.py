@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
+from voicecoach.core.reminders import ReminderSettings
 from voicecoach.errors import DialogError
 from voicecoach.journal.recorder import SessionRecorder, local_now
 from voicecoach.journal.store import Journal
+from voicecoach.runtime.reminding import Reminding
 from voicecoach.runtime.virtual import Line, VirtualSession, format_line
 
 WAIT_UNTIL_LIMIT_S = 600.0  # "fails after 10 virtual minutes"
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,16 @@ class Step:
 
     line: int
     source: str
-    kind: str  # say | expect | expect_not | wait | wait_until
+    kind: str  # say | expect | expect_not | wait | wait_until | clock | set
     words: str = ""
     pattern: Pattern | None = None
     seconds: float = 0.0
+    moment: datetime | None = None  # clock: the local date and time it sets
+    setting: tuple[str, object] | None = None  # set: a reminder key of the config file, and its value
 
 
 def parse_duration(text: str) -> float | None:
-    """"5s", "250ms", "2m", "1.5s" in seconds, or None if it is not a duration."""
+    """"5s", "250ms", "2m", "1.5s", "10h" in seconds, or None if it is not a duration."""
     match = _DURATION_RE.match(text.strip())
     return float(match.group(1)) * _UNITS[match.group(2)] if match else None
 
@@ -76,6 +81,10 @@ def parse_dialog(text: str, file: object = "<dialog>") -> list[Step]:
             if not words:
                 raise DialogError(file, number, "'>' needs the words the user says")
             steps.append(Step(number, source, "say", words=words))
+        elif source.startswith("clock "):
+            steps.append(Step(number, source, "clock", moment=_moment(source[6:], file, number)))
+        elif source.startswith("set "):
+            steps.append(Step(number, source, "set", setting=_setting(source[4:], file, number)))
         elif source.startswith("wait until"):
             steps.append(Step(number, source, "wait_until", pattern=_pattern(source[10:], file, number)))
         elif source.startswith("wait"):
@@ -84,8 +93,30 @@ def parse_dialog(text: str, file: object = "<dialog>") -> list[Step]:
                 raise DialogError(file, number, f"'{source[4:].strip()}' is not a duration (e.g. 5s, 250ms, 2m)")
             steps.append(Step(number, source, "wait", seconds=seconds))
         else:
-            raise DialogError(file, number, f"cannot read {source!r}: a line starts with >, <, !<, wait or wait until")
+            raise DialogError(file, number, f"cannot read {source!r}: a line starts with >, <, !<, wait, wait until, "
+                                            "clock or set")
     return steps
+
+
+def _moment(text: str, file: object, line: int) -> datetime:
+    """`clock 2027-03-01 07:55`: a local date and time (with a UTC offset, or in the time zone of the runner)."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DialogError(file, line, f"'{text.strip()}' is not a date and time (e.g. 2027-03-01 07:55)") from None
+
+
+def _setting(text: str, file: object, line: int) -> tuple[str, object]:
+    """`set reminders = ["08:00", "18:00"]`: one reminder key of the config file, checked as the config checks it."""
+    try:
+        [(key, value)] = tomllib.loads(text).items()
+    except (tomllib.TOMLDecodeError, ValueError):
+        raise DialogError(file, line, f"cannot read {text.strip()!r}: write KEY = VALUE as in config.toml") from None
+    try:
+        ReminderSettings().with_value(key, value)
+    except ValueError as error:
+        raise DialogError(file, line, f"{key}: {error}") from None
+    return key, value
 
 
 def _pattern(text: str, file: object, line: int) -> Pattern:
@@ -139,6 +170,7 @@ class DialogRunner:
         self.on_line = on_line
         self.journal = journal
         self.wall = wall_start or local_now()
+        self._reminders = ReminderSettings()  # none until a dialog sets them
 
     def run_file(self, path: Path) -> DialogResult:
         try:
@@ -148,19 +180,19 @@ class DialogRunner:
         return self.run(parse_dialog(text, path), str(path))
 
     def run(self, steps: list[Step], name: str = "<dialog>") -> DialogResult:
-        session = VirtualSession(Coach(self.content, self.grammar), self.grammar)
-        start = self.wall
+        session = VirtualSession(Coach(self.content, self.grammar), self.grammar, wall_origin=self.wall)
         if self.journal is not None:
-            session.recorder = SessionRecorder(self.journal, wall=lambda: start + timedelta(seconds=session.now))
+            session.recorder = SessionRecorder(self.journal, wall=session.wall)
         session.start()
         cursor = 0
+        self._reminders = ReminderSettings()
         try:
             for step in steps:
                 cursor = self._step(session, step, cursor)
         except _Failure as failure:
             return self._finish(session, name, step, str(failure))
         finally:
-            self.wall = start + timedelta(seconds=session.now)
+            self.wall = session.wall()
         return self._finish(session, name, None, "")
 
     def _finish(self, session: VirtualSession, name: str, step: Step | None, reason: str) -> DialogResult:
@@ -171,6 +203,17 @@ class DialogRunner:
         return DialogResult(name, step is None, transcript, step, reason)
 
     def _step(self, session: VirtualSession, step: Step, cursor: int) -> int:
+        if step.kind == "clock":
+            assert step.moment is not None
+            moment = step.moment
+            session.set_wall(moment if moment.tzinfo else moment.replace(tzinfo=session.wall().tzinfo))
+            return cursor
+        if step.kind == "set":
+            assert step.setting is not None
+            key, value = step.setting
+            self._reminders = _with(self._reminders, key, value, step)
+            session.reminding = Reminding(self._reminders, wall=session.wall, journal=self.journal)
+            return cursor
         if step.kind == "say":
             cursor = session.heard_so_far()  # first past all that was said, then the words
             session.hear(step.words)
@@ -200,6 +243,14 @@ class DialogRunner:
                                f"{WAIT_UNTIL_LIMIT_S / 60:g} virtual minutes")
             session.advance(upcoming)
         return said + 1
+
+
+def _with(settings: ReminderSettings, key: str, value: object, step: Step) -> ReminderSettings:
+    """`settings` with one more `set` line's value, or the line's failure if together they make no sense."""
+    try:
+        return settings.with_value(key, value)
+    except ValueError as error:
+        raise _Failure(f"line {step.line}: {error}") from None
 
 
 def _find(session: VirtualSession, pattern: Pattern, cursor: int) -> int | None:

@@ -7,7 +7,7 @@ from typing import get_args
 
 from voicecoach.core.coach import Coach, resume_cue
 from voicecoach.core.content import Content
-from voicecoach.core.events import Alert, AlertKind, Command, Event, Heard, Say
+from voicecoach.core.events import Alert, AlertKind, Command, Event, Heard, ReminderDue, Say
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, build_plan
 from voicecoach.core.spoken import duration_words, number_words
@@ -21,8 +21,8 @@ def every_utterance(content: Content, grammar: Grammar) -> list[str]:
 
 
 def utterances_by_kind(content: Content, grammar: Grammar) -> dict[str, list[str]]:
-    """every_utterance() by kind (session, alert, introduction, step, hold, count, time left, answer), each in its
-    order."""
+    """every_utterance() by kind (session, alert, reminder, introduction, step, hold, count, time left, answer), each
+    in its order."""
     kinds: dict[str, list[str]] = {}
     for kind, text in _utterances(content, grammar):
         kinds.setdefault(kind, []).append(text)
@@ -38,6 +38,11 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
                                                      for way_out in ways_out), session.finished, RELAX)]
     said += [("alert", t) for kind in get_args(AlertKind) for t in _said(Coach(content, grammar), Alert(kind))]
     said += [("alert", session.filled("microphone_lost", way_out)) for way_out in ways_out]
+    # A reminder, help just after it (which names "not now"), and the answer to "not now".
+    reminded = Coach(content, grammar)
+    said += [("reminder", t) for t in _said(reminded, ReminderDue())]
+    said += [("reminder", t) for t in _said(reminded, Heard(Command("help")))]
+    said += [("reminder", t) for t in _said(reminded, Heard(Command("not now")))]
     said += [("answer", session.filled("paused", way_out)) for way_out in ways_out]
     said += [("step", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
     said += [("session", session.filled("starting", target)) for target in (*content.exercises, *content.routines)]

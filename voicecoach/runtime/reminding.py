@@ -1,0 +1,67 @@
+"""Says a reminder when one is due: core/reminders.py on a wall clock, for the live loop and the virtual session."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from voicecoach.core.coach import Coach
+from voicecoach.core.events import Effect, ReminderDue, SessionEnded, Snoozed
+from voicecoach.core.reminders import Reminders, ReminderSettings
+from voicecoach.journal.recorder import local_now
+from voicecoach.journal.store import Journal, JournalError
+
+log = logging.getLogger(__name__)
+
+
+class Reminding:
+    """Tells the caller when to hand the coach ReminderDue, and keeps the reminders told of sessions and snoozes.
+
+    The caller (the live loop, the virtual session) calls `poll` whenever something may have changed and hands
+    the coach what it returns, then `applied` with every batch of the coach's effects.
+    """
+
+    def __init__(self, settings: ReminderSettings, wall: Callable[[], datetime] = local_now,
+                 journal: Journal | None = None):
+        self.wall = wall
+        self.journal = journal
+        self.reminders = Reminders(settings, last_session=self._last_session())
+
+    def _last_session(self) -> datetime | None:
+        if self.journal is None:
+            return None
+        try:
+            return self.journal.last_session_end()
+        except (JournalError, sqlite3.Error) as error:
+            log.warning("reminders: the journal cannot be read (%s): they go by this run's sessions only", error)
+            return None
+
+    def poll(self, coach: Coach, speaking: bool) -> list[ReminderDue]:
+        """[ReminderDue()] when a reminder is due and the coach is idle and silent; else []."""
+        if coach.listening != "idle" or speaking:
+            return []
+        now = self.wall()
+        if not self.reminders.due(now):
+            return []
+        last = self._last_session()  # another voicecoach (`run --text`) may have recorded a session meanwhile
+        if last is not None:
+            self.reminders.session_done(last)
+            if not self.reminders.due(now):
+                return []
+        self.reminders.reminded(now)
+        log.info("reminder due at %s: no session since", now.isoformat(timespec="minutes"))
+        return [ReminderDue()]
+
+    def applied(self, effects: Sequence[Effect]) -> None:
+        """The coach's effects: a session that ended, or "not now"."""
+        for effect in effects:
+            if isinstance(effect, SessionEnded):
+                self.reminders.session_done(self.wall())
+            elif isinstance(effect, Snoozed):
+                self.reminders.snoozed(self.wall())
+
+    def next_check(self) -> datetime | None:
+        """The next moment at which a reminder may fall due with nothing else happening; None: never."""
+        return self.reminders.next_check(self.wall())
