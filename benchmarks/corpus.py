@@ -357,16 +357,15 @@ def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
 
 
 def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:
-    """Each command said where it matters, mid-session ("running"), unless the coach listens for it only when idle
-    ("start ..."); barge-in mid-session. The rest keep every phrase: the coach's own voice is heard in every mode,
-    and idle the coach listens for every phrase (non-commands mid-session are NON_COMMANDS_RUNNING)."""
+    """Each command said where it matters, mid-session ("running"; "more" right after help), unless the coach
+    listens for it only when idle; barge-in mid-session. The rest keep every phrase: the coach's own voice is heard
+    in every mode, and idle the coach listens for every phrase (non-commands mid-session are NON_COMMANDS_RUNNING)."""
     out = []
     for cs in sets:
         items = []
         for it in cs.items:
             command = grammar.match(it.expect) if it.expect is not None else None
-            mid_session = command is not None and grammar.listens(command.name, "running")
-            items.append(replace(it, mode="running" if mid_session else "idle" if command else it.mode))
+            items.append(replace(it, mode=grammar.heard_mid_session(command.name) if command else it.mode))
         out.append(ClipSet(cs.name, items, cs.clips, cs.played))
     return out
 

@@ -148,8 +148,9 @@ def command_sets(grammar: Grammar, quick: bool, snrs: Sequence[float | None] = S
 
 
 def command_mode(grammar: Grammar, phrase: str) -> str:
-    """The coach's mode a command is said in: mid-session if it is heard then, else idle."""
-    return "running" if grammar.listens(grammar.table[phrase].name, "running") else "idle"
+    """The coach's state a command is said in: mid-session if it is heard then ("more" right after help), else
+    idle."""
+    return grammar.heard_mid_session(grammar.table[phrase].name)
 
 
 def real_negative_sets(quick: bool) -> list[ClipSet]:

@@ -23,10 +23,14 @@ from voicecoach.testing.dialog import DialogRunner, parse_dialog
 # "wait until" gives up after 10 virtual minutes, so wait for each exercise in turn.
 ROUTINE = """
 > start routine
-wait until Next exercise. Cat stretch.
-wait until Next exercise. Lower back rotational stretch.
-wait until Next exercise. Knee to chest stretch.
-wait until Next exercise. Bridge.
+wait until Next exercise.
+wait until Cat stretch.
+wait until Next exercise.
+wait until Lower back rotational stretch.
+wait until Next exercise.
+wait until Knee to chest stretch.
+wait until Next exercise.
+wait until Bridge.
 wait until That is the end of the session
 """
 

@@ -155,8 +155,22 @@ def test_pause_where_no_position_is_held_resumes_where_it_was(content: Content, 
     assert said.text == content.session.filled("paused", "")
     resumed = coach.handle(Heard(Command("resume")), 5.0)
     assert [s.text for s in says(resumed)] == [content.session.resumed]
-    assert [s.text for s in says(coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), 6.0))] == [
-        coach.plan[0].text]
+    assert [s.text for s in says(coach.handle(UtteranceFinished(says(resumed)[0].utterance_id), 6.0))] == \
+        coach.plan[0].sentences  # cut in its first sentence: all of it again, a sentence an utterance
+
+
+def test_an_interruption_resumes_at_the_sentence_it_cut(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    started = says(coach.handle(Heard(Command("start", "bridge")), 0.0))
+    safety = coach.plan[0].sentences
+    assert [s.text for s in started[1:]] == safety and len(safety) > 3
+    for said in started[:3]:  # "Bridge." and the first two sentences of the advice finish
+        coach.handle(UtteranceFinished(said.utterance_id), 1.0)
+    answer = says(coach.handle(Heard(Command("how long")), 2.0))  # cuts the third
+    for said in started[3:]:  # cut and dropped, reported after the question
+        coach.handle(UtteranceFinished(said.utterance_id), 2.0)
+    resumed = coach.handle(UtteranceFinished(answer[0].utterance_id), 3.0)
+    assert [s.text for s in says(resumed)] == safety[2:]
 
 
 def test_an_alert_when_idle_is_only_said(content: Content, grammar: Grammar) -> None:

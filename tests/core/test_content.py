@@ -21,7 +21,8 @@ def test_shipped_exercises_follow_the_article(content: Content) -> None:
     assert holds["pelvic tilts"] == [(5, 5), (5, 5)]
     assert holds["knee to chest stretch"] == [(5, 5)]
     assert holds["lower back rotational stretch"] == [(5, 10)]
-    assert holds["cat stretch"] == [] and holds["bridge"] == []
+    assert holds["cat stretch"] == []
+    assert holds["bridge"] == [(5, 5)]  # the squeeze, as long as it was given in silence: every hold said is counted
     assert ex["cat stretch"].repetitions == (3, 5)
     assert ex["lower back rotational stretch"].repetitions == (2, 3)
     assert ex["knee to chest stretch"].repetitions == (2, 4)
@@ -90,6 +91,16 @@ def test_bad_hold(tree: Path, hold: str) -> None:
     edit(tree / "exercises" / "pelvic-tilts.toml", "hold = 5", f"hold = {hold}")
     message = error_for(tree)
     assert "exercise 'pelvic tilts'" in message and "'steps[1].hold'" in message
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("seconds = 5", 'seconds = 5\nrelease = "Let go."', ["'steps[2].release'", "no hold"]),  # a release ends a hold
+    ('position = "onto your hands and knees"', "position = 4", ["'position'", "non-empty text"]),
+])
+def test_release_and_position_are_checked(tree: Path, old: str, new: str, says: list[str]) -> None:
+    edit(tree / "exercises" / "cat-stretch.toml", old, new)
+    message = error_for(tree)
+    assert "exercise 'cat stretch'" in message and all(part in message for part in says), message
 
 
 def test_routine_naming_a_missing_exercise(tree: Path) -> None:

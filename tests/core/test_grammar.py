@@ -33,6 +33,8 @@ REQUIRED = {
     "pause please": "pause", "wait a second": "pause", "wait a moment": "pause", "hang on a second": "pause",
     "just a moment": "pause",
     "slow down": "slower", "more time": "slower",
+    # Right after help (issue 27, item 7): the rest of the commands.
+    "more": "more", "say more": "more",
     # The answers to a reminder that put it off (issue 28).
     "not now": "not now", "later": "not now", "not yet": "not now",
 }
@@ -84,10 +86,43 @@ def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
 
 
 def test_every_command_is_listened_for_in_every_mode(grammar: Grammar) -> None:
-    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one.
+    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one, and "more"
+    # for help.
+    every = frozenset(grammar.phrases())
+    reminder, more = {"not now", "later", "not yet"}, {"more", "say more"}
     assert grammar.phrases_heard("idle") == grammar.phrases_heard("running") == grammar.phrases_heard("paused")
-    assert grammar.phrases_heard("reminded") == frozenset(grammar.phrases())
-    assert grammar.phrases_heard("running") == frozenset(grammar.phrases()) - {"not now", "later", "not yet"}
+    assert grammar.phrases_heard("reminded") == every - more
+    assert grammar.phrases_heard("running") == every - reminder - more
+    for mode in ("idle", "running", "paused"):
+        assert grammar.phrases_heard(f"{mode} after help") == every - reminder
+    assert grammar.phrases_heard("reminded after help") == every
+    assert grammar.heard_mid_session("more") == "running after help"  # where the benchmarks say it
+    assert grammar.heard_mid_session("stop") == "running"
+
+
+def test_help_names_at_most_five_first(grammar: Grammar) -> None:
+    for mode in ("idle", "running", "paused"):
+        first, rest = grammar.help_for(mode)
+        assert 0 < len(first) <= 5 and not set(first) & set(rest)
+    assert grammar.help_for("running")[0][:3] == ["wait", "stop", "it hurts"]
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ('running = ["pause", "stop", "it hurts", "repeat", "slower"]',
+     'running = ["pause", "stop", "it hurts", "repeat", "slower", "next"]'),
+    ('idle = ["start", "list exercises", "slower", "it hurts"]', 'idle = ["start", "resume"]'),
+    ('paused = ["resume",', 'asleep = ["resume",'),
+    ('after = "help"', 'after = "assist"'),
+])
+def test_the_help_table_is_checked(grammar_dir: Path, content: Content, change: str, error: str) -> None:
+    file = grammar_dir / "commands.toml"
+    text = file.read_text()
+    assert change in text
+    file.write_text(text.replace(change, error))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    message = str(caught.value)
+    assert "commands.toml" in message and ("help." in message or "after" in message) and "\n" not in message
 
 
 def test_listen_states_are_checked(grammar_dir: Path, content: Content) -> None:

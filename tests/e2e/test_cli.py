@@ -51,6 +51,42 @@ def test_check_bad_content_is_one_line_and_exit_2(broken: Path) -> None:
     assert "bridge.toml" in lines[0] and "exercise 'bridge'" in lines[0] and "'setup[2].hold'" in lines[0]
 
 
+def unhearable(tmp_path: Path) -> Path:
+    """The shipped content with one more exercise, whose name PocketSphinx's dictionary lacks a word of."""
+    root = tmp_path / "content"
+    shutil.copytree(default_content_dir(), root)
+    cat = (root / "exercises" / "cat-stretch.toml").read_text()
+    (root / "exercises" / "zumba.toml").write_text(
+        cat.replace('name = "cat stretch"', 'name = "zumba twist"').replace('aliases = ["cat"]', 'aliases = []'))
+    return root
+
+
+def test_check_names_a_word_the_recognizer_cannot_hear(tmp_path: Path) -> None:
+    result = voicecoach("check", str(unhearable(tmp_path)), "--asr", "pocketsphinx")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "zumba.toml" in lines[0] and "exercise 'zumba twist'" in lines[0] and "'zumba'" in lines[0]
+    assert "PocketSphinx" in lines[0]
+
+
+def test_check_names_a_grammar_word_the_recognizer_cannot_hear(grammar_dir: Path) -> None:
+    file = grammar_dir / "commands.toml"
+    file.write_text(file.read_text().replace('phrases = ["resume", "continue"]',
+                                             'phrases = ["resume", "continue", "keep grooving"]'))
+    result = voicecoach("check", "--grammar", str(grammar_dir), "--asr", "pocketsphinx")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "commands.toml" in lines[0] and "command 'resume'" in lines[0] and "'grooving'" in lines[0]
+    assert "PocketSphinx" in lines[0]
+
+
+def test_check_says_which_recognizer_it_checked_for() -> None:
+    result = voicecoach("check", "--asr", "pocketsphinx")
+    assert result.returncode == 0 and "PocketSphinx" in result.stdout, result.stderr
+
+
 def test_other_commands_apply_the_same_checks(broken: Path) -> None:
     result = voicecoach("script", "--content", str(broken), str(DIALOGS / "bridge-full.dialog"))
     assert result.returncode == 2 and "'setup[2].hold'" in result.stderr and "Traceback" not in result.stderr
@@ -65,10 +101,10 @@ def test_script_passes_and_counts() -> None:
 
 def test_script_failure_reports_line_and_transcript(tmp_path: Path) -> None:
     dialog = tmp_path / "wrong.dialog"
-    dialog.write_text("> start bridge\n# the coach never says this\nwait until Hold for five seconds\n")
+    dialog.write_text("> start bridge\n# the coach never says this\nwait until Hold for ten seconds\n")
     result = voicecoach("script", str(dialog))
     assert result.returncode == 1
-    assert f"FAIL {dialog}:3: wait until Hold for five seconds" in result.stdout
+    assert f"FAIL {dialog}:3: wait until Hold for ten seconds" in result.stdout
     assert "coach: Before we begin" in result.stdout and "you  : start bridge" in result.stdout
 
 

@@ -55,6 +55,18 @@ def test_a_model_of_another_language_names_the_word_it_lacks(tmp_path: Path) -> 
     assert "the word 'start' in the command phrase 'start bridge'" in lines[0]
 
 
+def test_check_names_the_word_the_model_lacks() -> None:
+    """`check` asks the recognizer the settings choose: here the Korean model, which has no English words."""
+    assert MODEL is not None
+    env = {k: v for k, v in os.environ.items() if k != "VOICECOACH_VOSK_MODEL"}
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "check", "--asr", "vosk", "--model", str(MODEL)],
+                            capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"Vosk model {MODEL}" in lines[0], result.stderr
+    assert "'start'" in lines[0] and "grammar" in lines[0] and "command 'start'" in lines[0]
+
+
 def test_the_download_accepts_the_file_list_of_the_real_small_model(tmp_path: Path) -> None:
     """A zip laid out as vosk-model-small-en-us-0.15 is (no graph/words.txt), fetched through file://."""
     archive = tmp_path / f"{MODEL_NAME}.zip"

@@ -48,7 +48,8 @@ def test_a_whole_exercise_is_one_finished_session_with_every_step(runner: Dialog
     play(runner, "> start bridge\nwait until That is the end of the session\nwait 10s\n")
     (record,) = journal.sessions()
     assert record.target == "bridge" and record.end_reason == "finished"
-    assert dict(record.repetitions) == {"bridge": 3} and record.holds == 0 and dict(record.said) == {}
+    assert dict(record.repetitions) == {"bridge": 3} and dict(record.said) == {}
+    assert (record.holds, record.hold_seconds) == (3, 15)  # the squeeze, counted
     assert record.started_at == START + timedelta(seconds=0)  # "start bridge" was said as the dialog began
     assert record.ended_at is not None and timedelta(minutes=1) < record.ended_at - record.started_at
     rows = steps(journal)

@@ -307,7 +307,8 @@ def test_the_configured_routine_is_what_start_routine_runs(home: Path, env: dict
                                                            tmp_path: Path) -> None:
     dialog = tmp_path / "short.dialog"
     dialog.write_text("> start routine\nwait until Before we begin\nwait until Bridge.\n!< Pelvic tilts\n"
-                      "wait until Next exercise. Cat stretch.\nwait until That is the end of the session.\n")
+                      "wait until Next exercise.\nwait until Cat stretch.\n"
+                      "wait until That is the end of the session.\n")
     file = write_config(home, f'content = {toml_string(str(two_routines))}\nroutine = "short"\n')
     result = run_voicecoach("script", str(dialog), env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -43,6 +43,17 @@ def test_the_mode_sets_what_the_recognizer_listens_for(content: Content, grammar
                                 ("listen_for", grammar.phrases_heard("running"))]
 
 
+def test_more_is_heard_only_right_after_help(grammar: Grammar) -> None:
+    recognizer = ScriptedRecognizer([(0.15, "more"), (0.35, "more")])
+    hearing = HearingPath(recognizer, grammar)
+    hearing.coach_mode("running")
+    assert feed(hearing, 0.2) == []
+    hearing.coach_mode("running after help")  # Coach.listening, once help has offered "more"
+    assert feed(hearing, 0.2, start=0.2) == ["more"]
+    assert recognizer.calls[-1] == ("listen_for",
+                                    grammar.phrases_heard("running") | {"more", "say more"})
+
+
 def test_while_the_coach_speaks_and_a_tail_after_only_barge_in_phrases_commit(grammar: Grammar) -> None:
     script = [(0.25, "next"), (0.45, "stop"), (0.85, "next"), (1.25, "next")]
     recognizer = ScriptedRecognizer(script)

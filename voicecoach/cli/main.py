@@ -16,12 +16,12 @@ from voicecoach.asr.base import SENSITIVITY_CHOICES
 from voicecoach.cli import enrol as enrol_cli
 from voicecoach.cli import journal as journal_cli
 from voicecoach.cli import ops as ops_cli
-from voicecoach.cli.config import Settings, apply_routine, load_settings, overrides_from
+from voicecoach.cli.config import ASR_CHOICES, Settings, apply_routine, load_settings, overrides_from
 from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content, load_content
-from voicecoach.core.grammar import Grammar, load_grammar
+from voicecoach.core.grammar import Grammar, load_grammar, word_uses
 from voicecoach.core.tempo import DEFAULT_RATE
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ContentError, VoicecoachError
 from voicecoach.journal.recorder import SessionRecorder
 from voicecoach.journal.store import JOURNAL_NAME, Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
@@ -59,9 +59,21 @@ def model_path(config: Settings) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    content, grammar = load(args.dir, args.grammar)
+    import os
+
+    from voicecoach.runtime.recognizers import vocabulary
+
+    config = settings(args)
+    content, grammar = load(args.dir or config.content, args.grammar)
+    # Every word the recognizer the settings choose must hear, as `run` and `demo` check when they start.
+    recognizer, hears = vocabulary(config.asr, model_path(config), os.environ)
+    grammar_file = (args.grammar or default_grammar_dir()) / "commands.toml"
+    for use in word_uses(grammar, content, grammar_file):
+        if not hears(use.word):
+            raise ContentError(use.file, f"{use.where}: the word '{use.word}' (in \"{use.phrase}\") is not in the "
+                               f"{recognizer} vocabulary, so it cannot be heard; use words the recognizer knows")
     print(f"{content.root}: {len(content.exercises)} exercises, {len(content.routines)} routines, "
-          f"{len(grammar.phrases())} command phrases: all good")
+          f"{len(grammar.phrases())} command phrases, every word in the {recognizer} vocabulary: all good")
     return 0
 
 
@@ -263,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the routine \"start routine\" begins (default: the content's default_routine)")
 
     def asr_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--asr", choices=["vosk", "pocketsphinx", "auto"],
+        p.add_argument("--asr", choices=ASR_CHOICES,
                        help="recognizer (default: Vosk when a model is found, else PocketSphinx)")
         p.add_argument("--model", metavar="PATH", help="Vosk model directory")
         p.add_argument("--sensitivity", choices=SENSITIVITY_CHOICES,
@@ -287,9 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     journal_cli.journal_option(run)
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("check", help="validate content and grammar")
-    check.add_argument("dir", nargs="?", type=Path, help="content directory (default: the shipped one)")
+    check = sub.add_parser("check", help="validate content and grammar, and that the recognizer can hear every word")
+    check.add_argument("dir", nargs="?", type=Path, help="content directory (default: the configured or shipped one)")
     check.add_argument("--grammar", type=Path, metavar="DIR", help="grammar directory")
+    check.add_argument("--asr", choices=ASR_CHOICES,
+                       help="the recognizer to check for (default: the configured one)")
+    check.add_argument("--model", metavar="PATH", help="Vosk model directory")
     check.set_defaults(func=cmd_check)
 
     script = sub.add_parser("script", help="run .dialog scripts against the coach on a virtual clock")

@@ -22,8 +22,8 @@ from voicecoach.core.events import (
     UtteranceKind,
 )
 from voicecoach.core.grammar import Grammar
-from voicecoach.core.plan import RELAX, PlanStep, build_plan
-from voicecoach.core.spoken import duration_words, number_words
+from voicecoach.core.plan import PlanStep, build_plan
+from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
 from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
@@ -34,7 +34,7 @@ from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
 # `_Wait`: what it waits for (an utterance to finish, or a deadline) and what
 # to do then (`action`). Every step runs the same chain of actions:
 #
-#   say text -> "spoken" -> wait `seconds` -> "moved" -> [say hold text ->
+#   say text, a sentence an utterance -> "spoken" -> wait `seconds` -> "moved" -> [say hold text ->
 #   "hold_said" -> counts at origin+0, +1, ... (absolute deadlines, so speech
 #   never makes a count drift) -> "Relax." -> "relaxed" -> wait `rest`] ->
 #   "rested" -> next step
@@ -46,7 +46,11 @@ from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
 # hold from its top. Elsewhere resuming puts the `_Wait` back with every
 # deadline shifted by the time spent paused. An answer to a question (help,
 # how long, ...) is a pause that resumes by itself when the answer has been
-# spoken. An utterance that a pause cut short is spoken again on resume.
+# spoken. An utterance that a pause cut short is spoken again on resume: of a
+# step's text, from the sentence it cut (the sentences before it had finished).
+# Help names the few commands that matter now and offers "more": until the coach
+# says anything else, "more" is listened for too (`listening`), and a running
+# session waits MORE_WINDOW_S after the offer before it goes on.
 #
 # What a command does in each mode is one table (transitions.py), checked
 # against the grammar when it loads; a command with no entry for the mode is
@@ -66,14 +70,19 @@ REMINDED_LISTEN_S = 60.0
 
 @dataclass(frozen=True)
 class _Wait:
-    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | closed
+    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | offered | closed
     index: int = 0  # the plan step
     utterance: int | None = None  # waiting for this utterance to finish ...
     deadline: float | None = None  # ... or for this moment
     origin: float = 0.0  # when the hold's counting began
     count: int = 0  # seconds of the hold already counted
     reason: EndReason = "finished"  # for "closed": why the session ended
+    said: int = 0  # for "spoken": the sentences of the step's text already said in full
+    first: int = 0  # for "spoken": the utterance id its first sentence has (or would have had)
 
+
+# Seconds a running session waits, after help offered "more", for the person to say it (scaled by the pace).
+MORE_WINDOW_S = 4.0
 
 # The actions during which the person is moving into, or is in, the position of the step: from its instruction to
 # the end of its count. From "Relax." on, they are leaving it.
@@ -117,6 +126,8 @@ class Coach:
         self._reminder: _Reminder | None = None  # set while a reminder is said and just after
         self._next_id = 0
         self._last_text = content.session.ready
+        self._more = ""  # the rest of help, while "more" may be said for it
+        self._reached: set[str] = set()  # the exercises of the plan whose last step was begun: done, not skipped
 
     # --- the interface --------------------------------------------------
 
@@ -134,6 +145,10 @@ class Coach:
             if wait is not None and wait.utterance == event.utterance_id:
                 self._wait = None
                 return self._act(wait, now)
+            if wait is not None and wait.action == "spoken" and wait.utterance is not None and \
+                    wait.first <= event.utterance_id < wait.utterance:
+                # A sentence of the step finished before any interruption: a resume starts after it.
+                self._wait = replace(wait, said=max(wait.said, event.utterance_id - wait.first + 1))
             return []
         if isinstance(event, Alert):
             text = self.content.session
@@ -148,9 +163,11 @@ class Coach:
         return self._command(event.command, now)
 
     @property
-    def listening(self) -> ListenState:
-        """What the recognizer listens for now (grammar/commands.toml `listen`): the mode, or "reminded"."""
-        return "reminded" if self._reminder is not None and self.mode == "idle" else self.mode
+    def listening(self) -> str:
+        """What the recognizer listens for now (Grammar.phrases_heard): the mode, or "reminded"; and "... after
+        help" while "more" may be said (grammar/commands.toml `listen`, `after`)."""
+        state: ListenState = "reminded" if self._reminder is not None and self.mode == "idle" else self.mode
+        return f"{state} after help" if self._more else state
 
     def next_deadline(self) -> float | None:
         """When on_timer should next be called, or None when nothing is timed."""
@@ -178,7 +195,7 @@ class Coach:
     def _command(self, command: Command, now: float) -> list[Effect]:
         name = command.name
         if not self.grammar.listens(name, self.listening):
-            # Not listened for now (grammar/commands.toml `listen`): the recognizer does not hear it in this mode,
+            # Not listened for now (grammar/commands.toml `listen`, `after`): the recognizer does not hear it now,
             # and typed or late it must not act either (a "start" heard just as a session began).
             log.info("command '%s' is not listened for in mode %s: ignored", command.canonical, self.listening)
             return []
@@ -198,11 +215,15 @@ class Coach:
             case "go slower":
                 return self._change_tempo(-1, now)
             case "say commands":
-                return self._answer(text.filled("help", ", ".join(self._help())), now)
+                first, rest = self._help()
+                said = text.filled("help", spoken_list(first, "or"))
+                effects = self._answer(f"{said} {text.more_offer}" if rest else said, now)
+                self._more = spoken_list(rest, "or")  # after _answer's _say, which ends any offer before
+                return effects
+            case "say more commands":
+                return self._answer(text.filled("help_rest", self._more), now)
             case "say exercises":
-                names = self._exercise_names()
-                listed = ", ".join(names[:-1]) + f", and {names[-1]}" if len(names) > 1 else names[0]
-                return self._answer(text.filled("exercises", listed), now)
+                return self._answer(text.filled("exercises", spoken_list(self._exercise_names(), "and")), now)
             case "hush":
                 return [StopSpeaking()]
             case "say last":
@@ -230,10 +251,13 @@ class Coach:
                 return [self._say(text.snoozed, "info"), Snoozed()]
         assert_never(action)
 
-    def _help(self) -> list[str]:
-        """What help names now: the mode's commands, and after a reminder the answers to it too."""
-        said = self.grammar.help_for(self.mode)
-        return [*said, *(h for h in self.grammar.help_for(self.listening) if h not in said)]
+    def _help(self) -> tuple[list[str], list[str]]:
+        """What help names first now, and the rest: the mode's commands, and after a reminder the answers to it too
+        (first)."""
+        first, rest = self.grammar.help_for(self.mode)
+        listening = self.listening.partition(" after ")[0]
+        extra = [h for h in self.grammar.help_for(listening)[0] if h not in first and h not in rest]
+        return [*first, *extra], rest
 
     def _remind(self) -> list[Effect]:
         """Say the reminder, if nothing runs; then listen for "not now" a while."""
@@ -256,6 +280,7 @@ class Coach:
             # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
             target = self.content.start_routine
         self.plan = build_plan(self.content, target, opening=not switching)
+        self._reached = set()
         self.mode = "running"
         self._suspended = None
         self._reminder = None
@@ -278,7 +303,7 @@ class Coach:
             # Back into the position with a short cue, the time to move, then the step again: a hold from the top.
             self._suspended = None
             said = self._say(resume_cue(self.content.session, self.plan[held]), "instruction")
-            self._wait = _Wait("spoken", held, utterance=said.utterance_id)
+            self._wait = _Wait("spoken", held, utterance=said.utterance_id, first=said.utterance_id)
             return [StopSpeaking(), said]
         said = self._say(self.content.session.resumed, "info")
         self._wait = _Wait("answered", utterance=said.utterance_id)
@@ -322,8 +347,17 @@ class Coach:
         self.mode = "running"
         self._suspended = None
         if index >= len(self.plan):
-            return self._end(self.content.session.finished, "finished")
+            return self._end(self._finished_text(), "finished")
         return [StopSpeaking(), *self._begin(index)]
+
+    def _finished_text(self) -> str:
+        """The ending, saying truly what was done: "Well done." only when no exercise was skipped."""
+        text = self.content.session
+        exercises = list(dict.fromkeys(step.exercise for step in self.plan if step.exercise is not None))
+        done = [name for name in exercises if name in self._reached]
+        if done == exercises:
+            return text.finished
+        return text.filled("finished_partly", spoken_list(done, "and")) if done else text.finished_none
 
     def _next_exercise_index(self) -> int:
         current = self.plan[self.index].exercise
@@ -342,11 +376,19 @@ class Coach:
 
     # --- walking the plan ------------------------------------------------
 
-    def _begin(self, index: int) -> list[Effect]:
+    def _begin(self, index: int, sentence: int = 0) -> list[Effect]:
+        """Say step `index`, a sentence an utterance, from its sentence `sentence` on (where an interruption cut)."""
         self.index = index
-        said = self._say(self.plan[index].text, "instruction")
-        self._wait = _Wait("spoken", index, utterance=said.utterance_id)
-        return [said]
+        step = self.plan[index]
+        last = index + 1 == len(self.plan) or self.plan[index + 1].exercise != step.exercise
+        if step.exercise is not None and last:
+            self._reached.add(step.exercise)  # its last step: it was done, not skipped
+        sentence = sentence if sentence < len(step.sentences) else 0
+        said = [self._say(text, "instruction") for text in step.sentences[sentence:]]
+        self._last_text = step.text
+        first = said[0].utterance_id - sentence
+        self._wait = _Wait("spoken", index, utterance=said[-1].utterance_id, said=sentence, first=first)
+        return list(said)
 
     def _act(self, wait: _Wait, now: float) -> list[Effect]:
         """Do what `wait` was waiting to do, now that its utterance ended or its deadline came."""
@@ -375,6 +417,12 @@ class Coach:
             case "rested":
                 return self._go_to(wait.index + 1)
             case "answered":
+                if self._more and self.mode == "running":
+                    self._wait = _Wait("offered", deadline=now + MORE_WINDOW_S * self.pace)
+                    return self.on_timer(now)
+                return self._restore(now)
+            case "offered":
+                self._more = ""
                 return self._restore(now)
             case "closed":
                 return [SessionEnded(wait.reason)]
@@ -386,7 +434,7 @@ class Coach:
         # rather than saying several at once.
         count = max(wait.count, min(hold, math.floor(now - wait.origin)))
         if count >= hold:
-            said = self._say(RELAX, "count")
+            said = self._say(self.plan[wait.index].release, "count")
             self._wait = _Wait("relaxed", wait.index, utterance=said.utterance_id)
             return [said]
         said = self._say(number_words(hold - count).capitalize() + ".", "count")
@@ -409,13 +457,14 @@ class Coach:
                 return [said]
             if wait.action == "relaxed":
                 return self._act(wait, now)
-            return self._begin(wait.index)
+            return self._begin(wait.index, wait.said if wait.action == "spoken" else 0)
         shift = now - suspended.since
         assert wait.deadline is not None
         self._wait = replace(wait, deadline=wait.deadline + shift, origin=wait.origin + shift)
         return self.on_timer(now)
 
     def _say(self, text: str, kind: UtteranceKind) -> Say:
+        self._more = ""  # "more" follows help at once, or not at all
         self._next_id += 1
         if kind == "instruction":
             self._last_text = text

@@ -30,6 +30,8 @@ class Step:
     """How to leave the position this step puts the person in, safely: said on pause, stop and pain."""
     way_back: str | None = None
     """A short cue back into that position, said on resume before the step goes on (a hold from the top)."""
+    release: str | None = None
+    """Said when the hold's count ends, instead of "Relax." (where the person stays up: the bridge's squeeze)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Exercise:
     sides: tuple[str, ...]
     side_word: str
     cautions: tuple[str, ...]
+    position: str | None
+    """Where the body is for it ("onto your back"): a change from the exercise before is announced first."""
     setup: tuple[Step, ...]
     steps: tuple[Step, ...]
     source: Path
@@ -66,13 +70,28 @@ class SessionText:
     safety: str
     pain: str
     finished: str
+    """Said at the end when every exercise of the session was done."""
+    finished_partly: str
+    """Holds {exercises}: those done ("a and b"), when others were skipped."""
+    finished_none: str
+    """Said at the end when every exercise was skipped."""
+    next_exercise: str
+    """Said before the introduction of each exercise of a routine but the first."""
+    position_change: str
+    """Holds {position}: said after `next_exercise` when the next exercise is done in another position."""
+    last_one: str
+    """Said before the announcement of an exercise's last repetition (on each side)."""
     stopped: str
     default_routine: str
     paused: str
     resumed: str
     nothing_running: str
     help: str
-    """Holds {commands}: what can be said now."""
+    """Holds {commands}: the commands that matter most now (grammar/commands.toml `[help]`)."""
+    more_offer: str
+    """Said after `help` when there are more commands: how to hear them ("more")."""
+    help_rest: str
+    """Holds {commands}: the rest, said on "more"."""
     exercises: str
     """Holds {exercises}: every exercise, "a, b, and c"."""
     time_left: str
@@ -99,7 +118,8 @@ class SessionText:
 # The sentences of session.toml that name something the coach fills in, and what. {way_out} is the way out of the
 # position held when it is said (a step's `way_out`), or nothing.
 WAY_OUT = "{way_out}"
-SESSION_PLACEHOLDERS = {"help": "{commands}", "exercises": "{exercises}", "time_left": "{duration}",
+SESSION_PLACEHOLDERS = {"help": "{commands}", "help_rest": "{commands}", "exercises": "{exercises}",
+                        "time_left": "{duration}", "finished_partly": "{exercises}", "position_change": "{position}",
                         "paused": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT, "microphone_lost": WAY_OUT,
                         "starting": "{name}"}
 
@@ -200,7 +220,7 @@ def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_side
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[" + key + "]])", exercise=exercise, field=where[:-1])
     f = _Fields(file, raw, exercise, where)
-    f.check_keys({"say", "seconds", "hold", "rest", "way_out", "way_back"})
+    f.check_keys({"say", "seconds", "hold", "rest", "way_out", "way_back", "release"})
     say, seconds, rest = f.text("say"), f.number("seconds", 3, 0, MAX_SECONDS), f.number("rest", 3, 0, MAX_SECONDS)
     hold = f.count_range("hold", 1, MAX_SECONDS)
     way_out = f.text("way_out") if "way_out" in raw else None
@@ -214,7 +234,10 @@ def _step(file: Path, exercise: str, key: str, index: int, raw: object, has_side
                 raise f.fail(name, f"unknown placeholder {placeholder} (only {{side}} is known)")
             if not has_sides:
                 raise f.fail(name, "uses {side} but the exercise has no 'sides'")
-    return Step(say=say, seconds=seconds, hold=hold, rest=rest, way_out=way_out, way_back=way_back)
+    release = f.text("release") if "release" in raw else None
+    if release is not None and not hold:
+        raise f.fail("release", "is said when a hold's count ends: this step has no hold")
+    return Step(say=say, seconds=seconds, hold=hold, rest=rest, way_out=way_out, way_back=way_back, release=release)
 
 
 def load_exercise(file: Path) -> Exercise:
@@ -225,7 +248,8 @@ def load_exercise(file: Path) -> Exercise:
     if name is None:
         raise top.fail("name", "missing: every exercise needs a name")
     f = _Fields(file, raw, name)
-    f.check_keys({"name", "aliases", "intro", "repetitions", "sides", "side_word", "cautions", "setup", "steps"})
+    f.check_keys({"name", "aliases", "intro", "repetitions", "sides", "side_word", "cautions", "position", "setup",
+                  "steps"})
     aliases = tuple(f.phrase("aliases", a) for a in f.texts("aliases"))
     sides = f.texts("sides")
     steps_raw = raw.get("steps")
@@ -244,6 +268,7 @@ def load_exercise(file: Path) -> Exercise:
         sides=sides,
         side_word=f.text("side_word", default="side"),
         cautions=f.texts("cautions"),
+        position=f.text("position") if "position" in raw else None,
         setup=tuple(_step(file, name, "setup", i, s, bool(sides)) for i, s in enumerate(setup_raw)),
         steps=tuple(_step(file, name, "steps", i, s, bool(sides)) for i, s in enumerate(steps_raw)),
         source=file,

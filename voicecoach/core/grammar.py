@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from voicecoach.core.content import Content, _Fields, _read_toml
+from voicecoach.core.content import Content, Exercise, Routine, _Fields, _read_toml
 from voicecoach.core.events import Command
 from voicecoach.core.transitions import LISTEN_STATES, check_commands
 from voicecoach.errors import ContentError
 
 STATES: tuple[str, ...] = LISTEN_STATES  # the coach's modes and "reminded", as `when` and `listen` name them
+FIRST_HELP_MOST = 5  # the commands help names first: few enough to remember lying down
+_AFTER = " after "  # a listening state "running after help": the mode, and the command just answered
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class CommandSpec:
     """The states in which the recognizer listens for the command at all."""
     barge_in: tuple[str, ...] = ()
     """Its phrases that may interrupt the coach while it speaks."""
+    after: str = ""
+    """A command it is heard only right after ("more", after "help"); "" for none."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class Grammar:
 
     specs: tuple[CommandSpec, ...]
     table: dict[str, Command]
+    first_help: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each mode, the commands help names first, in order (the `[help]` table)."""
 
     def phrases(self) -> list[str]:
         """Every phrase, in a stable order: what the recognizers are compiled from."""
@@ -49,16 +56,30 @@ class Grammar:
         return frozenset(p for spec in self.specs for p in spec.barge_in)
 
     def listens(self, command: str, state: str) -> bool:
-        """Whether the command is listened for in `state` (the coach's mode)."""
-        return any(spec.name == command and state in spec.listen for spec in self.specs)
+        """Whether the command is listened for in `state`: the coach's mode, or "MODE after COMMAND" right after
+        the coach answered COMMAND (Coach.listening), when the commands heard only then are listened for too."""
+        mode, _, after = state.partition(_AFTER)
+        return any(spec.name == command and (after == spec.after if spec.after else mode in spec.listen)
+                   for spec in self.specs)
+
+    def heard_mid_session(self, command: str) -> str:
+        """The state in which to say `command` mid-session (benchmarks): "running", "running after help" for one
+        heard only right after help, "idle" for one not listened for while running."""
+        spec = next(spec for spec in self.specs if spec.name == command)
+        if spec.after:
+            return f"running{_AFTER}{spec.after}"
+        return "running" if self.listens(command, "running") else "idle"
 
     def phrases_heard(self, state: str) -> frozenset[str]:
-        """The phrases the recognizer listens for in `state`: the others are not candidates at all."""
+        """The phrases the recognizer listens for in `state` (as listens() takes it): the others are not
+        candidates at all."""
         return frozenset(p for p, command in self.table.items() if self.listens(command.name, state))
 
-    def help_for(self, state: str) -> list[str]:
-        """How to describe the commands that make sense in `state`."""
-        return [spec.help for spec in self.specs if state in spec.when and spec.help]
+    def help_for(self, state: str) -> tuple[list[str], list[str]]:
+        """How to describe the commands that make sense in `state`: those help names first, and the rest."""
+        described = {spec.name: spec.help for spec in self.specs if state in spec.when and spec.help}
+        first = self.first_help.get(state, tuple(described))
+        return [described[name] for name in first], [text for name, text in described.items() if name not in first]
 
 
 # Contractions as the grammar writes them: its phrases are plain words, and the recognizers' dictionaries say
@@ -80,12 +101,17 @@ def load_grammar(grammar_dir: Path, content: Content) -> Grammar:
         raise ContentError(file, "missing: it defines the commands a person can say")
     raw = _read_toml(file)
     top = _Fields(file, raw)
-    top.check_keys({"command"})
+    top.check_keys({"command", "help"})
     entries = raw.get("command")
     if not isinstance(entries, list) or not entries:
         raise top.fail("command", "missing: add [[command]] tables")
     specs = tuple(_spec(file, i, entry) for i, entry in enumerate(entries))
     check_commands(file, [spec.name for spec in specs])
+    for spec in specs:
+        if spec.after and spec.after not in {other.name for other in specs if not other.after}:
+            raise ContentError(file, f"command '{spec.name}' is heard after '{spec.after}', which is no command "
+                               "heard on its own", field="after")
+    first_help = _first_help(file, raw.get("help", {}), specs)
     table: dict[str, Command] = {}
     owner: dict[str, str] = {}
 
@@ -103,7 +129,55 @@ def load_grammar(grammar_dir: Path, content: Content) -> Grammar:
                     add(f"{phrase} {spoken}", Command(spec.name, target), f"'{spec.name} {target}'")
             else:
                 add(phrase, Command(spec.name), f"'{spec.name}'")
-    return Grammar(specs, table)
+    return Grammar(specs, table, first_help)
+
+
+@dataclass(frozen=True)
+class WordUse:
+    """A word a recognizer must hear, and where it comes from: the file, and the exercise, routine or command."""
+
+    word: str
+    phrase: str
+    """One phrase that says it, as the recognizer hears it ("start zumba twist")."""
+    file: Path
+    where: str
+    """"exercise 'zumba twist'", "routine 'routine'" or "command 'resume'"."""
+
+
+def word_uses(grammar: Grammar, content: Content, grammar_file: Path) -> list[WordUse]:
+    """Every word of every phrase, each with where it comes from: a target's name from its content file, the
+    rest from grammar/commands.toml."""
+    uses = []
+    items: list[Exercise | Routine] = [*content.exercises.values(), *content.routines.values()]
+    for spec in grammar.specs:
+        for phrase in spec.phrases:
+            uses += [WordUse(word, phrase, grammar_file, f"command '{spec.name}'") for word in phrase.split()]
+            if spec.takes_target:
+                for item in items:
+                    kind = "exercise" if isinstance(item, Exercise) else "routine"
+                    uses += [WordUse(word, f"{phrase} {spoken}", item.source, f"{kind} '{item.name}'")
+                             for spoken in (item.name, *item.aliases) for word in spoken.split()]
+    return uses
+
+
+def _first_help(file: Path, raw: object, specs: tuple[CommandSpec, ...]) -> dict[str, tuple[str, ...]]:
+    """The `[help]` table: for each mode, the commands help names first; each must be one help describes there."""
+    if not isinstance(raw, dict):
+        raise ContentError(file, "must be a table of states ([help])", field="help")
+    f = _Fields(file, raw, prefix="help.")
+    f.check_keys(set(STATES))
+    out: dict[str, tuple[str, ...]] = {}
+    for state in raw:
+        names = f.texts(state)
+        described = [spec.name for spec in specs if state in spec.when and spec.help]
+        for name in names:
+            if name not in described:
+                raise f.fail(state, f"'{name}' is not a command that help describes when {state} (those whose "
+                             f"`when` names it and which have a `help`: {', '.join(described)})")
+        if len(set(names)) != len(names) or len(names) > FIRST_HELP_MOST:
+            raise f.fail(state, f"must name at most {FIRST_HELP_MOST} different commands")
+        out[state] = names
+    return out
 
 
 def _spec(file: Path, index: int, raw: object) -> CommandSpec:
@@ -111,7 +185,7 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[command]])", field=where[:-1])
     f = _Fields(file, raw, prefix=where)
-    f.check_keys({"name", "phrases", "help", "when", "listen", "barge_in", "takes_target"})
+    f.check_keys({"name", "phrases", "help", "when", "listen", "barge_in", "takes_target", "after"})
     name = f.phrase("name", raw.get("name"))
     phrases = f.texts("phrases")
     if not phrases:
@@ -132,7 +206,8 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     for phrase in barge_in:
         if phrase not in phrases or takes_target:
             raise f.fail("barge_in", f"'{phrase}' is not one of the phrases of command '{name}'")
-    return CommandSpec(name, phrases, help_text, when, takes_target, listen, barge_in)
+    after = f.phrase("after", raw["after"]) if "after" in raw else ""
+    return CommandSpec(name, phrases, help_text, when, takes_target, listen, barge_in, after)
 
 
 def _states(f: _Fields, key: str) -> tuple[str, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.core.content import Content, Exercise, Step
-from voicecoach.core.spoken import number_words, speech_seconds
+from voicecoach.core.content import Content, Exercise, SessionText, Step
+from voicecoach.core.spoken import number_words, sentences, speech_seconds
 
 RELAX = "Relax."
 
@@ -24,12 +24,19 @@ class PlanStep:
     """How to leave the position this step holds, safely ("" where it holds none)."""
     way_back: str = ""
     """A short cue back into that position."""
+    release: str = RELAX
+    """Said when the hold's count ends."""
+
+    @property
+    def sentences(self) -> list[str]:
+        """The text a sentence at a time, as the coach says it: an interruption resumes at the sentence it cut."""
+        return sentences(self.text)
 
     def estimate(self, rate: int, pace: float) -> float:
         """Seconds this step takes, spoken at `rate` and paced by `pace`."""
         total = speech_seconds(self.text, rate) + self.seconds * pace
         if self.hold:
-            total += speech_seconds(self.hold_text, rate) + self.hold + speech_seconds(RELAX, rate)
+            total += speech_seconds(self.hold_text, rate) + self.hold + speech_seconds(self.release, rate)
             total += self.rest * pace
         return total
 
@@ -41,20 +48,33 @@ def build_plan(content: Content, target: str, opening: bool = True) -> list[Plan
     """
     names = list(content.routines[target].exercises) if target in content.routines else [target]
     plan = [PlanStep(content.session.safety, None, 1.0)] if opening else []
-    for position, name in enumerate(names):
-        plan.extend(exercise_steps(content.exercises[name], first=position == 0))
+    before: Exercise | None = None
+    for name in names:
+        exercise = content.exercises[name]
+        plan.extend(exercise_steps(exercise, content.session, before))
+        before = exercise
     return plan
 
 
-def exercise_steps(exercise: Exercise, first: bool = True) -> list[PlanStep]:
-    """An exercise as plan steps: introduction, set-up, then each repetition and side."""
+def exercise_steps(exercise: Exercise, session: SessionText, before: Exercise | None = None) -> list[PlanStep]:
+    """An exercise as plan steps: introduction, set-up, then each repetition and side.
+
+    After an exercise `before`, the introduction says it is the next one, and first if it changes position.
+    """
     done = exercise.repetitions[0]
-    intro = [("" if first else "Next exercise. ") + exercise.intro, *exercise.cautions, _repetition_text(exercise)]
+    heads_up = []
+    if before is not None:
+        heads_up.append(session.next_exercise)
+        if exercise.position and exercise.position != before.position:
+            heads_up.append(session.filled("position_change", exercise.position))
+    intro = [*heads_up, exercise.intro, *exercise.cautions, _repetition_text(exercise)]
     steps = [PlanStep(" ".join(t for t in intro if t), exercise.name, 1.0)]
     steps += [_plan_step(exercise, step, "", None) for step in exercise.setup]
     for repetition in range(1, done + 1):
         for side in exercise.sides or (None,):
             prefix = _announcement(exercise, repetition, side)
+            if repetition == done > 1:
+                prefix = f"{session.last_one} {prefix}"
             steps += [
                 _plan_step(exercise, step, prefix if index == 0 else "", side)
                 for index, step in enumerate(exercise.steps)
@@ -78,6 +98,7 @@ def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) ->
         rest=step.rest,
         way_out=sided(step.way_out),
         way_back=sided(step.way_back),
+        release=step.release or RELAX,
     )
 
 

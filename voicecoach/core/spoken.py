@@ -29,6 +29,13 @@ def number_words(n: int) -> str:
     return f"{_ONES[hundreds]} hundred" + (f" {number_words(rest)}" if rest else "")
 
 
+def spoken_list(items: list[str], conjunction: str) -> str:
+    """Items as a person lists them: "a", "a or b", "a, b, or c" (with `conjunction` "or")."""
+    if len(items) < 3:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f", {conjunction} {items[-1]}"
+
+
 def duration_words(seconds: float) -> str:
     """Say a remaining time roughly, the way a person would: "about three minutes"."""
     if seconds < 55:  # from 55 s on, "about one minute" is the natural answer
@@ -36,6 +43,11 @@ def duration_words(seconds: float) -> str:
         return f"about {number_words(int(tens))} seconds"
     minutes = round(seconds / 60)
     return f"about {number_words(minutes)} minute" + ("s" if minutes != 1 else "")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after each sentence's full stop, question or exclamation mark: "A. B." -> ["A.", "B."]."""
+    return [part for part in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if part]
 
 
 def speech_seconds(text: str, rate_wpm: int) -> float:

@@ -20,7 +20,8 @@ Action = Literal[
     "switch session",     # leave the position safely, then begin the named exercise or routine
     "go faster",          # a quicker voice and less time to move, or say it cannot
     "go slower",          # a slower voice and more time to move, or say it cannot
-    "say commands",       # help: what can be said in this mode
+    "say commands",       # help: the commands that matter most in this mode, and an offer of the rest
+    "say more commands",  # "more", right after help: the rest
     "say exercises",      # the exercises, the routine's first
     "hush",               # cut what is being said
     "say last",           # the last instruction again
@@ -41,6 +42,7 @@ _EVERY_MODE: dict[str, Action] = {
     "faster": "go faster",
     "slower": "go slower",
     "help": "say commands",
+    "more": "say more commands",
     "list exercises": "say exercises",
 }
 _IN_SESSION: dict[str, Action] = {

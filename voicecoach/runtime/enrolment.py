@@ -106,7 +106,7 @@ class EnrolmentSession:
     the end of the coach's words (and stopped while the microphone is lost), a take or "stop" taken only while
     the coach is silent."""
 
-    mode: str | None = None  # the recognizer listens for every phrase: fewer sounds are forced onto "stop"
+    listening: str | None = None  # the recognizer listens for every phrase: fewer sounds are forced onto "stop"
 
     def __init__(self, conversation: EnrolmentConversation, stops: frozenset[str], rate: int = DEFAULT_RATE) -> None:
         self.conversation = conversation

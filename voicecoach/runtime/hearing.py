@@ -70,7 +70,7 @@ class HearingPath:
         self.echo = echo
         self.settings = settings or HearingSettings()
         self._barge_in = grammar.barge_in_phrases()
-        self._heard = {state: grammar.phrases_heard(state) for state in STATES}
+        self._heard = {state: grammar.phrases_heard(state) for state in STATES}  # and others as they come
         self._playback = _Playback()
         self._wanted: frozenset[str] | None = None  # the coach's mode's phrases (None: every phrase)
         self._told: frozenset[str] | None = None  # what the recognizer was last told to listen for
@@ -84,8 +84,10 @@ class HearingPath:
     # --- what the coach does --------------------------------------------------
 
     def coach_mode(self, mode: str | None) -> None:
-        """The coach now listens in `mode` (idle, running, paused, reminded: Coach.listening); None: listen for
-        every phrase (audio files)."""
+        """The coach now listens as `mode` says (Coach.listening: idle, running, paused, reminded, or "running after
+        help" and the like); None: listen for every phrase (audio files)."""
+        if mode is not None and mode not in self._heard:
+            self._heard[mode] = self.grammar.phrases_heard(mode)
         self._wanted = None if mode is None else self._heard[mode]
 
     def playing(self, utterance_id: int, t: float) -> None:

@@ -77,8 +77,9 @@ class Session(Protocol):
     """What the loop runs, sans I/O: the Coach, or the spoken enrolment (runtime/enrolment.py)."""
 
     @property
-    def mode(self) -> str | None:
-        """The mode whose phrases the recognizer listens for (grammar `listen`); None: every phrase."""
+    def listening(self) -> str | None:
+        """What the recognizer listens for (Grammar.phrases_heard: a mode, or "running after help"); None: every
+        phrase."""
         ...
 
     def start(self, now: float) -> list[Effect]: ...
@@ -300,9 +301,9 @@ class LiveLoop:
         return ended
 
     def _listening(self) -> str | None:
-        """The state whose phrases the recognizer listens for: the coach's ("reminded" just after a reminder),
-        else the session's mode."""
-        return self.coach.listening if isinstance(self.coach, Coach) else self.coach.mode
+        """The state whose phrases the recognizer listens for: the session's (the coach's mode, "reminded" just after
+        a reminder, "... after help" while "more" may be said; None for every phrase)."""
+        return self.coach.listening
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         self.stopping.set()

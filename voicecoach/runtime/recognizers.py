@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from voicecoach.asr.base import Asr, ModelNotFoundError, Recognizer, Sensitivity
@@ -28,29 +28,53 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()))
 
 
+def chosen_vosk_model(asr: Asr | None, model: str | None, env: Mapping[str, str]) -> Path | None:
+    """The Vosk model the settings choose, or None for PocketSphinx: Vosk when a model is found and fits (auto),
+    or always (`asr` "vosk", which raises ModelNotFoundError without one)."""
+    if asr == "pocketsphinx":
+        return None
+    from voicecoach.asr.vosk.memory import check_fits
+    from voicecoach.asr.vosk.model import resolve_vosk_model
+
+    # ModelNotFoundError is a VoicecoachError: the CLI prints it as one line.
+    try:
+        path = resolve_vosk_model(model, env)
+        if asr != "vosk":
+            check_fits(path)  # auto: not where it would not fit (the error says how much it needs)
+    except ModelNotFoundError as error:
+        if asr == "vosk":
+            raise
+        print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
+        return None
+    return path
+
+
+def vocabulary(asr: Asr | None, model: str | None, env: Mapping[str, str]) -> tuple[str, Callable[[str], bool]]:
+    """The recognizer the settings choose, named as its errors name it, and whether it can hear a word."""
+    path = chosen_vosk_model(asr, model, env)
+    if path is not None:
+        from voicecoach.asr.vosk.model import check_model, model_words
+
+        check_model(path)
+        return f"Vosk model {path}", frozenset(model_words(path)).__contains__
+    from voicecoach.asr.pocketsphinx.model import DICTIONARY_NAME, dictionary_words
+
+    return DICTIONARY_NAME, dictionary_words().__contains__
+
+
 def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                  sample_rate: int = 16000, sensitivity: Sensitivity = "normal") -> Recognizer:
     """The general recognizer alone, without the person's takes (enrolment hears through it)."""
     phrases, meaning = grammar.phrases(), grammar.table
-    # ModelNotFoundError and VocabularyError are VoicecoachErrors: the CLI prints them as one line.
-    if asr != "pocketsphinx":
-        from voicecoach.asr.vosk.memory import check_fits
-        from voicecoach.asr.vosk.model import resolve_vosk_model
+    # VocabularyError is a VoicecoachError: the CLI prints it as one line.
+    path = chosen_vosk_model(asr, model, env)
+    if path is not None:
         from voicecoach.asr.vosk.recognizer import VoskRecognizer
 
-        try:
-            path = resolve_vosk_model(model, env)
-            if asr != "vosk":
-                check_fits(path)  # auto: not where it would not fit (the error says how much it needs)
-        except ModelNotFoundError as error:
-            if asr == "vosk":
-                raise
-            print(f"voicecoach: warning: {error}. Using PocketSphinx for now.", file=sys.stderr)
-        else:
-            if sensitivity != "normal":
-                print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
-                      "Vosk listens as at 'normal'.", file=sys.stderr)
-            return VoskRecognizer(path, phrases, sample_rate, meaning=meaning)
+        if sensitivity != "normal":
+            print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
+                  "Vosk listens as at 'normal'.", file=sys.stderr)
+        return VoskRecognizer(path, phrases, sample_rate, meaning=meaning)
     from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
 
     settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])

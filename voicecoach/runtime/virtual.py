@@ -89,8 +89,17 @@ class VirtualSession:
         return line
 
     def heard_so_far(self) -> int:
-        """How many coach utterances have started by now."""
-        return sum(1 for line in self.coach_lines if line.start <= self.now)  # dropped lines count: indexes stay put
+        """How many coach utterances, from the first, have started or were dropped by now: the index past them.
+
+        Utterances start in the order they were queued; a dropped one keeps the start it would have had, so it is
+        passed as soon as it was dropped (several sentences queued and cut at once must not hide what came after).
+        """
+        count = 0
+        for line in self.coach_lines:
+            if not (line.dropped or line.start <= self.now):
+                break
+            count += 1
+        return count
 
     def next_event_time(self) -> float | None:
         """When something next happens: a deadline, an utterance's start or its end."""

@@ -8,13 +8,14 @@ on disk with the test speech."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import multiprocessing
 import random
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
@@ -42,6 +43,27 @@ def render_session(texts: Sequence[str], rate: int, history: int | None = None) 
     # What one render depends on: the renderer and this recipe, espeak-ng, and everything rendered before it.
     key = "\x1f".join([renderer_recipe(), str(rate), str(history), *texts])
     return speech.cached_list(key, lambda: _in_fresh_process(list(texts), rate, history), prefix="coach-")
+
+
+@contextlib.contextmanager
+def fresh_voice() -> Iterator[Callable[[str, int], npt.NDArray[np.float32]]]:
+    """The coach's voice as the demo plays it, (text, words per minute) -> 16 kHz float32, from the shipped renderer
+    in a new process: what it renders depends only on what was asked of it before, not on the test process."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        yield lambda text, rate: pool.submit(_render_one, text, rate).result()
+
+
+_one: list[tts.Renderer] = []  # the new process's renderer, made on its first render
+
+
+def _render_one(text: str, rate: int) -> npt.NDArray[np.float32]:
+    if not _one:
+        _one.append(tts.Renderer())
+        _one[0].start()
+    audio = _one[0].render(text, rate)  # count words cached, as the demo's renderer does
+    return np.asarray(soxr.resample(np.asarray(audio.samples, dtype=np.float32), audio.sample_rate, RATE),
+                      dtype=np.float32)
 
 
 @functools.cache

@@ -51,10 +51,11 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
         for step in plan:
             kind = "session" if step.exercise is None else "introduction" if step.exercise != exercise else "step"
             exercise = step.exercise
-            said += [(kind, step.text), ("hold", step.hold_text)]
+            said += [*((kind, sentence) for sentence in step.sentences), ("hold", step.hold_text)]
             said += [("step", resume_cue(session, step) if step.way_back else "")]
             if step.hold:
                 said += [("count", number_words(n).capitalize() + ".") for n in range(1, step.hold + 1)]
+                said += [("session", step.release)]
     said += [("time left", session.filled("time_left", duration_words(s))) for s in range(0, 3600, 5)]
     said += [("answer", t) for t in _answers(content, grammar)]
     return [(kind, text) for kind, text in said if text]
@@ -71,6 +72,9 @@ def _answers(content: Content, grammar: Grammar) -> list[str]:
         command = grammar.match(phrase)
         assert command is not None
         said += _said(coach, Heard(command))
+    for mode in MODES:  # "more" is heard only right after help
+        coach = Coach(content, grammar)
+        said += _into(coach, mode) + _said(coach, Heard(Command("help"))) + _said(coach, Heard(Command("more")))
     for mode, kind in product(MODES, get_args(AlertKind)):
         coach = Coach(content, grammar)
         said += _into(coach, mode) + _said(coach, Alert(kind))

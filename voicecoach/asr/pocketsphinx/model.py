@@ -17,6 +17,12 @@ DECODER_FRAME = 0.01  # PocketSphinx features are 10 ms frames (frate 100)
 FRAME_SAMPLES = round(MODEL_RATE * DECODER_FRAME)  # samples per 10 ms frame, also the noise suppressor's unit
 BUNDLED_DICTIONARY = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 _ALT = re.compile(r"\(\d+\)$")
+DICTIONARY_NAME = "PocketSphinx en-us dictionary"  # how errors name the vocabulary it can hear
+
+
+def dictionary_words() -> frozenset[str]:
+    """Every word of the bundled dictionary: what PocketSphinx can hear (read afresh: `check` needs it once)."""
+    return frozenset(word for word, _ in dictionary_entries(BUNDLED_DICTIONARY)())
 
 
 def decoder(words: dict[str, list[Pron]], **config: float) -> pocketsphinx.Decoder:

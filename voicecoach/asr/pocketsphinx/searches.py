@@ -14,7 +14,13 @@ from voicecoach.asr.pocketsphinx.decoys import (
     token_phrase,
     verify_transitions,
 )
-from voicecoach.asr.pocketsphinx.model import DECODER_FRAME, bundled_lexicon, decoded_words, decoder
+from voicecoach.asr.pocketsphinx.model import (
+    DECODER_FRAME,
+    DICTIONARY_NAME,
+    bundled_lexicon,
+    decoded_words,
+    decoder,
+)
 from voicecoach.asr.pocketsphinx.settings import SphinxSettings
 from voicecoach.asr.vocabulary import check_vocabulary
 
@@ -31,7 +37,7 @@ class Searches:
         dictionary lacks."""
         self.settings = s = settings
         prons, found = bundled_lexicon(tuple(phrases), s.common_decoys, s.sound_alikes_per_word, s.voicing_twins)
-        check_vocabulary(phrases, prons.__contains__, "PocketSphinx en-us dictionary")
+        check_vocabulary(phrases, prons.__contains__, DICTIONARY_NAME)
         self._decoys = list(found)
         tokens = [phrase_token(p) for p in phrases]
         words = {t: phrase_pronunciations(p.split(), prons.__getitem__, nurse=s.nurse_words)
