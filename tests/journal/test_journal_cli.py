@@ -83,6 +83,15 @@ def test_script_without_a_journal_keeps_a_throwaway_one(tmp_path: Path) -> None:
     assert sorted(state.rglob("*")) == before  # nothing in the person's own journal
 
 
+def test_each_dialog_file_has_a_throwaway_journal_of_its_own() -> None:
+    """A reminder is due only when no session was done since its time: with one journal for every file, the
+    second run of this dialog found the first run's session, at a later date, and heard no reminder."""
+    reminders = str(DIALOGS / "reminders-twice-a-day.dialog")
+    result = voicecoach("script", reminders, reminders)
+    assert result.returncode == 0, result.stdout
+    assert "2 passed, 0 failed" in result.stdout
+
+
 def test_run_text_records_into_the_default_journal() -> None:
     path = Path(os.environ["XDG_STATE_HOME"]) / "voicecoach" / "journal.sqlite3"
     result = voicecoach("run", "--text", stdin="start bridge\n")

@@ -84,12 +84,16 @@ def cmd_script(args: argparse.Namespace) -> int:
 
     content, grammar = load_configured(settings(args), args)
     on_line = (lambda line: print(trace_json(line))) if args.trace else None
-    # Without --journal, a throwaway journal: the dialogs still run with the memory of those before them.
-    with tempfile.TemporaryDirectory(prefix="voicecoach-script-") as scratch, \
-            Journal.open(args.journal.expanduser() if args.journal else Path(scratch) / JOURNAL_NAME,
-                         durable=args.journal is not None) as journal:
-        runner = DialogRunner(content, grammar, on_line=on_line, journal=journal)
-        results = [runner.run_file(Path(file)) for file in args.files]
+    # Without --journal, each dialog file has a throwaway journal of its own: its sessions remember each other,
+    # and no file's outcome depends on which files ran before it (a reminder is not due after another file's
+    # session at a later date). With --journal, every file records into that one journal, in order.
+    results = []
+    with tempfile.TemporaryDirectory(prefix="voicecoach-script-") as scratch:
+        for number, file in enumerate(args.files):
+            path = args.journal.expanduser() if args.journal else Path(scratch) / f"{number}-{JOURNAL_NAME}"
+            with Journal.open(path, durable=args.journal is not None) as journal:
+                runner = DialogRunner(content, grammar, on_line=on_line, journal=journal)
+                results.append(runner.run_file(Path(file)))
     failed = [result for result in results if not result.passed]
     for result in results:
         print(result.report(), file=sys.stderr if args.trace else sys.stdout)
