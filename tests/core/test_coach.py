@@ -13,6 +13,7 @@ from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.tempo import PACE_RANGE, RATE_RANGE
+from voicecoach.testing.checkin import start_skipping_checkin
 
 
 def says(effects: list[Effect]) -> list[Say]:
@@ -30,7 +31,7 @@ def finish_all(coach: Coach, effects: list[Effect], now: float) -> list[Effect]:
 def run_until_hold(coach: Coach) -> tuple[float, list[Effect]]:
     """Drive a started session, finishing every utterance at once, until the first count."""
     now = 0.0
-    effects = coach.handle(Heard(Command("start", "pelvic tilts")), now)
+    effects = start_skipping_checkin(coach, "pelvic tilts", now)
     for _ in range(200):
         if any(s.kind == "count" for s in says(effects)):
             return now, effects
@@ -110,8 +111,8 @@ def test_pain_speaks_the_advice_and_ends(content: Content, grammar: Grammar) -> 
 
 def test_stale_finish_events_are_ignored(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
-    effects = coach.handle(Heard(Command("start", "bridge")), 0.0)
-    first = says(effects)[0]
+    effects = start_skipping_checkin(coach, "bridge", 0.0)
+    first = says(effects)[-1]
     coach.handle(Heard(Command("next")), 1.0)
     assert coach.handle(UtteranceFinished(first.utterance_id), 2.0) == []
     assert coach.next_deadline() is None  # still waiting for the new step to be spoken
@@ -126,7 +127,7 @@ def test_rate_changes_apply_to_later_speech(content: Content, grammar: Grammar) 
 
 def test_remaining_time_shrinks_as_the_session_goes_on(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
-    coach.handle(Heard(Command("start", "routine")), 0.0)
+    start_skipping_checkin(coach, "routine", 0.0)
     at_start = coach.remaining_seconds()
     coach.handle(Heard(Command("skip")), 1.0)
     coach.handle(Heard(Command("skip")), 2.0)
@@ -150,7 +151,7 @@ def test_an_alert_pauses_a_hold_with_the_way_out_and_resume_starts_it_again(cont
 
 def test_pause_where_no_position_is_held_resumes_where_it_was(content: Content, grammar: Grammar) -> None:
     coach = Coach(content, grammar)
-    coach.handle(Heard(Command("start", "bridge")), 0.0)
+    start_skipping_checkin(coach, "bridge", 0.0)
     [said] = says(coach.handle(Heard(Command("pause")), 1.0))  # during the safety advice
     assert said.text == content.session.filled("paused", "")
     resumed = coach.handle(Heard(Command("resume")), 5.0)
@@ -200,7 +201,7 @@ def test_slower_gives_more_time_to_move_and_faster_less(content: Content, gramma
         [answer] = says(coach.handle(Heard(Command(command)), 0.0))
         assert answer.text == (content.session.slower if more_time else content.session.faster)
         assert (coach.pace > 1.0) == more_time and coach.pace != 1.0
-        said = says(coach.handle(Heard(Command("start", "bridge")), 1.0))[-1]  # the name, then the safety advice
+        said = says(start_skipping_checkin(coach, "bridge", 1.0))[-1]  # the name, the question, then the safety advice
         coach.handle(UtteranceFinished(said.utterance_id), 20.0)
         assert coach.next_deadline() == 20.0 + coach.plan[0].seconds * coach.pace
 
@@ -234,7 +235,7 @@ def test_the_coach_says_the_contents_sentences(content: Content, grammar: Gramma
     assert says(coach.handle(Heard(Command("next")), 0.0))[0].text.startswith("Idle here.")
     assert says(coach.handle(Heard(Command("help")), 0.0))[0].text.startswith("Try: ")
     assert says(coach.handle(Heard(Command("list exercises")), 0.0))[0].text.startswith("We have pelvic tilts, ")
-    coach.handle(Heard(Command("start", "bridge")), 1.0)
+    start_skipping_checkin(coach, "bridge", 1.0)
     assert [s.text for s in says(coach.handle(Heard(Command("pause")), 2.0))] == ["Stay still."]
     assert [s.text for s in says(coach.handle(Heard(Command("resume")), 3.0))] == ["Off we go."]
     [left] = says(coach.handle(Heard(Command("how long")), 4.0))

@@ -37,6 +37,9 @@ REQUIRED = {
     "more": "more", "say more": "more",
     # The answers to a reminder that put it off (issue 28).
     "not now": "not now", "later": "not now", "not yet": "not now",
+    # The pain check-in's answers (issue 28).
+    "zero": "score 0", "one": "score 1", "two": "score 2", "three": "score 3", "four": "score 4", "five": "score 5",
+    "six": "score 6", "seven": "score 7", "eight": "score 8", "nine": "score 9", "ten": "score 10",
 }
 
 
@@ -86,9 +89,11 @@ def test_unknown_field_and_state(grammar_dir: Path, content: Content) -> None:
 
 
 def test_every_command_is_listened_for_in_every_mode(grammar: Grammar) -> None:
-    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one, and "more"
-    # for help.
-    every = frozenset(grammar.phrases())
+    # "start NAME" too: it switches exercise mid-session. Only the answers to a reminder wait for one, "more" for
+    # help, and the check-in's numbers for its question.
+    numbers = {phrase for phrase, command in grammar.table.items() if command.number is not None}
+    assert len(numbers) == 11
+    every = frozenset(grammar.phrases()) - numbers
     reminder, more = {"not now", "later", "not yet"}, {"more", "say more"}
     assert grammar.phrases_heard("idle") == grammar.phrases_heard("running") == grammar.phrases_heard("paused")
     assert grammar.phrases_heard("reminded") == every - more
@@ -123,6 +128,19 @@ def test_the_help_table_is_checked(grammar_dir: Path, content: Content, change: 
         load_grammar(grammar_dir, content)
     message = str(caught.value)
     assert "commands.toml" in message and ("help." in message or "after" in message) and "\n" not in message
+
+
+def test_while_asking_only_the_numbers_and_a_few_ways_out_are_heard(grammar: Grammar) -> None:
+    heard = {command.name for phrase, command in grammar.table.items() if phrase in grammar.phrases_heard("asking")}
+    assert heard == {"score", "skip", "stop", "it hurts", "repeat", "help"}
+
+
+def test_a_number_command_takes_only_numbers(grammar_dir: Path, content: Content) -> None:
+    file = grammar_dir / "commands.toml"
+    file.write_text(file.read_text().replace('"nine", "ten"]', '"nine", "ten", "eleventy"]', 1))
+    with pytest.raises(ContentError) as caught:
+        load_grammar(grammar_dir, content)
+    assert "'eleventy' is not a number" in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_listen_states_are_checked(grammar_dir: Path, content: Content) -> None:

@@ -15,6 +15,7 @@ from voicecoach.core.events import Command, Heard, ReminderDue, Say
 from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.core.transitions import MODES, TRANSITIONS, Mode
 from voicecoach.errors import ContentError
+from voicecoach.testing.checkin import start_skipping_checkin
 
 
 def rename(grammar_dir: Path, old: str, new: str) -> None:
@@ -57,8 +58,10 @@ def test_check_reports_an_unhandled_command_in_one_line(grammar_dir: Path, capsy
 
 def in_mode(content: Content, grammar: Grammar, mode: Mode) -> Coach:
     coach = Coach(content, grammar)
-    if mode != "idle":
+    if mode == "asking":
         coach.handle(Heard(Command("start", "pelvic tilts")), 0.0)
+    elif mode != "idle":
+        start_skipping_checkin(coach, "pelvic tilts", 0.0)
     if mode == "paused":
         coach.handle(Heard(Command("pause")), 1.0)
     assert coach.mode == mode

@@ -114,8 +114,9 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
     coach = Coach(content, grammar)
     loop = LiveLoop(coach, hearing(grammar), FedMicrophone(flaky_microphone, reopen), speaker_on(sink),
                     print_fn=lambda text: None, backoff=Backoff(first=0.05, maximum=0.1))
-    # A session under way: "start bridge" arrives as the decoder would deliver it.
+    # A session under way: "start bridge" arrives as the decoder would deliver it, then "skip" for the check-in.
     loop.events.put(recognized(grammar, "start bridge"))
+    loop.events.put(recognized(grammar, "skip"))
 
     def stop_when_back() -> None:
         deadline = time.monotonic() + 20
@@ -130,7 +131,7 @@ def test_a_lost_microphone_pauses_the_session_and_it_is_reopened(content: Conten
     lost, back = content.session.filled("microphone_lost", ""), content.session.microphone_back
     assert said.count(lost) == 1 and back in said and said.index(lost) < said.index(back)
     assert coach.mode == "paused" and state["opens"] >= 3
-    assert content.session.filled("starting", "bridge") in said  # the session had begun before the microphone went
+    assert content.checkin.skipped in said  # the session had begun before the microphone went (its name was cut)
 
 
 @pytest.mark.parametrize("refresh_fails", [False, True], ids=["refresh", "refresh-fails"])
@@ -261,7 +262,8 @@ class StateRecordingRecognizer(PocketSphinxRecognizer):
 
 def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, grammar_dir: Path) -> None:
     """With a grammar whose "start" is listened for only when idle (commands.toml `listen`; the shipped one listens
-    for every command in every mode): every phrase idle, no "start ..." while a session runs, all again after stop."""
+    for every command outside the check-in): every phrase idle, the check-in's while it asks, no "start ..." while a
+    session runs, all again after stop."""
     file = grammar_dir / "commands.toml"
     file.write_text(file.read_text().replace('when = ["idle"]', 'when = ["idle"]\nlisten = ["idle"]', 1))
     grammar = load_grammar(grammar_dir, content)
@@ -273,7 +275,7 @@ def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, gr
     modes: list[str] = []
 
     def drive() -> None:
-        for text, mode in (("start bridge", "running"), ("pause", "paused"), ("stop", "idle")):
+        for text, mode in (("start bridge", "asking"), ("skip", "running"), ("pause", "paused"), ("stop", "idle")):
             time.sleep(0.5)  # several microphone blocks: the decoder thread takes up the new phrases
             loop.events.put(recognized(grammar, text))
             deadline = time.monotonic() + 5
@@ -285,9 +287,9 @@ def test_the_recognizer_listens_for_the_coach_modes_phrases(content: Content, gr
 
     threading.Thread(target=drive, daemon=True).start()
     assert loop.run() == 0
-    assert modes == ["running", "paused", "idle"]
-    heard = {state: grammar.phrases_heard(state) for state in ("idle", "running")}
-    assert recognizer.listened == [heard["idle"], heard["running"], heard["idle"]]  # paused: the same as running
+    assert modes == ["asking", "running", "paused", "idle"]
+    heard = {state: grammar.phrases_heard(state) for state in ("idle", "asking", "running")}
+    assert recognizer.listened == [heard["idle"], heard["asking"], heard["running"], heard["idle"]]  # paused: running's
 
 
 def test_the_loop_says_a_reminder_on_its_wall_clock_and_hears_not_now(content: Content, grammar: Grammar) -> None:

@@ -20,7 +20,7 @@ from voicecoach.journal.store import Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.runtime.virtual import VirtualSession
 
-SAID = ("next", "skip", "wait", "resume", "how long", "back", "stop", "it hurts", "repeat")
+SAID = ("next", "skip", "wait", "resume", "how long", "back", "stop", "it hurts", "repeat", "two", "eight")
 
 
 class ReportingJournal(Journal):
@@ -28,7 +28,7 @@ class ReportingJournal(Journal):
 
     def _write(self, table: str, sql: str, params: tuple[object, ...], row_id: int | None = None) -> int:
         written = super()._write(table, sql, params, row_id)
-        row = self._connection.execute(f"SELECT * FROM {table} WHERE id = ?", (written,)).fetchone()
+        row = self._connection.execute(f"SELECT * FROM {table} WHERE rowid = ?", (written,)).fetchone()
         print(json.dumps([table, written, list(row)]), flush=True)
         return written
 

@@ -30,8 +30,8 @@ def read_all(path: Path) -> tuple[str, Rows]:
     connection = sqlite3.connect(path)
     try:
         check = "\n".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
-        rows = {(table, row[0]): list(row) for table in ("session", "step", "said")
-                for row in connection.execute(f"SELECT * FROM {table}")}
+        rows = {(table, row[0]): list(row[1:]) for table in ("session", "step", "said", "exercise_load")
+                for row in connection.execute(f"SELECT rowid, * FROM {table}")}
     finally:
         connection.close()
     return check, rows

@@ -30,12 +30,13 @@ def test_a_live_session_is_recorded(tmp_path: Path, content: Content, grammar: G
                         lambda started, finished, played: PrintSpeaker(on_started=started, on_finished=finished,
                                                                        print_fn=said.append),
                         print_fn=lambda text: None, exit_when_session_ends=True, recorder=SessionRecorder(journal))
-        for text in ("start bridge", "pause", "stop"):
+        for text in ("start bridge", "three", "pause", "stop"):
             command = grammar.match(text)
             assert command is not None
             loop.events.put(Recognized(0.0, command, text))
         assert loop.run() == 0  # returns once the session has ended and its last words are said
         (record,) = journal.sessions()
     assert record.target == "bridge" and record.end_reason == "stopped"
-    assert dict(record.said) == {"pause": 1, "stop": 1}
+    assert dict(record.said) == {"pause": 1, "stop": 1}  # the check-in's answer is kept as pain, not as said
+    assert (record.pain_before, record.pain_after) == (3, None)
     assert record.ended_at is not None and record.ended_at >= record.started_at

@@ -92,7 +92,7 @@ def test_a_migration_that_fails_leaves_the_file_as_it_was(tmp_path: Path, monkey
     connection.close()
     broken = (*MIGRATIONS[:1], (*MIGRATIONS[1][:1], "THIS IS NOT SQL"))
     monkeypatch.setattr("voicecoach.journal.store.MIGRATIONS", broken)
-    with pytest.raises(JournalError, match="cannot be brought from journal version 1 to 2"):
+    with pytest.raises(JournalError, match=f"cannot be brought from journal version 1 to {SCHEMA_VERSION}"):
         Journal.open(path)
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone() == (1,)

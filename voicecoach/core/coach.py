@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 
-from voicecoach.core.content import Content, SessionText
+from voicecoach.core.content import Content, SessionText, fill
 from voicecoach.core.events import (
     Alert,
     Command,
     Effect,
     Event,
+    PainRated,
     ReminderDue,
     Say,
     SessionEnded,
@@ -22,7 +24,8 @@ from voicecoach.core.events import (
     UtteranceKind,
 )
 from voicecoach.core.grammar import Grammar
-from voicecoach.core.plan import PlanStep, build_plan
+from voicecoach.core.plan import PlanStep, build_plan, exercise_names
+from voicecoach.core.progression import ExerciseLoad, change_sentence, loads_for
 from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
@@ -60,6 +63,15 @@ from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
 # core/reminders.py on the wall clock); an idle coach says it, and for
 # REMINDED_LISTEN_S after it has been said listens in the "reminded" state:
 # idle's commands and "not now", which answers Snoozed for the runtime.
+#
+# The pain check-in is the mode "asking", in which only its answers are
+# listened for: "start" asks before the plan begins, and the plan's end asks
+# again before the session closes ("asked" -> "unanswered": a deadline, then
+# the session goes on without an answer). Each score comes out as PainRated,
+# for the journal. A high score before ends the session unstarted; "start"
+# again within the content's carry_seconds starts it without asking. Each
+# exercise's load (progression.py) is the runtime's to give (`use_loads`): the
+# coach only builds the plan with it and says what changed since last time.
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +82,8 @@ REMINDED_LISTEN_S = 60.0
 
 @dataclass(frozen=True)
 class _Wait:
-    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | offered | closed
+    action: str  # spoken | moved | hold_said | count | relaxed | rested | answered | offered | asked | unanswered
+    #              | closed
     index: int = 0  # the plan step
     utterance: int | None = None  # waiting for this utterance to finish ...
     deadline: float | None = None  # ... or for this moment
@@ -128,6 +141,11 @@ class Coach:
         self._last_text = content.session.ready
         self._more = ""  # the rest of help, while "more" may be said for it
         self._reached: set[str] = set()  # the exercises of the plan whose last step was begun: done, not skipped
+        self.loads: Mapping[str, ExerciseLoad] = {}
+        self._asking: Literal["before", "after"] = "before"  # which check-in, while mode is "asking"
+        self._target = ""  # what the session started, as said
+        self._pain_before: int | None = None  # this session's score before the exercises
+        self._carried: tuple[int, float] | None = None  # a high score before, and when: "start" again goes on
 
     # --- the interface --------------------------------------------------
 
@@ -183,6 +201,10 @@ class Coach:
             wait, self._wait = self._wait, None
             effects += self._act(wait, now)
         return effects
+
+    def use_loads(self, loads: Mapping[str, ExerciseLoad]) -> None:
+        """Each exercise's load from now on (the journal's, by the runtime); an exercise not in it starts low."""
+        self.loads = dict(loads)
 
     def remaining_seconds(self) -> float:
         """An estimate of the time left in the session, from the current step on."""
@@ -249,6 +271,20 @@ class Coach:
             case "snooze reminder":
                 self._reminder = None
                 return [self._say(text.snoozed, "info"), Snoozed()]
+            case "take score":
+                return self._answered(command.number, now)
+            case "skip question":
+                return self._answered(None, now)
+            case "stop asking":
+                if self._asking == "after":
+                    return self._end(self._finished_text(), "finished")
+                return self._end(text.filled("stopped", ""), "stopped")
+            case "ask again":
+                return [StopSpeaking(), *self._ask()]
+            case "say answers":
+                first, rest = self.grammar.help_for(self.mode)
+                said = text.filled("help", ", ".join([*first, *rest]))
+                return [StopSpeaking(), self._say(said, "info"), *self._ask()]
         assert_never(action)
 
     def _help(self) -> tuple[list[str], list[str]]:
@@ -273,21 +309,72 @@ class Coach:
         return [*routine, *(name for name in self.content.exercises if name not in routine)]
 
     def _start_session(self, target: str, now: float) -> list[Effect]:
-        """Begin `target`, named at once; within a session, after the way out of the position held."""
+        """Begin `target`, named at once, with the check-in first; within a session, after the way out of the
+        position held."""
         way_out = self._way_out()
         switching = self.mode != "idle"
+        said_target = target
         if target == self.content.session.default_routine:
             # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
             target = self.content.start_routine
-        self.plan = build_plan(self.content, target, opening=not switching)
+        self.plan = build_plan(self.content, target, opening=not switching, loads=loads_for(self.content, self.loads))
         self._reached = set()
-        self.mode = "running"
         self._suspended = None
         self._reminder = None
         if switching:
             # The way out first: the person leaves the position while the introduction (which names it) is said.
-            return [StopSpeaking(), *([self._say(way_out, "instruction")] if way_out else []), *self._begin(0)]
-        return [StopSpeaking(), self._say(self.content.session.filled("starting", target), "info"), *self._begin(0)]
+            self.mode = "running"
+            # The journal records the switch as a session of its own: it has the same score before.
+            rated: list[Effect] = [PainRated("before", self._pain_before)] if self._pain_before is not None else []
+            return [StopSpeaking(), *rated, *([self._say(way_out, "instruction")] if way_out else []), *self._begin(0)]
+        self._target, self._pain_before, self.index = said_target, None, 0
+        starting: list[Effect] = [StopSpeaking(), self._say(self.content.session.filled("starting", target), "info")]
+        carried, self._carried = self._carried, None
+        if carried is not None and now - carried[1] <= self.content.checkin.carry_seconds:
+            # Told of high pain a moment ago, the person chose to go on: not asked again.
+            self._pain_before = carried[0]
+            return [*starting, PainRated("before", carried[0]), *self._go_on(target)]
+        self.mode, self._asking = "asking", "before"
+        return [*starting, *self._ask()]
+
+    def _ask(self) -> list[Effect]:
+        """The check-in's question; its time to answer runs from when it has been said."""
+        checkin = self.content.checkin
+        said = self._say(checkin.question if self._asking == "before" else checkin.question_after, "info")
+        self._wait = _Wait("asked", utterance=said.utterance_id)
+        return [said]
+
+    def _answered(self, score: int | None, now: float) -> list[Effect]:
+        """The check-in's answer: a score, or None for "skip" and for no answer in time."""
+        checkin = self.content.checkin
+        ack = checkin.skipped if score is None else fill(checkin.heard, score=number_words(score))
+        rated: list[Effect] = [] if score is None else [PainRated(self._asking, score)]
+        if self._asking == "after":
+            before = self._pain_before
+            if score is not None and before is not None and score - before >= checkin.pain_rise:
+                advice = fill(checkin.rise_advice, before=number_words(before), after=number_words(score))
+                return [*rated, *self._end(f"{ack} {advice}", "finished")]
+            return [*rated, *self._end(f"{ack} {self._finished_text()}", "finished")]
+        self._pain_before = score
+        if score is not None and score >= checkin.high_pain:
+            self._carried = (score, now)
+            return [*rated, *self._end(f"{ack} {fill(checkin.high_pain_advice, name=self._target)}", "pain")]
+        return [StopSpeaking(), *rated, self._say(ack, "info"), *self._go_on(self._target)]
+
+    def _go_on(self, target: str) -> list[Effect]:
+        """Into the plan, after saying which exercises do more or less than last time."""
+        self.mode = "running"
+        if target == self.content.session.default_routine:
+            target = self.content.start_routine
+        changes = [change_sentence(self.content, name, self.loads[name])
+                   for name in dict.fromkeys(exercise_names(self.content, target)) if name in self.loads]
+        return [*(self._say(change, "info") for change in changes if change), *self._begin(0)]
+
+    def _ask_after(self) -> list[Effect]:
+        """The plan is done: the check-in's question again, before the session closes."""
+        self.mode, self._asking, self.index = "asking", "after", len(self.plan)
+        self._suspended = None
+        return [StopSpeaking(), *self._ask()]
 
     def _pause(self, now: float, text: str) -> list[Effect]:
         if self._suspended is None:
@@ -347,7 +434,7 @@ class Coach:
         self.mode = "running"
         self._suspended = None
         if index >= len(self.plan):
-            return self._end(self._finished_text(), "finished")
+            return self._ask_after()
         return [StopSpeaking(), *self._begin(index)]
 
     def _finished_text(self) -> str:
@@ -424,6 +511,11 @@ class Coach:
             case "offered":
                 self._more = ""
                 return self._restore(now)
+            case "asked":
+                self._wait = _Wait("unanswered", deadline=now + self.content.checkin.answer_seconds)
+                return self.on_timer(now)
+            case "unanswered":
+                return self._answered(None, now)
             case "closed":
                 return [SessionEnded(wait.reason)]
         raise AssertionError(f"unknown action {wait.action!r}")

@@ -125,6 +125,60 @@ SESSION_PLACEHOLDERS = {"help": "{commands}", "help_rest": "{commands}", "exerci
 
 
 @dataclass(frozen=True)
+class Checkin:
+    """The pain check-in (session.toml [checkin]): when it is asked, what counts as high pain or a rise, and what the
+    coach says. Sentences take the placeholders CHECKIN_PLACEHOLDERS names."""
+
+    answer_seconds: float
+    """How long the coach waits for an answer after its question: then it goes on without one."""
+    high_pain: int
+    """A score before the exercises from which the coach advises rest and does not start them."""
+    pain_rise: int
+    """A rise from before to after the exercises from which the coach advises rest (and the loads step back)."""
+    carry_seconds: float
+    """A score said before a session holds for a "start" said within this: it is not asked again."""
+    question: str
+    question_after: str
+    heard: str
+    skipped: str
+    high_pain_advice: str
+    rise_advice: str
+
+
+@dataclass(frozen=True)
+class Progression:
+    """progression.toml: when an exercise's load steps up or back within its range, and how the coach says so."""
+
+    sessions: int
+    """Sessions in a row that must have done an exercise whole, with no "it hurts" during it and low pain ..."""
+    most_pain: int
+    """... at most this before and after (where it was given), before its load steps up one."""
+    hold_step: int
+    """Seconds one step adds to a hold whose range the article gives; repetitions step by one."""
+    more_repetitions: str
+    fewer_repetitions: str
+    longer_hold: str
+    shorter_hold: str
+
+
+# The placeholders each sentence of the check-in and of the progression may hold.
+CHECKIN_PLACEHOLDERS = {"heard": ("{score}",), "high_pain_advice": ("{name}",),
+                        "rise_advice": ("{before}", "{after}")}
+PROGRESSION_PLACEHOLDERS = {"more_repetitions": ("{exercise}", "{times}"),
+                            "fewer_repetitions": ("{exercise}", "{times}"),
+                            "longer_hold": ("{exercise}", "{seconds}", "{difference}"),
+                            "shorter_hold": ("{exercise}", "{seconds}", "{difference}")}
+
+
+def fill(text: str, **values: str) -> str:
+    """`text` with each {key} replaced by its value, spaces tidied and a capital first."""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything the coach can run, checked for consistency."""
 
@@ -132,6 +186,8 @@ class Content:
     exercises: Mapping[str, Exercise]
     routines: Mapping[str, Routine]
     session: SessionText
+    checkin: Checkin
+    progression: Progression
     chosen_routine: str | None = None  # the config's `routine`; None: session.toml's default_routine
 
     @property
@@ -200,6 +256,23 @@ class _Fields:
         if not low <= value <= high:
             raise self.fail(key, f"must be between {low:g} and {high:g}, got {value!r}")
         return float(value)
+
+    def whole(self, key: str, low: int, high: int) -> int:
+        value = self.table.get(key)
+        if value is None:
+            raise self.fail(key, "missing")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(key, f"must be a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def template(self, key: str, placeholders: tuple[str, ...]) -> str:
+        """A sentence holding only `placeholders` (any of them)."""
+        text = self.text(key)
+        for placeholder in PLACEHOLDER_RE.findall(text):
+            if placeholder not in placeholders:
+                known = f"known here: {', '.join(placeholders)}" if placeholders else "this sentence takes none"
+                raise self.fail(key, f"unknown placeholder {placeholder} ({known})")
+        return text
 
     def count_range(self, key: str, low: int, high: int, default: int | None = None) -> tuple[int, int] | None:
         """A whole number, or [least, most]: the article often gives a range."""
@@ -294,7 +367,7 @@ def load_session_text(file: Path) -> SessionText:
     raw = _read_toml(file)
     f = _Fields(file, raw)
     keys = {field.name for field in fields(SessionText)}
-    f.check_keys(keys)
+    f.check_keys(keys | {"checkin"})
     texts = {key: f.text(key) for key in sorted(keys)}
     for key, text in texts.items():
         wanted = SESSION_PLACEHOLDERS.get(key)
@@ -305,6 +378,34 @@ def load_session_text(file: Path) -> SessionText:
         if wanted and wanted not in text:
             raise f.fail(key, f"must say {wanted}")
     return SessionText(**texts)
+
+
+def load_checkin(file: Path) -> Checkin:
+    """Load session.toml's [checkin] table."""
+    raw = _read_toml(file)
+    table = raw.get("checkin")
+    if not isinstance(table, dict):
+        raise ContentError(file, "missing: a [checkin] table, the pain check-in's sentences", field="checkin")
+    f = _Fields(file, table, prefix="checkin.")
+    f.check_keys({field.name for field in fields(Checkin)})
+    return Checkin(
+        answer_seconds=f.number("answer_seconds", 8, 1, MAX_SECONDS), high_pain=f.whole("high_pain", 0, 10),
+        pain_rise=f.whole("pain_rise", 1, 10), carry_seconds=f.number("carry_seconds", 600, 0, 24 * 3600),
+        **{key: f.template(key, CHECKIN_PLACEHOLDERS.get(key, ()))
+           for key in ("question", "question_after", "heard", "skipped", "high_pain_advice", "rise_advice")})
+
+
+def load_progression(file: Path) -> Progression:
+    """Load progression.toml: the rule that steps each exercise's load within its range, and its sentences."""
+    if not file.is_file():
+        raise ContentError(file, "missing: it holds the rule that steps each exercise's load within its range")
+    raw = _read_toml(file)
+    f = _Fields(file, raw)
+    f.check_keys({field.name for field in fields(Progression)})
+    return Progression(
+        sessions=f.whole("sessions", 1, 100), most_pain=f.whole("most_pain", 0, 10),
+        hold_step=f.whole("hold_step", 1, MAX_SECONDS),
+        **{key: f.template(key, PROGRESSION_PLACEHOLDERS[key]) for key in PROGRESSION_PLACEHOLDERS})
 
 
 def load_content(root: Path) -> Content:
@@ -336,7 +437,8 @@ def load_content(root: Path) -> Content:
     if session.default_routine not in routines:
         raise ContentError(session_file, f"routine '{session.default_routine}' does not exist",
                            field="default_routine")
-    content = Content(root, exercises, routines, session)
+    content = Content(root, exercises, routines, session, load_checkin(session_file),
+                      load_progression(root / "progression.toml"))
     _check_unique_spoken_names(content)
     return content
 

@@ -10,14 +10,17 @@ UtteranceKind = Literal["instruction", "count", "info"]
 
 @dataclass(frozen=True)
 class Command:
-    """A recognized command: its canonical name, and a target for `start`."""
+    """A recognized command: its canonical name, a target for `start`, a number for the check-in's `score`."""
 
     name: str
     target: str | None = None
+    number: int | None = None
 
     @property
     def canonical(self) -> str:
-        """The command as one string, e.g. "stop" or "start bridge"."""
+        """The command as one string, e.g. "stop", "start bridge" or "score 4"."""
+        if self.number is not None:
+            return f"{self.name} {self.number}"
         return f"{self.name} {self.target}" if self.target else self.name
 
 
@@ -86,4 +89,12 @@ class Snoozed:
     """The person said "not now" to a reminder: remind them once more after the snooze."""
 
 
-Effect = Say | StopSpeaking | SessionEnded | Snoozed
+@dataclass(frozen=True)
+class PainRated:
+    """The person rated their back's pain, from 0 to 10, before or after the exercises (for the journal)."""
+
+    moment: Literal["before", "after"]
+    score: int
+
+
+Effect = Say | StopSpeaking | SessionEnded | Snoozed | PainRated

@@ -9,12 +9,15 @@ from pathlib import Path
 
 from voicecoach.core.content import Content, Exercise, Routine, _Fields, _read_toml
 from voicecoach.core.events import Command
+from voicecoach.core.spoken import MAX_SPOKEN, number_words, word_numbers
 from voicecoach.core.transitions import LISTEN_STATES, check_commands
 from voicecoach.errors import ContentError
 
 STATES: tuple[str, ...] = LISTEN_STATES  # the coach's modes and "reminded", as `when` and `listen` name them
 FIRST_HELP_MOST = 5  # the commands help names first: few enough to remember lying down
 _AFTER = " after "  # a listening state "running after help": the mode, and the command just answered
+# Without `listen`, a command is heard outside a question: while the coach asks, only the few that name "asking".
+DEFAULT_LISTEN: tuple[str, ...] = tuple(state for state in STATES if state != "asking")
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,14 @@ class CommandSpec:
     help: str
     when: tuple[str, ...]
     takes_target: bool
-    listen: tuple[str, ...] = STATES
+    listen: tuple[str, ...] = DEFAULT_LISTEN
     """The states in which the recognizer listens for the command at all."""
     barge_in: tuple[str, ...] = ()
     """Its phrases that may interrupt the coach while it speaks."""
     after: str = ""
     """A command it is heard only right after ("more", after "help"); "" for none."""
+    takes_number: bool = False
+    """Its phrases are numbers ("zero" to "ten"), each a Command with that number."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ def load_grammar(grammar_dir: Path, content: Content) -> Grammar:
             if spec.takes_target:
                 for spoken, target in content.targets().items():
                     add(f"{phrase} {spoken}", Command(spec.name, target), f"'{spec.name} {target}'")
+            elif spec.takes_number:
+                add(phrase, Command(spec.name, number=word_numbers()[phrase]), f"'{spec.name}'")
             else:
                 add(phrase, Command(spec.name), f"'{spec.name}'")
     return Grammar(specs, table, first_help)
@@ -185,7 +192,7 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     if not isinstance(raw, dict):
         raise ContentError(file, "must be a table ([[command]])", field=where[:-1])
     f = _Fields(file, raw, prefix=where)
-    f.check_keys({"name", "phrases", "help", "when", "listen", "barge_in", "takes_target", "after"})
+    f.check_keys({"name", "phrases", "help", "when", "listen", "barge_in", "takes_target", "after", "takes_number"})
     name = f.phrase("name", raw.get("name"))
     phrases = f.texts("phrases")
     if not phrases:
@@ -193,21 +200,27 @@ def _spec(file: Path, index: int, raw: object) -> CommandSpec:
     for phrase in phrases:
         f.phrase("phrases", phrase)
     when = _states(f, "when")
-    listen = _states(f, "listen") if "listen" in raw else STATES
+    listen = _states(f, "listen") if "listen" in raw else DEFAULT_LISTEN
     if not listen:
         raise f.fail("listen", f"command '{name}' must be heard in at least one state")
     help_text = raw.get("help", "")
     if not isinstance(help_text, str):
         raise f.fail("help", "must be text")
-    takes_target = raw.get("takes_target", False)
-    if not isinstance(takes_target, bool):
-        raise f.fail("takes_target", "must be true or false")
+    takes_target, takes_number = raw.get("takes_target", False), raw.get("takes_number", False)
+    for key, value in (("takes_target", takes_target), ("takes_number", takes_number)):
+        if not isinstance(value, bool):
+            raise f.fail(key, "must be true or false")
+    if takes_target and takes_number:
+        raise f.fail("takes_number", "a command takes a target or a number, not both")
+    for phrase in phrases if takes_number else ():
+        if phrase not in word_numbers():
+            raise f.fail("phrases", f"'{phrase}' is not a number from zero to {number_words(MAX_SPOKEN)}")
     barge_in = f.texts("barge_in")
     for phrase in barge_in:
         if phrase not in phrases or takes_target:
             raise f.fail("barge_in", f"'{phrase}' is not one of the phrases of command '{name}'")
     after = f.phrase("after", raw["after"]) if "after" in raw else ""
-    return CommandSpec(name, phrases, help_text, when, takes_target, listen, barge_in, after)
+    return CommandSpec(name, phrases, help_text, when, takes_target, listen, barge_in, after, takes_number)
 
 
 def _states(f: _Fields, key: str) -> tuple[str, ...]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from voicecoach.core.content import Content, Exercise, SessionText, Step
+from voicecoach.core.progression import Load, start_load, times_words
 from voicecoach.core.spoken import number_words, sentences, speech_seconds
 
 RELAX = "Relax."
@@ -41,59 +43,70 @@ class PlanStep:
         return total
 
 
-def build_plan(content: Content, target: str, opening: bool = True) -> list[PlanStep]:
+def exercise_names(content: Content, target: str) -> list[str]:
+    """The exercises a session of `target`, an exercise or a routine, does, in order."""
+    return list(content.routines[target].exercises) if target in content.routines else [target]
+
+
+def build_plan(content: Content, target: str, opening: bool = True,
+               loads: Mapping[str, Load] | None = None) -> list[PlanStep]:
     """The steps of a session that runs `target`, an exercise or a routine, opened by the safety advice.
 
-    Without `opening`, no safety advice: for a switch within a session, which heard it.
+    Without `opening`, no safety advice: for a switch within a session, which heard it. `loads`: each exercise's
+    repetitions and hold (progression.py); an exercise not in it starts at the low end of its range.
     """
-    names = list(content.routines[target].exercises) if target in content.routines else [target]
     plan = [PlanStep(content.session.safety, None, 1.0)] if opening else []
     before: Exercise | None = None
-    for name in names:
+    for name in exercise_names(content, target):
         exercise = content.exercises[name]
-        plan.extend(exercise_steps(exercise, content.session, before))
+        load = (loads or {}).get(name) or start_load(exercise)
+        plan.extend(exercise_steps(exercise, content.session, before, load))
         before = exercise
     return plan
 
 
-def exercise_steps(exercise: Exercise, session: SessionText, before: Exercise | None = None) -> list[PlanStep]:
-    """An exercise as plan steps: introduction, set-up, then each repetition and side.
+def exercise_steps(exercise: Exercise, session: SessionText, before: Exercise | None = None,
+                   load: Load | None = None) -> list[PlanStep]:
+    """An exercise as plan steps: introduction, set-up, then each repetition and side, as many as `load` says (the
+    low end of its range without one).
 
     After an exercise `before`, the introduction says it is the next one, and first if it changes position.
     """
-    done = exercise.repetitions[0]
+    load = load or start_load(exercise)
+    done = load.repetitions
     heads_up = []
     if before is not None:
         heads_up.append(session.next_exercise)
         if exercise.position and exercise.position != before.position:
             heads_up.append(session.filled("position_change", exercise.position))
-    intro = [*heads_up, exercise.intro, *exercise.cautions, _repetition_text(exercise)]
+    intro = [*heads_up, exercise.intro, *exercise.cautions, _repetition_text(exercise, load)]
     steps = [PlanStep(" ".join(t for t in intro if t), exercise.name, 1.0)]
-    steps += [_plan_step(exercise, step, "", None) for step in exercise.setup]
-    for repetition in range(1, done + 1):
+    steps += [_plan_step(exercise, step, "", None, load) for step in exercise.setup]
+    for repetition in range(1, load.repetitions + 1):
         for side in exercise.sides or (None,):
-            prefix = _announcement(exercise, repetition, side)
+            prefix = _announcement(exercise, repetition, side, load)
             if repetition == done > 1:
                 prefix = f"{session.last_one} {prefix}"
             steps += [
-                _plan_step(exercise, step, prefix if index == 0 else "", side)
+                _plan_step(exercise, step, prefix if index == 0 else "", side, load)
                 for index, step in enumerate(exercise.steps)
             ]
     return steps
 
 
-def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) -> PlanStep:
+def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None, load: Load) -> PlanStep:
     def sided(said: str | None) -> str:
         return said.replace("{side}", side) if said and side else said or ""
 
     text = sided(step.say)
-    # The hold counted is the one announced: the longest the article allows is said in the introduction instead.
-    hold_text = f"Hold for {number_words(step.hold[0])} seconds." if step.hold else ""
+    # A hold the article gives as a range counts the load's; the longest it allows is said in the introduction.
+    hold = None if step.hold is None else load.hold if step.hold[1] > step.hold[0] and load.hold else step.hold[0]
+    hold_text = f"Hold for {number_words(hold)} seconds." if hold else ""
     return PlanStep(
         text=f"{prefix} {text}".strip(),
         exercise=exercise.name,
         seconds=step.seconds,
-        hold=step.hold[0] if step.hold else None,
+        hold=hold,
         hold_text=hold_text,
         rest=step.rest,
         way_out=sided(step.way_out),
@@ -102,21 +115,19 @@ def _plan_step(exercise: Exercise, step: Step, prefix: str, side: str | None) ->
     )
 
 
-def _repetition_text(exercise: Exercise) -> str:
-    done, most = exercise.repetitions
-    each = f" on each {exercise.side_word}" if exercise.sides else ""
-    times = "once" if done == 1 else f"{number_words(done)} times"
-    text = f"We will do it {times}{each}."
-    if most > done:
-        text += f" As your strength increases, you can do it up to {number_words(most)} times{each}."
+def _repetition_text(exercise: Exercise, load: Load) -> str:
+    most = exercise.repetitions[1]
+    text = f"We will do it {times_words(exercise, load.repetitions)}."
+    if most > load.repetitions:
+        text += f" As your strength increases, you can do it up to {times_words(exercise, most)}."
     holds = [step.hold for step in exercise.steps if step.hold and step.hold[1] > step.hold[0]]
-    if holds:
+    if holds and max(h[1] for h in holds) > (load.hold or 0):
         text += f" When it feels comfortable, you can hold for up to {number_words(max(h[1] for h in holds))} seconds."
     return text
 
 
-def _announcement(exercise: Exercise, repetition: int, side: str | None) -> str:
-    done = exercise.repetitions[0]
+def _announcement(exercise: Exercise, repetition: int, side: str | None, load: Load) -> str:
+    done = load.repetitions
     side_text = f"{side.capitalize()} {exercise.side_word}" if side else ""
     count_text = f"repetition {number_words(repetition)} of {number_words(done)}" if done > 1 else ""
     text = ", ".join(t for t in (side_text, count_text) if t)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ONES = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
 ]
+MAX_SPOKEN = 999  # number_words spells up to this
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 # A pause at each sentence end, as espeak-ng makes one: it matters for short
@@ -18,7 +20,7 @@ _LEAD_S = 0.1
 
 def number_words(n: int) -> str:
     """Spell a whole number from 0 to 999, e.g. 125 -> "one hundred twenty five"."""
-    if not 0 <= n <= 999:
+    if not 0 <= n <= MAX_SPOKEN:
         raise ValueError(f"cannot spell {n}")
     if n < 20:
         return _ONES[n]
@@ -34,6 +36,12 @@ def spoken_list(items: list[str], conjunction: str) -> str:
     if len(items) < 3:
         return f" {conjunction} ".join(items)
     return ", ".join(items[:-1]) + f", {conjunction} {items[-1]}"
+
+
+@functools.cache
+def word_numbers() -> dict[str, int]:
+    """Each number number_words spells, by its words: "twenty five" -> 25."""
+    return {number_words(n): n for n in range(MAX_SPOKEN + 1)}
 
 
 def duration_words(seconds: float) -> str:

@@ -8,9 +8,11 @@ from typing import Literal
 
 from voicecoach.errors import ContentError
 
-Mode = Literal["idle", "running", "paused"]
-MODES: tuple[Mode, ...] = ("idle", "running", "paused")
-ListenState = Literal["idle", "running", "paused", "reminded"]
+Mode = Literal["idle", "running", "paused", "asking"]
+MODES: tuple[Mode, ...] = ("idle", "running", "paused", "asking")
+SESSION_MODES: tuple[Mode, ...] = ("idle", "running", "paused")
+"""The modes outside a question; "asking": the coach waits for the answer to the pain check-in."""
+ListenState = Literal["idle", "running", "paused", "asking", "reminded"]
 LISTEN_STATES: tuple[ListenState, ...] = (*MODES, "reminded")
 """What the recognizer listens for follows the coach's mode, and "reminded": idle, just after a reminder."""
 
@@ -35,6 +37,11 @@ Action = Literal[
     "previous step",
     "next exercise",
     "snooze reminder",    # "not now" to a reminder: say so, and remind again after the snooze
+    "take score",         # the check-in's answer: keep it, then go on
+    "skip question",      # go on without an answer
+    "stop asking",        # before the exercises: end without them; after: end the session
+    "ask again",          # the check-in's question again, its time to answer from the top
+    "say answers",        # help while asking: what the answer can be, then the question again
 ]
 
 _EVERY_MODE: dict[str, Action] = {
@@ -57,7 +64,7 @@ _IN_SESSION: dict[str, Action] = {
 # (command, mode) -> action. A pair that is not here is a command with nothing to do in that mode ("resume" while
 # running, "pause" while paused): the coach logs it and does nothing.
 TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
-    **{(command, mode): action for command, action in _EVERY_MODE.items() for mode in MODES},
+    **{(command, mode): action for command, action in _EVERY_MODE.items() for mode in SESSION_MODES},
     ("start", "idle"): "start session",
     ("start", "running"): "switch session",
     ("start", "paused"): "switch session",
@@ -68,6 +75,14 @@ TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
     ("pause", "running"): "pause",
     ("resume", "paused"): "resume",
     ("not now", "idle"): "snooze reminder",  # heard only in the "reminded" state, which is idle just after a reminder
+    # While asking only these few are listened for (grammar/commands.toml `listen`), so a number is heard as no
+    # other command.
+    ("score", "asking"): "take score",
+    ("skip", "asking"): "skip question",
+    ("stop", "asking"): "stop asking",
+    ("repeat", "asking"): "ask again",
+    ("help", "asking"): "say answers",
+    ("it hurts", "asking"): "stop for pain",
 }
 
 HANDLED = frozenset(command for command, _ in TRANSITIONS)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from voicecoach.core.content import Content
-from voicecoach.core.events import Command, Effect, SessionEnded
+from voicecoach.core.events import Command, Effect, PainRated, SessionEnded
 from voicecoach.core.plan import PlanStep
+from voicecoach.core.progression import ExerciseLoad
 from voicecoach.journal.labels import StepLabel, label_plan
-from voicecoach.journal.store import EndReason, Journal
+from voicecoach.journal.loads import current_loads, step_loads
+from voicecoach.journal.store import EndReason, Journal, JournalError
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +27,13 @@ log = logging.getLogger(__name__)
 #   step i -> i+1 with no command      step i was done (a command moving the plan skipped it, or went back)
 #   running or paused -> idle          the session ended; with no command, its last step was done
 #   SessionEnded(reason)               the coach's own word on why it ended (stands over the guess below)
+#   PainRated(moment, score)           the check-in's answer: "after" goes to the session closing with it,
+#                                      "before" to the one it opens
 #
-# A command the coach acted on (its effects were not empty) during a session is kept as said. Each of these is
-# one transaction, so a power cut loses at most the one under way.
+# A command the coach acted on (its effects were not empty) during a session is kept as said, but for a number
+# (the check-in's score, kept as pain). Each of these is one transaction, so a power cut loses at most the one
+# under way. The recorder also keeps the coach's loads as the journal has them (coach.use_loads): on its first
+# sight of the coach, and after each session, whose close steps them (journal/loads.py).
 
 # Why a session ended, guessed when the coach goes idle, before its SessionEnded comes (a power cut, or "start"
 # said over the closing sentence, may keep that from ever coming). "start" mid-session switches to another session:
@@ -49,6 +55,8 @@ class CoachView(Protocol):
 
     @property
     def index(self) -> int: ...
+
+    def use_loads(self, loads: Mapping[str, ExerciseLoad]) -> None: ...
 
 
 def local_now() -> datetime:
@@ -74,6 +82,7 @@ class SessionRecorder:
         self._closed: tuple[int, EndReason] | None = None  # the session that ended last, and why, as written
         self._command: Command | None = None  # heard, acted on, and not yet seen applied
         self._failed = False
+        self._loads_given = False  # whether the coach has had the journal's loads
 
     def heard(self, command: Command, effects: Sequence[Effect]) -> None:
         """The person said `command`, and the coach answered with `effects` (none: it ignored it)."""
@@ -81,7 +90,7 @@ class SessionRecorder:
             return
         self._command = command
         session = self._open
-        if session is not None:
+        if session is not None and command.number is None:
             index = session.index
             exercise = session.labels[index].exercise if index < len(session.labels) else None
             self._safely(lambda: self.journal.said(session.id, self.wall(), command.canonical, index, exercise))
@@ -89,6 +98,9 @@ class SessionRecorder:
     def applied(self, effects: Sequence[Effect], coach: CoachView) -> None:
         """The coach's `effects` have been carried out, and `coach` is in the state they left it in."""
         command, self._command = self._command, None
+        if not self._loads_given:
+            self._loads_given = True
+            self._safely(lambda: coach.use_loads(current_loads(self.journal, coach.content)))
         self._safely(lambda: self._observe(effects, coach, command))
 
     def _safely(self, write: Callable[[], object]) -> None:
@@ -96,7 +108,7 @@ class SessionRecorder:
             return
         try:
             write()
-        except (sqlite3.Error, OSError) as error:
+        except (sqlite3.Error, OSError, JournalError) as error:
             # The person on the floor matters more than the record: say it once, and go on without one.
             self._failed = True
             log.warning("the journal %s cannot be written (%s): this session is not recorded further",
@@ -104,6 +116,11 @@ class SessionRecorder:
 
     def _observe(self, effects: Sequence[Effect], coach: CoachView, command: Command | None) -> None:
         session = self._open
+        rated = [effect for effect in effects if isinstance(effect, PainRated)]
+        if session is not None:
+            for rating in rated:
+                if rating.moment == "after":
+                    self.journal.set_pain(session.id, "after", rating.score)
         if session is not None and (coach.mode == "idle" or coach.plan is not session.plan):
             if command is None and coach.mode == "idle":
                 self._steps_done(session, len(session.plan))
@@ -111,6 +128,8 @@ class SessionRecorder:
             self.journal.end_session(session.id, self.wall(), reason)
             self._open, self._closed = None, (session.id, reason)
             session = None
+            step_loads(self.journal, coach.content, self._closed[0], self.wall())
+            coach.use_loads(current_loads(self.journal, coach.content))
         if session is None and coach.mode != "idle" and coach.plan:
             target = command.target if command is not None and command.target else _exercises(coach.plan)
             session_id = self.journal.start_session(self.wall(), target)
@@ -119,6 +138,9 @@ class SessionRecorder:
             if command is None:
                 self._steps_done(session, coach.index)
             session.index = coach.index
+        for rating in rated:
+            if rating.moment == "before" and self._open is not None:
+                self.journal.set_pain(self._open.id, "before", rating.score)
         for effect in effects:
             if isinstance(effect, SessionEnded) and self._closed is not None and self._closed[1] != effect.reason:
                 self.journal.set_end_reason(self._closed[0], effect.reason)

@@ -54,6 +54,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             changed_after_session INTEGER REFERENCES session(id) ON DELETE SET NULL
         )""",
     ),
+    # 3: the load each exercise had before its last change, so that the coach can say what changed.
+    (
+        "ALTER TABLE exercise_load ADD COLUMN previous_repetitions INTEGER CHECK (previous_repetitions > 0)",
+        "ALTER TABLE exercise_load ADD COLUMN previous_hold_seconds INTEGER CHECK (previous_hold_seconds > 0)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

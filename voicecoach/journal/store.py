@@ -23,6 +23,7 @@ _APPLICATION_ID_AT = 68  # where the header keeps `PRAGMA application_id`, big-e
 BUSY_S = 5.0  # how long a write waits for another process's (`history` reading while the service writes)
 ELSEWHERE = "move it away (voicecoach never overwrites it), or pass --journal FILE to use another"
 
+PAIN_COMMAND = "it hurts"  # the command every pain phrase means (grammar/commands.toml)
 EndReason = Literal["finished", "stopped", "pain"]
 END_REASONS: tuple[EndReason, ...] = ("finished", "stopped", "pain")
 
@@ -71,6 +72,19 @@ class SessionRecord:
     holds: int
     hold_seconds: int
     said: Mapping[str, int]  # command -> how often, in the order first said
+    hurt_during: frozenset[str] = frozenset()  # the exercises during which "it hurts" (any pain phrase) was said
+
+
+@dataclass(frozen=True)
+class StoredLoad:
+    """An exercise's load as the journal keeps it (exercise_load): its repetitions and hold, the ones before its last
+    change, and the session after which it changed."""
+
+    repetitions: int
+    hold_seconds: int | None
+    previous_repetitions: int | None
+    previous_hold_seconds: int | None
+    changed_after_session: int | None
 
 
 class _Damaged(Exception):
@@ -155,10 +169,36 @@ class Journal:
         column = {"before": "pain_before", "after": "pain_after"}[moment]
         self._write("session", f"UPDATE session SET {column} = ? WHERE id = ?", (score, session_id), session_id)
 
+    def set_load(self, exercise: str, load: StoredLoad, at: datetime) -> None:
+        """The exercise's load changed (after session `load.changed_after_session`)."""
+        self._write("exercise_load", "INSERT INTO exercise_load (exercise, repetitions, hold_seconds, "
+                    "previous_repetitions, previous_hold_seconds, changed_at, changed_after_session) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exercise) DO UPDATE SET "
+                    "repetitions = excluded.repetitions, hold_seconds = excluded.hold_seconds, "
+                    "previous_repetitions = excluded.previous_repetitions, "
+                    "previous_hold_seconds = excluded.previous_hold_seconds, changed_at = excluded.changed_at, "
+                    "changed_after_session = excluded.changed_after_session RETURNING rowid",
+                    (exercise, load.repetitions, load.hold_seconds, load.previous_repetitions,
+                     load.previous_hold_seconds, _iso(at), load.changed_after_session))
+
+    def loads(self) -> dict[str, StoredLoad]:
+        """Each exercise's load, for those whose load ever changed; JournalError if a value is not what it must be."""
+        try:
+            return {_text(exercise): StoredLoad(_int(reps), _maybe_int(hold), _maybe_int(prev_reps),
+                                                _maybe_int(prev_hold), _maybe_int(after))
+                    for exercise, reps, hold, prev_reps, prev_hold, after in self._connection.execute(
+                        "SELECT exercise, repetitions, hold_seconds, previous_repetitions, previous_hold_seconds, "
+                        "changed_after_session FROM exercise_load")}
+        except (sqlite3.DatabaseError, UnicodeDecodeError, _Damaged) as error:
+            raise _damaged(self.path, error) from None
+
     def _write(self, table: str, sql: str, params: tuple[object, ...], row_id: int | None = None) -> int:
         """Run one statement in a transaction of its own; returns the id of the row of `table` it wrote."""
         with self._transaction():
             cursor = self._connection.execute(sql, params)
+            returned = cursor.fetchone() if cursor.description else None  # RETURNING rowid: an upsert's row
+        if row_id is None and returned is not None:
+            row_id = int(returned[0])
         return row_id if row_id is not None else int(cursor.lastrowid or 0)
 
     @contextmanager
@@ -196,9 +236,12 @@ class Journal:
             if hold is not None:
                 holds.setdefault(sid, []).append(_int(hold))
         said: dict[int, dict[str, int]] = {}
-        for session_id, command in query("SELECT session_id, command FROM said ORDER BY id"):
+        hurt: dict[int, set[str]] = {}
+        for session_id, command, exercise in query("SELECT session_id, command, exercise FROM said ORDER BY id"):
             counts = said.setdefault(_int(session_id), {})
             counts[_text(command)] = counts.get(_text(command), 0) + 1
+            if command == PAIN_COMMAND and exercise is not None:
+                hurt.setdefault(_int(session_id), set()).add(_text(exercise))
         records = []
         for sid, started, target, ended, reason, before, after in query(
                 "SELECT id, started_at, target, ended_at, end_reason, pain_before, pain_after FROM session"
@@ -212,7 +255,8 @@ class Journal:
                 ended_at=None if ended is None else _time(ended), end_reason=reason,
                 pain_before=_pain(before), pain_after=_pain(after),
                 repetitions={name: len(done.get(name, ())) for name in touched.get(sid, {})},
-                holds=len(holds.get(sid, [])), hold_seconds=sum(holds.get(sid, [])), said=said.get(sid, {})))
+                holds=len(holds.get(sid, [])), hold_seconds=sum(holds.get(sid, [])), said=said.get(sid, {}),
+                hurt_during=frozenset(hurt.get(sid, ()))))
         return records
 
     def last_session_end(self) -> datetime | None:
@@ -357,6 +401,10 @@ def _int(value: object) -> int:
     if not isinstance(value, int):
         raise _Damaged(f"{value!r} where a number belongs")
     return value
+
+
+def _maybe_int(value: object) -> int | None:
+    return None if value is None else _int(value)
 
 
 def _text(value: object) -> str:
