@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from voicecoach.core.content import Content, load_content
 from voicecoach.core.grammar import Grammar, load_grammar
+from voicecoach.journal.store import JOURNAL_NAME, Journal
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.testing.dialog import DialogResult, DialogRunner
 
@@ -72,8 +74,11 @@ class DialogFailed(Exception):
 class DialogItem(pytest.Item):
     def runtest(self) -> None:
         content = load_content(default_content_dir())
-        runner = DialogRunner(content, load_grammar(default_grammar_dir(), content))
-        result = runner.run_file(self.path)
+        # A journal of its own, as `voicecoach script` keeps: a dialog's sessions remember the ones before them.
+        with tempfile.TemporaryDirectory(prefix="voicecoach-dialog-") as scratch, \
+                Journal.open(Path(scratch) / JOURNAL_NAME, durable=False) as journal:
+            runner = DialogRunner(content, load_grammar(default_grammar_dir(), content), journal=journal)
+            result = runner.run_file(self.path)
         if not result.passed:
             raise DialogFailed(result)
 

@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 #   step i -> i+1 with no command      step i was done (a command moving the plan skipped it, or went back)
 #   running or paused -> idle          the session ended; with no command, its last step was done
 #   SessionEnded(reason)               the coach's own word on why it ended (stands over the guess below)
-#   PainRated(moment, score)           the check-in's answer: "after" goes to the session closing with it,
-#                                      "before" to the one it opens
+#   PainRated(moment, score)           the check-in's answer, to the session it was asked in (even if it
+#                                      closes with it), or to the one a new plan opens
 #
 # A command the coach acted on (its effects were not empty) during a session is kept as said, but for a number
 # (the check-in's score, kept as pain). Each of these is one transaction, so a power cut loses at most the one
@@ -117,10 +117,11 @@ class SessionRecorder:
     def _observe(self, effects: Sequence[Effect], coach: CoachView, command: Command | None) -> None:
         session = self._open
         rated = [effect for effect in effects if isinstance(effect, PainRated)]
-        if session is not None:
+        # A score belongs to the session it was asked in; one that comes with a new plan, to the session it opens.
+        to_open = session is None or coach.plan is not session.plan
+        if session is not None and not to_open:
             for rating in rated:
-                if rating.moment == "after":
-                    self.journal.set_pain(session.id, "after", rating.score)
+                self.journal.set_pain(session.id, rating.moment, rating.score)
         if session is not None and (coach.mode == "idle" or coach.plan is not session.plan):
             if command is None and coach.mode == "idle":
                 self._steps_done(session, len(session.plan))
@@ -138,9 +139,10 @@ class SessionRecorder:
             if command is None:
                 self._steps_done(session, coach.index)
             session.index = coach.index
-        for rating in rated:
-            if rating.moment == "before" and self._open is not None:
-                self.journal.set_pain(self._open.id, "before", rating.score)
+        opened = self._open
+        if opened is not None and to_open:
+            for rating in rated:
+                self.journal.set_pain(opened.id, rating.moment, rating.score)
         for effect in effects:
             if isinstance(effect, SessionEnded) and self._closed is not None and self._closed[1] != effect.reason:
                 self.journal.set_end_reason(self._closed[0], effect.reason)
