@@ -358,8 +358,9 @@ def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
 
 def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:
     """Each command said where it matters, mid-session ("running"; "more" right after help), unless the coach
-    listens for it only when idle; barge-in mid-session. The rest keep every phrase: the coach's own voice is heard
-    in every mode, and idle the coach listens for every phrase (non-commands mid-session are NON_COMMANDS_RUNNING)."""
+    listens for it only when idle or while it asks (the check-in's numbers); barge-in mid-session. The rest keep
+    their mode: the coach's own voice is heard in every mode, and idle the coach listens for every phrase but the
+    numbers (non-commands mid-session are NON_COMMANDS_RUNNING)."""
     out = []
     for cs in sets:
         items = []

@@ -90,8 +90,8 @@ def test_the_sample_covers_every_kind_and_what_once_triggered(content: Content, 
     assert not missing, f"the coach no longer says these: drop them from ONCE_TRIGGERED: {missing}"
     chosen = sample(content, grammar)
     kinds = utterances_by_kind(content, grammar)
-    assert sorted(kinds) == ["alert", "answer", "count", "hold", "introduction", "reminder", "session", "step",
-                            "time left"]
+    assert sorted(kinds) == ["alert", "answer", "check-in", "count", "hold", "introduction", "reminder", "session",
+                             "step", "time left"]
     assert all(set(chosen) & set(texts_of_kind) for texts_of_kind in kinds.values())
     assert sum(says_a_barge_in_phrase(t, grammar) for t in chosen) >= 5  # "wait", "stop", "pain", "it hurts"
 

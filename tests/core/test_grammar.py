@@ -176,3 +176,9 @@ def test_a_barge_in_phrase_must_be_the_commands_own(grammar_dir: Path, content: 
         load_grammar(grammar_dir, content)
     assert "barge_in" in str(caught.value) and "'stop' is not one of the phrases of command 'pause'" in str(
         caught.value)
+
+
+def test_a_measurement_says_each_command_where_it_is_heard(grammar: Grammar) -> None:
+    # "start" is heard mid-session too (it switches exercise); the numbers only while the coach asks.
+    assert (grammar.heard_mid_session("stop"), grammar.heard_mid_session("start"),
+            grammar.heard_mid_session("score")) == ("running", "running", "asking")

@@ -69,11 +69,14 @@ class Grammar:
 
     def heard_mid_session(self, command: str) -> str:
         """The state in which to say `command` mid-session (benchmarks): "running", "running after help" for one
-        heard only right after help, "idle" for one not listened for while running."""
+        heard only right after help, "idle" for one not listened for while running, "asking" for the check-in's
+        answers."""
         spec = next(spec for spec in self.specs if spec.name == command)
         if spec.after:
             return f"running{_AFTER}{spec.after}"
-        return "running" if self.listens(command, "running") else "idle"
+        if self.listens(command, "running"):
+            return "running"
+        return "idle" if self.listens(command, "idle") or not self.listens(command, "asking") else "asking"
 
     def phrases_heard(self, state: str) -> frozenset[str]:
         """The phrases the recognizer listens for in `state` (as listens() takes it): the others are not

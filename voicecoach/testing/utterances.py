@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import product
+from itertools import pairwise, product
 from typing import get_args
 
 from voicecoach.core.coach import Coach, resume_cue
@@ -10,6 +10,7 @@ from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, AlertKind, Command, Event, Heard, ReminderDue, Say
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.plan import RELAX, build_plan
+from voicecoach.core.progression import ExerciseLoad, change_sentence, ladder
 from voicecoach.core.spoken import duration_words, number_words
 from voicecoach.core.tempo import PACE_RANGE, RATE_RANGE
 from voicecoach.core.transitions import MODES, Mode
@@ -21,8 +22,8 @@ def every_utterance(content: Content, grammar: Grammar) -> list[str]:
 
 
 def utterances_by_kind(content: Content, grammar: Grammar) -> dict[str, list[str]]:
-    """every_utterance() by kind (session, alert, reminder, introduction, step, hold, count, time left, answer), each
-    in its order."""
+    """every_utterance() by kind (session, alert, reminder, introduction, step, hold, count, time left, answer,
+    check-in), each in its order."""
     kinds: dict[str, list[str]] = {}
     for kind, text in _utterances(content, grammar):
         kinds.setdefault(kind, []).append(text)
@@ -58,7 +59,35 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
                 said += [("session", step.release)]
     said += [("time left", session.filled("time_left", duration_words(s))) for s in range(0, 3600, 5)]
     said += [("answer", t) for t in _answers(content, grammar)]
+    said += [("check-in", t) for t in _checkin(content, grammar)]
     return [(kind, text) for kind, text in said if text]
+
+
+def _checkin(content: Content, grammar: Grammar) -> list[str]:
+    """What the coach says around the pain check-in: its questions, each answer before and after, and each change of
+    load it may announce; asked of a real Coach."""
+    scores = sorted({c.number for c in grammar.table.values() if c.number is not None})
+    said: list[str] = []
+    for before, after in product([None, *scores], [None, *scores]):
+        coach = Coach(content, grammar)
+        said += _said(coach, Heard(Command("start", "bridge")))[-1:]  # the question
+        said += _said(coach, Heard(Command("skip") if before is None else Command("score", number=before)))[:1]
+        while coach.mode == "running":
+            asked = _said(coach, Heard(Command("next")))
+        if coach.mode == "asking":
+            said += asked
+            said += _said(coach, Heard(Command("skip") if after is None else Command("score", number=after)))
+    for target in (*content.exercises, *content.routines):  # the high-pain advice names what was started
+        coach = Coach(content, grammar)
+        coach.handle(Heard(Command("start", target)), 0.0)
+        said += _said(coach, Heard(Command("score", number=scores[-1])))
+    step = content.progression.hold_step
+    for name, exercise in content.exercises.items():
+        rungs = ladder(exercise, step)
+        for low, high in pairwise(rungs):
+            said += [change_sentence(content, name, ExerciseLoad(high, low)) or "",
+                     change_sentence(content, name, ExerciseLoad(low, high)) or ""]
+    return said
 
 
 def _answers(content: Content, grammar: Grammar) -> list[str]:
