@@ -313,10 +313,7 @@ class Coach:
         position held."""
         way_out = self._way_out()
         switching = self.mode != "idle"
-        said_target = target
-        if target == self.content.session.default_routine:
-            # "start routine" (any name of session.toml's default routine) begins the routine the settings chose.
-            target = self.content.start_routine
+        said_target, target = target, self._chosen(target)
         self.plan = build_plan(self.content, target, opening=not switching, loads=loads_for(self.content, self.loads))
         self._reached = set()
         self._suspended = None
@@ -336,6 +333,10 @@ class Coach:
             return [*starting, PainRated("before", carried[0]), *self._go_on(target)]
         self.mode, self._asking = "asking", "before"
         return [*starting, *self._ask()]
+
+    def _chosen(self, target: str) -> str:
+        """"start routine" (any name of session.toml's default routine) begins the routine the settings chose."""
+        return self.content.start_routine if target == self.content.session.default_routine else target
 
     def _ask(self) -> list[Effect]:
         """The check-in's question; its time to answer runs from when it has been said."""
@@ -364,10 +365,8 @@ class Coach:
     def _go_on(self, target: str) -> list[Effect]:
         """Into the plan, after saying which exercises do more or less than last time."""
         self.mode = "running"
-        if target == self.content.session.default_routine:
-            target = self.content.start_routine
-        changes = [change_sentence(self.content, name, self.loads[name])
-                   for name in dict.fromkeys(exercise_names(self.content, target)) if name in self.loads]
+        names = dict.fromkeys(exercise_names(self.content, self._chosen(target)))
+        changes = [change_sentence(self.content, name, self.loads[name]) for name in names if name in self.loads]
         return [*(self._say(change, "info") for change in changes if change), *self._begin(0)]
 
     def _ask_after(self) -> list[Effect]:
