@@ -14,6 +14,7 @@ from voicecoach.core.progression import ExerciseLoad, change_sentence, ladder
 from voicecoach.core.spoken import duration_words, number_words
 from voicecoach.core.tempo import PACE_RANGE, RATE_RANGE
 from voicecoach.core.transitions import MODES, Mode
+from voicecoach.testing.checkin import start_skipping_checkin
 
 
 def every_utterance(content: Content, grammar: Grammar) -> list[str]:
@@ -113,8 +114,10 @@ def _answers(content: Content, grammar: Grammar) -> list[str]:
 def _into(coach: Coach, mode: Mode) -> list[str]:
     """Bring a new coach into `mode`; what it said on the way."""
     said = []
-    if mode != "idle":
+    if mode == "asking":
         coach.handle(Heard(Command("start", "bridge")), 0.0)
+    elif mode != "idle":
+        start_skipping_checkin(coach, "bridge", 0.0)
     if mode == "paused":
         said += _said(coach, Heard(Command("pause")))
     return said
