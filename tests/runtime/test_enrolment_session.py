@@ -8,7 +8,8 @@ import numpy as np
 from voicecoach.asr.enrolled.conversation import INTRO, EnrolmentConversation
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, UtteranceFinished
-from voicecoach.runtime.enrolment import EnrolmentSession
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.enrolment import EnrolmentSession, enrolment_phrases
 
 STOPS = frozenset({"stop", "please stop"})
 
@@ -67,3 +68,10 @@ def test_a_take_that_was_stop_is_no_take_of_another_command() -> None:
     finish(s, s.start(0.0), 9.0)
     assert s.take(np.zeros(16000, np.int16), ("please stop",), 10.0) == []
     assert s.conversation.takes == []
+
+
+def test_each_command_is_enrolled_once_by_a_phrase_it_is_said_in(grammar: Grammar) -> None:
+    # The check-in's scores are commands with a number: "score 4" is their name, "four" what is said.
+    phrases = enrolment_phrases(grammar)
+    assert set(phrases) <= set(grammar.phrases()) and len(phrases) == len(set(grammar.table.values()))
+    assert phrases[:1] == ["start bridge"] and "four" in phrases and "stop" in phrases

@@ -16,7 +16,7 @@ from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
 from voicecoach.asr.enrolled.takes import RATE
 from voicecoach.audio.echo import EchoCanceller
-from voicecoach.core.events import Alert, Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
+from voicecoach.core.events import Alert, Command, Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.tempo import DEFAULT_RATE
 from voicecoach.runtime.hearing import HearingPath
@@ -46,8 +46,12 @@ TakeCallback = Callable[[npt.NDArray[np.int16], tuple[str, ...]], None]
 
 
 def enrolment_phrases(grammar: Grammar) -> list[str]:
-    """Each command once, as its canonical phrase, in the grammar's order."""
-    return list(dict.fromkeys(command.canonical for command in grammar.table.values()))
+    """Each command once, as its first phrase (its canonical name: "stop", "start bridge"; the check-in's scores as
+    their numbers, "four"), in the grammar's order."""
+    first: dict[Command, str] = {}
+    for phrase, command in grammar.table.items():
+        first.setdefault(command, phrase)
+    return list(first.values())
 
 
 class TakeCutter:
