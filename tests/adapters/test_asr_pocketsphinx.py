@@ -337,10 +337,12 @@ def test_48khz_input_is_heard_as_well_as_16khz(clean_outcomes: list[Outcome]) ->
     decision sequence does; 48 kHz is not heard worse. Measured on the benchmark's commands said mid-session
     (696 clips): 571 right at 16 kHz, 573 at 48 kHz, 29 clips different each way. Here every phrase once: 52 and 49
     of 60 since "not now" (later, not yet) joined the grammar, within 2 before; the 696 clips are not measured again.
+    The check-in's numbers are left out: heard only while the coach asks, their recall is test_checkin_numbers.py's.
     """
     import soxr
 
-    first = clean_outcomes[: len(PHRASES)]
+    numbers = {phrase for phrase, command in shipped_grammar().table.items() if command.number is not None}
+    first = [o for o in clean_outcomes[: len(PHRASES)] if o.clip.expect not in numbers]
     clips = [o.clip for o in first]
     audio = np.concatenate([c.audio for c in clips]).astype(np.float32) / 32767.0
     audio48 = speech.to_int16(soxr.resample(audio, speech.RATE, 48000))
