@@ -10,6 +10,7 @@ from voicecoach.core.coach import Coach
 from voicecoach.core.content import Content
 from voicecoach.core.events import Command, Effect, Heard, PainRated, Say, SessionEnded, UtteranceFinished
 from voicecoach.core.grammar import Grammar
+from voicecoach.core.spoken import sentences
 
 
 def says(effects: list[Effect]) -> list[str]:
@@ -48,7 +49,7 @@ def test_a_number_is_said_back_kept_and_the_session_begins(content: Content, gra
     coach, now = asked(content, grammar)
     effects = coach.handle(score(grammar, 3), now + 2)
     assert PainRated("before", 3) in effects
-    assert says(effects) == ["Three, thank you.", content.session.safety]
+    assert says(effects) == ["Three, thank you.", *sentences(content.session.safety)]
     assert coach.mode == "running"
 
 
@@ -61,7 +62,8 @@ def test_skip_or_no_answer_goes_on_without_a_score(content: Content, grammar: Gr
         assert coach.on_timer(now + content.checkin.answer_seconds - 0.1) == []  # still waiting
         effects = coach.on_timer(now + content.checkin.answer_seconds)
     assert not [e for e in effects if isinstance(e, PainRated)]
-    assert says(effects) == [content.checkin.skipped, content.session.safety] and coach.mode == "running"
+    assert says(effects) == [content.checkin.skipped, *sentences(content.session.safety)]
+    assert coach.mode == "running"
 
 
 def test_high_pain_before_gets_the_advice_and_no_exercise(content: Content, grammar: Grammar) -> None:
@@ -76,7 +78,7 @@ def test_high_pain_before_gets_the_advice_and_no_exercise(content: Content, gram
     # Start again: the person chose to go on. Not asked again; the score stands for the new session.
     again = coach.handle(Heard(Command("start", "routine")), now + 60)
     assert content.checkin.question not in says(again) and PainRated("before", 7) in again
-    assert says(again)[-1] == content.session.safety and coach.mode == "running"
+    assert says(again)[-1] == sentences(content.session.safety)[-1] and coach.mode == "running"
 
 
 def test_one_below_high_pain_goes_on(content: Content, grammar: Grammar) -> None:
@@ -123,7 +125,7 @@ def test_stop_while_asking_before_ends_unstarted_and_pain_ends_at_once(content: 
 def test_help_and_repeat_ask_again_with_the_time_to_answer_from_the_top(content: Content, grammar: Grammar) -> None:
     coach, now = asked(content, grammar)
     helped = says(coach.handle(Heard(Command("help")), now + 5))
-    assert helped == ["You can say: it hurts, if anything hurts, a number from zero to ten, or skip.",
+    assert helped == ["You can say: it hurts, a number from zero to ten, or skip.",
                       content.checkin.question]
     assert coach.next_deadline() is None  # waits for the question to be said again
     assert says(coach.handle(Heard(Command("repeat")), now + 6)) == [content.checkin.question]
