@@ -98,7 +98,7 @@ def enrol_spoken(args: argparse.Namespace) -> int:
         if command is None:
             raise VoicecoachError(f"{' '.join(args.command_words)!r} is not a command; `voicecoach check` lists "
                                   "them (voicecoach enroll stop, voicecoach enroll how long)")
-        phrases = [command.canonical]
+        phrases = [p for p in enrolment_phrases(grammar, everything=True) if grammar.match(p) == command]
     directory = profile_dir(args)
     old = profile.load(directory) or []  # a foreign or cut-short profile stops here, untouched
     make_take = functools.partial(enrol_take, SpeechEmbedding())

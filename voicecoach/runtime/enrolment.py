@@ -45,12 +45,19 @@ TakeCallback = Callable[[npt.NDArray[np.int16], tuple[str, ...]], None]
 """(the take's audio, what the general recognizer committed about it)"""
 
 
-def enrolment_phrases(grammar: Grammar) -> list[str]:
-    """Each command once, as its first phrase (its canonical name: "stop", "start bridge"; the check-in's scores as
-    their numbers, "four"), in the grammar's order."""
+# The coaching modes. A command heard only for a moment (the check-in's numbers while the coach asks, "not now"
+# after a reminder, "more" after help) is left out of the full enrolment, which would otherwise outgrow three
+# minutes (30 commands); `voicecoach enroll COMMAND` enrols any one of them.
+_COACHING = ("idle", "running", "paused")
+
+
+def enrolment_phrases(grammar: Grammar, everything: bool = False) -> list[str]:
+    """Each command heard while coaching (every command if `everything`) once, as its first phrase (its canonical
+    name: "stop", "start bridge"; the check-in's scores as their numbers, "four"), in the grammar's order."""
     first: dict[Command, str] = {}
     for phrase, command in grammar.table.items():
-        first.setdefault(command, phrase)
+        if everything or any(grammar.listens(command.name, mode) for mode in _COACHING):
+            first.setdefault(command, phrase)
     return list(first.values())
 
 
