@@ -75,7 +75,7 @@ def routine(content: Content, grammar: Grammar, rate: int, pace: float, target: 
     holds, since, counted = [], None, 0.0
     for line in lines:
         index = session.step_of.get(line.utterance_id)
-        if index is None:
+        if index is None or index >= len(plan):  # past the plan: the closing check-in
             continue
         step = plan[index]
         if line.text in releases and step.hold:
