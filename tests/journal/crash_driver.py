@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,11 +29,28 @@ SAID = ("next", "skip", "wait", "resume", "how long", "back", "stop", "it hurts"
 class ReportingJournal(Journal):
     """A journal that prints every row it wrote, once the transaction that wrote it is committed."""
 
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        super().__init__(path, connection)
+        self._written: list[str] = []
+
     def _write(self, table: str, sql: str, params: tuple[object, ...], row_id: int | None = None) -> int:
         written = super()._write(table, sql, params, row_id)
         row = self._connection.execute(f"SELECT * FROM {table} WHERE rowid = ?", (written,)).fetchone()
-        print(json.dumps([table, written, list(row)]), flush=True)
+        self._written.append(json.dumps([table, written, list(row)]))
+        if not self._in_transaction:
+            self._report()
         return written
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        with super().together():
+            yield
+        self._report()
+
+    def _report(self) -> None:
+        for line in self._written:
+            print(line, flush=True)
+        self._written.clear()
 
 
 def one_session(journal: Journal, coach: Coach, grammar: Grammar, target: str, rng: random.Random,

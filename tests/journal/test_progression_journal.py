@@ -80,3 +80,26 @@ def test_high_pain_before_is_recorded_and_changes_no_load(content: Content, gram
     (record,) = journal.sessions()
     assert (record.pain_before, record.end_reason, dict(record.repetitions)) == (9, "pain", {})
     assert journal.loads() == {}
+
+
+class CutWhileSteppingLoads(Journal):
+    """The journal as a power cut would leave it had it come while the third session's loads were written."""
+
+    def set_load(self, exercise: str, load: StoredLoad, at: datetime) -> None:
+        raise OSError("power cut")
+
+
+def test_a_session_is_closed_with_its_load_step_or_not_at_all(content: Content, grammar: Grammar,
+                                                                tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with CutWhileSteppingLoads.open(path, durable=False) as journal:
+        runner = DialogRunner(content, grammar, journal=journal, wall_start=START)
+        for _ in range(3):
+            session(runner, "one", "two")  # the third steps the load up: that write fails
+    with Journal.open(path, durable=False) as journal:
+        records = journal.sessions()
+        assert [r.ended_at is not None for r in records] == [True, True, False]
+        assert journal.loads() == {}
+        # A coach started afresh sees the third session as cut off (never closed), not as closed without its step.
+        runner = DialogRunner(content, grammar, journal=journal, wall_start=START)
+        assert planned(session(runner, "one", "two")) == 3

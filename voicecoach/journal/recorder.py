@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 #
 # A command the coach acted on (its effects were not empty) during a session is kept as said, but for a number
 # (the check-in's score, kept as pain). Each of these is one transaction, so a power cut loses at most the one
-# under way. The recorder also keeps the coach's loads as the journal has them (coach.use_loads): on its first
-# sight of the coach, and after each session, whose close steps them (journal/loads.py).
+# under way; a session's close and the load steps it makes are one. The recorder also keeps the coach's loads as
+# the journal has them (coach.use_loads): on its first sight of the coach, and after each session, whose close
+# steps them (journal/loads.py).
 
 # Why a session ended, guessed when the coach goes idle, before its SessionEnded comes (a power cut, or "start"
 # said over the closing sentence, may keep that from ever coming). "start" mid-session switches to another session:
@@ -126,10 +127,11 @@ class SessionRecorder:
             if command is None and coach.mode == "idle":
                 self._steps_done(session, len(session.plan))
             reason = _ENDED_BY.get(command.name, "finished") if command is not None else "finished"
-            self.journal.end_session(session.id, self.wall(), reason)
+            with self.journal.together():  # a session recorded as closed has had its loads stepped
+                self.journal.end_session(session.id, self.wall(), reason)
+                step_loads(self.journal, coach.content, session.id, self.wall())
             self._open, self._closed = None, (session.id, reason)
             session = None
-            step_loads(self.journal, coach.content, self._closed[0], self.wall())
             coach.use_loads(current_loads(self.journal, coach.content))
         if session is None and coach.mode != "idle" and coach.plan:
             target = command.target if command is not None and command.target else _exercises(coach.plan)

@@ -92,11 +92,12 @@ class _Damaged(Exception):
 
 
 class Journal:
-    """An open journal. Each write is one transaction, committed and synced before the call returns."""
+    """An open journal. Each write is one transaction (or part of together()'s), committed and synced at its end."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection):
         self.path = path
         self._connection = connection
+        self._in_transaction = False
 
     @classmethod
     def open(cls, path: Path, *, durable: bool = True) -> Journal:
@@ -202,14 +203,27 @@ class Journal:
         return row_id if row_id is not None else int(cursor.lastrowid or 0)
 
     @contextmanager
+    def together(self) -> Iterator[None]:
+        """The writes inside are one transaction: a power cut keeps all of them or none."""
+        with self._transaction():
+            yield
+
+    @contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self._in_transaction:  # a write inside together(): its transaction is together()'s
+            yield
+            return
         self._connection.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
             self._connection.execute("ROLLBACK")
             raise
-        self._connection.execute("COMMIT")
+        else:
+            self._connection.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     # --- reads ---------------------------------------------------------------------------------------------
 
