@@ -79,10 +79,14 @@ def test_sigkill_at_random_moments_loses_nothing_committed(tmp_path: Path) -> No
         assert check == "ok", f"after kill {kill}: {check}"
         lost = [key for key in committed if key not in rows]
         assert not lost, f"after kill {kill}: committed rows lost: {lost}"
-        # The one transaction that may have committed between its commit and its report: one row, new or updated.
+        # The one transaction that may have committed between its commit and its report: one row, new or updated;
+        # or a session's close with the load steps it made (Journal.together).
         differ = [key for key in rows.keys() | committed.keys() if rows.get(key) != committed.get(key)]
-        assert len(differ) <= 1, f"after kill {kill}: more than one transaction unaccounted for: {differ}"
-        unreported += len(differ)
+        others = [key for key in differ if key[0] != "exercise_load"]
+        closed = len(others) == 1 and others[0][0] == "session" and rows[others[0]][3] is not None
+        assert len(others) <= 1 and (len(differ) == len(others) or closed), \
+            f"after kill {kill}: more than one transaction unaccounted for: {differ}"
+        unreported += bool(differ)
         committed = rows
     sessions = sum(1 for table, _ in committed if table == "session")
     ended = sum(1 for (table, _), row in committed.items() if table == "session" and row[3] is not None)

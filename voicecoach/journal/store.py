@@ -274,10 +274,12 @@ class Journal:
         return records
 
     def last_session_end(self) -> datetime | None:
-        """When the session recorded last ended (began, if it never ended: a power cut); None if there is none."""
+        """When the last session in which a repetition was done ended (began, if it never ended: a power cut);
+        None if there is none. A session stopped before its first repetition is no exercise done."""
         try:
             row = self._connection.execute(
-                "SELECT started_at, ended_at FROM session ORDER BY id DESC LIMIT 1").fetchone()
+                "SELECT started_at, ended_at FROM session WHERE EXISTS (SELECT 1 FROM step WHERE "
+                "step.session_id = session.id AND step.completes_repetition) ORDER BY id DESC LIMIT 1").fetchone()
             return None if row is None else _time(row[1] if row[1] is not None else row[0])
         except (sqlite3.DatabaseError, UnicodeDecodeError, _Damaged) as error:
             raise _damaged(self.path, error) from None

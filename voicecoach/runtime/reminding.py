@@ -58,7 +58,10 @@ class Reminding:
         """The coach's effects: a session that ended, or "not now"."""
         for effect in effects:
             if isinstance(effect, SessionEnded):
-                self.reminders.session_done(self.wall())
+                # With a journal, the session counts only if a repetition was done (it was recorded before this).
+                done = self.wall() if self.journal is None else self._last_session()
+                if done is not None:
+                    self.reminders.session_done(done)
             elif isinstance(effect, Snoozed):
                 self.reminders.snoozed(self.wall())
 
