@@ -11,7 +11,7 @@ from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.reminders import ReminderSettings
 from voicecoach.errors import DialogError
-from voicecoach.journal.store import Journal
+from voicecoach.journal.store import Journal, JournalError
 from voicecoach.testing.dialog import DialogRunner, parse_dialog
 
 SESSION_AT_0830 = """
@@ -82,3 +82,52 @@ def test_no_reminders_unless_a_dialog_sets_them(content: Content, grammar: Gramm
     result = runner.run(parse_dialog("wait 24h\n!< It is time\n"))
     assert result.passed, result.report()
     assert ReminderSettings().times == ()  # the default: none
+
+
+REMINDED_AT_0800 = """
+set reminders = ["08:00"]
+clock 2027-03-01T07:59:00+01:00
+wait 2m
+< It is time
+"""
+
+SNOOZED_AT_0800 = REMINDED_AT_0800 + "wait 10s\n> not now\n< All right.\n"
+
+AT_0805 = """
+set reminders = ["08:00"]
+clock 2027-03-01T08:05:00+01:00
+wait 2h
+!< It is time
+"""
+
+AT_0815 = """
+set reminders = ["08:00"]
+clock 2027-03-01T08:15:00+01:00
+wait 15m
+!< It is time
+wait 2m
+< It is time
+"""
+
+
+@pytest.mark.parametrize(("before", "after"), [(REMINDED_AT_0800, AT_0805), (SNOOZED_AT_0800, AT_0815)],
+                         ids=["said", "snoozed"])
+def test_a_restart_neither_repeats_a_reminder_nor_forgets_its_snooze(tmp_path: Path, content: Content,
+                                                                     grammar: Grammar, before: str,
+                                                                     after: str) -> None:
+    """Said at 08:00, then the service restarts: not said again; put off by "not now" (30 minutes): said once
+    more at 08:30, by the new coach."""
+    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+        first = DialogRunner(content, grammar, journal=journal).run(parse_dialog(before))
+        assert first.passed, first.report()
+    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+        again = DialogRunner(content, grammar, journal=journal).run(parse_dialog(after))
+        assert again.passed, again.report()
+
+
+def test_a_damaged_reminder_row_is_one_clear_error(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+        journal._connection.execute(
+            "INSERT INTO reminder (id, slot_at, slot_wall) VALUES (1, 'soon', '2027-03-01T08:00')")
+        with pytest.raises(JournalError, match=r"journal\.sqlite3"):
+            journal.reminder()

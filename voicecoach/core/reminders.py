@@ -165,14 +165,37 @@ def _next(moments: tuple[time, ...], now: datetime) -> datetime | None:
     return min((c for c in coming if c > at), default=None)
 
 
+@dataclass(frozen=True)
+class SaidReminder:
+    """The reminder said last, as the journal keeps it across restarts."""
+
+    slot: datetime
+    """The reminder time it was said for, as an instant (UTC)."""
+
+    wall: datetime
+    """The same, as the local date and time of day it names (no time zone)."""
+
+    snoozed_until: datetime | None = None
+    """After "not now": when it is said once more (UTC); None: it was not put off."""
+
+
 class Reminders:
     """Decides whether a reminder is due; pure: the caller passes the local time and says what happened."""
 
-    def __init__(self, settings: ReminderSettings, last_session: datetime | None = None):
+    def __init__(self, settings: ReminderSettings, last_session: datetime | None = None,
+                 said: SaidReminder | None = None):
         self.settings = settings
         self.last_session = None if last_session is None else _utc(last_session)
-        self._said: tuple[datetime, datetime] | None = None  # the slot last reminded of (instant, wall time)
-        self._snoozed_until: datetime | None = None  # when it is said once more, after "not now"
+        # The slot last reminded of (instant, wall time), and when it is said once more after "not now".
+        self._said: tuple[datetime, datetime] | None = None if said is None else (_utc(said.slot), said.wall)
+        self._snoozed_until = None if said is None or said.snoozed_until is None else _utc(said.snoozed_until)
+
+    @property
+    def said(self) -> SaidReminder | None:
+        """The reminder said last, to keep across a restart; None if none was said."""
+        if self._said is None:
+            return None
+        return SaidReminder(self._said[0], self._said[1], self._snoozed_until)
 
     def slot(self, now: datetime) -> datetime | None:
         """The reminder time that matters at `now` (the latest at or before it), as an instant; None if none."""

@@ -59,6 +59,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE exercise_load ADD COLUMN previous_repetitions INTEGER CHECK (previous_repetitions > 0)",
         "ALTER TABLE exercise_load ADD COLUMN previous_hold_seconds INTEGER CHECK (previous_hold_seconds > 0)",
     ),
+    # 4: the reminder said last, so that a restart (a power cut, the service restarted) does not say it again.
+    (
+        """CREATE TABLE reminder (
+            id INTEGER PRIMARY KEY CHECK (id = 1),  -- one row: the last reminder said
+            slot_at TEXT NOT NULL,  -- the reminder time it was said for, as an instant (ISO 8601 UTC)
+            slot_wall TEXT NOT NULL,  -- and as the local date and time of day it names
+            snoozed_until TEXT  -- "not now" was said: when it is said once more; NULL: it was not
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

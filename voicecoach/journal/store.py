@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from voicecoach.core.reminders import SaidReminder
 from voicecoach.errors import VoicecoachError
 from voicecoach.journal.labels import StepLabel
 from voicecoach.journal.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -181,6 +182,28 @@ class Journal:
                     "changed_after_session = excluded.changed_after_session RETURNING rowid",
                     (exercise, load.repetitions, load.hold_seconds, load.previous_repetitions,
                      load.previous_hold_seconds, _iso(at), load.changed_after_session))
+
+    def set_reminder(self, said: SaidReminder) -> None:
+        """The reminder said last (and whether "not now" put it off)."""
+        self._write("reminder", "INSERT INTO reminder (id, slot_at, slot_wall, snoozed_until) VALUES (1, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET slot_at = excluded.slot_at, slot_wall = excluded.slot_wall, "
+                    "snoozed_until = excluded.snoozed_until",
+                    (_iso(said.slot), said.wall.isoformat(timespec="minutes"),
+                     None if said.snoozed_until is None else _iso(said.snoozed_until)), 1)
+
+    def reminder(self) -> SaidReminder | None:
+        """The reminder said last, or None; JournalError if a value is not what it must be."""
+        try:
+            row = self._connection.execute(
+                "SELECT slot_at, slot_wall, snoozed_until FROM reminder WHERE id = 1").fetchone()
+            if row is None:
+                return None
+            wall = datetime.fromisoformat(_text(row[1]))
+            if wall.tzinfo is not None:
+                raise _Damaged(f"slot_wall {row[1]!r} has a time zone")
+            return SaidReminder(_time(row[0]), wall, None if row[2] is None else _time(row[2]))
+        except (sqlite3.DatabaseError, UnicodeDecodeError, ValueError, _Damaged) as error:
+            raise _damaged(self.path, error) from None
 
     def loads(self) -> dict[str, StoredLoad]:
         """Each exercise's load, for those whose load ever changed; JournalError if a value is not what it must be."""

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Effect, ReminderDue, SessionEnded, Snoozed
-from voicecoach.core.reminders import Reminders, ReminderSettings
+from voicecoach.core.reminders import Reminders, ReminderSettings, SaidReminder
 from voicecoach.journal.recorder import local_now
 from voicecoach.journal.store import Journal, JournalError
 
@@ -27,7 +27,28 @@ class Reminding:
                  journal: Journal | None = None):
         self.wall = wall
         self.journal = journal
-        self.reminders = Reminders(settings, last_session=self._last_session())
+        self.reminders = Reminders(settings, last_session=self._last_session(), said=self._said())
+
+    def _said(self) -> SaidReminder | None:
+        if self.journal is None:
+            return None
+        try:
+            return self.journal.reminder()
+        except (JournalError, sqlite3.Error) as error:
+            log.warning("reminders: the journal cannot be read (%s): a reminder said before a restart may be "
+                        "said again", error)
+            return None
+
+    def _keep_said(self) -> None:
+        """Keep the reminder said (and its snooze) in the journal, so that a restart does not say it again."""
+        said = self.reminders.said
+        if self.journal is None or said is None:
+            return
+        try:
+            self.journal.set_reminder(said)
+        except (JournalError, sqlite3.Error, OSError) as error:
+            log.warning("reminders: the journal cannot be written (%s): after a restart this reminder may be "
+                        "said again", error)
 
     def _last_session(self) -> datetime | None:
         if self.journal is None:
@@ -51,6 +72,7 @@ class Reminding:
             if not self.reminders.due(now):
                 return []
         self.reminders.reminded(now)
+        self._keep_said()
         log.info("reminder due at %s: no session since", now.isoformat(timespec="minutes"))
         return [ReminderDue()]
 
@@ -64,6 +86,7 @@ class Reminding:
                     self.reminders.session_done(done)
             elif isinstance(effect, Snoozed):
                 self.reminders.snoozed(self.wall())
+                self._keep_said()
 
     def next_check(self) -> datetime | None:
         """The next moment at which a reminder may fall due with nothing else happening; None: never."""
