@@ -58,7 +58,7 @@ def two_takes(*phrases: str) -> list[speech.Audio | None]:
 
 def enrol(grammar: Grammar, phrases: Sequence[str], answers: Sequence[speech.Audio | None],
           echo_gain: float = 0.1) -> tuple[Floor, list[Take]]:
-    floor = Floor(answers, coach_voice, echo_gain=echo_gain)
+    floor = Floor(answers, coach_voice, echo_gain=echo_gain, steady=True)
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     takes = enrol_by_voice(phrases, make_take, general, grammar, floor.microphone(), floor.open_speaker,
                            EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
@@ -126,7 +126,7 @@ def test_enroll_stop_redoes_only_stop(grammar: Grammar, tmp_path: Path, monkeypa
     old = [make_take(phrase, f"{phrase.replace(' ', '_')}-{i}", said(phrase, wpm))
            for phrase in ("stop", "how long") for i, wpm in ((1, 150), (2, 165), (3, 180))]
     profile.save(tmp_path, old)
-    floor = Floor([said("stop", 140), said("stop", 190)], coach_voice)
+    floor = Floor([said("stop", 140), said("stop", 190)], coach_voice, steady=True)
     monkeypatch.setattr(cli_main, "live_audio", lambda *args, **kwargs: on_the_floor(floor))
     assert cli_main.main(["enroll", "stop", "--profile", str(tmp_path), "--asr", "pocketsphinx"]) == 0, \
         capsys.readouterr()

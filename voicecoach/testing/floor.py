@@ -37,18 +37,25 @@ class Floor:
     it (times `echo_gain`), the person, and faint noise. Each time the coach falls silent, the person says the
     next of `answers` `reaction` seconds later (None: says nothing). After a take, the microphone waits (in wall
     time) for the coach's reply once `reply_within` seconds of audio have passed: the reply is never later than
-    a Pi that decides within that, however loaded this machine is.
+    a Pi that decides within that, however loaded this machine is. `steady`: nor is it earlier, and the coach's
+    first words start `reply_within` seconds in, so that everything lies on the same microphone samples (and
+    noise) in every run, however loaded this machine is.
     """
 
     def __init__(self, answers: Sequence[speech.Audio | None], coach_voice: Callable[[str], speech.Audio],
                  echo_gain: float = 0.1, reaction: float = 0.6, reply_within: float = 1.5,
-                 limit: float = 600.0) -> None:
+                 limit: float = 600.0, steady: bool = False) -> None:
         self.answers = list(answers)
         self.coach_voice = coach_voice
         self.echo_gain = echo_gain
         self.reaction = round(reaction * RATE)
         self.reply_within = round(reply_within * RATE)
         self.limit = round(limit * RATE)
+        self.steady = steady
+        # The coach's first words, or its reply to the last take, are awaited from this sample on; with `steady`,
+        # they start there.
+        self._reply_by = self.reply_within
+        self._reply_from = self._reply_by if steady else 0
         self.lines: list[Line] = []
         """Everything the coach said, in order."""
         self.takes: list[tuple[int, int]] = []
@@ -57,7 +64,7 @@ class Floor:
         self._queue: list[Line] = []
         self._playing: Line | None = None
         self._person: tuple[int, speech.Audio] | None = None
-        self._awaiting_reply = False
+        self._awaiting_reply = steady
         self._noise = np.random.default_rng(5)
         self._cond = threading.Condition()
         self._started: TimeCallback | None = None
@@ -102,8 +109,7 @@ class Floor:
 
     def read(self) -> bytes:
         with self._cond:
-            person = self._person
-            if self._awaiting_reply and person and self.pos >= person[0] + len(person[1]) + self.reply_within:
+            if self._awaiting_reply and self.pos >= self._reply_by:
                 self._cond.wait_for(lambda: not self._awaiting_reply, timeout=10.0)
                 self._awaiting_reply = False
             if self.pos >= self.limit:
@@ -127,7 +133,7 @@ class Floor:
             self._finished(line.utterance_id, ORIGIN + line.end / RATE)
             if not self._queue:
                 self._answer()
-        if self._playing is None and self._queue:
+        if self._playing is None and self._queue and self.pos >= self._reply_from:
             line = self._playing = self._queue.pop(0)
             line.start, line.end = self.pos, self.pos + len(line.audio)
             assert self._started is not None and self._played is not None
@@ -143,6 +149,9 @@ class Floor:
         start = self.pos + self.reaction
         self._person = (start, audio)
         self.takes.append((start, start + len(audio)))
+        self._reply_by = start + len(audio) + self.reply_within
+        if self.steady:
+            self._reply_from = self._reply_by
         self._awaiting_reply = True
 
     @staticmethod
