@@ -6,6 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from voicecoach.core.coach import Coach
 from voicecoach.core.events import Effect, ReminderDue, SessionEnded, Snoozed
@@ -14,6 +15,7 @@ from voicecoach.journal.recorder import local_now
 from voicecoach.journal.store import Journal, JournalError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Reminding:
@@ -30,13 +32,19 @@ class Reminding:
         self.reminders = Reminders(settings, last_session=self._last_session(), said=self._said())
 
     def _said(self) -> SaidReminder | None:
+        return self._read(Journal.reminder, "a reminder said before a restart may be said again")
+
+    def _last_session(self) -> datetime | None:
+        return self._read(Journal.last_session_end, "they go by this run's sessions only")
+
+    def _read(self, read: Callable[[Journal], T | None], otherwise: str) -> T | None:
+        """What `read` finds in the journal; None if there is none, or it cannot be read (said once, in the log)."""
         if self.journal is None:
             return None
         try:
-            return self.journal.reminder()
+            return read(self.journal)
         except (JournalError, sqlite3.Error) as error:
-            log.warning("reminders: the journal cannot be read (%s): a reminder said before a restart may be "
-                        "said again", error)
+            log.warning("reminders: the journal cannot be read (%s): %s", error, otherwise)
             return None
 
     def _keep_said(self) -> None:
@@ -49,15 +57,6 @@ class Reminding:
         except (JournalError, sqlite3.Error, OSError) as error:
             log.warning("reminders: the journal cannot be written (%s): after a restart this reminder may be "
                         "said again", error)
-
-    def _last_session(self) -> datetime | None:
-        if self.journal is None:
-            return None
-        try:
-            return self.journal.last_session_end()
-        except (JournalError, sqlite3.Error) as error:
-            log.warning("reminders: the journal cannot be read (%s): they go by this run's sessions only", error)
-            return None
 
     def poll(self, coach: Coach, speaking: bool) -> list[ReminderDue]:
         """[ReminderDue()] when a reminder is due and the coach is idle and silent; else []."""
