@@ -71,7 +71,7 @@ def measure(voice: str, reaction: float, reply_within: float) -> tuple[float, li
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     takes = enrol_by_voice(phrases, functools.partial(enrol_take, EMBEDDING()), general, grammar,
                            floor.microphone(), floor.open_speaker, EchoCanceller(RATE), clock=floor.clock,
-                           print_fn=lambda text: None)
+                           print_fn=lambda text: None).takes
     last = floor.lines[-1]
     return last.end / RATE, takes, len(phrases), floor.said()
 

@@ -106,15 +106,27 @@ def enrol_spoken(args: argparse.Namespace) -> int:
     with live_audio(config, no_speaker=f"enrolling by voice needs a loudspeaker; without one, {instead}",
                     no_microphone=f"to enrol without one, {instead}") as audio:
         general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
-        new = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker, audio.echo,
-                             clock=audio.clock, rate=config.rate)
+        enrolled = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker,
+                                  audio.echo, clock=audio.clock, rate=config.rate)
+    new = enrolled.takes
+    if new:
+        path = profile.save(directory, profile.redo(old, new))
+        print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
+        _warn_unpaired(profile.load(directory) or [])
+    if enrolled.failure is not None:
+        kept = f"the {len(new)} takes learned are saved" if new else "the voice profile is as it was"
+        raise EnrolmentCutShort(f"{enrolled.failure}; {kept}. Check the microphone (`voicecoach devices`), then "
+                                "run `voicecoach enroll` again")
     if not new:
         print("No takes learned; the voice profile is as it was.")
         return 1
-    path = profile.save(directory, profile.redo(old, new))
-    print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
-    _warn_unpaired(profile.load(directory) or [])
     return 0
+
+
+class EnrolmentCutShort(VoicecoachError):
+    """The spoken enrolment ended before the person or the conversation ended it (the microphone lost)."""
+
+    exit_code = 1
 
 
 def _warn_unpaired(takes: Sequence[Take]) -> None:

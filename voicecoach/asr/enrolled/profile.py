@@ -6,7 +6,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +106,19 @@ def merge(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
 
 
 def redo(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
-    """`old` with the commands of `new` learned again: none of their old takes are kept; every other command's
-    takes are."""
-    redone = {take.phrase for take in new}
-    return [*(take for take in old if take.phrase not in redone), *new]
+    """`old` with the commands of `new` learned again: a command with two new takes or more keeps none of its old
+    takes; one left with a single new take (an enrolment stopped half way through it) keeps its old takes too,
+    the new one numbered after them. Every other command's takes are kept."""
+    counts = Counter(take.phrase for take in new)
+    redone = {phrase for phrase, n in counts.items() if n >= 2}
+    kept = [take for take in old if take.phrase not in redone]
+    out = list(kept)
+    for take in new:
+        if take.phrase not in redone:
+            taken = {t.name for t in out}
+            number = 1
+            while f"{take.name.rsplit('-', 1)[0]}-{number}" in taken:
+                number += 1
+            take = replace(take, name=f"{take.name.rsplit('-', 1)[0]}-{number}")
+        out.append(take)
+    return out
