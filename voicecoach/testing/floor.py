@@ -39,13 +39,17 @@ class Floor:
     time) for the coach's reply once `reply_within` seconds of audio have passed: the reply is never later than
     a Pi that decides within that, however loaded this machine is. `interruptions`: what the person says over
     the coach, `reaction` seconds after it starts to say the line of that text (as a reply it is waited for too).
+    `reply_late`: the reply starts exactly `reply_within` after the person ends, never sooner, so that the
+    microphone hears the same audio in every run, however fast the machine.
     """
 
     def __init__(self, answers: Sequence[speech.Audio | None], coach_voice: Callable[[str], speech.Audio],
                  echo_gain: float = 0.1, reaction: float = 0.6, reply_within: float = 1.5,
-                 limit: float = 600.0, interruptions: Mapping[str, speech.Audio] | None = None) -> None:
+                 limit: float = 600.0, interruptions: Mapping[str, speech.Audio] | None = None,
+                 reply_late: bool = False) -> None:
         self.answers = list(answers)
         self.interruptions = dict(interruptions or {})
+        self.reply_late = reply_late
         self.coach_voice = coach_voice
         self.echo_gain = echo_gain
         self.reaction = round(reaction * RATE)
@@ -129,6 +133,9 @@ class Floor:
             self._finished(line.utterance_id, ORIGIN + line.end / RATE)
             if not self._queue:
                 self._answer()
+        person = self._person
+        if self.reply_late and person and self.pos < person[0] + len(person[1]) + self.reply_within:
+            return
         if self._playing is None and self._queue:
             line = self._playing = self._queue.pop(0)
             line.start, line.end = self.pos, self.pos + len(line.audio)
