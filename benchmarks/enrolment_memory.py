@@ -40,7 +40,20 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "shipped, loaded twice (not shared)": {"twice": True},
 }
 NOTES = [
-    "- To be written from the measurement.",
+    "- Until now the embedding model was given all of a segment's windows at once: onnxruntime's arena grew to "
+    "the longest segment's working memory and kept it, and with the arena off glibc kept much of what was freed "
+    "(the figure swung between 45 and 110 MB from one segment to the next). One window per run gives every run "
+    "the same shapes: the memory stays flat after the first segment, the CPU per second of audio is the same "
+    "(0.0125 to 0.0128 s on this machine, 100 segments, both ways) and the output is the same bit for bit "
+    "(tests/adapters/test_enrolled.py asserts it on real speech).",
+    "- With the arena off and all windows at once, one measurement of 5 processes gave outputs that differed "
+    "between processes; another did not. The shipped settings gave the same output in every process measured.",
+    "- onnxruntime's session options disable_prepacking and use_env_allocators saved nothing (measured apart); "
+    "a lower graph optimization level saves 2 to 3 MB but changes the output, so it is not used.",
+    "- Over the issue's 20 MB: importing onnxruntime alone adds about 18 MB, and loading the two small models "
+    "(2.4 MB on disk) 15 MB more. Below that needs the two models run without onnxruntime (the mel spectrogram "
+    "and a small convolutional network, in numpy), not tried here.",
+    "- The profile's frames are apart from these figures: 38 takes with two noisy variants each are about 1 MB.",
 ]
 STAGES = ("import", "sessions", "first", "steady", "peak")
 

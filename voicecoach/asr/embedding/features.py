@@ -50,7 +50,7 @@ class SessionSettings:
     canceller and the speaker."""
     cpu_arena: bool = True
     """onnxruntime's arena keeps the buffers it grew for reuse: with one window per run they stay small, and
-    without it the embedding of a long clip all at once came out different from one run to the next."""
+    turning it off saved nothing."""
     memory_pattern: bool = True
     """Plans one block per input shape and keeps it."""
     optimization: Optimization = "all"

@@ -65,7 +65,9 @@ def load(directory: Path) -> list[Take] | None:
             takes = []
             for i, entry in enumerate(header["takes"]):
                 noisy = tuple(data[f"noisy{i}_{j}"] for j in range(int(entry["noisy"])))
-                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy))
+                # A profile enrolled before takes had variants has none: it is heard as it was.
+                variants = tuple(data[f"variant{i}_{j}"] for j in range(int(entry.get("variants", 0))))
+                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy, variants))
     except ProfileError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
@@ -80,12 +82,15 @@ def save(directory: Path, takes: Sequence[Take]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = profile_path(directory)
     header = {"format": FORMAT, "version": VERSION, "features": FEATURES,
-              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy)} for t in takes]}
+              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy), "variants": len(t.variants)}
+                        for t in takes]}
     arrays: dict[str, np.ndarray] = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
     for i, take in enumerate(takes):
         arrays[f"frames{i}"] = take.frames
         for j, noisy in enumerate(take.noisy):
             arrays[f"noisy{i}_{j}"] = noisy
+        for j, variant in enumerate(take.variants):
+            arrays[f"variant{i}_{j}"] = variant
     fd, tmp = tempfile.mkstemp(prefix=".voice-profile-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(fd, "wb") as file:
