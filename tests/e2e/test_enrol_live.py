@@ -189,7 +189,7 @@ def test_a_lost_microphone_ends_the_enrolment_and_keeps_the_takes(grammar: Gramm
     assert code == 1 and lost, (out, err, floor.said())
     assert floor.said()[-1] == "I lost the microphone, so I stop here and keep what I learned so far."
     assert err.strip().splitlines()[-1] == (
-        "voicecoach: the microphone was lost during the enrolment; the 1 takes learned are saved. Check the "
+        "voicecoach: the microphone was lost during the enrolment; the take learned is saved. Check the "
         "microphone (`voicecoach devices`), then run `voicecoach enroll` again")
     # The take learned is kept beside the old ones (a command is redone only by two new takes), none is harmed.
     now = profile.load(tmp_path)

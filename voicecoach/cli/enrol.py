@@ -114,7 +114,8 @@ def enrol_spoken(args: argparse.Namespace) -> int:
         print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
         _warn_unpaired(profile.load(directory) or [])
     if enrolled.failure is not None:
-        kept = f"the {len(new)} takes learned are saved" if new else "the voice profile is as it was"
+        kept = ("the voice profile is as it was" if not new else "the take learned is saved" if len(new) == 1
+                else f"the {len(new)} takes learned are saved")
         raise EnrolmentCutShort(f"{enrolled.failure}; {kept}. Check the microphone (`voicecoach devices`), then "
                                 "run `voicecoach enroll` again")
     if not new:
