@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.enrolled.conversation import INTRO
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
@@ -38,6 +40,8 @@ VOICES = ("en-us", "en-us+f2")  # training voices: the figure is the conversatio
 TIMINGS = ((0.6, 1.5), (0.6, 1.0), (1.0, 1.5))
 TARGET_S = 180.0
 HEARD_WPM = 140  # the takes are said at 160 and 175
+STOP_AT = tuple(0.5 + 0.3 * k for k in range(20))
+"""Seconds into the coach's introduction (about 9 s) at which the person says "stop" over it."""
 GRAMMAR = functools.cache(lambda: load_grammar(default_grammar_dir(), load_content(default_content_dir())))
 EMBEDDING = functools.cache(SpeechEmbedding)
 
@@ -55,23 +59,41 @@ def heard_back(takes: list[Take], voice: str, embedding: SpeechEmbedding) -> int
     return right
 
 
+@functools.cache
+def coach_voice() -> Callable[[str], speech.Audio]:
+    """The coach's lines as the real renderer says them, at the default rate."""
+    renderer = Renderer()
+    renderer.start()
+    render = coach_voice_of(renderer)
+    return lambda text: speech.to_int16(render(text, DEFAULT_RATE))
+
+
+def stop_over_the_intro(voice: str) -> int:
+    """Of STOP_AT placements of "stop" over the coach's introduction (the longest line), in how many the
+    enrolment stopped there."""
+    grammar = GRAMMAR()
+    stopped = 0
+    for at in STOP_AT:
+        floor = Floor([], coach_voice(), reaction=at, interruptions={INTRO: speech.synthesize("stop", voice, 160)},
+                      steady=True)
+        general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+        enrol_by_voice(enrolment_phrases(grammar), functools.partial(enrol_take, EMBEDDING()), general, grammar,
+                       floor.microphone(), floor.open_speaker, EchoCanceller(RATE), clock=floor.clock,
+                       print_fn=lambda text: None)
+        stopped += floor.said()[1:2] == ["Stopped. I learned how you say 0 commands so far."]
+    return stopped
+
+
 def measure(voice: str, reaction: float, reply_within: float) -> tuple[float, list[Take], int, list[str]]:
     """(seconds from the first word to the last, takes learned, commands, the coach's lines)."""
     grammar = GRAMMAR()
     phrases = enrolment_phrases(grammar)
-    renderer = Renderer()
-    renderer.start()
-    render = coach_voice_of(renderer)
-
-    def coach_voice(text: str) -> speech.Audio:
-        return speech.to_int16(render(text, DEFAULT_RATE))
-
     answers: list[speech.Audio | None] = [speech.synthesize(p, voice, wpm) for p in phrases for wpm in (160, 175)]
-    floor = Floor(answers, coach_voice, reaction=reaction, reply_within=reply_within)
+    floor = Floor(answers, coach_voice(), reaction=reaction, reply_within=reply_within)
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     takes = enrol_by_voice(phrases, functools.partial(enrol_take, EMBEDDING()), general, grammar,
                            floor.microphone(), floor.open_speaker, EchoCanceller(RATE), clock=floor.clock,
-                           print_fn=lambda text: None)
+                           print_fn=lambda text: None).takes
     last = floor.lines[-1]
     return last.end / RATE, takes, len(phrases), floor.said()
 
@@ -91,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{again} asked again, {heard} heard back", file=sys.stderr)
         rows.append(f"| {voice} | {reaction} s | {reply_within} s | {seconds:.0f} s ({seconds / 60:.1f} min) | "
                     f"{len(takes)} of {2 * commands} | {again} | {heard} of {commands} |")
+    stops = [(voice, stop_over_the_intro(voice)) for voice in voices]
+    print(f"stop over the introduction: {stops}", file=sys.stderr)
     OUT.write_text("\n".join([
         "# Spoken enrolment: how long it takes",
         "",
@@ -107,6 +131,18 @@ def main(argv: list[str] | None = None) -> int:
         "| heard back |",
         "|---|---|---|---|---|---|---|",
         *rows,
+        "",
+        "## Stop over the coach's voice",
+        "",
+        f"The person says \"stop\" over the coach's introduction (about 9 s), at {len(STOP_AT)} moments "
+        f"{STOP_AT[0]:g} to {STOP_AT[-1]:g} s into it, as loud as in the table above (the coach's voice reaches "
+        "the microphone at a tenth of the person's, and the echo canceller has the loudspeaker's audio). Stopped: "
+        "how many times the enrolment stopped there. \"Stop\" over the coach is the general recognizer's barge-in "
+        "(BENCHMARKS.md): it must stand clearly above the rest of the speech around it.",
+        "",
+        "| person's voice | stopped |",
+        "|---|---|",
+        *[f"| {voice} | {n} of {len(STOP_AT)} |" for voice, n in stops],
         "",
     ]))
     return 0

@@ -3,6 +3,7 @@ PocketSphinx. The voices are espeak-ng's training voices (never the held-out one
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -10,10 +11,12 @@ import pytest
 import soxr
 
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
-from voicecoach.asr.enrolled.enrol import TakeError, enrol_take
+from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
+from voicecoach.asr.enrolled.dtw import dtw_distance, dtw_distances
+from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
-from voicecoach.asr.enrolled.takes import take_frames
+from voicecoach.asr.enrolled.takes import speech_span, take_frames
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.testing import speech
 
@@ -49,6 +52,22 @@ def test_the_embedding_gives_96_numbers_per_80_ms_after_the_first_window() -> No
     two_seconds = embedding().embed(np.zeros(32000, np.int16) + 1)
     assert len(two_seconds) == (200 - 76) // 8 + 1  # 200 mel frames of 10 ms, windows of 76, stride 8
     assert len(embedding().embed(np.zeros(8000, np.int16))) == 0
+
+
+def test_the_memory_saving_settings_leave_the_embedding_as_it_was() -> None:
+    # onnxruntime's defaults, all of a clip's windows at once: what the profiles on disk were enrolled with.
+    as_before = SpeechEmbedding(settings=SessionSettings(threads=1, cpu_arena=True, memory_pattern=True,
+                                                         optimization="all", windows_per_run=None))
+    clips = [speech.synthesize(text, VOICE, wpm) for text, wpm in
+             (("stop", 160), ("start bridge", 130), ("send me a text message when you get home", 175))]
+    for clip in [*clips, np.concatenate(clips)]:
+        now = embedding().embed(clip)
+        assert len(now) > 0 and np.array_equal(now, as_before.embed(clip))
+    assert embedding().settings == SessionSettings()  # the defaults are what was compared
+
+
+def test_the_embedding_is_loaded_once_per_process() -> None:
+    assert shared_embedding() is shared_embedding()
 
 
 @pytest.mark.parametrize("wpm", [130, 190])
@@ -128,6 +147,26 @@ def test_takes_of_phrases_listened_for_only_are_voted() -> None:
     recognizer = EnrolledRecognizer(general, matcher(), embedding())
     recognizer.listen_for(frozenset({"start routine"}))
     assert _stream(recognizer, speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)) == []
+
+
+def test_the_distances_to_all_takes_at_once_are_those_one_by_one() -> None:
+    heard = take_frames(embedding(), speech.synthesize("start bridge", VOICE, 130))
+    assert heard is not None
+    references = [reference for take in matcher().takes for reference in take.references]
+    assert dtw_distances(heard, references) == [dtw_distance(heard, r) for r in references]
+    empty, itself = dtw_distances(heard, [heard[:0], heard])
+    assert empty == float("inf") and itself < 1e-6
+
+
+def test_each_take_keeps_noisy_variants_that_bring_a_noisy_command_nearer() -> None:
+    take = enrol_take(embedding(), "how long", "how_long-1", speech.synthesize("how long", VOICE, 160))
+    assert len(take.variants) == len(AUGMENT) > 0
+    said = speech.pad(speech.synthesize("how long", VOICE, 140), 0.5, 0.5)
+    span = speech_span(said)  # where the words are, found in quiet; then the noise
+    heard = take_frames(embedding(), speech.add_white_noise(said, 5.0, seed=3, speech_rms=speech.active_rms(said)),
+                        span)
+    assert heard is not None
+    assert take.distance(heard) < dataclasses.replace(take, variants=()).distance(heard)
 
 
 def test_a_take_is_built_from_its_speech_not_its_silence() -> None:

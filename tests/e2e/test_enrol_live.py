@@ -19,11 +19,13 @@ from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.echo import EchoCanceller
+from voicecoach.audio.errors import MicrophoneLost
 from voicecoach.cli import main as cli_main
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrol_by_voice
 from voicecoach.testing import speech
 from voicecoach.testing.floor import RATE, Floor
+from voicecoach.testing.microphone import FedMicrophone
 
 pytestmark = [
     pytest.mark.audio,
@@ -60,9 +62,10 @@ def enrol(grammar: Grammar, phrases: Sequence[str], answers: Sequence[speech.Aud
           echo_gain: float = 0.1) -> tuple[Floor, list[Take]]:
     floor = Floor(answers, coach_voice, echo_gain=echo_gain, steady=True)
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
-    takes = enrol_by_voice(phrases, make_take, general, grammar, floor.microphone(), floor.open_speaker,
-                           EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
-    return floor, takes
+    enrolled = enrol_by_voice(phrases, make_take, general, grammar, floor.microphone(), floor.open_speaker,
+                              EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
+    assert enrolled.failure is None
+    return floor, enrolled.takes
 
 
 def heard_by(takes: Sequence[Take], audio: speech.Audio) -> list[str]:
@@ -140,3 +143,63 @@ def test_enroll_stop_redoes_only_stop(grammar: Grammar, tmp_path: Path, monkeypa
             assert np.array_equal(kept[take.name], take.frames)
         elif take.name != "stop-3":  # stop's takes are the new ones, said at other paces
             assert not np.array_equal(kept[take.name], take.frames)
+
+
+def test_stop_over_the_coachs_voice_ends_the_enrolment_and_keeps_the_takes(grammar: Grammar) -> None:
+    shouted = speech.to_int16(np.clip(said("how long", 160) * 8.0 / 32767, -1.0, 1.0))
+    again = ("I could not use that: it is clipped (too loud); say it a little further from the microphone. "
+             "Please say how long once more.")
+    # The same audio every run: "stop" over the coach's voice is heard about 7 times in 10 (how it falls against
+    # the coach's words and the microphone's blocks), and this is one of those.
+    floor = Floor([*two_takes("next"), shouted], coach_voice, interruptions={again: said("stop", 160)},
+                  steady=True)
+    general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    takes = enrol_by_voice(["next", "how long", "skip"], make_take, general, grammar, floor.microphone(),
+                           floor.open_speaker, EchoCanceller(RATE), clock=floor.clock, print_fn=lambda text: None)
+    assert [t.name for t in takes.takes] == ["next-1", "next-2"] and takes.failure is None, floor.said()
+    assert floor.said()[-2:] == [again, "Stopped. I learned how you say 1 command so far."]
+    [line] = [line for line in floor.lines if line.text == again]
+    assert line.end - line.start < len(line.audio) - RATE, "the coach broke off its sentence when it heard stop"
+
+
+def test_a_lost_microphone_ends_the_enrolment_and_keeps_the_takes(grammar: Grammar, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    old = [make_take(phrase, f"{phrase.replace(' ', '_')}-{i}", said(phrase, wpm))
+           for phrase in ("stop", "how long") for i, wpm in ((1, 150), (2, 180))]
+    profile.save(tmp_path, old)
+    floor = Floor(two_takes("how long"), coach_voice)
+    lost = []
+
+    def read() -> bytes:
+        if not lost and floor.said()[-1:] == ["Again."]:  # the first take learned, the second asked for
+            lost.append(floor.pos)
+            raise MicrophoneLost("no callback for 1.2 s: the microphone stopped")  # as Microphone.read does
+        return floor.read()
+
+    microphone = FedMicrophone(read, reopen=lambda: None, sample_at=floor.microphone().sample_at)
+
+    @contextlib.contextmanager
+    def losing(*args: object, **kwargs: object) -> Iterator[cli_main.LiveAudio]:
+        yield cli_main.LiveAudio(microphone, floor.open_speaker, EchoCanceller(RATE), floor.clock)
+
+    monkeypatch.setattr(cli_main, "live_audio", losing)
+    code = cli_main.main(["enroll", "how", "long", "--profile", str(tmp_path), "--asr", "pocketsphinx"])
+    out, err = capsys.readouterr()
+    assert code == 1 and lost, (out, err, floor.said())
+    assert floor.said()[-1] == "I lost the microphone, so I stop here and keep what I learned so far."
+    assert err.strip().splitlines()[-1] == (
+        "voicecoach: the microphone was lost during the enrolment; the take learned is saved. Check the "
+        "microphone (`voicecoach devices`), then run `voicecoach enroll` again")
+    # The take learned is kept beside the old ones (a command is redone only by two new takes), none is harmed.
+    now = profile.load(tmp_path)
+    assert now is not None
+    assert sorted(t.name for t in now) == ["how_long-1", "how_long-2", "how_long-3", "stop-1", "stop-2"]
+    kept = {t.name: t.frames for t in now}
+    assert all(np.array_equal(kept[take.name], take.frames) for take in old)
+
+
+def test_stop_said_as_its_take_is_learned_and_does_not_stop_the_enrolment(grammar: Grammar) -> None:
+    floor, takes = enrol(grammar, ["stop", "next"], two_takes("stop", "next"))
+    assert [t.name for t in takes] == ["stop-1", "stop-2", "next-1", "next-2"], floor.said()
+    assert floor.said()[-1] == "Done. I learned how you say 2 commands."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import soundfile
 import soxr
 
 from voicecoach.asr.enrolled import profile
+from voicecoach.asr.enrolled.enrol import AUGMENT
 from voicecoach.asr.enrolled.profile import ProfileError
 from voicecoach.cli.main import main
 from voicecoach.testing import speech
@@ -42,10 +44,29 @@ def test_enrol_from_a_directory_then_forget(takes: Path, tmp_path: Path, capsys:
     assert enrolled is not None
     assert sorted(t.name for t in enrolled) == ["how_long-1", "how_long-2", "stop-1", "stop-2"]
     assert {t.phrase for t in enrolled} == {"stop", "how long"}
-    assert all(t.frames.shape[1] == 96 and len(t.noisy) == 1 for t in enrolled)
+    assert all(t.frames.shape[1] == 96 and len(t.noisy) == 1 and len(t.variants) == len(AUGMENT) for t in enrolled)
     assert main(["forget", "--voice", "--profile", str(where)]) == 0
     assert profile.load(where) is None
     assert "Deleted" in capsys.readouterr().out
+
+
+def test_the_variants_are_saved_and_a_profile_from_before_them_still_loads(takes: Path, tmp_path: Path) -> None:
+    where = tmp_path / "profile"
+    assert main(["enroll", "--from", str(takes), "--profile", str(where)]) == 0
+    enrolled = profile.load(where)
+    assert enrolled is not None and enrolled[0].variants
+    # As a profile was written before takes had variants: no "variants" in its header, no arrays of them.
+    path = profile.profile_path(where)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files if not key.startswith("variant")}
+    header = json.loads(bytes(arrays["header"]).decode())
+    for entry in header["takes"]:
+        del entry["variants"]
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    older = profile.load(where)
+    assert older is not None and [t.name for t in older] == [t.name for t in enrolled]
+    assert all(t.variants == () and np.array_equal(t.frames, e.frames) for t, e in zip(older, enrolled, strict=True))
 
 
 def test_a_bad_file_gets_one_line_and_nothing_enrolled_is_lost(takes: Path, tmp_path: Path,

@@ -36,7 +36,7 @@ def profile_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import profile
     from voicecoach.asr.enrolled.enrol import TakeError, enrol_take
     from voicecoach.audio.wavinput import AudioFileError, read_pcm16
@@ -57,7 +57,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if not files:
         raise VoicecoachError(f"{source}: no .wav files; name each take after its command and number it "
                               "(stop-1.wav, start_bridge-2.wav, how_long-1.wav)")
-    embedding = SpeechEmbedding()
+    embedding = shared_embedding()
     new, bad = [], 0
     for file in files:
         found = TAKE_NAME.match(file.name)
@@ -83,7 +83,7 @@ def enrol_spoken(args: argparse.Namespace) -> int:
     """`voicecoach enroll [COMMAND]`: the coach asks for each command (or COMMAND alone) and learns the takes."""
     import os
 
-    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import profile
     from voicecoach.asr.enrolled.enrol import enrol_take
     from voicecoach.cli.main import live_audio, load, model_path, settings
@@ -101,20 +101,33 @@ def enrol_spoken(args: argparse.Namespace) -> int:
         phrases = [p for p in enrolment_phrases(grammar, everything=True) if grammar.match(p) == command]
     directory = profile_dir(args)
     old = profile.load(directory) or []  # a foreign or cut-short profile stops here, untouched
-    make_take = functools.partial(enrol_take, SpeechEmbedding())
+    make_take = functools.partial(enrol_take, shared_embedding())
     instead = "record one WAV per take and use `voicecoach enroll --from DIR`"
     with live_audio(config, no_speaker=f"enrolling by voice needs a loudspeaker; without one, {instead}",
                     no_microphone=f"to enrol without one, {instead}") as audio:
         general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
-        new = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker, audio.echo,
-                             clock=audio.clock, rate=config.rate)
+        enrolled = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker,
+                                  audio.echo, clock=audio.clock, rate=config.rate)
+    new = enrolled.takes
+    if new:
+        path = profile.save(directory, profile.redo(old, new))
+        print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
+        _warn_unpaired(profile.load(directory) or [])
+    if enrolled.failure is not None:
+        kept = ("the voice profile is as it was" if not new else "the take learned is saved" if len(new) == 1
+                else f"the {len(new)} takes learned are saved")
+        raise EnrolmentCutShort(f"{enrolled.failure}; {kept}. Check the microphone (`voicecoach devices`), then "
+                                "run `voicecoach enroll` again")
     if not new:
         print("No takes learned; the voice profile is as it was.")
         return 1
-    path = profile.save(directory, profile.redo(old, new))
-    print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
-    _warn_unpaired(profile.load(directory) or [])
     return 0
+
+
+class EnrolmentCutShort(VoicecoachError):
+    """The spoken enrolment ended before the person or the conversation ended it (the microphone lost)."""
+
+    exit_code = 1
 
 
 def _warn_unpaired(takes: Sequence[Take]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +17,20 @@ from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
 from voicecoach.asr.enrolled.takes import RATE
 from voicecoach.audio.echo import EchoCanceller
-from voicecoach.core.events import Alert, Command, Effect, Event, Heard, Say, SessionEnded, UtteranceFinished
+from voicecoach.core.events import (
+    Alert,
+    Command,
+    Effect,
+    Event,
+    Heard,
+    Say,
+    SessionEnded,
+    StopSpeaking,
+    UtteranceFinished,
+)
 from voicecoach.core.grammar import Grammar
 from voicecoach.core.tempo import DEFAULT_RATE
+from voicecoach.errors import VoicecoachError
 from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.live import LiveLoop, Microphone, OpenSpeaker
 
@@ -29,8 +41,11 @@ from voicecoach.runtime.live import LiveLoop, Microphone, OpenSpeaker
 # the coach speaks), where a TakeCutter stands in for the recognizer: it hands the audio on to the general
 # recognizer, which hears "stop", and cuts speech segments out of the same audio with the enrolled matcher's
 # Segmenter. A segment that began after the coach fell silent (and the hearing path's mute tail) is a take; it
-# is posted to the loop's thread, where the conversation embeds it and answers. What the coach hears while it
-# speaks is never a take, and "stop" then is not acted on either: the coach's own prompts say "stop".
+# is posted to the loop's thread, where the conversation embeds it and answers, together with what the general
+# recognizer committed about it (those commits travel with the take alone, so a "stop" said as the take of
+# "stop" is never also heard as "stop" once the conversation has moved on). "Stop" heard anywhere else, also
+# over the coach's voice (a barge-in phrase), ends the enrolment, except while "stop" itself is asked for.
+# A lost microphone ends it too: the session says so, and the command exits saying what to do next.
 
 TAKE_KEEP_S = 8.0
 """Seconds of audio the cutter keeps. Speech going on for twice as long is talk and never handed on; a take
@@ -82,14 +97,12 @@ class TakeCutter:
         self._held += [segment for segment in self._segments.feed(pcm) if segment.start >= self._quiet_from]
         if self._muted:
             self._quiet_from = self._segments.samples
-        self._release(out, self._segments.samples)
-        return out
+        return self._release(out, self._segments.samples)
 
     def flush(self) -> list[Detection]:
         out = self.general.flush()
         self._segments.flush()  # a take cut short by the end of the audio is no take
-        self._release(out, None)
-        return out
+        return self._release(out, None)
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
         """The hearing path restricts the recognizer exactly while the coach's voice may be in the audio."""
@@ -101,21 +114,25 @@ class TakeCutter:
     def listen_for(self, phrases: frozenset[str] | None) -> None:
         self.general.listen_for(phrases)
 
-    def _release(self, detections: list[Detection], now: int | None) -> None:
-        """Hand on each held take the general recognizer has committed about, or has had HOLD_S to."""
+    def _release(self, detections: list[Detection], now: int | None) -> list[Detection]:
+        """Hand on each held take the general recognizer has committed about, or has had HOLD_S to; the new
+        `detections` that were not handed on with a take."""
         self._commits = [d for d in [*self._commits, *detections]
                          if now is None or d.t * RATE >= now - TAKE_KEEP_S * RATE]
+        handed: list[Detection] = []
         for segment in list(self._held):
-            about = tuple(d.text for d in self._commits if d.t * RATE >= segment.start - BEFORE_S * RATE)
+            about = [d for d in self._commits if d.t * RATE >= segment.start - BEFORE_S * RATE]
             if about or now is None or now >= segment.end + HOLD_S * RATE:
                 self._held.remove(segment)
-                self.on_take(segment.audio, about)
+                handed += about
+                self.on_take(segment.audio, tuple(d.text for d in about))
+        return [d for d in detections if not any(d is h for h in handed)]
 
 
 class EnrolmentSession:
     """The conversation as the live loop runs a session: its lines as Say effects, its silence timer counted from
-    the end of the coach's words (and stopped while the microphone is lost), a take or "stop" taken only while
-    the coach is silent."""
+    the end of the coach's words, a take taken only while the coach is silent, "stop" heard at any time (over
+    the coach's voice too), and a lost microphone the end."""
 
     listening: str | None = None  # the recognizer listens for every phrase: fewer sounds are forced onto "stop"
 
@@ -127,7 +144,6 @@ class EnrolmentSession:
         self.finished: Finished | None = None
         self._next_id = 0
         self._speaking: set[int] = set()  # utterances said and not yet finished
-        self._deaf = False  # the microphone is lost: no silence is timed until it is back
 
     def start(self, now: float) -> list[Effect]:
         return self._effects(self.conversation.start(now))
@@ -137,30 +153,29 @@ class EnrolmentSession:
             self._speaking.discard(event.utterance_id)
             if not self._speaking:
                 self.conversation.listening(now)
-        elif isinstance(event, Heard) and event.command.name == "stop" and not self._speaking:
+        elif isinstance(event, Heard) and event.command.name == "stop":
             return self._effects(self.conversation.stop(now))
-        elif isinstance(event, Alert):
-            self._deaf = event.kind == "microphone lost"
-            if not self._deaf and not self._speaking:
-                self.conversation.listening(now)
+        elif isinstance(event, Alert) and event.kind == "microphone lost":
+            return self._effects(self.conversation.microphone_lost(now))
         return []
 
     def take(self, audio: npt.NDArray[np.int16], heard: tuple[str, ...], now: float) -> list[Effect]:
         """A take cut from the microphone; `heard`: what the general recognizer committed in it."""
+        if self.stops & set(heard) and self.conversation.asking != "stop":
+            return self._effects(self.conversation.stop(now))  # the person said stop: no take
         if self._speaking:
             return []
-        if self.stops & set(heard) and self.conversation.asking != "stop":
-            return []  # the person said stop: Heard(stop) ends the conversation, and this is no take
         return self._effects(self.conversation.heard(audio, now))
 
     def next_deadline(self) -> float | None:
-        return None if self._speaking or self._deaf else self.conversation.deadline()
+        return None if self._speaking else self.conversation.deadline()
 
     def on_timer(self, now: float) -> list[Effect]:
-        return [] if self._speaking or self._deaf else self._effects(self.conversation.tick(now))
+        return [] if self._speaking else self._effects(self.conversation.tick(now))
 
     def _effects(self, actions: list[Action]) -> list[Effect]:
         out: list[Effect] = []
+        interrupting = bool(self._speaking)
         for action in actions:
             if isinstance(action, Ask):
                 self._next_id += 1
@@ -168,16 +183,27 @@ class EnrolmentSession:
                 out.append(Say(self._next_id, action.text, self.rate))
             else:
                 self.finished = action
+                if interrupting and action.stopped:
+                    out.insert(0, StopSpeaking())  # the coach breaks off its sentence to answer
                 out.append(SessionEnded("stopped" if action.stopped else "finished"))
         return out
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What a spoken enrolment learned, and why it ended early if it did not end by itself or by "stop"."""
+
+    takes: list[Take]
+    failure: str | None = None
+    """The microphone lost, or the audio or recognizer failing: one line, without what to do next."""
 
 
 def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recognizer, grammar: Grammar,
                    microphone: Microphone, open_speaker: OpenSpeaker, echo: EchoCanceller | None,
                    clock: Callable[[], float] = time.monotonic, rate: int = DEFAULT_RATE,
-                   print_fn: Callable[[str], None] = print) -> list[Take]:
-    """Run the enrolment of `phrases` on the microphone and speaker until it is done or the person says stop (or
-    Ctrl-C, or SIGTERM); the takes learned so far."""
+                   print_fn: Callable[[str], None] = print) -> Enrolled:
+    """Run the enrolment of `phrases` on the microphone and speaker until it is done, the person says stop (or
+    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it."""
     conversation = EnrolmentConversation(phrases, make_take)
     stops = frozenset(phrase for phrase, command in grammar.table.items() if command.name == "stop")
     session = EnrolmentSession(conversation, stops, rate)
@@ -192,4 +218,8 @@ def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recogn
         loop.run()
     except KeyboardInterrupt:
         print_fn("Interrupted: the takes so far are kept.")
-    return list(conversation.takes)
+    except (VoicecoachError, OSError) as error:  # the decoder's failure, as the live loop reports it
+        return Enrolled(list(conversation.takes), str(error))
+    if session.finished is not None and session.finished.microphone_lost:
+        return Enrolled(list(conversation.takes), "the microphone was lost during the enrolment")
+    return Enrolled(list(conversation.takes))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,13 +39,16 @@ class Floor:
     time) for the coach's reply once `reply_within` seconds of audio have passed: the reply is never later than
     a Pi that decides within that, however loaded this machine is. `steady`: nor is it earlier, and the coach's
     first words start `reply_within` seconds in, so that everything lies on the same microphone samples (and
-    noise) in every run, however loaded this machine is.
+    noise) in every run, however loaded this machine is. `interruptions`: what the person says over the coach,
+    `reaction` seconds after it starts to say the line of that text (as a reply it is waited for too).
     """
 
     def __init__(self, answers: Sequence[speech.Audio | None], coach_voice: Callable[[str], speech.Audio],
                  echo_gain: float = 0.1, reaction: float = 0.6, reply_within: float = 1.5,
-                 limit: float = 600.0, steady: bool = False) -> None:
+                 limit: float = 600.0, interruptions: Mapping[str, speech.Audio] | None = None,
+                 steady: bool = False) -> None:
         self.answers = list(answers)
+        self.interruptions = dict(interruptions or {})
         self.coach_voice = coach_voice
         self.echo_gain = echo_gain
         self.reaction = round(reaction * RATE)
@@ -139,13 +142,17 @@ class Floor:
             assert self._started is not None and self._played is not None
             self._started(line.utterance_id, ORIGIN + line.start / RATE)
             self._played(line.audio.astype(np.float32) / 32767.0, ORIGIN + line.start / RATE)
+            if line.text in self.interruptions:
+                self._say(self.interruptions.pop(line.text))
 
     def _answer(self) -> None:
         if not self.answers:
             return
         audio = self.answers.pop(0)
-        if audio is None:
-            return
+        if audio is not None:
+            self._say(audio)
+
+    def _say(self, audio: speech.Audio) -> None:
         start = self.pos + self.reaction
         self._person = (start, audio)
         self.takes.append((start, start + len(audio)))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,24 +25,62 @@ WINDOW_S = 0.785
 """Seconds of audio the first embedding needs (76 mel frames)."""
 MIN_SAMPLES = round(WINDOW_S * RATE)
 _HERE = Path(__file__).resolve().parent
+_LEVELS: dict[str, Callable[[Any], Any]] = {
+    "disabled": lambda ort: ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    "basic": lambda ort: ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": lambda ort: ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": lambda ort: ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
 
 
 class EmbeddingModelError(VoicecoachError):
     """The embedding's model files are missing or onnxruntime cannot load them."""
 
 
+Optimization = Literal["disabled", "basic", "extended", "all"]
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How onnxruntime runs the two models. The defaults are chosen for memory on a Pi; none of them changes the
+    embedding's output (benchmarks/ENROLMENT.md, Memory)."""
+
+    threads: int = 1
+    """Threads per model, within and between operators: the decoder thread shares a Pi's four cores with the echo
+    canceller and the speaker."""
+    cpu_arena: bool = True
+    """onnxruntime's arena keeps the buffers it grew for reuse: with one window per run they stay small, and
+    turning it off saved nothing."""
+    memory_pattern: bool = True
+    """Plans one block per input shape and keeps it."""
+    optimization: Optimization = "all"
+    """Graph optimization level (a lower one changes the output)."""
+    windows_per_run: int | None = 1
+    """Windows the embedding model is given at once (None: all of a clip's). Its working memory grows with
+    them, and one at a time costs no more CPU: every run then has the same shapes, and the memory is reused."""
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"threads must be 1 or more, not {self.threads}")
+        if self.windows_per_run is not None and self.windows_per_run < 1:
+            raise ValueError(f"windows_per_run must be 1 or more, or None, not {self.windows_per_run}")
+
+
 class SpeechEmbedding:
     """16 kHz int16 audio to a (frames, 96) float32 array, one row per 80 ms of audio after the first 0.76 s."""
 
-    def __init__(self, models: Path = _HERE, threads: int = 1) -> None:
+    def __init__(self, models: Path = _HERE, settings: SessionSettings | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
             raise EmbeddingModelError("onnxruntime is not installed: pip install onnxruntime") from None
+        self.settings = settings = settings or SessionSettings()
         options = ort.SessionOptions()
-        # One thread: the decoder thread shares a Pi's four cores with the echo canceller and the speaker.
-        options.inter_op_num_threads = threads
-        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = settings.threads
+        options.intra_op_num_threads = settings.threads
+        options.enable_cpu_mem_arena = settings.cpu_arena
+        options.enable_mem_pattern = settings.memory_pattern
+        options.graph_optimization_level = _LEVELS[settings.optimization](ort)
         options.log_severity_level = 3
         self._sessions: dict[str, Any] = {}
         for name in ("melspectrogram", "embedding_model"):
@@ -66,5 +107,14 @@ class SpeechEmbedding:
         if not starts:
             return np.zeros((0, EMBEDDING_DIM), np.float32)
         batch = np.stack([spec[i:i + WINDOW] for i in starts])[..., None].astype(np.float32)
-        out = self._sessions["embedding_model"].run(None, {"input_1": batch})[0]
-        return np.asarray(out, np.float32).reshape(len(starts), EMBEDDING_DIM)
+        step = self.settings.windows_per_run or len(batch)
+        model = self._sessions["embedding_model"]
+        out = [model.run(None, {"input_1": batch[at:at + step]})[0] for at in range(0, len(batch), step)]
+        return np.concatenate(out).astype(np.float32).reshape(len(starts), EMBEDDING_DIM)
+
+
+@functools.cache
+def shared_embedding() -> SpeechEmbedding:
+    """One SpeechEmbedding for the whole process, with the default settings: its two sessions are loaded once,
+    however many parts of voicecoach embed audio (onnxruntime's run() may be called from several threads)."""
+    return SpeechEmbedding()

@@ -31,6 +31,8 @@ class Finished:
 
     takes: tuple[Take, ...]
     stopped: bool
+    microphone_lost: bool = False
+    """The enrolment ended because the microphone went away (it is also `stopped`)."""
 
 
 Action = Say | Finished
@@ -69,11 +71,20 @@ class EnrolmentConversation:
         return self._next(now)
 
     def stop(self, now: float) -> list[Action]:
-        """The person said stop (heard by the general recognizer while another command was asked for)."""
+        """The person said stop (heard by the general recognizer, over the coach's voice or in a take, while
+        another command was asked for); the takes so far are kept, as the coach says."""
         if self._done or self.phrases[self._index] == "stop":
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
+
+    def microphone_lost(self, now: float) -> list[Action]:
+        """The microphone went away: the enrolment ends here, keeping the takes so far."""
+        if self._done:
+            return []
+        self._done = True
+        return [Say("I lost the microphone, so I stop here and keep what I learned so far."),
+                Finished(tuple(self.takes), True, microphone_lost=True)]
 
     @property
     def asking(self) -> str | None:

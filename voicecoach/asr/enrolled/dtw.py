@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -31,3 +33,26 @@ def dtw_distance(a: Frames, b: Frames) -> float:
         for j in range(1, m + 1):
             out[j] = min(row[j - 1], cost[i - 1, j - 1] + out[j - 1])
     return float(acc[n, m] / (n + m))
+
+
+def dtw_distances(a: Frames, bs: Sequence[Frames]) -> list[float]:
+    """dtw_distance(a, b) for each of `bs`, all at once: the same recurrence, one column step for every b together
+    (each b's costs padded with inf past its end, where no path it counts can go)."""
+    out = [float("inf")] * len(bs)
+    live = [k for k, b in enumerate(bs) if len(b) and len(a)]
+    if not live:
+        return out
+    n, width = len(a), max(len(bs[k]) for k in live)
+    cost = np.full((len(live), n, width), np.inf, np.float32)
+    for row, k in enumerate(live):
+        cost[row, :, : len(bs[k])] = 1.0 - a @ bs[k].T
+    acc = np.full((len(live), n + 1, width + 1), np.inf)
+    acc[:, 0, 0] = 0.0
+    for i in range(1, n + 1):
+        step = cost[:, i - 1] + np.minimum(acc[:, i - 1, :-1], acc[:, i - 1, 1:])
+        here = acc[:, i]
+        for j in range(1, width + 1):
+            here[:, j] = np.minimum(step[:, j - 1], cost[:, i - 1, j - 1] + here[:, j - 1])
+    for row, k in enumerate(live):
+        out[k] = float(acc[row, n, len(bs[k])] / (n + len(bs[k])))
+    return out

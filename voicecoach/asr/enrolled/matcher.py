@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicecoach.asr.enrolled.dtw import Frames, dtw_distance
+from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances
 
 MARGIN = 1.2
 """The threshold is this times the farthest a noisy take stood from its command's other takes..."""
@@ -19,13 +19,23 @@ sentences stood 0.146 or farther from every take, their commands at 5 dB within 
 
 @dataclass(frozen=True)
 class Take:
-    """One enrolled take: the phrase said, its name (`stop-1`), its unit frames, and the same take's frames with
-    noise added (for calibration only)."""
+    """One enrolled take: the phrase said, its name (`stop-1`), its unit frames, the same take's frames with
+    noise added for calibration only, and with noise added to be matched too (`variants`)."""
 
     phrase: str
     name: str
     frames: Frames
     noisy: tuple[Frames, ...] = field(default=())
+    variants: tuple[Frames, ...] = field(default=())
+
+    @property
+    def references(self) -> tuple[Frames, ...]:
+        """What a segment is matched against: the take as said, and its noisy variants."""
+        return (self.frames, *self.variants)
+
+    def distance(self, frames: Frames) -> float:
+        """How far `frames` stand from this take as said, or from the nearest of its noisy variants."""
+        return min(dtw_distances(frames, self.references))
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,14 @@ class Matcher:
         if not takes:
             raise CalibrationError("no takes enrolled")
         self.takes = list(takes)
+        self._references = [reference for take in self.takes for reference in take.references]
         self.threshold = calibrate(self.takes) if threshold is None else threshold
 
     def nearest(self, frames: Frames) -> Match:
-        best = min(self.takes, key=lambda take: dtw_distance(frames, take.frames))
-        return Match(best.phrase, dtw_distance(frames, best.frames), best.name)
+        each = iter(dtw_distances(frames, self._references))
+        distances = [min(next(each) for _ in take.references) for take in self.takes]
+        best = int(np.argmin(distances))
+        return Match(self.takes[best].phrase, distances[best], self.takes[best].name)
 
     def decide(self, frames: Frames, allowed: frozenset[str] | None = None) -> Match | None:
         """The nearest take's phrase if it is within the threshold and among `allowed` (None: any)."""

@@ -6,7 +6,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +65,9 @@ def load(directory: Path) -> list[Take] | None:
             takes = []
             for i, entry in enumerate(header["takes"]):
                 noisy = tuple(data[f"noisy{i}_{j}"] for j in range(int(entry["noisy"])))
-                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy))
+                # A profile enrolled before takes had variants has none: it is heard as it was.
+                variants = tuple(data[f"variant{i}_{j}"] for j in range(int(entry.get("variants", 0))))
+                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy, variants))
     except ProfileError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
@@ -78,12 +82,15 @@ def save(directory: Path, takes: Sequence[Take]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = profile_path(directory)
     header = {"format": FORMAT, "version": VERSION, "features": FEATURES,
-              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy)} for t in takes]}
+              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy), "variants": len(t.variants)}
+                        for t in takes]}
     arrays: dict[str, np.ndarray] = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
     for i, take in enumerate(takes):
         arrays[f"frames{i}"] = take.frames
         for j, noisy in enumerate(take.noisy):
             arrays[f"noisy{i}_{j}"] = noisy
+        for j, variant in enumerate(take.variants):
+            arrays[f"variant{i}_{j}"] = variant
     fd, tmp = tempfile.mkstemp(prefix=".voice-profile-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -104,7 +111,19 @@ def merge(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
 
 
 def redo(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
-    """`old` with the commands of `new` learned again: none of their old takes are kept; every other command's
-    takes are."""
-    redone = {take.phrase for take in new}
-    return [*(take for take in old if take.phrase not in redone), *new]
+    """`old` with the commands of `new` learned again: a command with two new takes or more keeps none of its old
+    takes; one left with a single new take (an enrolment stopped half way through it) keeps its old takes too,
+    the new one numbered after them. Every other command's takes are kept."""
+    counts = Counter(take.phrase for take in new)
+    redone = {phrase for phrase, n in counts.items() if n >= 2}
+    kept = [take for take in old if take.phrase not in redone]
+    out = list(kept)
+    for take in new:
+        if take.phrase not in redone:
+            taken = {t.name for t in out}
+            number = 1
+            while f"{take.name.rsplit('-', 1)[0]}-{number}" in taken:
+                number += 1
+            take = replace(take, name=f"{take.name.rsplit('-', 1)[0]}-{number}")
+        out.append(take)
+    return out

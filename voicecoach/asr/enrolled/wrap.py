@@ -15,7 +15,7 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str]) 
     takes = profile.load(directory)
     if not takes:
         return general
-    from voicecoach.asr.embedding import SpeechEmbedding
+    from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher
     from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 
@@ -29,4 +29,4 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str]) 
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
-    return EnrolledRecognizer(general, matcher, SpeechEmbedding())
+    return EnrolledRecognizer(general, matcher, shared_embedding())
