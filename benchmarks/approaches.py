@@ -120,7 +120,7 @@ class Approach:
 
     key: str
     title: str
-    kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary
+    kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary | command-model
     model: str | None = None
     skipped: str | None = None
     command_weight: float = 1.0
@@ -146,6 +146,14 @@ class Approach:
 
             assert self.model is not None
             return VoskRecognizer(Path(self.model), phrases, RATE, meaning=meaning)
+        if self.kind == "command-model":
+            from pathlib import Path
+
+            from voicecoach.asr.commands_model import CommandModel
+            from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
+
+            assert self.model is not None and meaning is not None
+            return CommandModelRecognizer(phrases, meaning, CommandModel.load(Path(self.model)))
         if self.kind == "grammar-only":
             return GrammarOnlyRecognizer(phrases)
         if self.kind == "open-vocabulary":
