@@ -188,8 +188,8 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             decoded[j.key] = _judge(j, decoded[j.base], sets, tracks)
     out: dict[str, Any] = {}
     named = [(a.key, a.title) for a in (*approaches, *talk_only)] + [(j.key, j.title) for j in judged]
-    for key, title in named:
-        dec = decoded.get(key)
+    for name, title in named:
+        dec = decoded.get(name)
         if dec is None:
             continue
         figures: dict[str, Any] = {"title": title, "rtf": round(dec.cpu_s / dec.audio_s, 4)}
@@ -216,7 +216,7 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
                 "examples": [f"{item.label} -> {[t for _, t in found]}"
                              for item, found in zip(cs.items, found_all, strict=True) if found][:12],
             }
-        out[key] = figures
+        out[name] = figures
     return out
 
 

@@ -82,3 +82,27 @@ def test_a_phrase_the_model_never_learned_stands_on_pocketsphinx_alone(tiny_mode
 def test_a_missing_model_file_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(CommandModelError, match=r"missing\.npz.*python -m voicecoach\.asr\.commands_model\.train"):
         CommandModel.load(tmp_path / "missing.npz")
+
+
+def test_the_shipped_model_is_small_and_knows_every_shipped_phrase(grammar: Grammar) -> None:
+    from voicecoach.asr.commands_model import MODEL_PATH
+
+    assert MODEL_PATH.stat().st_size < 1_000_000
+    model = CommandModel.load()
+    assert model.unknown(grammar.phrases()) == []
+    assert {label_of(grammar.table[p]) for p in grammar.phrases()} | {NONE} == set(model.classes)
+
+
+def test_the_second_opinion_drops_a_command_the_model_finds_unlikely(grammar: Grammar) -> None:
+    """Real speech through the real shipped model: a clip of everyday talk is not "stop" to it, a spoken stop is."""
+    from voicecoach.asr.commands_model.recognizer import agreement
+    from voicecoach.testing.real_talk import held_out, negatives_dir
+
+    model, embedding = CommandModel.load(), SpeechEmbedding()
+    clips = [p for p in sorted((negatives_dir() / "clips").glob("*.flac")) if held_out(p.name)]  # never trained on
+    if not clips:
+        pytest.skip("the real-speech negatives are not here")
+    talk = speech.read_wav(clips[0])
+    said = speech.pad(speech.synthesize("stop", "en-us+Linda", 160), 1.2, 0.3)  # a held-out voice
+    assert agreement(model, embedding, said, "stop") >= model.veto
+    assert agreement(model, embedding, talk, "stop") < model.veto

@@ -236,3 +236,21 @@ def test_pinned_vosk_without_a_model_says_the_next_step(tmp_path: Path) -> None:
                                  "HOME": str(tmp_path)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "voicecoach model download" in result.stderr and "--asr pocketsphinx" in result.stderr
+
+
+def test_check_names_the_phrases_the_command_model_was_not_trained_on(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(default_content_dir(), root)
+    cat = (root / "exercises" / "cat-stretch.toml").read_text()
+    (root / "exercises" / "side.toml").write_text(
+        cat.replace('name = "cat stretch"', 'name = "side stretch"').replace('aliases = ["cat"]', 'aliases = []'))
+    result = voicecoach("check", str(root), "--asr", "pocketsphinx")
+    assert result.returncode == 0, result.stderr
+    assert "not trained on 1 phrase(s): 'start side stretch'" in result.stdout
+    assert "python -m voicecoach.asr.commands_model.train" in result.stdout
+
+
+def test_check_says_the_command_model_knows_the_shipped_phrases() -> None:
+    result = voicecoach("check", "--asr", "pocketsphinx")
+    assert result.returncode == 0 and "the command model (PocketSphinx's second opinion) knows every phrase" in \
+        result.stdout, result.stderr
