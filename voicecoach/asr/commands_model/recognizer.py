@@ -10,7 +10,7 @@ import numpy.typing as npt
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import WINDOW_FRAMES, CommandModel, label_of, windows
 from voicecoach.asr.commands_model.stream import HOP, AudioRing, dither
-from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
 from voicecoach.asr.embedding.features import MIN_SAMPLES
 from voicecoach.core.grammar import normalize
 
@@ -51,7 +51,7 @@ class CommandModelRecognizer:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
         self._model = model
-        self._embedding = embedding or SpeechEmbedding()
+        self._embedding = embedding or shared_embedding()
         self._class_of = phrase_classes(phrases, meaning)
         self._all = frozenset(self._class_of)
         self._listening = self._restricted = self._all
@@ -107,7 +107,7 @@ class SecondOpinion:
         self._model = model
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
-        self._embedding = embedding or SpeechEmbedding()
+        self._embedding = embedding or shared_embedding()
         self._ring = AudioRing(CONTEXT / RATE + 0.5, dither=False)
         self.vetoed: list[Detection] = []
         """What the model vetoed (for the benchmark's report)."""
