@@ -225,7 +225,7 @@ def data_report(args: argparse.Namespace, train_set: Examples, calib: Examples, 
            "", "| windows from | training | calibration |", "|---|---:|---:|"]
     for source in sorted({*train_set.sources, *calib.sources}):
         out.append(f"| {source} | {train_set.sources.get(source, 0)} | {calib.sources.get(source, 0)} |")
-    out += ["", f"Thresholds: veto below {veto:.3f}, the model alone at {alone:.3f}.", "",
+    out += ["", f"Thresholds: veto below {veto:.2g}, the model alone at {alone:.3f}.", "",
             "| on data not trained on (calibration voices, calibration real clips) | |", "|---|---:|"]
     out += [f"| {k} | {v} |" for k, v in figures.items()]
     return "\n".join(out) + "\n"
