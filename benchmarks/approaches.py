@@ -120,13 +120,15 @@ class Approach:
 
     key: str
     title: str
-    kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary
+    kind: str  # shipped-pocketsphinx | shipped-vosk | grammar-only | open-vocabulary | command-model
     model: str | None = None
     skipped: str | None = None
     command_weight: float = 1.0
     """The shipped PocketSphinx recognizer's SphinxSettings.command_weight: 1 as shipped (benchmarks/tradeoff.py)."""
     evidence_factor: float | None = None
     """The shipped PocketSphinx recognizer's SphinxSettings.evidence_factor (None: as shipped)."""
+    second_opinion: bool = True
+    """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
     costs_only: str | None = None
     """Why recognition is not measured: only memory, start-up, RTF and latency are (on the Korean Vosk model)."""
 
@@ -138,7 +140,13 @@ class Approach:
             settings = SphinxSettings(command_weight=self.command_weight)
             if self.evidence_factor is not None:
                 settings = replace(settings, evidence_factor=self.evidence_factor)
-            return PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
+            sphinx = PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
+            if not self.second_opinion or meaning is None:
+                return sphinx
+            from voicecoach.asr.commands_model import CommandModel
+            from voicecoach.asr.commands_model.recognizer import SecondOpinion
+
+            return SecondOpinion(sphinx, phrases, meaning, CommandModel.load())
         if self.kind == "shipped-vosk":
             from pathlib import Path
 
@@ -146,6 +154,14 @@ class Approach:
 
             assert self.model is not None
             return VoskRecognizer(Path(self.model), phrases, RATE, meaning=meaning)
+        if self.kind == "command-model":
+            from pathlib import Path
+
+            from voicecoach.asr.commands_model import CommandModel
+            from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
+
+            assert self.model is not None and meaning is not None
+            return CommandModelRecognizer(phrases, meaning, CommandModel.load(Path(self.model)))
         if self.kind == "grammar-only":
             return GrammarOnlyRecognizer(phrases)
         if self.kind == "open-vocabulary":

@@ -33,7 +33,8 @@ CHUNK = RATE // 10  # 100 ms per accept(), about what a microphone delivers
 JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer is a small overhead
 # voicecoach.runtime.live keeps the recognizer restricted for this long after the loudspeaker stops.
 # Relative decoding cost, to start the longest jobs first.
-_COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2}
+_COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2,
+         "command-model": 0.3}
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ No real recordings of our commands exist here: every recall figure is on synthes
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from benchmarks.corpus import ClipSet, Item
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
+from voicecoach.testing.real_talk import held_out as held_out
+from voicecoach.testing.real_talk import negatives_dir as negatives_dir
 
 RATE = speech.RATE
 FESTIVAL_VOICES = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
@@ -46,7 +47,6 @@ ESPEAK_PEOPLE = ("Annie", "Andy", "Alicia", "Benjamin", "Denis", "Gene", "Jacky"
 ESPEAK_SPEEDS = (140, 185)
 SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
 NOISY_EVERY = 3  # in noise, every third clean clip (rotating), so the run stays short
-NEGATIVES = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-speech-negatives"
 _RECIPE = "heldout-v1"
 SHIPPED = Approach("voicecoach", "voicecoach as shipped (PocketSphinx)", "shipped-pocketsphinx")
 GRAMMAR_ONLY = Approach("grammar-only", "grammar only (plain JSGF, no rejection)", "grammar-only")
@@ -55,19 +55,6 @@ OPEN_VOCABULARY = Approach("open-vocabulary", "open vocabulary (full LM + exact 
 
 class HeldOutError(RuntimeError):
     """A synthesizer or the real-speech data is missing; the message says what to install or where to put it."""
-
-
-def negatives_dir() -> Path:
-    """The real-speech negatives: ../shared/data/real-speech-negatives beside the checkout, or
-    $VOICECOACH_REAL_NEGATIVES."""
-    import os
-
-    return Path(os.environ.get("VOICECOACH_REAL_NEGATIVES", NEGATIVES))
-
-
-def held_out(name: str) -> bool:
-    """Whether a real-speech clip is in the held-out half (a hash of its name: stable, and blind to its content)."""
-    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 2 == 1
 
 
 def festival_available() -> bool:
@@ -168,12 +155,25 @@ def real_negative_sets(quick: bool) -> list[ClipSet]:
     return [sets[True], sets[False]]
 
 
+@dataclass(frozen=True)
+class Judged:
+    """An approach measured on another one's commits: those `keep(track, at, text)` lets stand, where `track` is the
+    set's audio and `at` the commit's time in it (a second opinion that sees the audio up to the commit)."""
+
+    key: str
+    title: str
+    base: str
+    """The key of the approach whose commits are judged."""
+    keep: Callable[[np.ndarray, float, str], bool]
+
+
 def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             approaches: Sequence[Approach] = (SHIPPED, GRAMMAR_ONLY),
             talk_only: Sequence[Approach] = (OPEN_VOCABULARY,),
-            commands: Sequence[ClipSet] | None = None) -> dict[str, Any]:
+            commands: Sequence[ClipSet] | None = None, judged: Sequence[Judged] = ()) -> dict[str, Any]:
     """Decode every set through the hearing path of each approach (`talk_only`: on the real talk alone); the figures.
-    `commands`: the command sets to measure recall on (default: every held-out voice at every SNR)."""
+    `commands`: the command sets to measure recall on (default: every held-out voice at every SNR); `judged`:
+    approaches that keep some of another's commits."""
     commands = command_sets(grammar, quick) if commands is None else commands
     talk = real_negative_sets(quick)
     sets = [*commands, *talk]
@@ -184,12 +184,15 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
         log(f"decoding: {len(jobs)} jobs on {workers} workers, "
             f"{sum(cs.seconds for cs in sets) / 60:.0f} min of audio")
         decoded = decode.decode_all(decode.costliest_first(jobs), sets, workers)
+        for j in judged:
+            decoded[j.key] = _judge(j, decoded[j.base], sets, tracks)
     out: dict[str, Any] = {}
-    for approach in (*approaches, *talk_only):
-        dec = decoded.get(approach.key)
+    named = [(a.key, a.title) for a in (*approaches, *talk_only)] + [(j.key, j.title) for j in judged]
+    for name, title in named:
+        dec = decoded.get(name)
         if dec is None:
             continue
-        figures: dict[str, Any] = {"title": approach.title, "rtf": round(dec.cpu_s / dec.audio_s, 4)}
+        figures: dict[str, Any] = {"title": title, "rtf": round(dec.cpu_s / dec.audio_s, 4)}
         for cs in commands:
             if cs.name not in dec.per_item:
                 continue
@@ -213,7 +216,19 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
                 "examples": [f"{item.label} -> {[t for _, t in found]}"
                              for item, found in zip(cs.items, found_all, strict=True) if found][:12],
             }
-        out[approach.key] = figures
+        out[name] = figures
+    return out
+
+
+def _judge(judged: Judged, base: decode.Decoded, sets: Sequence[ClipSet], tracks: dict[str, Path]) -> decode.Decoded:
+    """The base approach's commits that the judge keeps; its cost added to the base's."""
+    out = decode.Decoded(cpu_s=base.cpu_s, audio_s=base.audio_s)
+    t0 = time.process_time()
+    for cs in sets:
+        track = np.load(tracks[cs.name], mmap_mode="r")
+        out.per_item[cs.name] = [[(at, text) for at, text in found if judged.keep(track, at, text)]
+                                 for found in base.per_item[cs.name]]
+    out.cpu_s += time.process_time() - t0
     return out
 
 

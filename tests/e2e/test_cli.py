@@ -53,11 +53,16 @@ def test_check_bad_content_is_one_line_and_exit_2(broken: Path) -> None:
 
 def unhearable(tmp_path: Path) -> Path:
     """The shipped content with one more exercise, whose name PocketSphinx's dictionary lacks a word of."""
+    return with_exercise(tmp_path, "zumba twist")
+
+
+def with_exercise(tmp_path: Path, name: str) -> Path:
+    """The shipped content with one more exercise, the cat stretch under another name."""
     root = tmp_path / "content"
     shutil.copytree(default_content_dir(), root)
     cat = (root / "exercises" / "cat-stretch.toml").read_text()
-    (root / "exercises" / "zumba.toml").write_text(
-        cat.replace('name = "cat stretch"', 'name = "zumba twist"').replace('aliases = ["cat"]', 'aliases = []'))
+    (root / "exercises" / f"{name.split()[0]}.toml").write_text(
+        cat.replace('name = "cat stretch"', f'name = "{name}"').replace('aliases = ["cat"]', 'aliases = []'))
     return root
 
 
@@ -236,3 +241,16 @@ def test_pinned_vosk_without_a_model_says_the_next_step(tmp_path: Path) -> None:
                                  "HOME": str(tmp_path)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "voicecoach model download" in result.stderr and "--asr pocketsphinx" in result.stderr
+
+
+def test_check_names_the_phrases_the_command_model_was_not_trained_on(tmp_path: Path) -> None:
+    result = voicecoach("check", str(with_exercise(tmp_path, "side stretch")), "--asr", "pocketsphinx")
+    assert result.returncode == 0, result.stderr
+    assert "not trained on 1 phrase(s): 'start side stretch'" in result.stdout
+    assert "python -m voicecoach.asr.commands_model.train" in result.stdout
+
+
+def test_check_says_the_command_model_knows_the_shipped_phrases() -> None:
+    result = voicecoach("check", "--asr", "pocketsphinx")
+    assert result.returncode == 0 and "the command model (PocketSphinx's second opinion) knows every phrase" in \
+        result.stdout, result.stderr

@@ -261,7 +261,7 @@ def test_config_command_prints_the_effective_settings(home: Path, env: dict[str,
     assert result.returncode == 0, result.stderr
     assert f"# config file: {file} (read)" in result.stdout
     assert tomllib.loads(result.stdout) == {"rate": 130, "output_device": "Headphones", "volume": 1.0, "pace": 1.0,
-                                            "sensitivity": "normal", "snooze_minutes": 30}
+                                            "sensitivity": "normal", "second_opinion": True, "snooze_minutes": 30}
 
 
 def test_config_command_without_a_file(home: Path) -> None:

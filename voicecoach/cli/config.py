@@ -92,6 +92,10 @@ class Settings:
     """How readily speech counts as a command (PocketSphinx): "low" acts on fewer words that were none and misses
     more commands, "high" the reverse."""
 
+    second_opinion: bool = True
+    """PocketSphinx asks the trained command model too, and drops a command the model finds less likely than not:
+    fewer commands heard in everyday talk (benchmarks/COMMAND_MODEL.md). true or false."""
+
     reminders: tuple[time, ...] = ()
     """Times of day ("HH:MM") at which the running coach says it is time for your exercises, when no session was
     done since; unset: no reminders."""
@@ -130,6 +134,8 @@ pace = 1.25
 # How readily speech counts as a command (PocketSphinx only): "low" acts on fewer words that were no command
 # and misses more commands, "high" the reverse (benchmarks/TRADEOFF.md has the figures).
 # sensitivity = "normal"
+# The trained command model's second opinion on what PocketSphinx hears (true or false).
+# second_opinion = true
 
 # Your own exercises, and the routine that "start routine" begins (a routine's name in the content;
 # unset: the default_routine of the content's session.toml).
@@ -170,6 +176,12 @@ def _one_of(*choices: str) -> Callable[[object, _Base], str]:
         return str(value)
 
     return check
+
+
+def _flag(value: object, base: _Base) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"must be true or false (no quotes), got {value!r}")
+    return value
 
 
 def _asr(value: object, base: _Base) -> str | None:
@@ -251,6 +263,7 @@ _CHECKS: dict[str, Callable[[object, _Base], object]] = {
     "routine": _routine,
     "pace": _number(*PACE_RANGE),
     "sensitivity": _one_of(*SENSITIVITY_CHOICES),
+    "second_opinion": _flag,
     "reminders": _checked(parse_times),
     "quiet_hours": _checked(QuietHours.parse),
     "snooze_minutes": _checked(parse_snooze),

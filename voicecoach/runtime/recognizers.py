@@ -12,7 +12,7 @@ from voicecoach.core.grammar import Grammar
 
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                     sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
-                    profile: Path | None = None) -> Recognizer:
+                    profile: Path | None = None, second_opinion: bool = True) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
     compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch").
 
@@ -22,7 +22,7 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     from voicecoach.asr.enrolled.profile import default_profile_dir
     from voicecoach.asr.enrolled.wrap import with_profile
 
-    general = open_general(asr, grammar, model, env, sample_rate, sensitivity)
+    general = open_general(asr, grammar, model, env, sample_rate, sensitivity, second_opinion)
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
     return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()))
@@ -63,8 +63,10 @@ def vocabulary(asr: Asr | None, model: str | None, env: Mapping[str, str]) -> tu
 
 
 def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
-                 sample_rate: int = 16000, sensitivity: Sensitivity = "normal") -> Recognizer:
-    """The general recognizer alone, without the person's takes (enrolment hears through it)."""
+                 sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
+                 second_opinion: bool = True) -> Recognizer:
+    """The general recognizer alone, without the person's takes (enrolment hears through it); PocketSphinx with
+    the trained command model's second opinion unless `second_opinion` is off."""
     phrases, meaning = grammar.phrases(), grammar.table
     # VocabularyError is a VoicecoachError: the CLI prints it as one line.
     path = chosen_vosk_model(asr, model, env)
@@ -78,4 +80,10 @@ def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapp
     from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
 
     settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])
-    return PocketSphinxRecognizer(phrases, sample_rate, settings=settings, meaning=meaning)
+    sphinx = PocketSphinxRecognizer(phrases, sample_rate, settings=settings, meaning=meaning)
+    if not second_opinion or sample_rate != 16000:  # the embedding hears 16 kHz only
+        return sphinx
+    from voicecoach.asr.commands_model import CommandModel
+    from voicecoach.asr.commands_model.recognizer import SecondOpinion
+
+    return SecondOpinion(sphinx, phrases, meaning, CommandModel.load())

@@ -1,0 +1,127 @@
+"""The trained command model against PocketSphinx as shipped, on held-out voices and the held-out real talk.
+
+`python -m benchmarks.command_model [--quick] [--model PATH]` writes benchmarks/COMMAND_MODEL.md and
+command_model.json. Voices, noise, the split of the real talk and the scoring are benchmarks/heldout.py's: the
+model was trained, and its thresholds chosen, on other voices and on the tuning half of the real talk only
+(voicecoach/asr/commands_model/command_model.md says on what).
+
+Three ways to hear: (a) PocketSphinx alone, as shipped before the second opinion; (b) the command model alone,
+looking every 320 ms; (c) PocketSphinx with the model as a second opinion, as shipped now: a commit stands unless
+the model gives its command less than the veto probability on the audio up to the commit (phrases the model was not
+trained on stand on PocketSphinx alone). (c) is measured on (a)'s commits, with the function the live second
+opinion calls, so (a) is decoded once.
+
+The veto the model ships with (its 1 % quantile on the calibration voices, 7.8e-5) was written into the model by
+the training command before any held-out figure existed. A second rule fixed before the held-out run, a veto at
+0.5, is the sweep's last row: it costs recall, so the first was kept. That choice between two rules was made on
+these figures, so the shipped row is a little optimistic; the sweep shows the whole curve.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import heldout
+from benchmarks.approaches import Approach
+from benchmarks.heldout import Judged
+from voicecoach.asr.commands_model import MODEL_PATH, CommandModel, CommandModelError
+from voicecoach.asr.commands_model.recognizer import CONTEXT, RATE, agreement, phrase_classes
+from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.core.grammar import Grammar
+
+SNRS = (None, 10.0, 5.0)
+SWEEP = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+"""Veto thresholds shown besides the model's own, for the curve: none of them was chosen on held-out data."""
+
+
+def second_opinions(grammar: Grammar, model: CommandModel, base: str) -> list[Judged]:
+    """(c) at the model's veto, then at each of SWEEP."""
+    embedding = SpeechEmbedding()
+    classes = phrase_classes(grammar.phrases(), grammar.table)
+    known = {p for p, c in classes.items() if p in model.phrases and c in model.classes}
+
+    scores: dict[tuple[bytes, str], float] = {}
+
+    def keeper(veto: float) -> Any:
+        def keep(track: np.ndarray, at: float, text: str) -> bool:
+            if text not in known:
+                return True
+            end = round(at * RATE)
+            audio = np.asarray(track[max(0, end - CONTEXT) : end])
+            key = (hashlib.sha1(audio.tobytes()).digest(), text)  # one score per commit, for every threshold
+            if key not in scores:
+                scores[key] = agreement(model, embedding, audio, classes[text])
+            return scores[key] >= veto
+        return keep
+
+    shipped = f"voicecoach as shipped: PocketSphinx + command model as second opinion (veto < {model.veto:.2g})"
+    out = [Judged("second-opinion", shipped, base, keeper(model.veto))]
+    out += [Judged(f"second-opinion@{v:g}", f"PocketSphinx + command model, veto < {v:g} (sweep)",
+                   base, keeper(v)) for v in SWEEP]
+    return out
+
+
+def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, Any]:
+    try:
+        model = CommandModel.load(args.model)
+    except CommandModelError as error:
+        raise heldout.HeldOutError(str(error)) from None
+    sphinx = Approach("pocketsphinx", "PocketSphinx alone (as shipped before the second opinion)",
+                      "shipped-pocketsphinx", second_opinion=False)
+    alone = Approach("command-model", f"command model alone (p >= {model.alone:.3f})", "command-model",
+                     model=str(args.model))
+    commands = heldout.command_sets(grammar, args.quick, snrs=SNRS)
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=(sphinx, alone), talk_only=(),
+                           commands=commands, judged=second_opinions(grammar, model, sphinx.key))
+
+
+def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:
+    table = fig.get(name, {}).get("by_family", {})
+    ok = sum(v[0] for k, v in table.items() if family in (None, k))
+    n = sum(v[1] for k, v in table.items() if family in (None, k))
+    return heldout._pc(ok, n)
+
+
+def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
+    out = ["# The trained command model on what it never saw", "",
+           f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s.",
+           "", (__doc__ or "").split("\n", 2)[2].strip(), "",
+           "Recall: right if exactly the command said was committed, in the mode it matters in (held-out voices: "
+           "Festival's kal, ked, slt; espeak-ng's variants named after people). Noise: the real kitchen recording. "
+           "False commands: real people ordering coffee, each clip in the coach's idle mode.", "",
+           "| approach | recall clean, festival | clean, espeak-people | clean, all | 10 dB | 5 dB "
+           "| real talk held out: clips with a command | per hour | tuning half | per hour | RTF |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for fig in figures.values():
+        held, tune = fig["real-talk@held-out"], fig["real-talk@tuning-half"]
+        cells = [_recall(fig, "commands@clean", "festival"), _recall(fig, "commands@clean", "espeak-people"),
+                 _recall(fig, "commands@clean"), _recall(fig, "commands@10dB"), _recall(fig, "commands@5dB"),
+                 heldout._pc(held["clips_with_a_command"], held["clips"]), str(held["commands_per_hour"]),
+                 heldout._pc(tune["clips_with_a_command"], tune["clips"]), str(tune["commands_per_hour"]),
+                 str(fig["rtf"])]
+        out.append(f"| {fig['title']} | " + " | ".join(cells) + " |")
+    out += ["", "The tuning half of the real talk is where the model's negatives and thresholds came from: its "
+            "figures are not a measurement on unseen speech.", ""]
+    for fig in figures.values():
+        if fig["real-talk@held-out"]["examples"]:
+            out += [f"False commands on held-out real talk, {fig['title']}:", ""]
+            out += [f"- `{e}`" for e in fig["real-talk@held-out"]["examples"]] + [""]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.command_model",
+                                     description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="the command model (.npz) to measure")
+    return heldout.run(__doc__ or "", "command_model", measure, report, argv, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The trained command model: a smoke run of its training command, its streaming features, its second opinion."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.asr.base import Detection
+from voicecoach.asr.commands_model import NONE, CommandModel, CommandModelError, corpus
+from voicecoach.asr.commands_model.model import label_of
+from voicecoach.asr.commands_model.recognizer import SecondOpinion
+from voicecoach.asr.commands_model.voices import Voice
+from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.core.grammar import Grammar
+from voicecoach.testing import speech
+
+pytestmark = pytest.mark.audio
+needs_training = pytest.mark.skipif(shutil.which("flite") is None or shutil.which("sox") is None,
+                                    reason="training needs flite and sox (Debian packages flite, sox)")
+PHRASES = 3  # the smoke run's phrases: the grammar's first three
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The training command on a tiny corpus: 3 phrases, 2 espeak-ng voices each and flite's, 4 real clips."""
+    pytest.importorskip("sklearn")
+    from voicecoach.asr.commands_model.train import main
+
+    out = tmp_path_factory.mktemp("model") / "command_model.npz"
+    assert main(["--out", str(out), "--phrases", str(PHRASES), "--espeak", "2", "--piper", "0", "--copies", "0",
+                 "--real-clips", "4", "--everyday", "1", "--coach", "6", "--epochs", "20"]) == 0
+    return out
+
+
+@needs_training
+def test_the_trained_model_loads_and_knows_its_phrases_and_no_other(tiny_model: Path, grammar: Grammar) -> None:
+    model = CommandModel.load(tiny_model)
+    trained = grammar.phrases()[:PHRASES]
+    assert model.phrases == frozenset(trained)
+    assert NONE in model.classes
+    assert model.unknown(grammar.phrases()) == sorted(set(grammar.phrases()) - set(trained))
+    assert tiny_model.with_suffix(".md").read_text().count("|") > 10  # the report of the data used
+
+
+@needs_training
+def test_the_trained_model_tells_its_training_clips_apart_better_than_chance(tiny_model: Path,
+                                                                             grammar: Grammar) -> None:
+    model = CommandModel.load(tiny_model)
+    embedding = SpeechEmbedding()
+    rng = np.random.default_rng(0)
+    right = total = 0
+    for phrase in grammar.phrases()[:PHRASES]:
+        label = label_of(grammar.table[phrase])
+        for voice in (Voice("flite", "awb", 1.0), Voice("flite", "rms", 0.8)):  # voices it was trained on
+            wins = corpus.positive_windows(embedding, voice.say(phrase), rng, None)
+            scores = model.probabilities(wins).mean(axis=0)
+            right += model.classes[int(scores.argmax())] == label
+            total += 1
+    assert right / total > 1 / len(model.classes)
+
+
+@needs_training
+def test_a_phrase_the_model_never_learned_stands_on_pocketsphinx_alone(tiny_model: Path, grammar: Grammar) -> None:
+    model = CommandModel.load(tiny_model)
+    phrase = "stop"
+    assert phrase in model.unknown(grammar.phrases())
+    inner = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    both = SecondOpinion(inner, grammar.phrases(), grammar.table, model)
+    both.listen_for(grammar.phrases_heard("running"))
+    heard: list[Detection] = []
+    for block in speech.chunks(speech.pad(speech.synthesize(phrase, "en-gb", 160), 0.6, 1.0), 1600):
+        heard += both.accept(block)
+    heard += both.flush()
+    assert [d.text for d in heard] == [phrase]
+    assert both.vetoed == []
+
+
+def test_a_missing_model_file_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(CommandModelError, match=r"missing\.npz.*python -m voicecoach\.asr\.commands_model\.train"):
+        CommandModel.load(tmp_path / "missing.npz")
+
+
+def test_the_shipped_model_is_small_and_knows_every_shipped_phrase(grammar: Grammar) -> None:
+    from voicecoach.asr.commands_model import MODEL_PATH
+
+    assert MODEL_PATH.stat().st_size < 1_000_000
+    model = CommandModel.load()
+    assert model.unknown(grammar.phrases()) == []
+    assert {label_of(grammar.table[p]) for p in grammar.phrases()} | {NONE} == set(model.classes)
+
+
+def test_the_second_opinion_drops_a_command_the_model_finds_unlikely(grammar: Grammar) -> None:
+    """Real speech through the real shipped model: a clip of everyday talk is not "stop" to it, a spoken stop is."""
+    from voicecoach.asr.commands_model.recognizer import agreement
+    from voicecoach.testing.real_talk import held_out, negatives_dir
+
+    model, embedding = CommandModel.load(), SpeechEmbedding()
+    clips = [p for p in sorted((negatives_dir() / "clips").glob("*.flac")) if held_out(p.name)]  # never trained on
+    if not clips:
+        pytest.skip("the real-speech negatives are not here")
+    talk = speech.read_wav(clips[0])
+    said = speech.pad(speech.synthesize("stop", "en-us+Linda", 160), 1.2, 0.3)  # a held-out voice
+    assert agreement(model, embedding, said, "stop") >= model.veto
+    assert agreement(model, embedding, talk, "stop") < model.veto

@@ -1,0 +1,140 @@
+"""The command model as a Recognizer: alone (it commits what it hears), or as a second opinion on another one."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.commands_model.model import WINDOW_FRAMES, CommandModel, label_of, windows
+from voicecoach.asr.commands_model.stream import HOP, AudioRing, dither
+from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
+from voicecoach.asr.embedding.features import MIN_SAMPLES
+from voicecoach.core.grammar import normalize
+
+RATE = 16000
+HOLD_OFF_S = 1.5
+"""After a commit the model alone stays quiet this long: one command is heard once."""
+LOOK_BACK = 10
+"""Windows a second opinion scores, ending up to 0.72 s before the commit: the command ended in there."""
+CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
+"""Samples of audio, ending at the commit, that a second opinion embeds."""
+EVERY = 4
+"""The model alone looks every 4 embedding frames (320 ms): embedding 2.7 s of audio each 80 ms would cost a
+quarter of a core."""
+
+
+def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> dict[str, str]:
+    """Each phrase's class name (Command.canonical of what it means)."""
+    return {normalize(p): label_of(meaning.get(p, meaning.get(normalize(p)))) for p in phrases}
+
+
+def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArray[np.int16], name: str) -> float:
+    """The model's highest probability of class `name` over the windows ending in the last 0.72 s of `audio`
+    (the audio up to a commit: CONTEXT samples, fewer at the stream's start, where it is 1: no opinion)."""
+    embedded = embedding.embed(dither(audio))
+    if len(embedded) < WINDOW_FRAMES:
+        return 1.0
+    wins = windows(embedded)[-LOOK_BACK:]
+    return float(model.probabilities(wins)[:, model.classes.index(name)].max())
+
+
+class CommandModelRecognizer:
+    """The model alone: every EVERY embedding frames it embeds the last CONTEXT samples as one clip, as it was
+    trained, scores the windows ending in the new frames and commits a command it is sure of."""
+
+    def __init__(self, phrases: Sequence[str], meaning: Mapping[str, Hashable], model: CommandModel,
+                 sample_rate: int = RATE, embedding: SpeechEmbedding | None = None) -> None:
+        if sample_rate != RATE:
+            raise ValueError("the command model takes 16 kHz audio only")
+        self.sample_rate = sample_rate
+        self._model = model
+        self._embedding = embedding or shared_embedding()
+        self._class_of = phrase_classes(phrases, meaning)
+        self._all = frozenset(self._class_of)
+        self._listening = self._restricted = self._all
+        self._ring = AudioRing(CONTEXT / RATE + 0.5)
+        self._next = CONTEXT  # the stream sample at which the next look ends
+        self._quiet_until = 0.0
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        self._ring.add(pcm)
+        out = []
+        while self._next <= self._ring.end:
+            end, self._next = self._next, self._next + EVERY * HOP
+            embedded = self._embedding.embed(self._ring.span(end - CONTEXT, end))
+            p = self._model.probabilities(windows(embedded)[-EVERY:])
+            for i, row in enumerate(p):
+                t = (end - (EVERY - 1 - i) * HOP) / RATE
+                phrase = self._best(row) if t >= self._quiet_until else None
+                if phrase:
+                    out.append(Detection(round(t, 3), phrase))
+                    self._quiet_until = t + HOLD_OFF_S
+        return out
+
+    def _best(self, p: npt.NDArray[np.float32]) -> str | None:
+        """The phrase of the likeliest command at or over the model's threshold that may commit now, if any."""
+        allowed = self._listening & self._restricted
+        for i in np.argsort(-p):
+            name = self._model.classes[int(i)]
+            if p[i] < self._model.alone:
+                return None
+            found = next((ph for ph in sorted(allowed) if self._class_of[ph] == name), None)
+            if found:
+                return found
+        return None
+
+    def flush(self) -> list[Detection]:
+        return []
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        self._restricted = self._all if phrases is None else frozenset(normalize(p) for p in phrases)
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self._listening = self._all if phrases is None else frozenset(normalize(p) for p in phrases)
+
+
+class SecondOpinion:
+    """Another recognizer's commits stand unless the model, on the audio that ended with the command, gives that
+    command less than its veto probability. Phrases the model was not trained on stand on the first opinion."""
+
+    def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
+                 model: CommandModel, embedding: SpeechEmbedding | None = None) -> None:
+        self.sample_rate = first.sample_rate
+        self._first = first
+        self._model = model
+        self._class_of = phrase_classes(phrases, meaning)
+        self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
+        self._embedding = embedding or shared_embedding()
+        self._ring = AudioRing(CONTEXT / RATE + 0.5, dither=False)
+        self.vetoed: list[Detection] = []
+        """What the model vetoed (for the benchmark's report)."""
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        self._ring.add(pcm)
+        return self._judge(self._first.accept(pcm))
+
+    def flush(self) -> list[Detection]:
+        return self._judge(self._first.flush())
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        self._first.restrict(phrases)
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self._first.listen_for(phrases)
+
+    def agrees(self, detection: Detection) -> bool:
+        """Whether the model lets the commit stand (always, for a phrase it was not trained on)."""
+        if detection.text not in self._known:
+            return True
+        end = min(self._ring.end, round(detection.t * RATE))
+        audio = self._ring.span(end - CONTEXT, end)
+        return agreement(self._model, self._embedding, audio, self._class_of[detection.text]) >= self._model.veto
+
+    def _judge(self, found: list[Detection]) -> list[Detection]:
+        kept: list[Detection] = []
+        for detection in found:
+            (kept if self.agrees(detection) else self.vetoed).append(detection)
+        return kept
