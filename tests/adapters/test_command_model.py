@@ -106,3 +106,34 @@ def test_the_second_opinion_drops_a_command_the_model_finds_unlikely(grammar: Gr
     said = speech.pad(speech.synthesize("stop", "en-us+Linda", 160), 1.2, 0.3)  # a held-out voice
     assert agreement(model, embedding, said, "stop") >= model.veto
     assert agreement(model, embedding, talk, "stop") < model.veto
+
+
+def test_no_veto_while_the_coach_speaks(grammar: Grammar) -> None:
+    """A person's "stop" over the coach's voice, which PocketSphinx hears and the model once vetoed: while the
+    recognizer is restricted to the barge-in phrases, PocketSphinx's word stands."""
+    from voicecoach.asr.commands_model.recognizer import SecondOpinion
+    from voicecoach.audio.wavinput import chunks, to_pcm16
+    from voicecoach.core.coach import DEFAULT_RATE
+    from voicecoach.testing.coach_voice import render_session
+
+    coach = render_session(["Lie down on your back and bend the knees, placing the feet flat on the floor.",
+                            "Gradually raise the buttocks off the ground until the body forms a straight line from "
+                            "the shoulders to the knees.",
+                            "Hold for five seconds, and keep breathing slowly."], DEFAULT_RATE)[-1]
+    model = CommandModel.load()
+    for voice in ("en-us+m3", "en-us+f2"):
+        stop = speech.synthesize("stop", voice=voice, wpm=150).astype(np.float32) / 32768.0
+        at = int(1.5 * speech.RATE)
+        mic = np.concatenate([0.5 * coach, np.zeros(speech.RATE, dtype=np.float32)])
+        mic[at:at + len(stop)] += 2.0 * stop * (np.abs(coach).max() / max(1e-6, float(np.abs(stop).max())))
+        pcm = to_pcm16(mic / max(1.0, float(np.abs(mic).max())))
+        heard = {}
+        for name, recognizer in (("alone", PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)),
+                                 ("second", SecondOpinion(PocketSphinxRecognizer(grammar.phrases(),
+                                                                                 meaning=grammar.table),
+                                                          grammar.phrases(), grammar.table, model))):
+            recognizer.restrict(grammar.barge_in_phrases())
+            found = [d for chunk in chunks(pcm, speech.RATE) for d in recognizer.accept(chunk)]
+            heard[name] = [d.text for d in found + recognizer.flush()]
+        assert heard["alone"] == ["stop"], (voice, heard)
+        assert heard["second"] == heard["alone"], (voice, heard)
