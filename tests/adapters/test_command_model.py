@@ -29,6 +29,10 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The training command on a tiny corpus: 3 phrases, 2 espeak-ng voices each and flite's, 4 real clips."""
     pytest.importorskip("sklearn")
     from voicecoach.asr.commands_model.train import main
+    from voicecoach.testing.real_talk import negatives_dir
+
+    if not (negatives_dir() / "noise" / "kitchen.flac").is_file():
+        pytest.skip(f"the training's real negatives and noise are not here ({negatives_dir()})")
 
     out = tmp_path_factory.mktemp("model") / "command_model.npz"
     assert main(["--out", str(out), "--phrases", str(PHRASES), "--espeak", "2", "--piper", "0", "--copies", "0",
@@ -137,3 +141,14 @@ def test_no_veto_while_the_coach_speaks(grammar: Grammar) -> None:
             heard[name] = [d.text for d in found + recognizer.flush()]
         assert heard["alone"] == ["stop"], (voice, heard)
         assert heard["second"] == heard["alone"], (voice, heard)
+
+
+def test_training_without_the_real_negatives_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn")
+    from voicecoach.asr.commands_model.train import main
+
+    monkeypatch.setenv("VOICECOACH_REAL_NEGATIVES", str(tmp_path / "nowhere"))
+    assert main(["--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "nowhere" in err and "VOICECOACH_REAL_NEGATIVES" in err

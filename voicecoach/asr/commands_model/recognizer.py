@@ -106,7 +106,8 @@ class SecondOpinion:
     def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                  model: CommandModel, embedding: SpeechEmbedding | None = None) -> None:
         self.sample_rate = first.sample_rate
-        self._first = first
+        self.first = first
+        """The recognizer whose commits this one judges."""
         self._model = model
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
@@ -118,17 +119,17 @@ class SecondOpinion:
 
     def accept(self, pcm: bytes) -> list[Detection]:
         self._ring.add(pcm)
-        return self._judge(self._first.accept(pcm))
+        return self._judge(self.first.accept(pcm))
 
     def flush(self) -> list[Detection]:
-        return self._judge(self._first.flush())
+        return self._judge(self.first.flush())
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
         self._restricted = phrases is not None
-        self._first.restrict(phrases)
+        self.first.restrict(phrases)
 
     def listen_for(self, phrases: frozenset[str] | None) -> None:
-        self._first.listen_for(phrases)
+        self.first.listen_for(phrases)
 
     def agrees(self, detection: Detection) -> bool:
         """Whether the model lets the commit stand (always, for a phrase it was not trained on)."""

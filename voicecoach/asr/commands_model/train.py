@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         print("scikit-learn is missing: pip install -e '.[train]'", file=sys.stderr)
         return 2
+    if not (negatives_dir() / "noise" / "kitchen.flac").is_file():
+        print(f"{parser.prog}: the real-speech negatives are not at {negatives_dir()}: set "
+              "VOICECOACH_REAL_NEGATIVES to the real-speech-negatives directory", file=sys.stderr)
+        return 2
     try:
         train(args)
     except (TrainingVoiceError, speech.SpeechSynthesisError) as error:
