@@ -58,7 +58,6 @@ class Floor:
         # The coach's first words, or its reply to the last take, are awaited from this sample on; with `steady`,
         # they start there.
         self._reply_by = self.reply_within
-        self._reply_from = self._reply_by if steady else 0
         self.lines: list[Line] = []
         """Everything the coach said, in order."""
         self.takes: list[tuple[int, int]] = []
@@ -136,7 +135,7 @@ class Floor:
             self._finished(line.utterance_id, ORIGIN + line.end / RATE)
             if not self._queue:
                 self._answer()
-        if self._playing is None and self._queue and self.pos >= self._reply_from:
+        if self._playing is None and self._queue and (not self.steady or self.pos >= self._reply_by):
             line = self._playing = self._queue.pop(0)
             line.start, line.end = self.pos, self.pos + len(line.audio)
             assert self._started is not None and self._played is not None
@@ -157,8 +156,6 @@ class Floor:
         self._person = (start, audio)
         self.takes.append((start, start + len(audio)))
         self._reply_by = start + len(audio) + self.reply_within
-        if self.steady:
-            self._reply_from = self._reply_by
         self._awaiting_reply = True
 
     @staticmethod

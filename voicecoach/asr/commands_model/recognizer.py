@@ -96,6 +96,10 @@ class CommandModelRecognizer:
         self._listening = self._all if phrases is None else frozenset(normalize(p) for p in phrases)
 
 
+VETOED_KEPT = 50
+"""How many vetoed commits a SecondOpinion remembers."""
+
+
 class SecondOpinion:
     """Another recognizer's commits stand unless the model, on the audio that ended with the command, gives that
     command less than its veto probability. Phrases the model was not trained on stand on the first opinion, and
@@ -115,7 +119,7 @@ class SecondOpinion:
         self._ring = AudioRing(CONTEXT / RATE + 0.5, dither=False)
         self._restricted = False
         self.vetoed: list[Detection] = []
-        """What the model vetoed (for the benchmark's report)."""
+        """The last VETOED_KEPT commits the model vetoed: a service runs for weeks, so older ones are dropped."""
 
     def accept(self, pcm: bytes) -> list[Detection]:
         self._ring.add(pcm)
@@ -143,4 +147,5 @@ class SecondOpinion:
         kept: list[Detection] = []
         for detection in found:
             (kept if self.agrees(detection) else self.vetoed).append(detection)
+        del self.vetoed[:-VETOED_KEPT]
         return kept
