@@ -129,6 +129,8 @@ class Approach:
     """The shipped PocketSphinx recognizer's SphinxSettings.evidence_factor (None: as shipped)."""
     second_opinion: bool = True
     """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
+    model_alone: bool = True
+    """With the second opinion, the command model also commits commands said on their own (Combined), as shipped."""
     costs_only: str | None = None
     """Why recognition is not measured: only memory, start-up, RTF and latency are (on the Korean Vosk model)."""
 
@@ -144,9 +146,9 @@ class Approach:
             if not self.second_opinion or meaning is None:
                 return sphinx
             from voicecoach.asr.commands_model import CommandModel
-            from voicecoach.asr.commands_model.recognizer import SecondOpinion
+            from voicecoach.asr.commands_model.combined import with_command_model
 
-            return SecondOpinion(sphinx, phrases, meaning, CommandModel.load())
+            return with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 
@@ -158,10 +160,12 @@ class Approach:
             from pathlib import Path
 
             from voicecoach.asr.commands_model import CommandModel
+            from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P
             from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
 
             assert self.model is not None and meaning is not None
-            return CommandModelRecognizer(phrases, meaning, CommandModel.load(Path(self.model)))
+            return CommandModelRecognizer(phrases, meaning, CommandModel.load(Path(self.model)), threshold=ALONE_P,
+                                          consecutive=ALONE_FRAMES)
         if self.kind == "grammar-only":
             return GrammarOnlyRecognizer(phrases)
         if self.kind == "open-vocabulary":

@@ -32,6 +32,7 @@ from benchmarks import heldout
 from benchmarks.approaches import Approach
 from benchmarks.heldout import Judged
 from voicecoach.asr.commands_model import MODEL_PATH, CommandModel, CommandModelError
+from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P
 from voicecoach.asr.commands_model.recognizer import CONTEXT, RATE, agreement, phrase_classes
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.core.grammar import Grammar
@@ -61,8 +62,8 @@ def second_opinions(grammar: Grammar, model: CommandModel, base: str) -> list[Ju
             return scores[key] >= veto
         return keep
 
-    shipped = f"voicecoach as shipped: PocketSphinx + command model as second opinion (veto < {model.veto:.2g})"
-    out = [Judged("second-opinion", shipped, base, keeper(model.veto))]
+    veto = f"PocketSphinx + command model as second opinion only (veto < {model.veto:.2g}; shipped before)"
+    out = [Judged("second-opinion", veto, base, keeper(model.veto))]
     out += [Judged(f"second-opinion@{v:g}", f"PocketSphinx + command model, veto < {v:g} (sweep)",
                    base, keeper(v)) for v in SWEEP]
     return out
@@ -73,12 +74,14 @@ def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, A
         model = CommandModel.load(args.model)
     except CommandModelError as error:
         raise heldout.HeldOutError(str(error)) from None
-    sphinx = Approach("pocketsphinx", "PocketSphinx alone (as shipped before the second opinion)",
+    sphinx = Approach("pocketsphinx", "PocketSphinx alone (as shipped before the command model)",
                       "shipped-pocketsphinx", second_opinion=False)
-    alone = Approach("command-model", f"command model alone (p >= {model.alone:.3f})", "command-model",
-                     model=str(args.model))
+    alone = Approach("command-model", f"command model alone (p >= {ALONE_P} in {ALONE_FRAMES} windows in a row, "
+                     "every window)", "command-model", model=str(args.model))
+    shipped = Approach("voicecoach", "voicecoach as shipped: PocketSphinx under the model's veto, and the model's own "
+                       "commits of commands said on their own", "shipped-pocketsphinx")
     commands = heldout.command_sets(grammar, args.quick, snrs=SNRS)
-    return heldout.measure(grammar, args.quick, args.workers, log, approaches=(sphinx, alone), talk_only=(),
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=(shipped, sphinx, alone), talk_only=(),
                            commands=commands, judged=second_opinions(grammar, model, sphinx.key))
 
 

@@ -34,7 +34,7 @@ JOB_SECONDS = 400.0  # audio per job: long enough that building the recognizer i
 # voicecoach.runtime.live keeps the recognizer restricted for this long after the loudspeaker stops.
 # Relative decoding cost, to start the longest jobs first.
 _COST = {"open-vocabulary": 3.0, "shipped-pocketsphinx": 1.0, "shipped-vosk": 1.0, "grammar-only": 0.2,
-         "command-model": 0.3}
+         "command-model": 0.05}
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapp
                  sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
                  second_opinion: bool = True) -> Recognizer:
     """The general recognizer alone, without the person's takes (enrolment hears through it); PocketSphinx with
-    the trained command model's second opinion unless `second_opinion` is off."""
+    the trained command model unless `second_opinion` is off: its veto on PocketSphinx's commits, and its own
+    commits of commands said on their own."""
     phrases, meaning = grammar.phrases(), grammar.table
     # VocabularyError is a VoicecoachError: the CLI prints it as one line.
     path = chosen_vosk_model(asr, model, env)
@@ -84,6 +85,6 @@ def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapp
     if not second_opinion or sample_rate != 16000:  # the embedding hears 16 kHz only
         return sphinx
     from voicecoach.asr.commands_model import CommandModel
-    from voicecoach.asr.commands_model.recognizer import SecondOpinion
+    from voicecoach.asr.commands_model.combined import with_command_model
 
-    return SecondOpinion(sphinx, phrases, meaning, CommandModel.load())
+    return with_command_model(sphinx, phrases, meaning, CommandModel.load())

@@ -1,0 +1,106 @@
+"""Two ways of hearing as one Recognizer: the first opinion's commits, and the command model's own where it is sure."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.commands_model.island import Islands
+from voicecoach.asr.commands_model.model import CommandModel
+from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer, SecondOpinion
+
+APART_S = 1.5
+"""One utterance is one command: a commit this soon after the other way's is the same words heard twice."""
+
+
+@dataclass
+class _Waiting:
+    detection: Detection
+    heard_at: float
+
+
+class Combined:
+    """`first`'s commits (PocketSphinx with the model's veto), and `alone`'s (the command model by itself) when the
+    words were said on their own: quiet before and after, no longer than a command (island.py). Said inside
+    everyday talk, a command-like phrase is where the model alone goes wrong (benchmarks/COMMAND_MODEL.md).
+
+    `alone` commits nothing while the recognizer is restricted (the coach speaking): it never heard commands over
+    the coach's voice, and its own words are the restriction's to keep out."""
+
+    def __init__(self, first: Recognizer, alone: Recognizer) -> None:
+        if first.sample_rate != alone.sample_rate:
+            raise ValueError("both recognizers must take the same sample rate")
+        self.sample_rate = first.sample_rate
+        self.first = first
+        """The recognizer heard first: PocketSphinx under the model's veto."""
+        self.alone = alone
+        self._islands = Islands()
+        self._waiting: list[_Waiting] = []
+        self._restricted = False
+        self._last: tuple[float, bool] | None = None  # (time, from alone) of the last commit
+
+    def accept(self, pcm: bytes) -> list[Detection]:
+        self._islands.add(pcm)
+        first = self.first.accept(pcm)
+        mine = self.alone.accept(pcm)
+        if not self._restricted:
+            self._waiting += [_Waiting(d, d.t) for d in mine]
+        return self._merge(first, self._decided(ended=False))
+
+    def flush(self) -> list[Detection]:
+        first = self.first.flush()
+        if not self._restricted:
+            self._waiting += [_Waiting(d, d.t) for d in self.alone.flush()]
+        return self._merge(first, self._decided(ended=True))
+
+    def restrict(self, phrases: frozenset[str] | None) -> None:
+        self._restricted = phrases is not None
+        if self._restricted:
+            self._waiting.clear()
+        self.first.restrict(phrases)
+        self.alone.restrict(phrases)
+
+    def listen_for(self, phrases: frozenset[str] | None) -> None:
+        self.first.listen_for(phrases)
+        self.alone.listen_for(phrases)
+
+    def _now(self) -> float:
+        return self._islands.frames / 100
+
+    def _decided(self, ended: bool) -> list[Detection]:
+        out, still = [], []
+        for waiting in self._waiting:
+            verdict = self._islands.judge(waiting.heard_at, ended=ended)
+            if verdict is None:
+                still.append(waiting)
+            elif verdict:
+                out.append(Detection(round(self._now(), 3), waiting.detection.text))
+        self._waiting = still
+        return out
+
+    def _merge(self, first: list[Detection], alone: list[Detection]) -> list[Detection]:
+        out = []
+        for detection, own in sorted([(d, False) for d in first] + [(d, True) for d in alone], key=lambda x: x[0].t):
+            if self._last is not None and self._last[1] != own and detection.t - self._last[0] < APART_S:
+                continue
+            out.append(detection)
+            self._last = (detection.t, own)
+        return out
+
+
+ALONE_P = 0.999
+"""The model alone commits a command it gives at least this probability ..."""
+ALONE_FRAMES = 2
+"""... in this many windows in a row. Of the settings tried, the one that fired least on the tuning half of the real
+talk (benchmarks/COMMAND_MODEL.md)."""
+
+
+def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
+                       model: CommandModel, alone: bool = True) -> Recognizer:
+    """`first` with the command model's veto (SecondOpinion) and, if `alone`, its own commits (Combined)."""
+    judged = SecondOpinion(first, phrases, meaning, model)
+    if not alone:
+        return judged
+    own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES)
+    return Combined(judged, own)
