@@ -46,7 +46,8 @@ def streamed(audio: npt.NDArray[np.int16], sizes: list[int], clip: int | None) -
 def chunkings(n: int) -> dict[str, list[int]]:
     sizes = np.random.default_rng(3).integers(1, 5000, n // 100)
     return {"160": [160] * (n // 160 + 1), "1000": [1000] * (n // 1000 + 1), "4096": [4096] * (n // 4096 + 1),
-            "random": [int(s) for s in sizes[: int(np.searchsorted(np.cumsum(sizes), n)) + 1]]}
+            "random": [int(s) for s in sizes[: int(np.searchsorted(np.cumsum(sizes), n)) + 1]],
+            "all at once": [n]}
 
 
 @pytest.mark.parametrize("clip", [None, 25])

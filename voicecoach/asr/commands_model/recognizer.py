@@ -23,7 +23,9 @@ LOOK_BACK = 10
 CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
 """Samples of audio, ending at the commit, that a second opinion embeds."""
 CLIP_FRAMES = WINDOW_FRAMES + LOOK_BACK - 1
-"""The model alone embeds each frame as the last of a clip this long (CONTEXT samples), as a second opinion does."""
+"""The model alone embeds each frame as the last of a clip this long (CONTEXT samples), as a second opinion does. A
+window's earlier frames keep their own clips' floors, where training floored a whole clip at its loudest less 80 dB
+(benchmarks/STREAMING_EMBEDDING.md: how little that moves the model's probabilities)."""
 
 
 def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> dict[str, str]:

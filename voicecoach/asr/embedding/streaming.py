@@ -33,6 +33,8 @@ from voicecoach.asr.embedding.features import (
 BLOCK = 4
 """Mel frames computed at once, as a clip of their own: a window (76) and its stride (8) are whole blocks."""
 BLOCK_SAMPLES = (BLOCK - 1) * MEL_HOP + MEL_SPAN
+BATCH = 64
+"""Windows embedded at once at most."""
 
 
 def frame_end(index: int | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -95,7 +97,8 @@ class StreamingEmbedding:
         """The embedding frames that `pcm`, the stream's next samples, completes (often none)."""
         first = self.frames
         self._audio = np.concatenate([self._audio, np.asarray(pcm, np.int16)])
-        wins = []
+        wins: list[npt.NDArray[np.float32]] = []
+        done: list[npt.NDArray[np.float32]] = []
         while len(self._audio) >= BLOCK_SAMPLES:
             block = self._embedding.mel(self._audio[:BLOCK_SAMPLES])
             self._audio = self._audio[BLOCK * MEL_HOP :]
@@ -108,6 +111,9 @@ class StreamingEmbedding:
             if self._blocks * BLOCK == self.frames * STRIDE + WINDOW:
                 wins.append(np.maximum(self._mel, max(self._loudest) - MEL_FLOOR))
                 self.frames += 1
-        if not wins:
-            return EmbeddedFrames(first, np.zeros((0, EMBEDDING_DIM), np.float32))
-        return EmbeddedFrames(first, self._embedding.embed_windows(np.stack(wins)))
+                if len(wins) == BATCH:  # a long chunk's windows are embedded as they come, not all held at once
+                    done.append(self._embedding.embed_windows(np.stack(wins)))
+                    wins = []
+        if wins:
+            done.append(self._embedding.embed_windows(np.stack(wins)))
+        return EmbeddedFrames(first, np.concatenate(done) if done else np.zeros((0, EMBEDDING_DIM), np.float32))
