@@ -127,32 +127,31 @@ def dithered(audio: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
     return np.concatenate([dither(audio[at : at + BLOCK], at) for at in range(0, len(audio), BLOCK)])
 
 
-def stream_all(audio: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
-    """The frames the recognizer streams from `audio` (already dithered), fed in BLOCK-sample blocks."""
-    stream = StreamingEmbedding(clip=CLIP_FRAMES)
-    return np.concatenate([stream.add(audio[at : at + BLOCK]).vectors for at in range(0, len(audio), BLOCK)])
+def stream_all(audio: npt.NDArray[np.int16], window: int = WINDOW_FRAMES) -> npt.NDArray[np.float32]:
+    """The windows the recognizer streams from `audio` (already dithered), fed in BLOCK-sample blocks."""
+    stream = StreamingEmbedding(clip=CLIP_FRAMES, window=window)
+    return np.concatenate([stream.add(audio[at : at + BLOCK]).windows for at in range(0, len(audio), BLOCK)])
 
 
-def frame_gap(audio: npt.NDArray[np.int16], model: CommandModel) -> tuple[float, float, float, int]:
-    """Max abs difference of the streamed frames from the re-embedded ones the old recognizer scored: on the last
-    frame of each look (the clip both embed) and on all four; of the model's probabilities on the windows they end;
-    and how many looks were compared."""
+def frame_gap(audio: npt.NDArray[np.int16], model: CommandModel) -> tuple[tuple[float, float], tuple[float, float],
+                                                                          int]:
+    """Max abs difference of the streamed windows from the re-embedded ones the old recognizer scored, in frames
+    and in the model's probabilities: on the last window of each look (both embed it as the last of the same clip),
+    then on the three before it; and how many looks were compared."""
     audio = dithered(audio)
-    frames = stream_all(audio)
-    last = every = prob = 0.0
+    streamed = stream_all(audio)
+    last, before = [0.0, 0.0], [0.0, 0.0]
     looks = 0
     for end in range(CONTEXT, len(audio) + 1, EVERY * HOP):
-        embedded = shared_embedding().embed(audio[end - CONTEXT : end])
-        old = embedded[-EVERY:]
-        k = int(np.searchsorted(frame_end(np.arange(len(frames))), end, side="right")) - 1  # the look's last
-        new = frames[k - EVERY + 1 : k + 1]
-        streamed = windows(frames[k - EVERY - WINDOW_FRAMES + 2 : k + 1])
-        scored = model.probabilities(windows(embedded)[-EVERY:]) - model.probabilities(streamed)
-        prob = max(prob, float(np.abs(scored).max()))
-        last = max(last, float(np.abs(old[-1] - new[-1]).max()))
-        every = max(every, float(np.abs(old - new).max()))
+        old = windows(shared_embedding().embed(audio[end - CONTEXT : end]))[-EVERY:]
+        k = int(np.searchsorted(frame_end(np.arange(len(streamed))), end, side="right")) - 1  # the look's last
+        new = streamed[k - EVERY + 1 : k + 1]
+        frames = np.abs(old - new).max(axis=(1, 2))
+        probs = np.abs(model.probabilities(old) - model.probabilities(new)).max(axis=1)
+        last = [max(last[0], float(frames[-1])), max(last[1], float(probs[-1]))]
+        before = [max(before[0], float(frames[:-1].max())), max(before[1], float(probs[:-1].max()))]
         looks += 1
-    return last, every, prob, looks
+    return (last[0], last[1]), (before[0], before[1]), looks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,12 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             rtfs[name].append((time.process_time() - started) / seconds)
             print(f"run {run + 1}: {name}: RTF {rtfs[name][-1]:.4f}", flush=True)
     clean = dithered(audio)
-    stream_rtf, commit_s = [], []
+    stream_rtf, own_rtf, commit_s = [], [], []
     ends = range(CONTEXT, len(audio), 8 * RATE)
     for _ in range(args.runs):
         started = time.process_time()
         stream_all(clean)
         stream_rtf.append((time.process_time() - started) / seconds)
+        started = time.process_time()
+        stream_all(clean, 1)
+        own_rtf.append((time.process_time() - started) / seconds)
         started = time.process_time()
         for end in ends:
             agreement(model, shared_embedding(), audio[end - CONTEXT : end], "stop")
@@ -192,14 +194,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     gap = frame_gap(audio, model)
     classes = phrase_classes(grammar.phrases(), grammar.table)
     alone = after_quiet(makers, classes)
-    write(args, seconds, said, classes, alone, rtfs, heard, stream_rtf, commit_s, gap)
+    write(args, seconds, said, classes, alone, rtfs, heard, stream_rtf, own_rtf, commit_s, gap)
     return 0
 
 
 def write(args: argparse.Namespace, seconds: float, said: list[tuple[str, float, float]],
           classes: dict[str, str], alone: dict[tuple[str, float], tuple[int, int, int]], rtfs: dict[str, list[float]],
-          heard: dict[str, list[Detection]], stream_rtf: list[float],
-          commit_s: list[float], gap: tuple[float, float, float, int]) -> None:
+          heard: dict[str, list[Detection]], stream_rtf: list[float], own_rtf: list[float],
+          commit_s: list[float], gap: tuple[tuple[float, float], tuple[float, float], int]) -> None:
     def spread(xs: list[float], digits: int = 4) -> str:
         return f"{statistics.median(xs):.{digits}f} ({min(xs):.{digits}f} to {max(xs):.{digits}f})"
 
@@ -231,17 +233,19 @@ def write(args: argparse.Namespace, seconds: float, said: list[tuple[str, float,
               "nothing yet: after 1.7 s of quiet the re-embedding never saw the command's first syllables, which is "
               "all that makes it right more often there."]
     old, new = (statistics.median(xs) for xs in rtfs.values())
-    last, every, prob, looks = gap
+    last, before, looks = gap
     per_s = statistics.median(commit_s)
     stream = statistics.median(stream_rtf)
     lines += ["", f"Streaming costs {new / old:.2f} of re-embedding. Both score every frame; the re-embedding four "
-              "at a time, up to 240 ms after the frame's end, the stream as each frame is complete.", "",
-              f"Frames: over {looks} looks, the streamed frame equals the re-embedded one to {last:.2g} (max abs) on "
-              f"the last frame of each look, which both embed as the last of the same 2.7 s clip; on the three "
-              f"before it, up to {every:.2g}: the re-embedding floored them (80 dB below the clip's loudest) with the "
-              "clip ending at the look, the stream with the clip ending at each of them. The model's probabilities on "
-              f"the windows scored differ by up to {prob:.2g}: a window's earlier frames keep their own clip's floor, "
-              "where one clip (the look's, as in training) floors them all at its loudest.", "",
+              "at a time, up to 240 ms after the frame's end, the stream as each frame is complete. Of the stream's "
+              f"cost, the embedding of each frame once is RTF {spread(own_rtf)} (the same audio, median of "
+              f"{args.runs}); the rest is embedding a window's earlier frames again under the floor of the clip it "
+              "ends, where that floor changes them: in quiet, near a loud sound.", "",
+              f"Windows: over {looks} looks, the streamed window equals the re-embedded one on the last window of "
+              f"each look, which both embed from the same 2.7 s clip, to {last[0]:.2g} (max abs of a frame value; "
+              f"the values reach about 70), the model's probabilities to {last[1]:.2g}. On the three windows before "
+              f"it, up to {before[0]:.2g} and {before[1]:.2g}: the re-embedding floored them (80 dB below the "
+              "loudest) with the clip ending at the look, the stream with the clip each of them ends.", "",
               f"Second opinion: judging a commit by embedding CONTEXT costs {per_s * 1000:.1f} ms of CPU (median of "
               f"{args.runs}); streaming the embedding instead costs RTF {spread(stream_rtf)}, that is "
               f"{stream * 3600:.0f} CPU seconds an hour, as much as {stream / per_s * 3600:.0f} commits an hour. "

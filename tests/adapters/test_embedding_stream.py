@@ -1,5 +1,6 @@
-"""The streaming speech embedding on real synthesized speech: the frames of embedding the clip each one ends, in
-chunks of any size, in bounded memory; and the command model alone, scoring every frame, still commits a command."""
+"""The streaming speech embedding on real synthesized speech: the frames and windows of embedding the clip each
+frame ends, in chunks of any size, in bounded memory; and the command model alone, scoring every frame as it comes,
+still commits a command."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from voicecoach.asr.base import Detection
 from voicecoach.asr.commands_model import CommandModel
+from voicecoach.asr.commands_model.model import WINDOW_FRAMES, windows
 from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
 from voicecoach.asr.commands_model.stream import dither
 from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
@@ -68,6 +70,30 @@ def test_streamed_frames_are_the_frames_of_embedding_the_clip_each_ends(talk: np
         np.testing.assert_allclose(runs["random"][k], alone[-1], atol=TOLERANCE, rtol=0, err_msg=f"frame {k}")
 
 
+def test_each_frame_comes_with_the_window_embedding_the_clip_it_ends_gives(talk: npt.NDArray[np.int16]) -> None:
+    """The command model's windows of 16 frames, each exactly as in embedding the 25-frame clip it ends (as the model
+    was trained): the earlier frames of a window are floored at that clip's loudest, not at their own clip's."""
+    embedding = shared_embedding()
+    runs = {}
+    for name in ("random", "all at once"):
+        stream = StreamingEmbedding(clip=25, window=WINDOW_FRAMES)
+        sizes, at, out = chunkings(len(talk))[name], 0, []
+        for size in sizes:
+            out.append(stream.add(talk[at : at + size]).windows)
+            at += size
+        runs[name] = np.concatenate(out)
+    np.testing.assert_allclose(runs["random"], runs["all at once"], atol=TOLERANCE, rtol=0)
+    own = streamed(talk, chunkings(len(talk))["4096"], 25)
+    np.testing.assert_allclose(runs["random"][:, -1], own, atol=TOLERANCE, rtol=0)
+    changed = 0
+    for k in range(len(own)):
+        alone = windows(embedding.embed(talk[clip_start(k, 25) : frame_end(k) + MEL_HOP - 1]))[-1]
+        np.testing.assert_allclose(runs["random"][k], alone, atol=TOLERANCE, rtol=0, err_msg=f"frame {k}")
+        first = max(0, k - WINDOW_FRAMES + 1)
+        changed += bool(np.abs(alone[-(k + 1 - first) :] - own[first : k + 1]).max() > 100 * TOLERANCE)
+    assert changed > 0  # some windows' earlier frames are not their own clip's: the test can tell
+
+
 def test_streamed_frames_equal_the_whole_clips_once_its_loudest_part_has_come(talk: npt.NDArray[np.int16]) -> None:
     """The whole clip floors every frame at its loudest less 80 dB: from the loudest sound on, the stream so far has
     the same floor, and its frames are the whole clip's; before it, the quiet of the first pause differs."""
@@ -81,19 +107,24 @@ def test_streamed_frames_equal_the_whole_clips_once_its_loudest_part_has_come(ta
 
 def test_a_long_stream_holds_no_more_than_a_short_one(talk: npt.NDArray[np.int16]) -> None:
     for clip in (None, 25):
-        stream = StreamingEmbedding(clip=clip)
+        stream = StreamingEmbedding(clip=clip, window=WINDOW_FRAMES)
         held = []
         for _ in range(6):  # 36 s of audio in 4096-sample chunks
             for at in range(0, len(talk), 4096):
                 stream.add(talk[at : at + 4096])
             held.append(stream.held)
         assert stream.frames > 400
-        assert max(held) < 20_000 and max(held[1:]) <= max(held[:2]), held
+        # at most: a chunk and a block of audio, a window of mel frames, a clip's block maxima, and 16 frames'
+        # mel windows, each with up to 16 embeddings
+        bound = 4096 + 992 + 76 * 32 + 67 + WINDOW_FRAMES * (76 * 32 + WINDOW_FRAMES * 96)
+        assert max(held) <= bound and held[-1] < 1.1 * held[0], held
 
 
-def test_a_clip_shorter_than_one_frame_is_refused() -> None:
+def test_a_clip_shorter_than_one_frame_or_than_its_window_is_refused() -> None:
     with pytest.raises(ValueError, match="clip"):
         StreamingEmbedding(SpeechEmbedding(), clip=0)
+    with pytest.raises(ValueError, match="window"):
+        StreamingEmbedding(SpeechEmbedding(), clip=8, window=16)
 
 
 def heard(recognizer: CommandModelRecognizer, audio: npt.NDArray[np.int16], block: int = 800) -> list[Detection]:

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import WINDOW_FRAMES, CommandModel, label_of, windows
 from voicecoach.asr.commands_model.stream import HOP, AudioRing, dither
-from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding, shared_embedding
+from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
 from voicecoach.asr.embedding.features import MIN_SAMPLES
 from voicecoach.asr.embedding.streaming import StreamingEmbedding
 from voicecoach.core.grammar import normalize
@@ -23,9 +23,8 @@ LOOK_BACK = 10
 CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
 """Samples of audio, ending at the commit, that a second opinion embeds."""
 CLIP_FRAMES = WINDOW_FRAMES + LOOK_BACK - 1
-"""The model alone embeds each frame as the last of a clip this long (CONTEXT samples), as a second opinion does. A
-window's earlier frames keep their own clips' floors, where training floored a whole clip at its loudest less 80 dB
-(benchmarks/STREAMING_EMBEDDING.md: how little that moves the model's probabilities)."""
+"""The model alone scores each window as embedding the clip this long (CONTEXT samples) that it ends gives it, as a
+second opinion does."""
 
 
 def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> dict[str, str]:
@@ -53,12 +52,10 @@ class CommandModelRecognizer:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
         self._model = model
-        self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES)
+        self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES)
         self._class_of = phrase_classes(phrases, meaning)
         self._all = frozenset(self._class_of)
         self._listening = self._restricted = self._all
-        self._recent = np.zeros((0, EMBEDDING_DIM), np.float32)
-        """The last WINDOW_FRAMES - 1 embedding frames: the start of the next window."""
         self._received = 0
         self._quiet_until = 0.0
 
@@ -66,13 +63,12 @@ class CommandModelRecognizer:
         x = np.frombuffer(pcm, dtype="<i2").astype(np.int16)
         new = self._stream.add(dither(x, self._received))  # seeded by the chunk's first sample, as AudioRing does
         self._received += len(x)
-        frames = np.concatenate([self._recent, new.vectors])
-        self._recent = frames[-(WINDOW_FRAMES - 1) :]
-        if len(frames) < WINDOW_FRAMES:
+        whole = new.index >= WINDOW_FRAMES - 1  # no padded window: the stream's first 2 s are not scored
+        if not whole.any():
             return []
-        p = self._model.probabilities(windows(frames))
+        p = self._model.probabilities(new.windows[whole])
         out = []
-        for row, end in zip(p, new.end[-len(p) :], strict=True):
+        for row, end in zip(p, new.end[whole], strict=True):
             t = int(end) / RATE
             phrase = self._best(row) if t >= self._quiet_until else None
             if phrase:
