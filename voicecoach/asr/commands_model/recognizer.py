@@ -12,6 +12,7 @@ from voicecoach.asr.commands_model.model import WINDOW_FRAMES, CommandModel, lab
 from voicecoach.asr.commands_model.stream import HOP, AudioRing, dither
 from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
 from voicecoach.asr.embedding.features import MIN_SAMPLES
+from voicecoach.asr.embedding.streaming import StreamingEmbedding
 from voicecoach.core.grammar import normalize
 
 RATE = 16000
@@ -21,9 +22,9 @@ LOOK_BACK = 10
 """Windows a second opinion scores, ending up to 0.72 s before the commit: the command ended in there."""
 CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
 """Samples of audio, ending at the commit, that a second opinion embeds."""
-EVERY = 4
-"""The model alone looks every 4 embedding frames (320 ms): embedding 2.7 s of audio each 80 ms would cost a
-quarter of a core."""
+CLIP_FRAMES = WINDOW_FRAMES + LOOK_BACK - 1
+"""The model alone scores each window as embedding the clip this long (CONTEXT samples) that it ends gives it, as a
+second opinion does."""
 
 
 def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> dict[str, str]:
@@ -42,8 +43,8 @@ def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArra
 
 
 class CommandModelRecognizer:
-    """The model alone: every EVERY embedding frames it embeds the last CONTEXT samples as one clip, as it was
-    trained, scores the windows ending in the new frames and commits a command it is sure of."""
+    """The model alone: it embeds the stream as it comes (StreamingEmbedding), scores the window ending with each
+    new embedding frame and commits a command it is sure of."""
 
     def __init__(self, phrases: Sequence[str], meaning: Mapping[str, Hashable], model: CommandModel,
                  sample_rate: int = RATE, embedding: SpeechEmbedding | None = None) -> None:
@@ -51,27 +52,28 @@ class CommandModelRecognizer:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
         self._model = model
-        self._embedding = embedding or shared_embedding()
+        self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES)
         self._class_of = phrase_classes(phrases, meaning)
         self._all = frozenset(self._class_of)
         self._listening = self._restricted = self._all
-        self._ring = AudioRing(CONTEXT / RATE + 0.5)
-        self._next = CONTEXT  # the stream sample at which the next look ends
+        self._received = 0
         self._quiet_until = 0.0
 
     def accept(self, pcm: bytes) -> list[Detection]:
-        self._ring.add(pcm)
+        x = np.frombuffer(pcm, dtype="<i2").astype(np.int16)
+        new = self._stream.add(dither(x, self._received))  # seeded by the chunk's first sample, as AudioRing does
+        self._received += len(x)
+        whole = new.index >= WINDOW_FRAMES - 1  # no padded window: the stream's first 2 s are not scored
+        if not whole.any():
+            return []
+        p = self._model.probabilities(new.windows[whole])
         out = []
-        while self._next <= self._ring.end:
-            end, self._next = self._next, self._next + EVERY * HOP
-            embedded = self._embedding.embed(self._ring.span(end - CONTEXT, end))
-            p = self._model.probabilities(windows(embedded)[-EVERY:])
-            for i, row in enumerate(p):
-                t = (end - (EVERY - 1 - i) * HOP) / RATE
-                phrase = self._best(row) if t >= self._quiet_until else None
-                if phrase:
-                    out.append(Detection(round(t, 3), phrase))
-                    self._quiet_until = t + HOLD_OFF_S
+        for row, end in zip(p, new.end[whole], strict=True):
+            t = int(end) / RATE
+            phrase = self._best(row) if t >= self._quiet_until else None
+            if phrase:
+                out.append(Detection(round(t, 3), phrase))
+                self._quiet_until = t + HOLD_OFF_S
         return out
 
     def _best(self, p: npt.NDArray[np.float32]) -> str | None:

@@ -14,6 +14,12 @@ import numpy.typing as npt
 from voicecoach.errors import VoicecoachError
 
 RATE = 16000
+MEL_HOP = 160
+"""Samples between two mel frames (10 ms)."""
+MEL_SPAN = 512
+"""Samples one mel frame sees."""
+MEL_FLOOR = 8.0
+"""The mel model floors every value of a clip at its loudest value less 80 dB: 8 once scaled as `mel` scales."""
 WINDOW = 76
 """Mel frames (10 ms each) the embedding model sees at once."""
 STRIDE = 8
@@ -93,7 +99,8 @@ class SpeechEmbedding:
                                           "voicecoach") from None
 
     def mel(self, pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
-        """The mel spectrogram, (frames, 32), scaled as openWakeWord does (x / 10 + 2) to match Google's model."""
+        """The mel spectrogram, (frames, 32), scaled as openWakeWord does (x / 10 + 2) to match Google's model.
+        Frame i sees samples 160 i to 160 i + 511 alone, except for the floor (MEL_FLOOR) the whole clip sets."""
         out = self._sessions["melspectrogram"].run(None, {"input": pcm.astype(np.float32)[None, :]})
         spec: npt.NDArray[np.float32] = np.squeeze(out[0]).astype(np.float32) / 10 + 2
         return spec.reshape(-1, 32)
@@ -106,11 +113,15 @@ class SpeechEmbedding:
         starts = range(0, spec.shape[0] - WINDOW + 1, STRIDE)
         if not starts:
             return np.zeros((0, EMBEDDING_DIM), np.float32)
-        batch = np.stack([spec[i:i + WINDOW] for i in starts])[..., None].astype(np.float32)
+        return self.embed_windows(np.stack([spec[i:i + WINDOW] for i in starts]))
+
+    def embed_windows(self, windows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """One embedding, (n, 96), per window of WINDOW mel frames, (n, WINDOW, 32), as `mel` scales them."""
+        batch = windows[..., None].astype(np.float32)
         step = self.settings.windows_per_run or len(batch)
         model = self._sessions["embedding_model"]
         out = [model.run(None, {"input_1": batch[at:at + step]})[0] for at in range(0, len(batch), step)]
-        return np.concatenate(out).astype(np.float32).reshape(len(starts), EMBEDDING_DIM)
+        return np.concatenate(out).astype(np.float32).reshape(len(batch), EMBEDDING_DIM)
 
 
 @functools.cache
