@@ -25,10 +25,13 @@ class Combined:
     words were said on their own: quiet before and after, no longer than a command (island.py). Said inside
     everyday talk, a command-like phrase is where the model alone goes wrong (benchmarks/COMMAND_MODEL.md).
 
+    When the words have ended, the phrase is the one the latest window was sure of: after a pause the model can be
+    sure of another command from the first syllable.
+
     `alone` commits nothing while the recognizer is restricted (the coach speaking): it never heard commands over
     the coach's voice, and its own words are the restriction's to keep out."""
 
-    def __init__(self, first: Recognizer, alone: Recognizer) -> None:
+    def __init__(self, first: Recognizer, alone: CommandModelRecognizer) -> None:
         if first.sample_rate != alone.sample_rate:
             raise ValueError("both recognizers must take the same sample rate")
         self.sample_rate = first.sample_rate
@@ -75,7 +78,8 @@ class Combined:
             if verdict is None:
                 still.append(waiting)
             elif verdict:
-                out.append(Detection(round(self._now(), 3), waiting.detection.text))
+                text = self.alone.latest_sure(waiting.heard_at) or waiting.detection.text
+                out.append(Detection(round(self._now(), 3), text))
         self._waiting = still
         return out
 

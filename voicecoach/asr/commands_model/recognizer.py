@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -18,6 +19,8 @@ from voicecoach.core.grammar import normalize
 RATE = 16000
 HOLD_OFF_S = 1.5
 """After a commit the model alone stays quiet this long: one command is heard once."""
+SURE_KEPT_S = 4.0
+"""How long the model alone remembers the windows it was sure of (latest_sure)."""
 LOOK_BACK = 10
 """Windows a second opinion scores, ending up to 0.72 s before the commit: the command ended in there."""
 CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
@@ -44,20 +47,26 @@ def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArra
 
 class CommandModelRecognizer:
     """The model alone: it embeds the stream as it comes (StreamingEmbedding), scores the window ending with each
-    new embedding frame and commits a command it is sure of."""
+    new embedding frame and commits a command it is sure of (`threshold`, default the model's own) in `consecutive`
+    windows in a row."""
 
     def __init__(self, phrases: Sequence[str], meaning: Mapping[str, Hashable], model: CommandModel,
-                 sample_rate: int = RATE, embedding: SpeechEmbedding | None = None) -> None:
+                 sample_rate: int = RATE, embedding: SpeechEmbedding | None = None, threshold: float | None = None,
+                 consecutive: int = 1) -> None:
         if sample_rate != RATE:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
         self._model = model
+        self._threshold = model.alone if threshold is None else threshold
+        self._consecutive = consecutive
         self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES)
         self._class_of = phrase_classes(phrases, meaning)
         self._all = frozenset(self._class_of)
         self._listening = self._restricted = self._all
         self._received = 0
         self._quiet_until = 0.0
+        self._run: tuple[str | None, int] = (None, 0)  # the phrase the last windows were sure of, and how many
+        self._sure: deque[tuple[float, str]] = deque()  # (time, phrase) of the recent windows sure of a phrase
 
     def accept(self, pcm: bytes) -> list[Detection]:
         x = np.frombuffer(pcm, dtype="<i2").astype(np.int16)
@@ -70,18 +79,28 @@ class CommandModelRecognizer:
         out = []
         for row, end in zip(p, new.end[whole], strict=True):
             t = int(end) / RATE
-            phrase = self._best(row) if t >= self._quiet_until else None
+            phrase = self._best(row)
+            self._run = (phrase, self._run[1] + 1 if phrase and phrase == self._run[0] else 1)
             if phrase:
+                self._sure.append((t, phrase))
+            if phrase and self._run[1] >= self._consecutive and t >= self._quiet_until:
                 out.append(Detection(round(t, 3), phrase))
                 self._quiet_until = t + HOLD_OFF_S
+        while self._sure and self._sure[0][0] < self._received / RATE - SURE_KEPT_S:
+            self._sure.popleft()
         return out
 
+    def latest_sure(self, since: float) -> str | None:
+        """The phrase of the latest window since `since` (seconds) that was sure of one: the most of a command the
+        model has heard. Said after a pause, a command's first syllable alone can make it sure of another one."""
+        return next((phrase for t, phrase in reversed(self._sure) if t >= since), None)
+
     def _best(self, p: npt.NDArray[np.float32]) -> str | None:
-        """The phrase of the likeliest command at or over the model's threshold that may commit now, if any."""
+        """The phrase of the likeliest command at or over the threshold that may commit now, if any."""
         allowed = self._listening & self._restricted
         for i in np.argsort(-p):
             name = self._model.classes[int(i)]
-            if p[i] < self._model.alone:
+            if p[i] < self._threshold:
                 return None
             found = next((ph for ph in sorted(allowed) if self._class_of[ph] == name), None)
             if found:
