@@ -271,6 +271,7 @@ def test_the_memory_check_compares_the_estimate_with_memavailable(tmp_path: Path
 
 def test_auto_falls_back_to_pocketsphinx_where_the_model_would_not_fit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], grammar: Any) -> None:
+    from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.commands_model.recognizer import SecondOpinion
     from voicecoach.asr.pocketsphinx.recognizer import PocketSphinxRecognizer
     from voicecoach.asr.vosk import memory
@@ -278,7 +279,8 @@ def test_auto_falls_back_to_pocketsphinx_where_the_model_would_not_fit(
 
     monkeypatch.setattr(memory, "MEMINFO", meminfo(tmp_path, 400 * 1024))  # a Pi Zero 2 W's free memory
     rec = open_recognizer(None, grammar, str(MODEL), {})
-    assert isinstance(rec, SecondOpinion) and isinstance(rec.first, PocketSphinxRecognizer)
+    assert isinstance(rec, Combined) and isinstance(rec.first, SecondOpinion)
+    assert isinstance(rec.first.first, PocketSphinxRecognizer)
     warning = capsys.readouterr().err.strip()
     assert "\n" not in warning and "needs about" in warning and "400 MB are available" in warning
     with pytest.raises(VocabularyError):  # pinned: no memory check, so it gets as far as the English phrases

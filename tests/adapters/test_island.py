@@ -61,3 +61,15 @@ def test_a_command_with_no_quiet_before_it_in_the_stream_is_not_an_island() -> N
 
 def test_silence_alone_is_no_island() -> None:
     assert judged(speech.white_noise(2.0, 30.0), 1.5) is False
+
+
+def test_words_that_began_before_a_moment_are_not_judged_an_island_after_it() -> None:
+    """The coach's own words, heard before the restriction ended, do not count as the person's."""
+    word = said("five")
+    audio = speech.pad(word, 1.0, 0.8)
+    end = 1.0 + len(word) / speech.RATE
+    islands = Islands()
+    for chunk in speech.chunks(audio, 1600):
+        islands.add(chunk)
+    assert islands.judge(end) is True
+    assert islands.judge(end, since=1.2) is False

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from voicecoach.asr.base import Detection
-from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
@@ -29,7 +28,7 @@ def test_demo_writes_a_session_a_person_can_listen_to(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     transcript = (out / "transcript.txt").read_text()
     # Every command of the scenario was heard by the real recognizer, and the coach reacted to each.
-    for heard in ("start lower back rotational stretch", "pause", "resume", "how long", "stop"):
+    for heard in ("start lower back rotational stretch", "next", "pause", "resume", "how long", "stop"):
         assert f"(heard: {heard})" in transcript
     # Named at once; paused in the hold with the way out of it; back into position on resume.
     for said in ("coach: Lower back rotational stretch.\n", "coach: Before we begin",
@@ -54,6 +53,7 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
     from voicecoach.audio.echo import EchoCanceller
     from voicecoach.runtime.demo import RATE, SCENARIO, run_demo, user_voice
     from voicecoach.runtime.hearing import HearingPath
+    from voicecoach.runtime.recognizers import open_general
     from voicecoach.testing.coach_voice import fresh_voice
 
     levels, heard = [], []
@@ -61,9 +61,8 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
     # ("wait" during a count was heard as "it hurts" with the canceller after some orders of the suite, not alone).
     with fresh_voice() as coach_voice:
         for echo in (None, EchoCanceller(RATE)):
-            # Each phrase with its command, as runtime.recognizers opens it: "wait" then commits without waiting
-            # for "wait a second", which means the same.
-            recognizer = _Listening(PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table))
+            # The default recognizer, as `voicecoach demo` opens it: PocketSphinx with the command model.
+            recognizer = _Listening(open_general("pocketsphinx", grammar, None, {}))
             result = run_demo(content, grammar, HearingPath(recognizer, grammar, echo), coach_voice, user_voice)
             heard.append([command for _, command in result.commands])
             said = np.frombuffer(b"".join(recognizer.pieces), "<i2").astype(np.float64)
@@ -79,7 +78,7 @@ def test_the_demo_cancels_the_coach_echo_as_the_live_loop_does(content: Content,
 class _Listening:
     """A recognizer that also keeps what it was given."""
 
-    def __init__(self, recognizer: PocketSphinxRecognizer) -> None:
+    def __init__(self, recognizer: Recognizer) -> None:
         self.recognizer, self.sample_rate, self.pieces = recognizer, recognizer.sample_rate, list[bytes]()
 
     def accept(self, pcm: bytes) -> list[Detection]:

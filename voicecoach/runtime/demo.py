@@ -44,13 +44,12 @@ class Cue:
     delay: float = 1.0
 
 
-# A session a listener can follow: start an exercise with holds, pause in the middle of
-# a count ("wait") and resume, ask how long, then stop.
-# The phrasings are those the bundled PocketSphinx model hears best in espeak-ng's
-# en-us voice (measured; "next" and "pause" are heard far less often).
+# A session a listener can follow: start an exercise, move on with "next", pause in the middle of a count and
+# resume, ask how long, then stop: the commands as people say them, heard by the default recognizer.
 SCENARIO = (
     Cue("start rotation", after=r"(?i)\bready\b", delay=0.8),  # the ready prompt, however content words it
-    Cue("wait", after=r"^Three\.$", at="start", delay=0.4),
+    Cue("next", after=r"^Keep both feet flat", delay=0.8),
+    Cue("pause", after=r"^Three\.$", at="start", delay=0.4),
     Cue("resume", after=r"^Holding here\.", delay=2.5),
     Cue("how long", after=r"^Return to the starting position", delay=0.8),
     Cue("stop", after=r"^Return to the starting position", delay=1.0),

@@ -28,8 +28,9 @@ class Combined:
     When the words have ended, the phrase is the one the latest window was sure of: after a pause the model can be
     sure of another command from the first syllable.
 
-    `alone` commits nothing while the recognizer is restricted (the coach speaking): it never heard commands over
-    the coach's voice, and its own words are the restriction's to keep out."""
+    `alone` commits nothing while the recognizer is restricted (the coach speaking), nor words that began before the
+    restriction ended: it never heard commands over the coach's voice, and the coach's own words, a count such as
+    "Five." said on its own, are the restriction's to keep out."""
 
     def __init__(self, first: Recognizer, alone: CommandModelRecognizer) -> None:
         if first.sample_rate != alone.sample_rate:
@@ -41,6 +42,7 @@ class Combined:
         self._islands = Islands()
         self._waiting: list[_Waiting] = []
         self._restricted = False
+        self._free_since = 0.0  # when the restriction last ended (seconds of stream)
         self._last: tuple[float, bool] | None = None  # (time, from alone) of the last commit
 
     def accept(self, pcm: bytes) -> list[Detection]:
@@ -58,6 +60,8 @@ class Combined:
         return self._merge(first, self._decided(ended=True))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
+        if self._restricted and phrases is None:
+            self._free_since = self._now()
         self._restricted = phrases is not None
         if self._restricted:
             self._waiting.clear()
@@ -74,7 +78,7 @@ class Combined:
     def _decided(self, ended: bool) -> list[Detection]:
         out, still = [], []
         for waiting in self._waiting:
-            verdict = self._islands.judge(waiting.heard_at, ended=ended)
+            verdict = self._islands.judge(waiting.heard_at, ended=ended, since=self._free_since)
             if verdict is None:
                 still.append(waiting)
             elif verdict:

@@ -40,10 +40,10 @@ class Islands:
             self._db = np.concatenate([self._db, db.astype(np.float32)])[-round(KEEP_S * 100) :]
             self.frames += n
 
-    def judge(self, t: float, ended: bool = False) -> bool | None:
+    def judge(self, t: float, ended: bool = False, since: float = 0.0) -> bool | None:
         """Whether the speech that ends at or before `t` (seconds from the stream's start) was said on its own: True
         or False, or None while the quiet after it is still to come (`ended`: the stream ended, which counts as
-        quiet)."""
+        quiet). Speech that began before `since` is not judged one (False)."""
         first = self.frames - len(self._db)  # the frame number of self._db[0]
         at = min(len(self._db), round(t * 100) - first)
         if at <= 0:
@@ -55,8 +55,8 @@ class Islands:
         gap = round(GAP_S * 100)
         breaks = np.flatnonzero(np.diff(before) > gap)
         start = int(before[breaks[-1] + 1]) if len(breaks) else int(before[0])
-        if start < gap:
-            return False  # no quiet before it within what the stream keeps
+        if start < gap or start + first < since * 100:
+            return False  # no quiet before it within what the stream keeps, or it began too early
         end = int(before[-1])
         for i in np.flatnonzero(loud[at:]) + at:
             if i - end > gap:
