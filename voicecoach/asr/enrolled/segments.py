@@ -57,6 +57,11 @@ class Segmenter:
                 out.append(segment)
         return out
 
+    @property
+    def open_since(self) -> int | None:
+        """The first speech sample of the segment in progress, if one is."""
+        return self._start
+
     def flush(self) -> list[Segment]:
         """The end of the stream: the segment in progress, if any, ends here."""
         out = [self._ended()] if self._start is not None else []
