@@ -401,8 +401,17 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             "- A vote commits up to 1 s after the segment ends (the general recognizer's grace): commands the "
             "profile adds come later than the general recognizer's."]
     if memory is not None:
-        out += ["", "## Memory", "", *enrolment_memory.table(memory), "", *enrolment_memory.NOTES]
+        out += ["", "## Memory", ""]
+        if "profile" in memory:
+            out += ["### The profile over the general recognizer", "", *enrolment_memory.profile_table(memory), "",
+                    *PROFILE_NOTES, "", "### The embedding's settings", ""]
+        out += [*enrolment_memory.table(memory), "", *enrolment_memory.NOTES]
     return "\n".join(out) + "\n"
+
+
+PROFILE_NOTES = [
+    "- NOTES_PLACEHOLDER",
+]
 
 
 def _memory(where: Path) -> dict[str, Any] | None:

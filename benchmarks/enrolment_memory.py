@@ -62,7 +62,7 @@ NOTES = [
     "- Over the issue's 20 MB: importing onnxruntime alone adds about 18 MB, and loading the two small models "
     "(2.4 MB on disk) 15 MB more. Below that needs the two models run without onnxruntime (the mel spectrogram "
     "and a small convolutional network, in numpy), not tried here.",
-    "- The profile's frames are apart from these figures: 0.64 MB for 38 takes with their noisy copies.",
+    "- The profile's frames are apart from these figures: 0.6 MB for 38 takes with their noisy copies.",
 ]
 STAGES = ("import", "sessions", "first", "steady", "peak")
 PROFILE_VARIANTS: dict[str, dict[str, Any]] = {
@@ -227,6 +227,26 @@ def measure(n: int, log: Any) -> dict[str, Any]:
     for figures in result["variants"].values():
         figures["same_output"] = figures["digest"] == reference
     return result
+
+
+def profile_table(result: dict[str, Any]) -> list[str]:
+    """The lines for ENROLMENT.md on what the profile adds over the general recognizer, with the second opinion on
+    (as shipped) and off."""
+    p = result["profile"]
+    out = [f"Resident memory of a fresh process that opened the recognizer as the product opens it (PocketSphinx) and "
+           f"heard 3 minutes of speech, MB over the process before it opened it (median of {p['runs']} processes "
+           f"each, {result['date']}). The profile: {p['takes']} takes of espeak-ng en-us, {p['frames_mb']} MB of "
+           f"frames with their noisy copies, {p['file_mb']} MB on disk.", "",
+           "| general recognizer | profile | opened | + 20 s of speech | + 3 min of speech | peak | 3 min, lowest "
+           "to highest |", "|---|---|---:|---:|---:|---:|---|"]
+    for name, f in p["variants"].items():
+        general = name.partition(", with the profile")[0]
+        out.append(f"| {general} | {'yes' if name.endswith('profile') else 'no'} | {f['opened']} | {f['first']} | "
+                   f"{f['steady']} | {f['peak']} | {f['range_steady'][0]} to {f['range_steady'][1]} |")
+    for general, added in p["added"].items():
+        out.append(f"| **the profile's part, {general}** | | **{added['opened']}** | **{added['first']}** | "
+                   f"**{added['steady']}** | **{added['peak']}** | |")
+    return out
 
 
 def table(result: dict[str, Any]) -> list[str]:

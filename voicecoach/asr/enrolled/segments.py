@@ -62,6 +62,11 @@ class Segmenter:
         """The first speech sample of the segment in progress, if one is."""
         return self._start
 
+    @property
+    def last_speech(self) -> int:
+        """The end of the last frame that was speech by itself, in samples of the stream."""
+        return self._last_speech
+
     def flush(self) -> list[Segment]:
         """The end of the stream: the segment in progress, if any, ends here."""
         out = [self._ended()] if self._start is not None else []
