@@ -59,7 +59,8 @@ NOTES = [
     "between processes; another did not. The shipped settings gave the same output in every process measured.",
     "- onnxruntime's session options disable_prepacking and use_env_allocators saved nothing (measured apart); "
     "a lower graph optimization level saves 2 to 3 MB but changes the output, so it is not used.",
-    "- Over the issue's 20 MB: importing onnxruntime alone adds about 18 MB, and loading the two small models "
+    "- Over the issue's 20 MB where the profile loads the embedding itself (the second opinion off): importing "
+    "onnxruntime alone adds about 18 MB, and loading the two small models "
     "(2.4 MB on disk) 15 MB more. Below that needs the two models run without onnxruntime (the mel spectrogram "
     "and a small convolutional network, in numpy), not tried here.",
     "- The profile's frames are apart from these figures: 0.6 MB for 38 takes with their noisy copies.",
