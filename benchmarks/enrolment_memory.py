@@ -1,7 +1,15 @@
-"""What the speech embedding adds to a process's memory, with each of onnxruntime's session settings.
+"""What the voice profile adds to a process's memory over the general recognizer, and what the speech embedding
+adds with each of onnxruntime's session settings.
 
 `python -m benchmarks.enrolment_memory [--runs N]` writes benchmarks/enrolment_memory.json; ENROLMENT.md shows it.
 
+The profile: the recognizer opened as the product opens it (voicecoach.runtime.recognizers.open_recognizer,
+PocketSphinx), with the second opinion on (as shipped) and off, each with and without a profile of 38 takes
+(espeak-ng en-us, a training voice), in fresh processes fed the same 3 minutes of that voice (its commands clean
+and in white noise at 10 dB, its everyday sentences). The profile's part is the median with it less the median
+without it, at each stage: opened, after the first 20 s of audio, after all of it, and the peak.
+
+The embedding's settings:
 Each figure is measured in a fresh process (VmRSS from /proc/self/status, in MB), as the difference to the
 process before onnxruntime was imported: after the import, after loading the two sessions, after embedding one
 2.4 s segment (a command with its context), and after embedding 60 segments of 1.2 to 4 s (what the enrolled
@@ -17,6 +25,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -50,12 +59,22 @@ NOTES = [
     "between processes; another did not. The shipped settings gave the same output in every process measured.",
     "- onnxruntime's session options disable_prepacking and use_env_allocators saved nothing (measured apart); "
     "a lower graph optimization level saves 2 to 3 MB but changes the output, so it is not used.",
-    "- Over the issue's 20 MB: importing onnxruntime alone adds about 18 MB, and loading the two small models "
+    "- Over the issue's 20 MB where the profile loads the embedding itself (the second opinion off): importing "
+    "onnxruntime alone adds about 18 MB, and loading the two small models "
     "(2.4 MB on disk) 15 MB more. Below that needs the two models run without onnxruntime (the mel spectrogram "
     "and a small convolutional network, in numpy), not tried here.",
-    "- The profile's frames are apart from these figures: 0.64 MB for 38 takes with their noisy copies.",
+    "- The profile's frames are apart from these figures: 0.6 MB for 38 takes with their noisy copies.",
 ]
 STAGES = ("import", "sessions", "first", "steady", "peak")
+PROFILE_VARIANTS: dict[str, dict[str, Any]] = {
+    "as shipped": {"second_opinion": True, "profile": False},
+    "as shipped, with the profile": {"second_opinion": True, "profile": True},
+    "second opinion off": {"second_opinion": False, "profile": False},
+    "second opinion off, with the profile": {"second_opinion": False, "profile": True},
+}
+PROFILE_STAGES = ("opened", "first", "steady", "peak")
+VOICE = "en-us"
+FIRST_S = 20.0
 
 
 def _rss() -> dict[str, float]:
@@ -108,14 +127,96 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _profile_track() -> np.ndarray:
+    """3 minutes of the profile's own voice: its commands at another pace, clean and at 10 dB, and its sentences."""
+    from benchmarks.corpus import GENERAL_SENTENCES
+    from voicecoach.runtime.enrolment import enrolment_phrases
+    from voicecoach.testing import speech
+
+    phrases = enrolment_phrases(_grammar())
+    clips = [speech.synthesize(p, VOICE, 140) for p in phrases]
+    clips += [speech.add_white_noise(speech.synthesize(p, VOICE, 185), 10.0, seed=i) for i, p in enumerate(phrases)]
+    clips += [speech.synthesize(s, VOICE, 160) for s in GENERAL_SENTENCES]
+    return np.concatenate([speech.pad(c, 0.6, 1.6) for c in clips])
+
+
+def _grammar() -> Any:
+    from voicecoach.cli.main import load
+
+    return load(None)[1]
+
+
+def child_profile(spec: dict[str, Any]) -> dict[str, Any]:
+    """One fresh process: the recognizer opened as the product opens it, fed the track; the memory at each stage."""
+    from voicecoach.runtime.recognizers import open_recognizer
+
+    grammar = _grammar()
+    pcm = _profile_track().astype("<i2").tobytes()
+    base = _rss()["VmRSS"]
+    out: dict[str, Any] = {}
+    recognizer = open_recognizer("pocketsphinx", grammar, None, {}, profile=Path(spec["directory"]),
+                                 second_opinion=spec["second_opinion"])
+    out["opened"] = _rss()["VmRSS"] - base
+    step, first = 1600 * 2, round(FIRST_S * 16000 * 2)
+    commits = []
+    for at in range(0, len(pcm), step):
+        commits += recognizer.accept(pcm[at:at + step])
+        if at + step == first:
+            out["first"] = _rss()["VmRSS"] - base
+    commits += recognizer.flush()
+    now = _rss()
+    out["steady"] = now["VmRSS"] - base
+    out["peak"] = now["VmHWM"] - base
+    out["wrapped"] = type(recognizer).__name__
+    out["commits"] = len(commits)
+    return out
+
+
+def measure_profile(n: int, log: Any) -> dict[str, Any]:
+    """The profile's variants, each in n fresh processes, and what the profile adds over each general recognizer."""
+    from voicecoach.asr.embedding import shared_embedding
+    from voicecoach.asr.enrolled import profile
+    from voicecoach.asr.enrolled.enrol import enrol_take
+    from voicecoach.runtime.enrolment import enrolment_phrases
+    from voicecoach.testing import speech
+
+    result: dict[str, Any] = {"runs": n, "variants": {}, "added": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        stored, empty = Path(tmp) / "profile", Path(tmp) / "none"
+        takes = [enrol_take(shared_embedding(), phrase, f"{phrase.replace(' ', '_')}-{i}",
+                            speech.synthesize(phrase, VOICE, wpm))
+                 for phrase in enrolment_phrases(_grammar()) for i, wpm in ((1, 160), (2, 175))]
+        result["takes"] = len(takes)
+        result["frames_mb"] = round(sum(f.nbytes for t in takes for f in (t.frames, *t.noisy, *t.variants)) / 2**20, 2)
+        result["file_mb"] = round(profile.save(stored, takes).stat().st_size / 2**20, 2)
+        for name, spec in PROFILE_VARIANTS.items():
+            where = stored if spec["profile"] else empty
+            child_spec = {"profile": {"second_opinion": spec["second_opinion"], "directory": str(where)}}
+            samples = [_run_child(child_spec) for _ in range(n)]
+            figures = {stage: round(statistics.median(s[stage] for s in samples), 1) for stage in PROFILE_STAGES}
+            figures["range_steady"] = [round(min(s["steady"] for s in samples), 1),
+                                       round(max(s["steady"] for s in samples), 1)]
+            figures["wrapped"] = samples[0]["wrapped"]
+            figures["commits"] = sorted({s["commits"] for s in samples})
+            result["variants"][name] = figures
+            log(f"{name}: {figures}")
+    for general in ("as shipped", "second opinion off"):
+        alone, both = result["variants"][general], result["variants"][f"{general}, with the profile"]
+        result["added"][general] = {stage: round(both[stage] - alone[stage], 1) for stage in PROFILE_STAGES}
+    return result
+
+
+def _run_child(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.enrolment_memory", "--child", json.dumps(spec)],
+                          capture_output=True, text=True, check=True)
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
 def measure(n: int, log: Any) -> dict[str, Any]:
     result: dict[str, Any] = {"runs": n, "variants": {}}
     for name, spec in VARIANTS.items():
-        samples = []
-        for _ in range(n):
-            done = subprocess.run([sys.executable, "-m", "benchmarks.enrolment_memory", "--child", json.dumps(spec)],
-                                  capture_output=True, text=True, check=True)
-            samples.append(json.loads(done.stdout))
+        samples = [_run_child(spec) for _ in range(n)]
         digests = {s["digest"] for s in samples}
         figures = {stage: round(statistics.median(s[stage] for s in samples), 1) for stage in STAGES}
         figures["range_steady"] = [round(min(s["steady"] for s in samples), 1),
@@ -127,6 +228,26 @@ def measure(n: int, log: Any) -> dict[str, Any]:
     for figures in result["variants"].values():
         figures["same_output"] = figures["digest"] == reference
     return result
+
+
+def profile_table(result: dict[str, Any]) -> list[str]:
+    """The lines for ENROLMENT.md on what the profile adds over the general recognizer, with the second opinion on
+    (as shipped) and off."""
+    p = result["profile"]
+    out = [f"Resident memory of a fresh process that opened the recognizer as the product opens it (PocketSphinx) and "
+           f"heard 3 minutes of speech, MB over the process before it opened it (median of {p['runs']} processes "
+           f"each, {result['date']}). The profile: {p['takes']} takes of espeak-ng en-us, {p['frames_mb']} MB of "
+           f"frames with their noisy copies, {p['file_mb']} MB on disk.", "",
+           "| general recognizer | profile | opened | + 20 s of speech | + 3 min of speech | peak | 3 min, lowest "
+           "to highest |", "|---|---|---:|---:|---:|---:|---|"]
+    for name, f in p["variants"].items():
+        general = name.partition(", with the profile")[0]
+        out.append(f"| {general} | {'yes' if name.endswith('profile') else 'no'} | {f['opened']} | {f['first']} | "
+                   f"{f['steady']} | {f['peak']} | {f['range_steady'][0]} to {f['range_steady'][1]} |")
+    for general, added in p["added"].items():
+        out.append(f"| **the profile's part, {general}** | | **{added['opened']}** | **{added['first']}** | "
+                   f"**{added['steady']}** | **{added['peak']}** | |")
+    return out
 
 
 def table(result: dict[str, Any]) -> list[str]:
@@ -154,11 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="enrolment_memory.json goes to OUT/benchmarks/ (default: the repository)")
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(child(json.loads(args.child))))
+        spec = json.loads(args.child)
+        print(json.dumps(child_profile(spec["profile"]) if "profile" in spec else child(spec)))
         return 0
     log = runs.logger("enrolment_memory")
     started = time.monotonic()
-    result = measure(args.runs, log)
+    result = {**measure(args.runs, log), "profile": measure_profile(args.runs, log)}
     result["date"] = time.strftime("%Y-%m-%d %H:%M")
     result["runtime_s"] = round(time.monotonic() - started)
     where = runs.mkdir(args.out / "benchmarks")

@@ -22,7 +22,7 @@ import soxr
 
 from benchmarks import heldout
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
-from benchmarks.enrolment import SECOND_TAKE, Replay, Track, decode, general, score, track
+from benchmarks.enrolment import SECOND_TAKE, Replay, Track, decode, general_commits, score, track
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.enrol import NoiseKind, enrol_take
 from voicecoach.asr.enrolled.matcher import CEILING, Matcher, calibrate
@@ -92,12 +92,12 @@ def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, dict
     talkers = mixed[: len(mixed) // 4 * 4].reshape(4, -1).sum(axis=0)
     noises = {"kitchen": heldout.kitchen_noise(), "babble": speech.to_int16(talkers / 32767 / 4)}
     real = track([(a, None) for a in talk[60:160]])
-    real_general = decode(general(grammar), real.audio)
+    real_general = general_commits(grammar, real.audio)
     totals: dict[str, dict[str, int]] = {name: {} for name in ["general alone", *CHOICES]}
     for voice in voices:
         log(f"{voice}: the general recognizer")
         heard = tracks(voice, phrases, noises)
-        commits = {key: decode(general(grammar), tr.audio) for key, tr in heard.items()}
+        commits = {key: general_commits(grammar, tr.audio) for key, tr in heard.items()}
         first = {p: speech.synthesize(p, voice, 160) for p in phrases}
         _add(totals["general alone"], {key: _figure(grammar, tr, commits[key], key) for key, tr in heard.items()}
              | {"real talk": score(grammar, real, real_general)[2]})
@@ -111,7 +111,7 @@ def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, dict
             figures = {}
             for key, tr in [*heard.items(), ("real talk", real)]:
                 replay = Replay(real_general if key == "real talk" else commits[key])
-                found = decode(EnrolledRecognizer(replay, matcher, embedding), tr.audio)
+                found = decode([EnrolledRecognizer(replay, matcher, embedding)], tr.audio)[0]
                 figures[key] = _figure(grammar, tr, found, key)
             _add(totals[name], figures)
             log(f"{voice}, {name}: {figures}")

@@ -15,9 +15,10 @@ from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
 from voicecoach.asr.enrolled.dtw import dtw_distance, dtw_distances
 from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
-from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.takes import speech_span, take_frames
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 
 pytestmark = pytest.mark.audio
@@ -176,3 +177,36 @@ def test_a_take_is_built_from_its_speech_not_its_silence() -> None:
     assert plain is not None and padded is not None
     assert plain.shape == padded.shape
     assert isinstance(Take("pause", "pause-1", plain), Take)
+
+
+def _talk(grammar: Grammar, settings: EnrolledSettings | None = None) -> EnrolledRecognizer:
+    general = PocketSphinxRecognizer(grammar.phrases(), 16000, meaning=grammar.table)
+    return EnrolledRecognizer(general, matcher(), embedding(), settings, meaning=grammar.table)
+
+
+def _command_then_talk() -> speech.Audio:
+    """'how long' run on into a sentence: PocketSphinx commits the command half way through it."""
+    said = [speech.synthesize(text, VOICE, 160) for text in ("how long", "the meeting will take I cannot say")]
+    return speech.pad(speech.concatenate(said), 0.8, 2.0)
+
+
+def test_a_command_run_on_into_a_sentence_is_dropped_as_talk(grammar: Grammar) -> None:
+    as_before = _talk(grammar, EnrolledSettings(talk=None))
+    assert [text for _, text in _stream(as_before, _command_then_talk())] == ["how long"]
+    recognizer = _talk(grammar)
+    assert _stream(recognizer, _command_then_talk()) == []
+    assert [d.text for d in recognizer.dropped] == ["how long"]
+
+
+def test_another_phrase_of_an_enrolled_command_said_alone_stands(grammar: Grammar) -> None:
+    # No take of "hang on a second": it is judged by the takes of "pause", the command it means.
+    audio = speech.pad(speech.synthesize("hang on a second", VOICE, 140), 0.8, 2.0)
+    recognizer = _talk(grammar)
+    assert [text for _, text in _stream(recognizer, audio)] == ["hang on a second"]
+    assert recognizer.dropped == []
+
+
+def test_while_the_coach_speaks_no_commit_is_dropped_as_talk(grammar: Grammar) -> None:
+    recognizer = _talk(grammar)
+    recognizer.restrict(frozenset(grammar.phrases()))
+    assert [text for _, text in _stream(recognizer, _command_then_talk())] == ["how long"]

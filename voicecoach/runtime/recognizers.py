@@ -25,7 +25,7 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     general = open_general(asr, grammar, model, env, sample_rate, sensitivity, second_opinion)
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
-    return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()))
+    return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()), grammar.table)
 
 
 def chosen_vosk_model(asr: Asr | None, model: str | None, env: Mapping[str, str]) -> Path | None:

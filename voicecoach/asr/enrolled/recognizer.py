@@ -1,7 +1,9 @@
-"""The general recognizer, with the person's enrolled takes voting on every speech segment it is silent on."""
+"""The general recognizer, with the person's enrolled takes voting on every speech segment it is silent on, and
+judging the length of the segments it commits in."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from voicecoach.asr.base import Detection, Recognizer
@@ -9,7 +11,7 @@ from voicecoach.asr.embedding import FRAME_S, WINDOW_S, SpeechEmbedding
 from voicecoach.asr.enrolled.dtw import unit
 from voicecoach.asr.enrolled.matcher import Matcher
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
-from voicecoach.asr.enrolled.takes import RATE, around
+from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
 
 # Theory of operation
 # -------------------
@@ -18,8 +20,30 @@ from voicecoach.asr.enrolled.takes import RATE, around
 # against the person's takes. When a take is near enough, its command is a vote, held for `grace` seconds of
 # audio: if the general recognizer commits anything about that segment in the meantime, the vote is dropped
 # (one command per segment, and the general recognizer's word stands); else the vote commits. So enrolment
-# adds what the general recognizer misses in the person's voice (noise, their own way of saying it) and never
-# takes a command away.
+# adds what the general recognizer misses in the person's voice (noise, their own way of saying it).
+#
+# The takes also say how long the person takes to say each command. A general commit is held until the segment
+# it falls in has ended, or fallen quiet for `quiet` seconds (most commits come after that); if that segment holds
+# `talk` seconds more speech than the command's longest take, it was a sentence with the command's words in it
+# ("hold for 5 seconds, then relax" as "hold on"), and the commit is dropped. Not while the coach speaks: its
+# echo can lengthen a segment, and a "stop" over it must stand. A commit in no segment (the endpointer heard no
+# speech) stands, and so does a phrase whose command has no takes.
+
+
+TALK = 1.5
+"""Seconds. Chosen on espeak-ng's training voices en-us, en-us+m3, en-us+f2, en-us+m1 and en-us+f4 (their 386
+right general commits of the enrolled commands, clean and in kitchen noise and babble at 10 and 5 dB, lay at most
+0.69 s past the command's longest take; the command's other phrases said slowly, at most 0.69 s longer than the
+take, "hang on a second" for "pause"); the one commit in their 275 everyday sentences lay 2.1 s past it ("hold
+for 5 seconds, then relax" as "hold on")."""
+
+
+QUIET = 0.2
+"""Seconds without a frame the voice detector calls speech. The endpointer takes 0.45 s of quiet to end a
+segment: held that long, en-us+m3's 32 right general commits (its commands at 140 and 185 words a minute) came
+0.27 s later in the median; held this long, 0.15 s (0.21 at most; at 0.3, 0.27). Between the words of the 165
+everyday sentences of espeak-ng's en-us, en-us+m3 and en-us+f2, 6 pauses lasted 0.2 s by the voice detector and
+none 0.3 s; by the level the endpointer asks of speech, which quiet consonants fall under, 33 lasted 0.2 s."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,20 @@ class EnrolledSettings:
     """A segment with more frames than this times the longest take's is everyday talk, never matched."""
     keep: float = 8.0
     """Seconds of recent audio kept to cut segments from."""
+    talk: float | None = TALK
+    """A general commit in a segment this many seconds longer than its command's longest take is dropped as
+    everyday talk (None: every general commit stands)."""
+    quiet: float = QUIET
+    """A held general commit stands once its segment, still short enough, has had no voice for this long."""
+
+
+DROPPED_KEPT = 50
+ENDED_KEPT = 20
+
+
+def _speech_seconds(frames: int) -> float:
+    """How long the speech of a take with this many embedding frames lasted (it was cut with CONTEXT either side)."""
+    return max(0.0, (frames - 1) * FRAME_S + WINDOW_S - 2 * CONTEXT)
 
 
 @dataclass
@@ -45,7 +83,9 @@ class EnrolledRecognizer:
     """`general`'s commits, and the enrolled matcher's on the segments `general` commits nothing in."""
 
     def __init__(self, general: Recognizer, matcher: Matcher, embedding: SpeechEmbedding,
-                 settings: EnrolledSettings | None = None) -> None:
+                 settings: EnrolledSettings | None = None, meaning: Mapping[str, Hashable] | None = None) -> None:
+        """`meaning`: each phrase's command, so that a phrase with no takes of its own ("hang on") is judged by
+        its command's takes ("pause"); without it only enrolled phrases are judged."""
         if general.sample_rate != RATE:
             raise ValueError(f"the enrolled matcher hears {RATE} Hz audio, not {general.sample_rate} Hz")
         self.general = general
@@ -59,20 +99,31 @@ class EnrolledRecognizer:
         self._listening: frozenset[str] | None = None
         self._restricted: frozenset[str] | None = None
         self._longest = max(len(take.frames) for take in matcher.takes) * self.settings.longest
+        self._meaning = meaning or {}
+        self._said: dict[Hashable, float] = {}  # each command's longest take, seconds of speech
+        for take in matcher.takes:
+            command = self._meaning.get(take.phrase, take.phrase)
+            self._said[command] = max(self._said.get(command, 0.0), _speech_seconds(len(take.frames)))
+        self._ended: list[tuple[float, float]] = []  # recent segments, (start, end) in seconds
+        self._held: list[Detection] = []  # general commits waiting for their segment to end
+        self.dropped: list[Detection] = []
+        """The last DROPPED_KEPT general commits dropped as talk."""
 
     # --- the Recognizer interface ---------------------------------------
 
     def accept(self, pcm: bytes) -> list[Detection]:
-        out = self._general(self.general.accept(pcm))
+        found = self.general.accept(pcm)
         for segment in self._segments.feed(pcm):
             self._segment_ended(segment)
-        return out + self._due(self._segments.samples / RATE)
+        now = self._segments.samples / RATE
+        return self._general(found, now) + self._due(now)
 
     def flush(self) -> list[Detection]:
-        out = self._general(self.general.flush())
+        found = self.general.flush()
         for segment in self._segments.flush():
             self._segment_ended(segment)
-        return out + self._due(float("inf"))
+        now = self._segments.samples / RATE
+        return self._general(found, now, final=True) + self._due(float("inf"))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
         self._restricted = phrases
@@ -84,11 +135,48 @@ class EnrolledRecognizer:
 
     # --- the segments ---------------------------------------------------
 
-    def _general(self, detections: list[Detection]) -> list[Detection]:
+    def _general(self, detections: list[Detection], now: float, final: bool = False) -> list[Detection]:
+        """The general commits that stand by `now`: those judged, and the held ones whose segment has ended."""
         self._general_times += [d.t for d in detections]
-        return detections
+        if self.settings.talk is None or self._restricted is not None:
+            return [*self._release(now), *detections]
+        self._held += detections
+        out = []
+        for detection in list(self._held):
+            verdict = self._judge(detection, now, final)
+            if verdict is not None:
+                self._held.remove(detection)
+                if verdict:
+                    out.append(detection if detection.t >= now - 0.1 else Detection(now, detection.text))
+                else:
+                    self.dropped = [*self.dropped[-DROPPED_KEPT + 1:], detection]
+        return out
+
+    def _release(self, now: float) -> list[Detection]:
+        out = [Detection(max(d.t, now), d.text) for d in self._held]
+        self._held = []
+        return out
+
+    def _judge(self, detection: Detection, now: float, final: bool) -> bool | None:
+        """Whether a general commit stands, or None while its segment is still open and not yet too long."""
+        said = self._said.get(self._meaning.get(detection.text, detection.text))
+        if said is None or self.settings.talk is None:
+            return True
+        limit = said + self.settings.talk
+        s = self.settings
+        opened = None if self._segments.open_since is None else self._segments.open_since / RATE
+        ended = next(((start, end) for start, end in reversed(self._ended)
+                      if start - s.before <= detection.t <= end + s.grace), None)
+        # The segment the commit falls in; else one that ended just before it; else one that began just after.
+        if opened is not None and (opened <= detection.t or (ended is None and opened - s.before <= detection.t)):
+            if now - opened > limit:
+                return False
+            # Quiet for a moment: the person has stopped, and what they said so far was short enough.
+            return True if final or now - self._segments.last_voice / RATE >= s.quiet else None
+        return ended is None or ended[1] - ended[0] <= limit
 
     def _segment_ended(self, segment: Segment) -> None:
+        self._ended = [*self._ended[-ENDED_KEPT + 1:], (segment.start / RATE, segment.end / RATE)]
         cut = around(segment.audio, *segment.span)
         if (len(cut) / RATE - WINDOW_S) / FRAME_S + 1 > self._longest:
             return  # longer than any command said slowly: talk, and not worth embedding

@@ -42,6 +42,7 @@ class Segmenter:
         """Samples taken into frames so far: the stream's time, in samples."""
         self._start: int | None = None  # the segment in progress: its first speech sample
         self._last_speech = 0  # the end of the last speech frame
+        self._last_voice = 0
 
     def feed(self, pcm: bytes) -> list[Segment]:
         """The segments that ended in `pcm`."""
@@ -56,6 +57,17 @@ class Segmenter:
             if segment is not None:
                 out.append(segment)
         return out
+
+    @property
+    def open_since(self) -> int | None:
+        """The first speech sample of the segment in progress, if one is."""
+        return self._start
+
+    @property
+    def last_voice(self) -> int:
+        """The end of the last frame the voice detector alone called speech, in samples of the stream (quiet
+        consonants between words fall under the level the endpointer asks of speech, but not under this)."""
+        return self._last_voice
 
     def flush(self) -> list[Segment]:
         """The end of the stream: the segment in progress, if any, ends here."""
@@ -78,6 +90,8 @@ class Segmenter:
         self.samples += len(frame) // 2
         if self._ep.last_speech:
             self._last_speech = self.samples
+        if self._ep.last_voice:
+            self._last_voice = self.samples
         if now and not was:
             self._start = round(self._ep.speech_start * RATE)
         elif was and not now and self._start is not None:

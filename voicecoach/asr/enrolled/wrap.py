@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 
 from voicecoach.asr.base import Recognizer
 from voicecoach.asr.enrolled import profile
 
 
-def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str]) -> Recognizer:
-    """`general` as it is when `directory` holds no profile, else an EnrolledRecognizer around it; ProfileError
-    (one line) when the profile there cannot be read."""
+def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
+                 meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
+    """`general` as it is when `directory` holds no profile, else an EnrolledRecognizer around it (`meaning`: each
+    phrase's command); ProfileError (one line) when the profile there cannot be read."""
     takes = profile.load(directory)
     if not takes:
         return general
@@ -29,4 +31,4 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str]) 
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
-    return EnrolledRecognizer(general, matcher, shared_embedding())
+    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning)
