@@ -93,8 +93,8 @@ class Settings:
     more commands, "high" the reverse."""
 
     second_opinion: bool = True
-    """PocketSphinx asks the trained command model too, and drops a command the model finds less likely than not:
-    fewer commands heard in everyday talk (benchmarks/COMMAND_MODEL.md). true or false."""
+    """The trained command model joins PocketSphinx: it drops a command it finds all but impossible, and commits
+    the commands it is sure of when said on their own (benchmarks/COMMAND_MODEL.md). true or false."""
 
     reminders: tuple[time, ...] = ()
     """Times of day ("HH:MM") at which the running coach says it is time for your exercises, when no session was
@@ -134,7 +134,8 @@ pace = 1.25
 # How readily speech counts as a command (PocketSphinx only): "low" acts on fewer words that were no command
 # and misses more commands, "high" the reverse (benchmarks/TRADEOFF.md has the figures).
 # sensitivity = "normal"
-# The trained command model's second opinion on what PocketSphinx hears (true or false).
+# The trained command model beside PocketSphinx: its check on what PocketSphinx hears, and the commands it
+# hears itself when said on their own (true or false).
 # second_opinion = true
 
 # Your own exercises, and the routine that "start routine" begins (a routine's name in the content;
