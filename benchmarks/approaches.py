@@ -160,12 +160,12 @@ class Approach:
             from pathlib import Path
 
             from voicecoach.asr.commands_model import CommandModel
-            from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P
+            from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P, NEVER_ALONE
             from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
 
             assert self.model is not None and meaning is not None
             return CommandModelRecognizer(phrases, meaning, CommandModel.load(Path(self.model)), threshold=ALONE_P,
-                                          consecutive=ALONE_FRAMES)
+                                          consecutive=ALONE_FRAMES, never=NEVER_ALONE)
         if self.kind == "grammar-only":
             return GrammarOnlyRecognizer(phrases)
         if self.kind == "open-vocabulary":

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,31 @@ def real_negative_sets(quick: bool) -> list[ClipSet]:
     return [sets[True], sets[False]]
 
 
+APART_S = 1.5
+"""Seconds of a clip's own noise floor before it, in the sets of the real talk said apart."""
+
+
+def apart(talk: Sequence[ClipSet]) -> list[ClipSet]:
+    """The real talk again, each clip after APART_S of its own noise floor (white noise at its quietest tenth):
+    every utterance said on its own, as a command is. Back to back, a clip's first words follow the last one's."""
+    out = []
+    for cs in talk:
+        spaced = ClipSet(f"{cs.name}-apart")
+        for n, (item, audio) in enumerate(zip(cs.items, cs.clips, strict=True)):
+            x = audio.astype(np.float64)
+            frames = len(x) // 160
+            energy = (x[: frames * 160].reshape(frames, 160) ** 2).mean(axis=1) if frames else np.zeros(1)
+            floor = speech.white_noise(APART_S, max(3.0, float(np.sqrt(np.percentile(energy, 10)))), seed=n)
+            spaced.add(replace(item, speech_end=item.speech_end + APART_S), np.concatenate([floor, audio]))
+        out.append(spaced)
+    return out
+
+
+def talk_seconds(cs: ClipSet) -> float:
+    """The seconds of talk in a set of the real talk: without the noise floor put between clips said apart."""
+    return cs.seconds - (APART_S * len(cs.items) if cs.name.endswith("-apart") else 0.0)
+
+
 @dataclass(frozen=True)
 class Judged:
     """An approach measured on another one's commits: those `keep(track, at, text)` lets stand, where `track` is the
@@ -170,12 +195,14 @@ class Judged:
 def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             approaches: Sequence[Approach] = (SHIPPED, GRAMMAR_ONLY),
             talk_only: Sequence[Approach] = (OPEN_VOCABULARY,),
-            commands: Sequence[ClipSet] | None = None, judged: Sequence[Judged] = ()) -> dict[str, Any]:
+            commands: Sequence[ClipSet] | None = None, judged: Sequence[Judged] = (),
+            talk_apart: bool = False) -> dict[str, Any]:
     """Decode every set through the hearing path of each approach (`talk_only`: on the real talk alone); the figures.
     `commands`: the command sets to measure recall on (default: every held-out voice at every SNR); `judged`:
-    approaches that keep some of another's commits."""
+    approaches that keep some of another's commits; `talk_apart`: the real talk said apart too (apart())."""
     commands = command_sets(grammar, quick) if commands is None else commands
     talk = real_negative_sets(quick)
+    talk += apart(talk) if talk_apart else []
     sets = [*commands, *talk]
     with tempfile.TemporaryDirectory(prefix="heldout-", dir=runs.mkdir(corpus.bench_cache())) as tmp:
         tracks, _ = runs.save_tracks(sets, Path(tmp))
@@ -208,10 +235,10 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             figures[cs.name] = {"by_family": per_family, "by_voice": per_voice}
         for cs in talk:
             found_all = dec.per_item[cs.name]
-            hours = cs.seconds / 3600
+            hours = talk_seconds(cs) / 3600
             fired = [found for found in found_all if found]
             figures[cs.name] = {
-                "clips": len(cs.items), "clips_with_a_command": len(fired), "minutes": round(cs.seconds / 60, 1),
+                "clips": len(cs.items), "clips_with_a_command": len(fired), "minutes": round(talk_seconds(cs) / 60, 1),
                 "commands_per_hour": round(sum(len(f) for f in found_all) / hours, 1) if hours else None,
                 "examples": [f"{item.label} -> {[t for _, t in found]}"
                              for item, found in zip(cs.items, found_all, strict=True) if found][:12],

@@ -102,6 +102,10 @@ ALONE_P = 0.999
 ALONE_FRAMES = 2
 """... in this many windows in a row. Of the settings tried, the one that fired least on the tuning half of the real
 talk (benchmarks/COMMAND_MODEL.md)."""
+NEVER_ALONE = frozenset({"pause", "resume", "it hurts", "slower", "start cat stretch", "how long", "back", "repeat",
+                         "skip", "list exercises"})
+"""The commands the model alone never commits: those it committed when each clip of the tuning half of the real talk
+was said on its own (a short sentence is an island too). PocketSphinx still hears them."""
 
 
 def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
@@ -110,5 +114,6 @@ def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mappi
     judged = SecondOpinion(first, phrases, meaning, model)
     if not alone:
         return judged
-    own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES)
+    own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES,
+                                 never=NEVER_ALONE)
     return Combined(judged, own)

@@ -48,11 +48,11 @@ def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArra
 class CommandModelRecognizer:
     """The model alone: it embeds the stream as it comes (StreamingEmbedding), scores the window ending with each
     new embedding frame and commits a command it is sure of (`threshold`, default the model's own) in `consecutive`
-    windows in a row."""
+    windows in a row; never one of the commands in `never` (Command.canonical)."""
 
     def __init__(self, phrases: Sequence[str], meaning: Mapping[str, Hashable], model: CommandModel,
                  sample_rate: int = RATE, embedding: SpeechEmbedding | None = None, threshold: float | None = None,
-                 consecutive: int = 1) -> None:
+                 consecutive: int = 1, never: frozenset[str] = frozenset()) -> None:
         if sample_rate != RATE:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
@@ -61,7 +61,7 @@ class CommandModelRecognizer:
         self._consecutive = consecutive
         self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES)
         self._class_of = phrase_classes(phrases, meaning)
-        self._all = frozenset(self._class_of)
+        self._all = frozenset(p for p, name in self._class_of.items() if name not in never)
         self._listening = self._restricted = self._all
         self._received = 0
         self._quiet_until = 0.0
@@ -111,10 +111,10 @@ class CommandModelRecognizer:
         return []
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
-        self._restricted = self._all if phrases is None else frozenset(normalize(p) for p in phrases)
+        self._restricted = self._all if phrases is None else self._all & {normalize(p) for p in phrases}
 
     def listen_for(self, phrases: frozenset[str] | None) -> None:
-        self._listening = self._all if phrases is None else frozenset(normalize(p) for p in phrases)
+        self._listening = self._all if phrases is None else self._all & {normalize(p) for p in phrases}
 
 
 VETOED_KEPT = 50
