@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
 
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.island import Islands
@@ -12,12 +11,6 @@ from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer, Sec
 
 APART_S = 1.5
 """One utterance is one command: a commit this soon after the other way's is the same words heard twice."""
-
-
-@dataclass
-class _Waiting:
-    detection: Detection
-    heard_at: float
 
 
 class Combined:
@@ -40,7 +33,7 @@ class Combined:
         """The recognizer heard first: PocketSphinx under the model's veto."""
         self.alone = alone
         self._islands = Islands()
-        self._waiting: list[_Waiting] = []
+        self._waiting: list[Detection] = []  # the model's commits, until the words are judged said on their own
         self._restricted = False
         self._free_since = 0.0  # when the restriction last ended (seconds of stream)
         self._last: tuple[float, bool] | None = None  # (time, from alone) of the last commit
@@ -48,15 +41,12 @@ class Combined:
     def accept(self, pcm: bytes) -> list[Detection]:
         self._islands.add(pcm)
         first = self.first.accept(pcm)
-        mine = self.alone.accept(pcm)
-        if not self._restricted:
-            self._waiting += [_Waiting(d, d.t) for d in mine]
+        self._wait(self.alone.accept(pcm))
         return self._merge(first, self._decided(ended=False))
 
     def flush(self) -> list[Detection]:
         first = self.first.flush()
-        if not self._restricted:
-            self._waiting += [_Waiting(d, d.t) for d in self.alone.flush()]
+        self._wait(self.alone.flush())
         return self._merge(first, self._decided(ended=True))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -72,17 +62,21 @@ class Combined:
         self.first.listen_for(phrases)
         self.alone.listen_for(phrases)
 
+    def _wait(self, found: list[Detection]) -> None:
+        if not self._restricted:
+            self._waiting += found
+
     def _now(self) -> float:
         return self._islands.frames / 100
 
     def _decided(self, ended: bool) -> list[Detection]:
         out, still = [], []
         for waiting in self._waiting:
-            verdict = self._islands.judge(waiting.heard_at, ended=ended, since=self._free_since)
+            verdict = self._islands.judge(waiting.t, ended=ended, since=self._free_since)
             if verdict is None:
                 still.append(waiting)
             elif verdict:
-                text = self.alone.latest_sure(waiting.heard_at) or waiting.detection.text
+                text = self.alone.latest_sure(waiting.t) or waiting.text
                 out.append(Detection(round(self._now(), 3), text))
         self._waiting = still
         return out
