@@ -90,8 +90,13 @@ def damaged_copy(tmp_path: Path, file: str, keep_bytes: int | None) -> Path:
     ("graph/Gr.fst", 1_000_000, r"graph/Gr.fst ends too soon"),
     ("graph/Gr.fst", 30_000_000, r"graph/Gr.fst is cut short \(30000000 of \d+ bytes\)"),
     ("graph/HCLr.fst", 90_000_000, r"graph/HCLr.fst is cut short"),  # Vosk itself would crash on it (SIGSEGV)
+    # Cuts inside the lookahead tables after the inner FST (it ends at byte 134,621,161): at the first, Vosk
+    # crashed making a recognizer; at the second, it loaded and heard nothing at all.
+    ("graph/HCLr.fst", 134_621_170, r"graph/HCLr.fst is cut short .*lookahead tables"),
+    ("graph/HCLr.fst", 170_000_000, r"graph/HCLr.fst is cut short .*lookahead tables"),
     ("am/final.mdl", 7_000_000, r"Vosk could not load the model .*Failed to create a model"),
-], ids=["missing-file", "gr-cut-in-words", "gr-cut-after-words", "hclr-cut", "am-cut"])
+], ids=["missing-file", "gr-cut-in-words", "gr-cut-after-words", "hclr-cut", "hclr-cut-in-tables",
+        "hclr-cut-late-in-tables", "am-cut"])
 def test_a_damaged_model_is_one_clear_line(tmp_path: Path, file: str, keep: int | None, message: str) -> None:
     copy = damaged_copy(tmp_path, file, keep)
     with pytest.raises(ModelNotFoundError, match=message) as err:

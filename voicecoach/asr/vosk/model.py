@@ -107,15 +107,16 @@ def model_words(model_dir: Path) -> tuple[str, ...]:
                                  f"it is not a grammar-capable Vosk model; {_NEXT_STEP}") from None
 
 
-def check_model(model_dir: Path) -> None:
+def check_model(model_dir: Path, with_tables: bool = False) -> None:
     """Raise ModelNotFoundError, naming the file, if the model lacks a file or its HCLr.fst is cut short: checked
-    before Vosk, which crashes (segfault) on a cut HCLr.fst when a recognizer is made on it."""
+    because Vosk does not, and crashes (segfault) on a cut HCLr.fst or silently hears nothing. `with_tables` also
+    walks HCLr.fst's lookahead tables (graph.check_lookahead_graph), which takes a few tenths of a second."""
     missing = missing_files(Path(model_dir))
     if missing:
         raise ModelNotFoundError(f"{model_dir} is not a usable Vosk model (missing {', '.join(missing)}); "
                                  f"{_NEXT_STEP}")
     try:
-        check_lookahead_graph(Path(model_dir) / "graph" / "HCLr.fst")
+        check_lookahead_graph(Path(model_dir) / "graph" / "HCLr.fst", with_tables=with_tables)
     except (GraphFileError, OSError) as error:
         raise ModelNotFoundError(f"the Vosk model in {model_dir} is damaged: {error}; {_DAMAGED}") from None
 
@@ -131,12 +132,30 @@ def load_model(model_dir: Path) -> Any:
             import vosk  # imported here so the PocketSphinx path never pays for it
 
             vosk.SetLogLevel(-1)
+            # The lookahead tables are walked while Vosk loads (it releases the GIL), so the check adds
+            # little to start-up; no recognizer is made on the model before the walk has passed.
+            tables: list[ModelNotFoundError] = []
+            walk = threading.Thread(target=_check_tables, args=(Path(model_dir), tables), daemon=True)
+            walk.start()
             try:
-                _loaded[key] = vosk.Model(model_path=str(key))
+                model = vosk.Model(model_path=str(key))
             except Exception as error:  # vosk raises a bare Exception("Failed to create a model")
-                raise ModelNotFoundError(f"Vosk could not load the model in {model_dir} ({error}): one of its "
-                                         f"files is damaged or of another Vosk version; {_DAMAGED}") from None
+                walk.join()
+                raise (tables[0] if tables else ModelNotFoundError(
+                    f"Vosk could not load the model in {model_dir} ({error}): one of its files is damaged or of "
+                    f"another Vosk version; {_DAMAGED}")) from None
+            walk.join()
+            if tables:
+                raise tables[0]
+            _loaded[key] = model
         return _loaded[key]
+
+
+def _check_tables(model_dir: Path, errors: list[ModelNotFoundError]) -> None:
+    try:
+        check_model(model_dir, with_tables=True)
+    except ModelNotFoundError as error:
+        errors.append(error)
 
 
 def download_model(dest_dir: Path, progress: bool = True, url: str = MODEL_URL, timeout: float = 30.0) -> Path:
