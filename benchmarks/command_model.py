@@ -98,6 +98,11 @@ def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:
     return heldout._pc(ok, n)
 
 
+def _latency(fig: dict[str, Any]) -> str:
+    lat = fig.get("commands@clean", {}).get("latency_ms")
+    return f"{lat['p50']} / {lat['p95']} ms" if lat else "not measured"
+
+
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     out = ["# The trained command model on what it never saw", "",
            f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s.",
@@ -107,8 +112,8 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
            "False commands: real people ordering coffee, each clip in the coach's idle mode.", "",
            "| approach | recall clean, festival | clean, espeak-people | clean, all | 10 dB | 5 dB "
            "| real talk held out, each clip apart: clips with a command | per hour | back to back | per hour "
-           "| tuning half, apart | back to back | RTF |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| tuning half, apart | back to back | end of speech to commit, clean, p50 / p95 | RTF |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for fig in figures.values():
         held, tune = fig["real-talk@held-out"], fig["real-talk@tuning-half"]
         held_apart, tune_apart = fig["real-talk@held-out-apart"], fig["real-talk@tuning-half-apart"]
@@ -118,7 +123,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
                  str(held_apart["commands_per_hour"]),
                  heldout._pc(held["clips_with_a_command"], held["clips"]), str(held["commands_per_hour"]),
                  heldout._pc(tune_apart["clips_with_a_command"], tune_apart["clips"]),
-                 heldout._pc(tune["clips_with_a_command"], tune["clips"]), str(fig["rtf"])]
+                 heldout._pc(tune["clips_with_a_command"], tune["clips"]), _latency(fig), str(fig["rtf"])]
         out.append(f"| {fig['title']} | " + " | ".join(cells) + " |")
     out += ["", "The tuning half of the real talk is where the model's negatives and thresholds came from: its "
             "figures are not a measurement on unseen speech.", ""]

@@ -225,14 +225,18 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
                 continue
             per_family: dict[str, list[int]] = {}
             per_voice: dict[str, list[int]] = {}
-            for item, found in zip(cs.items, dec.per_item[cs.name], strict=True):
+            latencies: list[float] = []
+            for item, (a, _), found in zip(cs.items, cs.bounds(), dec.per_item[cs.name], strict=True):
                 ok = len(found) == 1 and grammar.match(found[0][1]) == grammar.match(item.expect or "")
+                if ok:
+                    latencies.append(1000 * (found[0][0] - (a / RATE + item.speech_end)))
                 voice = item.voice or ""
                 for key, table in ((voice.split(":")[0], per_family), (voice, per_voice)):
                     table.setdefault(key, [0, 0])
                     table[key][0] += ok
                     table[key][1] += 1
-            figures[cs.name] = {"by_family": per_family, "by_voice": per_voice}
+            figures[cs.name] = {"by_family": per_family, "by_voice": per_voice,
+                                "latency_ms": latency_percentiles(latencies)}
         for cs in talk:
             found_all = dec.per_item[cs.name]
             hours = talk_seconds(cs) / 3600
@@ -245,6 +249,14 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             }
         out[name] = figures
     return out
+
+
+def latency_percentiles(latencies_ms: Sequence[float]) -> dict[str, float] | None:
+    """p50 and p95 of end of speech -> commit, in ms of audio time, over the commands heard right."""
+    if not latencies_ms:
+        return None
+    p50, p95 = np.percentile(latencies_ms, [50, 95])
+    return {"p50": round(float(p50)), "p95": round(float(p95)), "n": len(latencies_ms)}
 
 
 def _judge(judged: Judged, base: decode.Decoded, sets: Sequence[ClipSet], tracks: dict[str, Path]) -> decode.Decoded:
