@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from voicecoach.asr.base import Recognizer
 from voicecoach.asr.commands_model import CommandModel
 from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P, NEVER_ALONE, Combined, with_command_model
 from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
+from voicecoach.asr.embedding import shared_embedding
+from voicecoach.asr.enrolled import profile
+from voicecoach.asr.enrolled.enrol import enrol_take
+from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.hearing import HearingPath, hear_stream
+from voicecoach.runtime.recognizers import open_recognizer
 from voicecoach.testing import speech
 from voicecoach.testing.real_talk import negatives_dir
 
@@ -88,3 +95,19 @@ def test_after_a_long_silence_the_whole_command_is_committed_not_its_first_sylla
     long silence (test_embedding_stream.py); the combined recognizer commits the command said, once."""
     audio = speech.pad(speech.synthesize(text, "en-us", 150), 2.5, 1.5)
     assert [grammar.match(t) for t in heard(combined(grammar), grammar, audio, "idle")] == [grammar.match(text)]
+
+
+def test_under_a_voice_profile_the_model_alone_commits_nothing(grammar: Grammar, tmp_path: Path) -> None:
+    """With a profile, the person's takes hear the words said on their own, not the model alone: "next" in the voice
+    of the first test (which the model alone commits without a profile) is heard by nobody when the profile holds
+    other commands only (benchmarks/ENROLMENT.md: the model's own commits cost the profile recall and let talk in)."""
+    embedding = shared_embedding()
+    takes = [enrol_take(embedding, phrase, f"{phrase}-{i}", speech.synthesize(phrase, "en-us+m3", wpm))
+             for phrase in ("stop", "pause") for i, wpm in enumerate((160, 175), 1)]
+    profile.save(tmp_path / "voice", takes)
+    audio = speech.pad(speech.synthesize("next", "en-us+Andy", 185), 1.5, 1.0)
+    enrolled = open_recognizer("pocketsphinx", grammar, None, {}, profile=tmp_path / "voice")
+    assert isinstance(enrolled, EnrolledRecognizer)
+    assert heard(enrolled, grammar, audio, "running") == []
+    assert heard(open_recognizer("pocketsphinx", grammar, None, {}, profile=tmp_path / "none"), grammar, audio,
+                 "running") == ["next"]

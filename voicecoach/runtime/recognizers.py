@@ -19,13 +19,17 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
     The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too.
     """
+    from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.enrolled.profile import default_profile_dir
     from voicecoach.asr.enrolled.wrap import with_profile
 
     general = open_general(asr, grammar, model, env, sample_rate, sensitivity, second_opinion)
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
-    return with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()), grammar.table)
+    hearing = with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()), grammar.table)
+    if hearing is not general and isinstance(general, Combined):
+        general.commits_alone = False  # the person's takes hear what the model alone would, and better
+    return hearing
 
 
 def chosen_vosk_model(asr: Asr | None, model: str | None, env: Mapping[str, str]) -> Path | None:

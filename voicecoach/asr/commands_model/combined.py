@@ -37,6 +37,9 @@ class Combined:
         self._restricted = False
         self._free_since = 0.0  # when the restriction last ended (seconds of stream)
         self._last: tuple[float, bool] | None = None  # (time, from alone) of the last commit
+        self.commits_alone = True
+        """Whether `alone`'s commits count; off under a voice profile, whose takes hear the person's commands said
+        on their own better (benchmarks/ENROLMENT.md)."""
 
     def accept(self, pcm: bytes) -> list[Detection]:
         self._islands.add(pcm)
@@ -63,7 +66,7 @@ class Combined:
         self.alone.listen_for(phrases)
 
     def _wait(self, found: list[Detection]) -> None:
-        if not self._restricted:
+        if self.commits_alone and not self._restricted:
             self._waiting += found
 
     def _now(self) -> float:
