@@ -180,3 +180,25 @@ def test_the_model_alone_waits_for_the_whole_command_after_a_long_silence(gramma
     audio = speech.pad(speech.synthesize("start bridge", "en-us", 150), 2.5, 1.5)
     found = heard(CommandModelRecognizer(grammar.phrases(), grammar.table, model), audio)
     assert [d.text for d in found] == ["start bridge"]
+
+
+def test_windows_asked_for_later_or_not_at_all_are_the_windows_given_at_once(talk: npt.NDArray[np.int16]) -> None:
+    """frames_in embeds nothing; window_of, asked for some frames only and some of them a few frames late (as a
+    second opinion asks), gives each the window add() gives it."""
+    at_once = StreamingEmbedding(clip=25, window=WINDOW_FRAMES)
+    given = np.concatenate([at_once.add(talk[at : at + 800]).windows for at in range(0, len(talk), 800)])
+    lazy = StreamingEmbedding(clip=25, window=WINDOW_FRAMES, kept=6)
+    asked = {}
+    for at in range(0, len(talk), 800):
+        for index in lazy.frames_in(talk[at : at + 800]):
+            if index % 3 == 0:
+                asked[index] = lazy.window_of(index)
+            if index % 7 == 6:
+                asked[index - 5] = lazy.window_of(index - 5)
+    assert len(asked) > len(given) / 3
+    for index, window in asked.items():
+        np.testing.assert_allclose(window, given[index], atol=TOLERANCE, rtol=0, err_msg=f"frame {index}")
+    with pytest.raises(ValueError, match="last 6"):
+        lazy.window_of(lazy.frames - 7)
+    with pytest.raises(ValueError, match="kept"):
+        StreamingEmbedding(SpeechEmbedding(), clip=25, window=16, kept=0)

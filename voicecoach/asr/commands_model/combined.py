@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.island import Islands
@@ -25,14 +26,18 @@ class Combined:
     restriction ended: it never heard commands over the coach's voice, and the coach's own words, a count such as
     "Five." said on its own, are the restriction's to keep out."""
 
-    def __init__(self, first: Recognizer, alone: CommandModelRecognizer) -> None:
+    def __init__(self, first: Recognizer, alone: CommandModelRecognizer, islands: Islands | None = None,
+                 hold: bool = True) -> None:
+        """`islands`: the stream's energy, if `alone` gates on it too (CommandModelRecognizer's `quiet`); `hold`:
+        `alone` scores nothing while restricted, as nothing it would commit then is kept."""
         if first.sample_rate != alone.sample_rate:
             raise ValueError("both recognizers must take the same sample rate")
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer heard first: PocketSphinx under the model's veto."""
         self.alone = alone
-        self._islands = Islands()
+        self._islands = islands or Islands()
+        self._hold = hold
         self._waiting: list[Detection] = []  # the model's commits, until the words are judged said on their own
         self._restricted = False
         self._free_since = 0.0  # when the restriction last ended (seconds of stream)
@@ -43,13 +48,13 @@ class Combined:
 
     def accept(self, pcm: bytes) -> list[Detection]:
         self._islands.add(pcm)
+        self._wait(self.alone.accept(pcm))  # first: `first` may ask it for a second opinion on this chunk
         first = self.first.accept(pcm)
-        self._wait(self.alone.accept(pcm))
         return self._merge(first, self._decided(ended=False))
 
     def flush(self) -> list[Detection]:
-        first = self.first.flush()
         self._wait(self.alone.flush())
+        first = self.first.flush()
         return self._merge(first, self._decided(ended=True))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
@@ -60,6 +65,7 @@ class Combined:
             self._waiting.clear()
         self.first.restrict(phrases)
         self.alone.restrict(phrases)
+        self.alone.hold(self._restricted and self._hold)
 
     def listen_for(self, phrases: frozenset[str] | None) -> None:
         self.first.listen_for(phrases)
@@ -105,12 +111,29 @@ NEVER_ALONE = frozenset({"pause", "resume", "it hurts", "slower", "start cat str
 was said on its own (a short sentence is an island too). PocketSphinx still hears them."""
 
 
+@dataclass(frozen=True)
+class Savings:
+    """The work the combined recognizer leaves out (benchmarks/PIPELINE_COST.md measures each, and what it changes)."""
+
+    streamed_opinion: bool = True
+    """The veto reads the windows the model alone streamed, instead of embedding CONTEXT again at each commit."""
+    hold: bool = True
+    """The model alone scores nothing while the coach speaks (restricted): none of its commits is kept then."""
+    quiet: bool = True
+    """The model alone scores no window in which no 10 ms frame is loud (island.py's measure)."""
+
+
+NONE_SAVED = Savings(streamed_opinion=False, hold=False, quiet=False)
+"""Everything computed, as before any saving: what the savings are checked against."""
+
+
 def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
-                       model: CommandModel, alone: bool = True) -> Recognizer:
+                       model: CommandModel, alone: bool = True, savings: Savings = Savings()) -> Recognizer:
     """`first` with the command model's veto (SecondOpinion) and, if `alone`, its own commits (Combined)."""
-    judged = SecondOpinion(first, phrases, meaning, model)
     if not alone:
-        return judged
+        return SecondOpinion(first, phrases, meaning, model)
+    islands = Islands()
     own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES,
-                                 never=NEVER_ALONE)
-    return Combined(judged, own)
+                                 never=NEVER_ALONE, quiet=islands if savings.quiet else None)
+    judged = SecondOpinion(first, phrases, meaning, model, stream=own if savings.streamed_opinion else None)
+    return Combined(judged, own, islands, hold=savings.hold)

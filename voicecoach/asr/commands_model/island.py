@@ -48,7 +48,7 @@ class Islands:
         at = min(len(self._db), round(t * 100) - first)
         if at <= 0:
             return False
-        loud = self._loud()
+        loud = self.loud()
         before = np.flatnonzero(loud[:at])
         if not len(before):
             return False
@@ -68,7 +68,8 @@ class Islands:
             return True
         return True if ended else None
 
-    def _loud(self) -> npt.NDArray[np.bool_]:
+    def loud(self) -> npt.NDArray[np.bool_]:
+        """Which of the frames kept (the last KEEP_S seconds, up to `frames`) are loud, by the recent floor."""
         recent = self._db[-round(FLOOR_S * 100) :]
         floor = float(np.percentile(recent, FLOOR_PERCENTILE)) if len(recent) else 0.0
         out: npt.NDArray[np.bool_] = self._db > floor + MARGIN_DB

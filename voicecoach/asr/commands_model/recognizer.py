@@ -9,11 +9,13 @@ import numpy as np
 import numpy.typing as npt
 
 from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.commands_model.island import Islands
 from voicecoach.asr.commands_model.model import WINDOW_FRAMES, CommandModel, label_of, windows
 from voicecoach.asr.commands_model.stream import HOP, AudioRing, dither
 from voicecoach.asr.embedding import SpeechEmbedding, shared_embedding
-from voicecoach.asr.embedding.features import MIN_SAMPLES
-from voicecoach.asr.embedding.streaming import StreamingEmbedding
+from voicecoach.asr.embedding.features import MEL_HOP, MEL_SPAN, MIN_SAMPLES, STRIDE
+from voicecoach.asr.embedding.features import WINDOW as MEL_WINDOW
+from voicecoach.asr.embedding.streaming import StreamingEmbedding, frame_end
 from voicecoach.core.grammar import normalize
 
 RATE = 16000
@@ -28,6 +30,9 @@ CONTEXT = MIN_SAMPLES + (WINDOW_FRAMES + LOOK_BACK - 2) * HOP
 CLIP_FRAMES = WINDOW_FRAMES + LOOK_BACK - 1
 """The model alone scores each window as embedding the clip this long (CONTEXT samples) that it ends gives it, as a
 second opinion does."""
+KEPT_FRAMES = LOOK_BACK + 8
+"""The frames whose windows the model alone keeps for a second opinion: LOOK_BACK, and those a chunk of up to 0.64 s
+completes after the commit's moment."""
 
 
 def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> dict[str, str]:
@@ -48,18 +53,29 @@ def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArra
 class CommandModelRecognizer:
     """The model alone: it embeds the stream as it comes (StreamingEmbedding), scores the window ending with each
     new embedding frame and commits a command it is sure of (`threshold`, default the model's own) in `consecutive`
-    windows in a row; never one of the commands in `never` (Command.canonical)."""
+    windows in a row; never one of the commands in `never` (Command.canonical).
+
+    With `quiet` (the stream's energy, fed the same audio before this recognizer), a window in which no 10 ms frame
+    is loud is not scored: the model commits nothing there (measured in benchmarks/PIPELINE_COST.md). While held
+    (hold), no window is scored. A window not scored counts as one sure of nothing, and is embedded only if a later
+    one or a second opinion (agreement) needs its frames."""
 
     def __init__(self, phrases: Sequence[str], meaning: Mapping[str, Hashable], model: CommandModel,
                  sample_rate: int = RATE, embedding: SpeechEmbedding | None = None, threshold: float | None = None,
-                 consecutive: int = 1, never: frozenset[str] = frozenset()) -> None:
+                 consecutive: int = 1, never: frozenset[str] = frozenset(), quiet: Islands | None = None) -> None:
         if sample_rate != RATE:
             raise ValueError("the command model takes 16 kHz audio only")
         self.sample_rate = sample_rate
         self._model = model
         self._threshold = model.alone if threshold is None else threshold
         self._consecutive = consecutive
-        self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES)
+        self._stream = StreamingEmbedding(embedding or shared_embedding(), clip=CLIP_FRAMES, window=WINDOW_FRAMES,
+                                          kept=KEPT_FRAMES)
+        self._scores: dict[int, npt.NDArray[np.float32]] = {}  # each recent frame's window's probabilities
+        self._quiet = quiet
+        self._held = False
+        self.scored = 0
+        """Windows scored so far (those a gate or a second opinion asked for)."""
         self._class_of = phrase_classes(phrases, meaning)
         self._all = frozenset(p for p, name in self._class_of.items() if name not in never)
         self._listening = self._restricted = self._all
@@ -70,25 +86,68 @@ class CommandModelRecognizer:
 
     def accept(self, pcm: bytes) -> list[Detection]:
         x = np.frombuffer(pcm, dtype="<i2").astype(np.int16)
-        new = self._stream.add(dither(x, self._received))  # seeded by the chunk's first sample, as AudioRing does
+        x = dither(x, self._received)  # seeded by the chunk's first sample, as AudioRing does
         self._received += len(x)
-        whole = new.index >= WINDOW_FRAMES - 1  # no padded window: the stream's first 2 s are not scored
-        if not whole.any():
-            return []
-        p = self._model.probabilities(new.windows[whole])
-        out = []
-        for row, end in zip(p, new.end[whole], strict=True):
-            t = int(end) / RATE
-            phrase = self._best(row)
+        loud = None if self._quiet is None or self._held else self._quiet.loud()
+        frames = []
+        for index in self._stream.frames_in(x):
+            whole = index >= WINDOW_FRAMES - 1  # no padded window: the stream's first 2 s are not scored
+            scored = whole and not self._held and (loud is None or self._heard(index, loud))
+            frames.append((index, self._stream.window_of(index) if scored else None))
+        wanted = [window for _, window in frames if window is not None]
+        self.scored += len(wanted)
+        p = iter(self._model.probabilities(np.stack(wanted)) if wanted else np.zeros((0, 0), np.float32))
+        out: list[Detection] = []
+        for index, window in frames:
+            t = int(frame_end(index)) / RATE
+            phrase = None
+            if window is not None:
+                self._scores[index] = row = next(p)
+                phrase = self._best(row)
             self._run = (phrase, self._run[1] + 1 if phrase and phrase == self._run[0] else 1)
             if phrase:
                 self._sure.append((t, phrase))
             if phrase and self._run[1] >= self._consecutive and t >= self._quiet_until:
                 out.append(Detection(round(t, 3), phrase))
                 self._quiet_until = t + HOLD_OFF_S
+        for index in [i for i in self._scores if i < self._stream.frames - self._stream.kept]:
+            del self._scores[index]
         while self._sure and self._sure[0][0] < self._received / RATE - SURE_KEPT_S:
             self._sure.popleft()
         return out
+
+    def hold(self, held: bool) -> None:
+        """Score no window while `held` (the stream is still embedded as later windows need it)."""
+        self._held = held
+
+    def agreement(self, t: float, name: str) -> float | None:
+        """The model's highest probability of class `name` over the LOOK_BACK windows ending last at or before `t`
+        (seconds), as streamed (the module's agreement() embeds the audio up to `t` instead); 1 (no opinion) in the
+        stream's first 2 s; None if the stream has not reached `t` or no longer holds those windows."""
+        end = round(t * RATE)
+        if end > self._received:
+            return None
+        last = (end - MEL_SPAN) // MEL_HOP - (MEL_WINDOW - 1)
+        last = -1 if last < 0 else last // STRIDE  # the last frame ending at or before `end`
+        if last < WINDOW_FRAMES - 1:
+            return 1.0
+        first = max(WINDOW_FRAMES - 1, last - LOOK_BACK + 1)
+        if first < self._stream.frames - self._stream.kept:
+            return None
+        missing = [i for i in range(first, last + 1) if i not in self._scores]
+        if missing:
+            rows = self._model.probabilities(np.stack([self._stream.window_of(i) for i in missing]))
+            self.scored += len(missing)
+            self._scores.update(zip(missing, rows, strict=True))
+        column = self._model.classes.index(name)
+        return float(max(self._scores[i][column] for i in range(first, last + 1)))
+
+    def _heard(self, index: int, loud: npt.NDArray[np.bool_]) -> bool:
+        """Whether a 10 ms frame of the audio window `index` sees is loud (`loud`: Islands.loud())."""
+        assert self._quiet is not None
+        first = (index - WINDOW_FRAMES + 1) * STRIDE - (self._quiet.frames - len(loud))
+        last = -(-int(frame_end(index)) // MEL_HOP) - (self._quiet.frames - len(loud))
+        return bool(loud[max(0, first) : max(0, last)].any())
 
     def latest_sure(self, since: float) -> str | None:
         """The phrase of the latest window since `since` (seconds) that was sure of one: the most of a command the
@@ -129,7 +188,10 @@ class SecondOpinion:
     heard (benchmarks/COMMAND_MODEL.md). The restriction itself keeps the coach's own words out."""
 
     def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
-                 model: CommandModel, embedding: SpeechEmbedding | None = None) -> None:
+                 model: CommandModel, embedding: SpeechEmbedding | None = None,
+                 stream: CommandModelRecognizer | None = None) -> None:
+        """With `stream` (fed the same audio, each chunk before this one), a commit is judged on the windows it
+        streamed (CommandModelRecognizer.agreement), not by embedding CONTEXT again."""
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer whose commits this one judges."""
@@ -137,6 +199,7 @@ class SecondOpinion:
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
         self._embedding = embedding or shared_embedding()
+        self._stream = stream
         self._ring = AudioRing(CONTEXT / RATE + 0.5, dither=False)
         self._restricted = False
         self.vetoed: list[Detection] = []
@@ -160,9 +223,17 @@ class SecondOpinion:
         """Whether the model lets the commit stand (always, for a phrase it was not trained on)."""
         if detection.text not in self._known or self._restricted:
             return True
+        return self.probability(detection) >= self._model.veto
+
+    def probability(self, detection: Detection, streamed: bool = True) -> float:
+        """The model's probability of the commit's command (one it was trained on), at most LOOK_BACK windows before
+        it: from the windows the stream scored, if `streamed` and it has them, else by embedding the audio."""
+        name = self._class_of[detection.text]
+        found = None if self._stream is None or not streamed else self._stream.agreement(detection.t, name)
+        if found is not None:
+            return found
         end = min(self._ring.end, round(detection.t * RATE))
-        audio = self._ring.span(end - CONTEXT, end)
-        return agreement(self._model, self._embedding, audio, self._class_of[detection.text]) >= self._model.veto
+        return agreement(self._model, self._embedding, self._ring.span(end - CONTEXT, end), name)
 
     def _judge(self, found: list[Detection]) -> list[Detection]:
         kept: list[Detection] = []

@@ -17,6 +17,7 @@ maxima of one clip and the last frames are kept: memory does not grow with the s
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +37,6 @@ from voicecoach.asr.embedding.features import (
 BLOCK = 4
 """Mel frames computed at once, as a clip of their own: a window (76) and its stride (8) are whole blocks."""
 BLOCK_SAMPLES = (BLOCK - 1) * MEL_HOP + MEL_SPAN
-BATCH = 64
-"""Windows embedded at once at most."""
 
 
 def frame_end(index: int | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -98,11 +97,14 @@ class StreamingEmbedding:
     `SpeechEmbedding.embed` over the clip of `clip` frames that ends with it (None: over the stream so far), and comes
     with the `window` - 1 frames before it as embedding that same clip gives them."""
 
-    def __init__(self, embedding: SpeechEmbedding | None = None, clip: int | None = None, window: int = 1) -> None:
+    def __init__(self, embedding: SpeechEmbedding | None = None, clip: int | None = None, window: int = 1,
+                 kept: int = 1) -> None:
         if clip is not None and clip < 1:
             raise ValueError(f"clip must be 1 frame or more, or None, not {clip}")
         if window < 1 or (clip is not None and window > clip):
             raise ValueError(f"window must be 1 to clip ({clip}) frames, not {window}")
+        if kept < 1:
+            raise ValueError(f"kept must be 1 frame or more, not {kept}")
         self._embedding = embedding or shared_embedding()
         self.clip = clip
         self.window = window
@@ -113,7 +115,8 @@ class StreamingEmbedding:
         keep = None if clip is None else (WINDOW + (clip - 1) * STRIDE) // BLOCK
         self._loudest: deque[float] = deque(maxlen=keep)
         """The loudest value of each block of the clip that ends with the next frame (None: the loudest so far)."""
-        self._recent: deque[_Frame] = deque(maxlen=window)
+        self._recent: deque[_Frame] = deque(maxlen=window + kept - 1)
+        """The last frames, each with the window - 1 before it for the last `kept` of them."""
         self._blocks = 0
         self.frames = 0
         """Embedding frames given so far: the index of the next one."""
@@ -125,11 +128,17 @@ class StreamingEmbedding:
         return len(self._audio) + self._mel.size + len(self._loudest) + recent
 
     def add(self, pcm: npt.NDArray[np.int16]) -> EmbeddedFrames:
-        """The embedding frames that `pcm`, the stream's next samples, completes (often none)."""
+        """The embedding frames that `pcm`, the stream's next samples, completes (often none), with their windows."""
         first = self.frames
+        out = [self.window_of(index) for index in self.frames_in(pcm)]
+        windows = np.stack(out) if out else np.zeros((0, self.window, EMBEDDING_DIM), np.float32)
+        return EmbeddedFrames(first, windows)
+
+    def frames_in(self, pcm: npt.NDArray[np.int16]) -> Iterator[int]:
+        """Take in `pcm`, the stream's next samples, and yield the index of each embedding frame it completes, as it
+        completes: nothing is embedded until window_of asks for it, so a frame no window needs costs its mel only.
+        Ask for a frame's window before going on to the next (or keep `kept` frames)."""
         self._audio = np.concatenate([self._audio, np.asarray(pcm, np.int16)])
-        new: list[_Frame] = []
-        out: list[npt.NDArray[np.float32]] = []
         while len(self._audio) >= BLOCK_SAMPLES:
             block = self._embedding.mel(self._audio[:BLOCK_SAMPLES])
             self._audio = self._audio[BLOCK * MEL_HOP :]
@@ -140,30 +149,27 @@ class StreamingEmbedding:
             self._loudest.append(loudest)
             self._blocks += 1
             if self._blocks * BLOCK == self.frames * STRIDE + WINDOW:
-                new.append(_Frame(self._mel, max(self._loudest) - MEL_FLOOR, {}))
+                self._recent.append(_Frame(self._mel, max(self._loudest) - MEL_FLOOR, {}))
                 self.frames += 1
-                if len(new) == BATCH:  # a long chunk's frames are embedded as they come, not all held at once
-                    out += self._windows(new)
-                    new = []
-        out += self._windows(new)
-        windows = np.stack(out) if out else np.zeros((0, self.window, EMBEDDING_DIM), np.float32)
-        return EmbeddedFrames(first, windows)
+                yield self.frames - 1
 
-    def _windows(self, new: list[_Frame]) -> list[npt.NDArray[np.float32]]:
-        """Each new frame's window, embedding again only the earlier frames a later floor changes."""
-        if not new:
-            return []
-        own = self._embedding.embed_windows(np.stack([np.maximum(f.mel, f.floor) for f in new]))
-        out = []
-        for frame, vector in zip(new, own, strict=True):
-            frame.embedded[frame.floor] = vector
-            self._recent.append(frame)
-            rows = []
-            for earlier in self._recent:
-                floor = earlier.under(frame.floor)
-                if floor not in earlier.embedded:
-                    earlier.embedded[floor] = self._embedding.embed_windows(np.maximum(earlier.mel, floor)[None])[0]
-                rows.append(earlier.embedded[floor])
-            rows = [rows[0]] * (self.window - len(rows)) + rows
-            out.append(np.stack(rows))
-        return out
+    def window_of(self, index: int) -> npt.NDArray[np.float32]:
+        """Frame `index` (one of the last `kept`) and the window - 1 frames before it, (window, 96), all as
+        embedding the clip it ends gives them: each embedded once per floor that changes it, when first asked for."""
+        at = index - (self.frames - len(self._recent))  # its place in self._recent
+        if not 0 <= at < len(self._recent) or at < min(index, self.window - 1):
+            raise ValueError(f"frame {index} is not among the last {self.kept} of {self.frames}")
+        frame = self._recent[at]
+        rows = []
+        for i in range(max(0, at - self.window + 1), at + 1):
+            earlier = self._recent[i]
+            floor = earlier.under(frame.floor)
+            if floor not in earlier.embedded:
+                earlier.embedded[floor] = self._embedding.embed_windows(np.maximum(earlier.mel, floor)[None])[0]
+            rows.append(earlier.embedded[floor])
+        return np.stack([rows[0]] * (self.window - len(rows)) + rows)
+
+    @property
+    def kept(self) -> int:
+        """How many of the last frames window_of can still give."""
+        return (self._recent.maxlen or 1) - self.window + 1
