@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.streaming_embedding import test_audio
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model import CommandModel
 from voicecoach.asr.commands_model.combined import (
@@ -80,20 +81,9 @@ class Stream:
 
 def talk_and_commands(seconds: float) -> Stream:
     """`seconds` of the tuning half of the real talk, clip after clip, a command 1 s after each."""
-    clips = [p for p in sorted((negatives_dir() / "clips").glob("*.flac")) if not held_out(p.stem)]
-    if not clips:
-        sys.exit(f"no real talk in {negatives_dir() / 'clips'}: set VOICECOACH_REAL_NEGATIVES to its directory")
-    parts: list[npt.NDArray[np.int16]] = []
-    total = 0
-    for i, path in enumerate(clips):
-        if total >= seconds * RATE:
-            break
-        talk = speech.read_wav(path)
-        text, voice = COMMANDS[i % len(COMMANDS)]
-        command = speech.scale_to_rms(speech.synthesize(text, voice, 150), speech.active_rms(talk))
-        parts += [talk, speech.pad(command, 1.0, 1.0)]
-        total += len(parts[-2]) + len(parts[-1])
-    return Stream("real talk (tuning half) with commands between", speech.concatenate(parts))
+    clips = [p for p in sorted((negatives_dir() / "clips").glob("*.flac")) if not held_out(p.name)]
+    audio, _ = test_audio(seconds, clips, COMMANDS)
+    return Stream("real talk (tuning half) with commands between", audio)
 
 
 def alone(noisy: bool) -> Stream:

@@ -79,10 +79,12 @@ class ReembeddingRecognizer(CommandModelRecognizer):
 
 
 
-def test_audio(seconds: float) -> tuple[npt.NDArray[np.int16], list[tuple[str, float, float]]]:
-    """`seconds` of real talk, clip after clip, with one of COMMANDS (1 s of quiet around it) after each clip; and
-    where each command was said."""
-    clips = sorted((negatives_dir() / "clips").glob("*.flac"))
+def test_audio(seconds: float, clips: Sequence[Path] | None = None,
+               commands: Sequence[tuple[str, str]] = COMMANDS) -> tuple[npt.NDArray[np.int16],
+                                                                     list[tuple[str, float, float]]]:
+    """`seconds` of real talk (`clips`, by default every clip by name), clip after clip, with one of `commands`
+    (text, voice; 1 s of quiet around it) after each clip; and where each command was said."""
+    clips = sorted((negatives_dir() / "clips").glob("*.flac")) if clips is None else clips
     if not clips:
         sys.exit(f"no real talk in {negatives_dir() / 'clips'}: set VOICECOACH_REAL_NEGATIVES to its directory")
     parts: list[npt.NDArray[np.int16]] = []
@@ -92,7 +94,7 @@ def test_audio(seconds: float) -> tuple[npt.NDArray[np.int16], list[tuple[str, f
         if total >= seconds * RATE:
             break
         talk = speech.read_wav(path)
-        text, voice = COMMANDS[i % len(COMMANDS)]
+        text, voice = commands[i % len(commands)]
         command = speech.scale_to_rms(speech.synthesize(text, voice, 150), speech.active_rms(talk))
         start = total + len(talk) + RATE
         said.append((text, start / RATE, (start + len(command)) / RATE))
@@ -250,7 +252,9 @@ def write(args: argparse.Namespace, seconds: float, said: list[tuple[str, float,
               f"{args.runs}); streaming the embedding instead costs RTF {spread(stream_rtf)}, that is "
               f"{stream * 3600:.0f} CPU seconds an hour, as much as {stream / per_s * 3600:.0f} commits an hour. "
               "Its frames would also differ: the commit's clip starts at any sample, not on a frame, and is dithered "
-              "from its own start. So the second opinion still embeds CONTEXT at each commit."]
+              "from its own start. So a second opinion on its own embeds CONTEXT at each commit; beside the model "
+              "alone (voicecoach as shipped) it reads the windows the model alone streams, which costs nothing more "
+              "(benchmarks/PIPELINE_COST.md compares the verdicts)."]
     OUT.write_text("\n".join(lines) + "\n")
     print(OUT.read_text())
 
