@@ -176,6 +176,10 @@ class CommandModelRecognizer:
         self._listening = self._all if phrases is None else self._all & {normalize(p) for p in phrases}
 
 
+STREAMED_MARGIN = 1e4
+"""The streamed windows decide a veto when they give the command this many times more or less than the veto
+probability; nearer it, the audio is embedded again as the veto was tuned: the two ways differ by up to 180 times
+(benchmarks/PIPELINE_COST.md)."""
 VETOED_KEPT = 50
 """How many vetoed commits a SecondOpinion remembers."""
 
@@ -191,7 +195,8 @@ class SecondOpinion:
                  model: CommandModel, embedding: SpeechEmbedding | None = None,
                  stream: CommandModelRecognizer | None = None) -> None:
         """With `stream` (fed the same audio, each chunk before this one), a commit is judged on the windows it
-        streamed (CommandModelRecognizer.agreement), not by embedding CONTEXT again."""
+        streamed (CommandModelRecognizer.agreement) unless they put it near the veto (STREAMED_MARGIN), not by
+        embedding CONTEXT again."""
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer whose commits this one judges."""
@@ -223,17 +228,27 @@ class SecondOpinion:
         """Whether the model lets the commit stand (always, for a phrase it was not trained on)."""
         if detection.text not in self._known or self._restricted:
             return True
-        return self.probability(detection) >= self._model.veto
+        veto = self._model.veto
+        p = self._streamed(detection)
+        if p is None or veto / STREAMED_MARGIN <= p <= veto * STREAMED_MARGIN:
+            p = self._embedded(detection)
+        return p >= veto
 
     def probability(self, detection: Detection, streamed: bool = True) -> float:
         """The model's probability of the commit's command (one it was trained on), at most LOOK_BACK windows before
         it: from the windows the stream scored, if `streamed` and it has them, else by embedding the audio."""
-        name = self._class_of[detection.text]
-        found = None if self._stream is None or not streamed else self._stream.agreement(detection.t, name)
-        if found is not None:
-            return found
+        found = self._streamed(detection) if streamed else None
+        return self._embedded(detection) if found is None else found
+
+    def _streamed(self, detection: Detection) -> float | None:
+        if self._stream is None:
+            return None
+        return self._stream.agreement(detection.t, self._class_of[detection.text])
+
+    def _embedded(self, detection: Detection) -> float:
         end = min(self._ring.end, round(detection.t * RATE))
-        return agreement(self._model, self._embedding, self._ring.span(end - CONTEXT, end), name)
+        return agreement(self._model, self._embedding, self._ring.span(end - CONTEXT, end),
+                         self._class_of[detection.text])
 
     def _judge(self, found: list[Detection]) -> list[Detection]:
         kept: list[Detection] = []
