@@ -342,11 +342,31 @@ def report(figures: dict[str, Any]) -> str:
         return (f"| {name} | {quiet['windows']} | {len(unheard)} | {max(unheard, default=0.0):.3g} | "
                 f"{sum(p >= ALONE_P for p in unheard)} |")
 
+    savings = [
+        "## What is saved, and how exact each saving is", "",
+        "- **A frame is embedded only when a window asks for it** (StreamingEmbedding.frames_in, window_of): exact, "
+        "the same model runs on the same numbers, only fewer of them.",
+        "- **PocketSphinx answers the same verify question asked twice in a row once** (a segment that ends at the "
+        "pause an early commit was just tried at): exact, a batch decode depends on its search, audio and cepstral "
+        "mean alone.",
+        "- **The model alone scores nothing while the coach speaks** (Savings.hold): the combined recognizer keeps "
+        "none of its commits then. It is exact but for the model's run of sure windows and its 1.5 s hold-off "
+        "carried across the end of the restriction: with nothing saved, a command it was sure of in the coach's last "
+        "windows delays or holds off one said in the 1.5 s after.",
+        "- **The model alone scores no window in which no 10 ms frame is loud** (Savings.quiet; loud as island.py "
+        "measures it: 8 dB over the 10th percentile of the last 5 s). Not exact: the model could be sure of a command "
+        "in such a window. The tables below give the likeliest command's probability in every window it no longer "
+        f"scores; the model alone commits at {ALONE_P} in {ALONE_FRAMES} windows in a row.",
+        f"- **The veto reads the windows the model alone streamed** (Savings.streamed_opinion) when they give the "
+        f"command more than {STREAMED_MARGIN:g} times the veto probability or less than 1/{STREAMED_MARGIN:g} of it; "
+        "nearer, it embeds the 2.7 s before the commit again, as the veto was tuned. Not exact: a streamed window is "
+        "floored by its own clip, starts on the stream's 80 ms grid and is dithered with the stream, so the two "
+        "probabilities differ; the tables below give by how much.", ""]
     quiet_head = ["| set | windows scored with nothing saved | not scored by the quiet gate | likeliest command "
                   f"there, highest probability | at or over {ALONE_P} |", "|---|---:|---:|---:|---:|"]
     before = "nothing saved (before)"
     lines = ["# The general recognizer's cost, with and without its savings", "",
-             " ".join((__doc__ or "").split("\n", 2)[2].split()), ""]
+             " ".join((__doc__ or "").split("\n", 2)[2].split()), "", *savings]
     if "profile" in figures:
         prof = figures["profile"]
         sets = list(prof[before])

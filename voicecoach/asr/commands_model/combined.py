@@ -116,7 +116,8 @@ class Savings:
     """The work the combined recognizer leaves out (benchmarks/PIPELINE_COST.md measures each, and what it changes)."""
 
     streamed_opinion: bool = True
-    """The veto reads the windows the model alone streamed, instead of embedding CONTEXT again at each commit."""
+    """The veto reads the windows the model alone streamed instead of embedding CONTEXT again at each commit, unless
+    they put the command near the veto probability (recognizer.STREAMED_MARGIN)."""
     hold: bool = True
     """The model alone scores nothing while the coach speaks (restricted): none of its commits is kept then."""
     quiet: bool = True
