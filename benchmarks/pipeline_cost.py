@@ -42,7 +42,12 @@ from voicecoach.asr.commands_model.combined import (
 from voicecoach.asr.commands_model.island import Islands
 from voicecoach.asr.commands_model.model import NONE
 from voicecoach.asr.commands_model.recognizer import STREAMED_MARGIN, CommandModelRecognizer, SecondOpinion
+from voicecoach.asr.embedding.streaming import StreamingEmbedding
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx.barge_in import BargeIn
+from voicecoach.asr.pocketsphinx.endpoint import EnergyEndpointer
+from voicecoach.asr.pocketsphinx.frames import Frames
+from voicecoach.asr.pocketsphinx.searches import Searches
 from voicecoach.core.content import load_content
 from voicecoach.core.grammar import Grammar, load_grammar
 from voicecoach.paths import default_content_dir, default_grammar_dir
@@ -260,19 +265,19 @@ def decisions(grammar: Grammar, model: CommandModel) -> dict[str, Any]:
     return out
 
 
-PARTS = (("PocketSphinx", "pocketsphinx/recognizer.py", ("accept", "flush")),
-         ("  its verify searches (batch decodes of a segment)", "pocketsphinx/searches.py", ("_search_for",)),
-         ("  its live decoder (barge-in, while the coach speaks)", "pocketsphinx/barge_in.py", ("feed",)),
-         ("  its noise suppression", "pocketsphinx/frames.py", ("_suppressed",)),
-         ("  its voice detector and noise floor", "pocketsphinx/endpoint.py", ("process",)),
-         ("the model alone", "commands_model/recognizer.py", ("accept",)),
-         ("  the mel spectrogram", "embedding/streaming.py", ("frames_in",)),
-         ("  the embedding of its windows", "embedding/streaming.py", ("window_of",)),
-         ("  the model's forward pass (also the veto's)", "commands_model/model.py", ("probabilities",)),
-         ("the veto (second opinion)", "commands_model/recognizer.py", ("probability",)),
-         ("the islands (said on its own)", "commands_model/island.py", ("add", "judge")))
-"""Where the time goes: a profile's cumulative time in these functions (file, names), indented: part of the one
-above."""
+PARTS: tuple[tuple[str, tuple[Callable[..., Any], ...]], ...] = (
+    ("PocketSphinx", (PocketSphinxRecognizer.accept, PocketSphinxRecognizer.flush)),
+    ("  its verify searches (batch decodes of a segment)", (Searches._search_for,)),
+    ("  its live decoder (barge-in, while the coach speaks)", (BargeIn.feed,)),
+    ("  its noise suppression", (Frames._suppressed,)),
+    ("  its voice detector and noise floor", (EnergyEndpointer.process,)),
+    ("the model alone", (CommandModelRecognizer.accept,)),
+    ("  the mel spectrogram", (StreamingEmbedding.frames_in,)),
+    ("  the embedding of its windows", (StreamingEmbedding.window_of,)),
+    ("  the model's forward pass (also the veto's)", (CommandModel.probabilities,)),
+    ("the veto (second opinion)", (SecondOpinion.agrees,)),
+    ("the islands (said on its own)", (Islands.add, Islands.judge)))
+"""Where the time goes: a profile's cumulative time in these functions; indented, part of the one above."""
 
 
 def profile(grammar: Grammar, model: CommandModel, seconds: float) -> dict[str, Any]:
@@ -291,9 +296,9 @@ def profile(grammar: Grammar, model: CommandModel, seconds: float) -> dict[str, 
             stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
             total = sum(tt for _, _, tt, _, _ in stats.values())
             figures = {"total": total / stream.seconds}
-            for part, path, functions in PARTS:
-                figures[part] = sum(ct for (file, _, function), (_, _, _, ct, _) in stats.items()
-                                    if file.endswith(path) and function in functions) / stream.seconds
+            for part, functions in PARTS:
+                where = {(f.__code__.co_filename, f.__code__.co_firstlineno, f.__name__) for f in functions}
+                figures[part] = sum(stats[key][3] for key in where if key in stats) / stream.seconds
             out.setdefault(name, {})[stream.name] = figures
         print(f"profiled {name}", flush=True)
     return out
@@ -374,7 +379,7 @@ def report(figures: dict[str, Any]) -> str:
                   "CPU seconds per second of audio spent in each part, under cProfile (which slows the Python "
                   "parts more than the models), with nothing saved / as shipped.", "",
                   "| part | " + " | ".join(sets) + " |", "|---|" + "---:|" * len(sets)]
-        for part in ["total", *(p for p, _, _ in PARTS)]:
+        for part in ["total", *(p for p, _ in PARTS)]:
             cells = [f"{prof[before][s][part]:.4f} / {prof['all savings (as shipped)'][s][part]:.4f}" for s in sets]
             lines.append(f"| {part.strip() if part == 'total' else part.replace('  ', '&nbsp;&nbsp;')} | "
                          + " | ".join(cells) + " |")
