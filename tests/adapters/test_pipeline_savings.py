@@ -11,7 +11,12 @@ import pytest
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model import CommandModel
 from voicecoach.asr.commands_model.combined import NONE_SAVED, Combined, Savings, with_command_model
-from voicecoach.asr.commands_model.recognizer import STREAMED_MARGIN, CommandModelRecognizer, SecondOpinion
+from voicecoach.asr.commands_model.recognizer import (
+    LOOK_BACK,
+    STREAMED_MARGIN,
+    CommandModelRecognizer,
+    SecondOpinion,
+)
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
@@ -78,12 +83,12 @@ def general(grammar: Grammar, model: CommandModel, savings: Savings) -> Combined
     return recognizer
 
 
-def heard(recognizer: Recognizer, audio: npt.NDArray[np.int16], coach: range,
-          barge_in: frozenset[str]) -> list[Detection]:
+def heard(recognizer: Recognizer, audio: npt.NDArray[np.int16], coach: range | None = None,
+          barge_in: frozenset[str] = frozenset()) -> list[Detection]:
     """Every commit, the recognizer restricted to `barge_in` while the coach speaks (`coach`: those chunks)."""
     out = []
     for i, chunk in enumerate(speech.chunks(audio, CHUNK)):
-        if i in (coach.start, coach.stop):
+        if coach is not None and i in (coach.start, coach.stop):
             recognizer.restrict(barge_in if i == coach.start else None)
         out += recognizer.accept(chunk)
     return out + recognizer.flush()
@@ -104,3 +109,17 @@ def test_the_savings_change_no_commit_and_score_fewer_windows(grammar: Grammar, 
     assert [d.text for d in found] == ["next", "wait"]
     assert heard(after, audio, coach_s, grammar.barge_in_phrases()) == found
     assert after.alone.scored < before.alone.scored / 2, (after.alone.scored, before.alone.scored)
+
+
+def test_under_a_voice_profile_the_model_alone_scores_only_what_the_veto_asks_for(grammar: Grammar,
+                                                                                model: CommandModel) -> None:
+    """Its own commits off (as under a voice profile): the same commits as with nothing saved, PocketSphinx's "wait"
+    judged by the veto, and the model scores no more windows than the veto reads for it."""
+    audio = speech.pad(speech.concatenate([speech.synthesize("next", "en-us+Andy", 185),
+                                           speech.synthesize("wait", "en-gb", 150)], 2.0), 2.5, 1.5)
+    before, after = general(grammar, model, NONE_SAVED), general(grammar, model, Savings())
+    before.commits_alone = after.commits_alone = False
+    found = heard(before, audio)
+    assert [d.text for d in found] == ["wait"]  # "next" was the model alone's
+    assert heard(after, audio) == found
+    assert 0 < after.alone.scored <= LOOK_BACK * len(found) < before.alone.scored

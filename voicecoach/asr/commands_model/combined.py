@@ -29,7 +29,7 @@ class Combined:
     def __init__(self, first: Recognizer, alone: CommandModelRecognizer, islands: Islands | None = None,
                  hold: bool = True) -> None:
         """`islands`: the stream's energy, if `alone` gates on it too (CommandModelRecognizer's `quiet`); `hold`:
-        `alone` scores nothing while restricted, as nothing it would commit then is kept."""
+        `alone` scores nothing while none of its commits would be kept (restricted, or not commits_alone)."""
         if first.sample_rate != alone.sample_rate:
             raise ValueError("both recognizers must take the same sample rate")
         self.sample_rate = first.sample_rate
@@ -42,9 +42,7 @@ class Combined:
         self._restricted = False
         self._free_since = 0.0  # when the restriction last ended (seconds of stream)
         self._last: tuple[float, bool] | None = None  # (time, from alone) of the last commit
-        self.commits_alone = True
-        """Whether `alone`'s commits count; off under a voice profile, whose takes hear the person's commands said
-        on their own better (benchmarks/ENROLMENT.md)."""
+        self._commits_alone = True
 
     def accept(self, pcm: bytes) -> list[Detection]:
         self._islands.add(pcm)
@@ -57,6 +55,18 @@ class Combined:
         first = self.first.flush()
         return self._merge(first, self._decided(ended=True))
 
+    @property
+    def commits_alone(self) -> bool:
+        """Whether `alone`'s commits count; off under a voice profile, whose takes hear the person's commands said
+        on their own better (benchmarks/ENROLMENT.md). Off, `alone` scores only the windows the veto asks for
+        (if `hold`)."""
+        return self._commits_alone
+
+    @commits_alone.setter
+    def commits_alone(self, on: bool) -> None:
+        self._commits_alone = on
+        self._held()
+
     def restrict(self, phrases: frozenset[str] | None) -> None:
         if self._restricted and phrases is None:
             self._free_since = self._now()
@@ -65,11 +75,15 @@ class Combined:
             self._waiting.clear()
         self.first.restrict(phrases)
         self.alone.restrict(phrases)
-        self.alone.hold(self._restricted and self._hold)
+        self._held()
 
     def listen_for(self, phrases: frozenset[str] | None) -> None:
         self.first.listen_for(phrases)
         self.alone.listen_for(phrases)
+
+    def _held(self) -> None:
+        """If `hold`, hold `alone` while none of its commits would be kept: restricted, or not commits_alone."""
+        self.alone.hold(self._hold and (self._restricted or not self._commits_alone))
 
     def _wait(self, found: list[Detection]) -> None:
         if self.commits_alone and not self._restricted:
@@ -119,7 +133,8 @@ class Savings:
     """The veto reads the windows the model alone streamed instead of embedding CONTEXT again at each commit, unless
     they put the command near the veto probability (recognizer.STREAMED_MARGIN)."""
     hold: bool = True
-    """The model alone scores nothing while the coach speaks (restricted): none of its commits is kept then."""
+    """The model alone scores nothing while none of its commits is kept: while the coach speaks (restricted), and
+    under a voice profile (Combined.commits_alone off); the veto still asks it for the windows it needs."""
     quiet: bool = True
     """The model alone scores no window in which no 10 ms frame is loud (island.py's measure)."""
 
