@@ -351,9 +351,6 @@ def report(figures: dict[str, Any]) -> str:
         "## What is saved, and how exact each saving is", "",
         "- **A frame is embedded only when a window asks for it** (StreamingEmbedding.frames_in, window_of): exact, "
         "the same model runs on the same numbers, only fewer of them.",
-        "- **PocketSphinx answers the same verify question asked twice in a row once** (a segment that ends at the "
-        "pause an early commit was just tried at): exact, a batch decode depends on its search, audio and cepstral "
-        "mean alone.",
         "- **The model alone scores nothing while the coach speaks** (Savings.hold): the combined recognizer keeps "
         "none of its commits then. It is exact but for the model's run of sure windows and its 1.5 s hold-off "
         "carried across the end of the restriction: with nothing saved, a command it was sure of in the coach's last "

@@ -387,23 +387,3 @@ def test_silence_yields_nothing() -> None:
     rec = make_recognizer()
     out = rec.accept(speech.silence(3.0).tobytes()) + rec.flush()
     assert out == []
-
-
-def test_a_decision_asked_again_after_another_is_decided_afresh() -> None:
-    """The verify searches answer a question asked twice in a row once; another audio, or the same in another
-    search, in between is answered for itself."""
-    from voicecoach.asr.pocketsphinx.searches import Searches
-
-    searches = Searches(["stop", "next", "wait"], SphinxSettings())
-    phrases = frozenset({"stop", "next", "wait"})
-
-    def said(text: str) -> bytes:
-        audio = speech.pad(speech.synthesize(text, "en-us", 150), 0.3, 0.3)
-        noise = speech.white_noise(len(audio), 100.0).astype(np.float64)
-        return speech.to_int16((audio.astype(np.float64) + noise) / 32767.0).tobytes()
-
-    stop, nxt = said("stop"), said("next")
-    answers = [searches.verify(audio, phrases, coach=coach, steady=False)
-               for audio, coach in ((stop, False), (stop, False), (nxt, False), (nxt, True), (stop, True))]
-    assert answers == ["stop", "stop", "next", "next", "stop"]
-    assert searches.verify(stop, phrases, coach=False, steady=False, min_span=2.0) is None

@@ -58,7 +58,6 @@ class Searches:
         self._suffixes: dict[frozenset[str], str] = {}  # each set of commands' verify searches: their names' suffix
         self.add(frozenset(phrases))
         self._search = "verify"
-        self._last: tuple[tuple[str, bytes, float, str | None], str | None] | None = None  # the last decode
         self._verifier.activate_search(self._search)
         live_words = {w: p for w, p in words.items() if w not in quiet}
         self.live = decoder(live_words, beam=s.live_beam, pbeam=s.live_beam, wbeam=s.live_word_beam)
@@ -108,17 +107,7 @@ class Searches:
         return phrase if self._decode(guard, audio, min_span, cmn) == phrase else None
 
     def _decode(self, search: str, audio: bytes, min_span: float, cmn: str | None) -> str | None:
-        """The one command `search` finds in `audio`, its frames spanning `min_span` seconds, or None. The same
-        question twice in a row (a segment ending at the pause an early commit was just tried at) is answered once:
-        a batch decode depends on nothing but its search, audio and cepstral mean."""
-        asked = (search, audio, min_span, cmn)
-        if self._last is not None and self._last[0] == asked:
-            return self._last[1]
-        phrase = self._search_for(search, audio, min_span, cmn)
-        self._last = (asked, phrase)
-        return phrase
-
-    def _search_for(self, search: str, audio: bytes, min_span: float, cmn: str | None) -> str | None:
+        """The one command `search` finds in `audio`, its frames spanning `min_span` seconds, or None."""
         d = self._verifier
         if search != self._search:
             d.activate_search(search)
