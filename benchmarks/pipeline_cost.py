@@ -267,7 +267,7 @@ def decisions(grammar: Grammar, model: CommandModel) -> dict[str, Any]:
 
 PARTS: tuple[tuple[str, tuple[Callable[..., Any], ...]], ...] = (
     ("PocketSphinx", (PocketSphinxRecognizer.accept, PocketSphinxRecognizer.flush)),
-    ("  its verify searches (batch decodes of a segment)", (Searches._search_for,)),
+    ("  its verify searches (batch decodes of a segment)", (Searches._decode,)),
     ("  its live decoder (barge-in, while the coach speaks)", (BargeIn.feed,)),
     ("  its noise suppression", (Frames._suppressed,)),
     ("  its voice detector and noise floor", (EnergyEndpointer.process,)),
