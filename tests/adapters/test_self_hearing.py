@@ -11,12 +11,13 @@ import re
 import numpy as np
 import pytest
 
-from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.asr.base import Recognizer
 from voicecoach.audio.wavinput import chunks, to_pcm16
 from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, normalize
 from voicecoach.core.spoken import sentences
+from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
 from voicecoach.testing.coach_voice import render_session
 from voicecoach.testing.utterances import every_utterance, utterances_by_kind
@@ -98,9 +99,16 @@ def test_the_sample_covers_every_kind_and_what_once_triggered(content: Content, 
     assert sum(says_a_barge_in_phrase(t, grammar) for t in chosen) >= 5  # "wait", "stop", "pain", "it hurts"
 
 
-def heard_in(session: np.ndarray, grammar: Grammar) -> list[str]:
-    recognizer = PocketSphinxRecognizer(grammar.phrases())
+def shipped(grammar: Grammar) -> Recognizer:
+    """The general recognizer as `run` opens it without a profile (PocketSphinx with the command model), restricted
+    to the barge-in phrases as the live loop restricts it while the coach speaks."""
+    recognizer = open_general(None, grammar, None, {})
     recognizer.restrict(grammar.barge_in_phrases())
+    return recognizer
+
+
+def heard_in(session: np.ndarray, grammar: Grammar) -> list[str]:
+    recognizer = shipped(grammar)
     heard = []
     for chunk in chunks(to_pcm16(session), RATE):
         heard += recognizer.accept(chunk)
@@ -124,8 +132,7 @@ def test_stop_over_the_coach_is_heard(grammar: Grammar) -> None:
     at = int(1.2 * RATE)
     mic = np.concatenate([0.5 * coach, np.zeros(RATE, dtype=np.float32)])
     mic[at:at + len(stop)] += 2.0 * stop * (np.abs(coach).max() / max(1e-6, float(np.abs(stop).max())))
-    recognizer = PocketSphinxRecognizer(grammar.phrases())
-    recognizer.restrict(grammar.barge_in_phrases())
+    recognizer = shipped(grammar)
     heard = []
     for chunk in chunks(to_pcm16(mic / max(1.0, float(np.abs(mic).max()))), RATE):
         heard += recognizer.accept(chunk)
