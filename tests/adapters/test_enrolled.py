@@ -110,10 +110,11 @@ def test_a_bad_take_says_why(audio: speech.Audio, why: str) -> None:
         enrol_take(embedding(), "stop", "stop-1", audio)
 
 
-def _stream(recognizer: EnrolledRecognizer, audio: speech.Audio) -> list[tuple[float, str]]:
+def _stream(recognizer: EnrolledRecognizer, audio: speech.Audio, end: bool = True) -> list[tuple[float, str]]:
+    """What `recognizer` commits hearing `audio`; `end`: the stream ends there."""
     pcm = audio.astype("<i2").tobytes()
     found = [recognizer.accept(pcm[at:at + 3200]) for at in range(0, len(pcm), 3200)]
-    return [(d.t, d.text) for chunk in [*found, recognizer.flush()] for d in chunk]
+    return [(d.t, d.text) for chunk in [*found, recognizer.flush() if end else []] for d in chunk]
 
 
 def test_the_enrolled_recognizer_commits_a_command_once_when_both_hear_it() -> None:
@@ -210,3 +211,45 @@ def test_while_the_coach_speaks_no_commit_is_dropped_as_talk(grammar: Grammar) -
     recognizer = _talk(grammar)
     recognizer.restrict(frozenset(grammar.phrases()))
     assert [text for _, text in _stream(recognizer, _command_then_talk())] == ["how long"]
+
+
+def _trimmed(text: str, wpm: int) -> speech.Audio:
+    audio = speech.synthesize(text, VOICE, wpm)
+    span = speech_span(audio)
+    assert span is not None
+    return audio[span[0]:span[1]]
+
+
+def _profile_only(settings: EnrolledSettings | None = None) -> EnrolledRecognizer:
+    """A real PocketSphinx that listens for another command only: what is committed is the takes' vote."""
+    return EnrolledRecognizer(PocketSphinxRecognizer(["start routine"], 16000), matcher(), embedding(), settings)
+
+
+@pytest.mark.parametrize("order", ["talk first", "command first"])
+def test_a_command_with_talk_close_around_it_gets_no_vote(order: str) -> None:
+    # 0.45 s between the words: long enough for the endpointer to cut two segments, short enough to be talk.
+    command, talk = _trimmed("how long", 185), _trimmed("okay then", 160)
+    said = [talk, command] if order == "talk first" else [command, talk]
+    audio = speech.pad(speech.concatenate(said, gap=0.45), 0.8, 2.0)
+    as_before = _profile_only(EnrolledSettings(apart=None))
+    assert [text for _, text in _stream(as_before, audio)] == ["how long"]  # its own segment, voted
+    assert _stream(_profile_only(), audio) == []
+
+
+def test_the_same_command_with_quiet_around_it_gets_its_vote() -> None:
+    command, talk = _trimmed("how long", 185), _trimmed("okay then", 160)
+    audio = speech.pad(speech.concatenate([talk, command, talk], gap=1.0), 0.8, 2.0)
+    assert [text for _, text in _stream(_profile_only(), audio)] == ["how long"]
+
+
+def test_the_coachs_voice_just_before_a_command_does_not_drop_its_vote() -> None:
+    # The coach's last words, heard while it speaks (its echo), then the person's command 0.45 s later.
+    coach = speech.pad(_trimmed("okay then", 160), 0.8, 0.0)
+    command = speech.pad(_trimmed("how long", 185), 0.45, 2.0)
+    recognizer = _profile_only()
+    recognizer.restrict(frozenset({"start routine"}))
+    heard = _stream(recognizer, coach, end=False)
+    recognizer.restrict(None)
+    heard += _stream(recognizer, command)
+    assert [text for _, text in heard] == ["how long"]
+

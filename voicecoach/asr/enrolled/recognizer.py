@@ -28,6 +28,11 @@ from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
 # ("hold for 5 seconds, then relax" as "hold on"), and the commit is dropped. Not while the coach speaks: its
 # echo can lengthen a segment, and a "stop" over it must stand. A commit in no segment (the endpointer heard no
 # speech) stands, and so does a phrase whose command has no takes.
+#
+# A command said to the coach is said on its own, with quiet around it. So a vote is also dropped when another
+# segment lies within `apart` seconds before or after its own (a short phrase of a conversation: "right", "okay"),
+# unless the coach spoke within that reach: then the person talks over it, or answers it at once, and its echo
+# cuts the segments differently.
 
 
 TALK = 1.5
@@ -36,6 +41,11 @@ right general commits of the enrolled commands, clean and in kitchen noise and b
 0.69 s past the command's longest take; the command's other phrases said slowly, at most 0.69 s longer than the
 take, "hang on a second" for "pause"); the one commit in their 275 everyday sentences lay 2.1 s past it ("hold
 for 5 seconds, then relax" as "hold on")."""
+
+
+APART = 0.5
+"""Seconds of quiet a voted segment needs before and after it, measured from its speech to the next segment's.
+The endpointer ends a segment after about 0.4 s of quiet, so this catches the shorter pauses of talk."""
 
 
 QUIET = 0.2
@@ -61,6 +71,10 @@ class EnrolledSettings:
     everyday talk (None: every general commit stands)."""
     quiet: float = QUIET
     """A held general commit stands once its segment, still short enough, has had no voice for this long."""
+    apart: float | None = APART
+    """A vote is dropped when another segment lies this many seconds or less before or after its own, unless the
+    coach spoke in that time (None: no vote is dropped for its neighbours). A vote commits `grace` seconds after
+    its segment, or this many if more."""
 
 
 DROPPED_KEPT = 50
@@ -105,6 +119,7 @@ class EnrolledRecognizer:
             command = self._meaning.get(take.phrase, take.phrase)
             self._said[command] = max(self._said.get(command, 0.0), _speech_seconds(len(take.frames)))
         self._ended: list[tuple[float, float]] = []  # recent segments, (start, end) in seconds
+        self._coach_at = float("-inf")  # the last time the coach may have been heard (restricted), seconds
         self._held: list[Detection] = []  # general commits waiting for their segment to end
         self.dropped: list[Detection] = []
         """The last DROPPED_KEPT general commits dropped as talk."""
@@ -116,6 +131,8 @@ class EnrolledRecognizer:
         for segment in self._segments.feed(pcm):
             self._segment_ended(segment)
         now = self._segments.samples / RATE
+        if self._restricted is not None:
+            self._coach_at = now
         return self._general(found, now) + self._due(now)
 
     def flush(self) -> list[Detection]:
@@ -126,6 +143,8 @@ class EnrolledRecognizer:
         return self._general(found, now, final=True) + self._due(float("inf"))
 
     def restrict(self, phrases: frozenset[str] | None) -> None:
+        if phrases is not None or self._restricted is not None:
+            self._coach_at = self._segments.samples / RATE
         self._restricted = phrases
         self.general.restrict(phrases)
 
@@ -194,14 +213,27 @@ class EnrolledRecognizer:
     def _due(self, now: float) -> list[Detection]:
         out = []
         s = self.settings
+        wait = max(s.grace, s.apart or 0.0)
         for vote in list(self._votes):
             spoken = any(vote.start - s.before <= t <= vote.end + s.grace for t in self._general_times)
             if spoken:
                 self._votes.remove(vote)
-            elif now >= vote.end + s.grace:
+            elif now >= vote.end + wait:
                 self._votes.remove(vote)
-                out.append(Detection(min(now, vote.end + s.grace), vote.phrase))
+                if not self._crowded(vote):
+                    out.append(Detection(min(now, vote.end + wait), vote.phrase))
         horizon = now - s.keep
         self._general_times = [t for t in self._general_times if t >= horizon]
         return out
+
+    def _crowded(self, vote: _Vote) -> bool:
+        """Whether another segment lies within `apart` of the vote's, the coach silent meanwhile."""
+        apart = self.settings.apart
+        if apart is None or self._coach_at >= vote.start - apart:
+            return False
+        lo, hi = vote.start - apart, vote.end + apart
+        opened = self._segments.open_since
+        if opened is not None and vote.end < opened / RATE <= hi:
+            return True
+        return any(start <= hi and end >= lo for start, end in self._ended if (start, end) != (vote.start, vote.end))
 
