@@ -20,7 +20,7 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
-from voicecoach.asr.enrolled.recognizer import QUIET, TALK, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import APART, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
@@ -60,14 +60,33 @@ def voices(quick: bool, people: int | None) -> list[tuple[str, str]]:
 
 
 def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[str]) -> list[Take]:
-    speaker = Speaker(family, name, ENROL_PACE[family])
+    return enrol_said(embedding, Speaker(family, name, ENROL_PACE[family]).say, phrases)
+
+
+def enrol_said(embedding: SpeechEmbedding, say: Callable[[str], np.ndarray], phrases: Sequence[str]) -> list[Take]:
+    """Two takes of each phrase: as `say` says it, and the same resampled SECOND_TAKE higher and faster."""
     takes = []
     for phrase in phrases:
-        first = speaker.say(phrase)
+        first = say(phrase)
         second = speech.to_int16(soxr.resample(first.astype(np.float32) / 32767, RATE * SECOND_TAKE, RATE))
         for i, audio in enumerate((first, second), 1):
             takes.append(enrol_take(embedding, phrase, f"{phrase.replace(' ', '_')}-{i}", audio))
     return takes
+
+
+def commands(say: Callable[[str, float], np.ndarray], paces: Sequence[float], phrases: Sequence[str],
+             noise: np.ndarray, snr: float | None) -> Track:
+    """Every phrase as `say` says it at each pace, clean (`snr` None) or in `noise` at `snr` dB (each clip in its
+    own stretch of the noise)."""
+    clips = []
+    for pace in paces:
+        for i, phrase in enumerate(phrases):
+            audio = say(phrase, pace)
+            if snr is not None:
+                offset = (i * 131 + round(pace) * 17) * RATE % (len(noise) - len(audio))
+                audio = speech.add_noise(audio, np.roll(noise, -offset), snr)
+            clips.append((audio, phrase))
+    return track(clips)
 
 
 @dataclass
@@ -240,16 +259,9 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
         figures: dict[str, Any] = {"takes": len(takes), "threshold": round(matcher.threshold, 4),
                                    "enrol_cpu_s": round(enrol_s, 1)}
         for snr in SNRS:
-            clips = []
-            for pace in TEST_PACES[family]:
-                for i, phrase in enumerate(phrases):
-                    audio = Speaker(family, name, pace).say(phrase)
-                    if snr is not None:
-                        offset = (i * 131 + round(pace) * 17) * RATE % (len(noise) - len(audio))
-                        audio = speech.add_noise(audio, np.roll(noise, -offset), snr)
-                    clips.append((audio, phrase))
+            tr = commands(_speaker(family, name), TEST_PACES[family], phrases, noise, snr)
             figures[f"commands@{'clean' if snr is None else f'{snr:g}dB'}"] = _each(grammar, matcher, embedding,
-                                                                                   track(clips), None)
+                                                                                   tr, None)
         said = Speaker(family, name, ENROL_PACE[family])
         figures["own_sentences"] = _each(grammar, matcher, embedding,
                                          track([(said.say(s), None) for s in GENERAL_SENTENCES], GENERAL_SENTENCES),
@@ -267,6 +279,11 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
     return out
 
 
+def _speaker(family: str, name: str) -> Callable[[str, float], np.ndarray]:
+    """A held-out voice saying a text at a pace."""
+    return lambda text, pace: Speaker(family, name, pace).say(text)
+
+
 def _from(detection: Detection, commits: list[Detection]) -> bool:
     """Whether `detection` is one of `commits`, passed on as it was or held a moment by the talk rule."""
     return any(c.text == detection.text and c.t <= detection.t <= c.t + 1.0 for c in commits)
@@ -276,24 +293,26 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
           replay: tuple[list[Detection], list[Detection], list[Detection]] | None) -> dict[str, Any]:
     """Without the profile (the general recognizer as shipped) and with it (over the general recognizer as a
     profile makes it: the model's veto, not its own commits), the profile also without its talk rule (as it was),
-    over the model's own commits too (not shipped), and over PocketSphinx alone (the command model off), with
-    what triggered where nothing was said. `replay`: the three general recognizers' commits, decoded once."""
+    without its apart rule, over the model's own commits too (not shipped), and over PocketSphinx alone (the
+    command model off), with what triggered where nothing was said. `replay`: the three general recognizers'
+    commits, decoded once."""
     if replay is None:
         shipped, judged, sphinx = general(grammar)
-        feeds: list[Recording] = [Tap(judged), Tap(judged), Tap(shipped), Tap(sphinx)]
+        feeds: list[Recording] = [Tap(judged), Tap(judged), Tap(shipped), Tap(sphinx), Tap(judged)]
     else:
         shipped = Replay(replay[0])
-        feeds = [Replay(replay[1]), Replay(replay[1]), Replay(replay[0]), Replay(replay[2])]
-    before = EnrolledSettings(talk=None)
-    enrolled = [EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table)
-                for feed, settings in zip(feeds, (None, before, None, None), strict=True)]
-    on, old, mixed, off = decode([shipped, *enrolled], tr.audio)[1:]
+        feeds = [Replay(replay[1]), Replay(replay[1]), Replay(replay[0]), Replay(replay[2]), Replay(replay[1])]
+    settings = (None, EnrolledSettings(talk=None), None, None, EnrolledSettings(apart=None))
+    enrolled = [EnrolledRecognizer(feed, matcher, embedding, these, meaning=grammar.table)
+                for feed, these in zip(feeds, settings, strict=True)]
+    on, old, mixed, off, near = decode([shipped, *enrolled], tr.audio)[1:]
     return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
             "triggers": triggers(tr, on, feeds[0].commits), "triggers_before": triggers(tr, old, feeds[1].commits),
             "triggers_alone": triggers(tr, mixed, shipped.commits),
-            "triggers_sphinx": triggers(tr, off, feeds[3].commits)}
+            "triggers_sphinx": triggers(tr, off, feeds[3].commits),
+            "with_no_apart": list(score(grammar, tr, near)), "triggers_no_apart": triggers(tr, near, feeds[4].commits)}
 
 
 def _embedding_rtf(embedding: SpeechEmbedding) -> float:
@@ -343,11 +362,21 @@ def _own_triggers(result: dict[str, Any]) -> list[str]:
     out = []
     for voice, fig in result["voices"].items():
         for key, label in (("triggers", "as shipped"), ("triggers_before", "without the talk rule"),
+                           ("triggers_no_apart", "without the apart rule"),
                            ("triggers_alone", "over the model's own commits"),
                            ("triggers_sphinx", "second opinion off")):
             for sentence, who, phrase in fig["own_sentences"].get(key, []):
                 out.append(f"- {voice}, {label}: \"{sentence}\" heard as \"{phrase}\" by the {who}.")
     return out or ["- None."]
+
+
+def _has(result: dict[str, Any], tag: str) -> bool:
+    """Whether every voice's figures have `tag` (a run before it was measured has not)."""
+    return all(tag in fig["real_talk"] for fig in result["voices"].values())
+
+
+def _profiles(result: dict[str, Any]) -> int:
+    return 5 if _has(result, "with_no_apart") else 4
 
 
 def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] | None = None) -> str:
@@ -370,6 +399,12 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            f"The same run: the profile as it was until now, never dropping a general commit (the talk rule drops one "
            f"in a segment {TALK:g} s longer than its command's longest take: voicecoach.asr.enrolled.recognizer).",
            "", *_table(result, "without", "with_before"), "",
+           "### The profile without its apart rule", "",
+           f"The same run: the profile never dropping a vote for the speech around it (the apart rule drops one when "
+           f"another segment lies within {APART:g} s before or after the voted one: "
+           "voicecoach.asr.enrolled.recognizer).", "",
+           *(_table(result, "without", "with_no_apart") if _has(result, "with_no_apart") else ["Not measured in "
+                                                                                              "this run."]), "",
            "### The profile over the model's own commits too (not shipped)", "",
            "The same run: the profile over the general recognizer exactly as it hears without a profile. The "
            "model's own commits then compete with the takes, and commit the commands (and numbers) it is sure of in "
@@ -387,8 +422,10 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             f"{result['embedding_rtf']} CPU s per second of audio, embedding a 60 s stretch.",
             f"- The enrolled part on the real talk (endpointer, embedding of each segment, DTW against the takes; "
             f"the general recognizer replayed): {result['enrolled_rtf_on_talk']} CPU s per second of audio for the "
-            f"four enrolled recognizers run side by side (as shipped, without the talk rule, over the model's own "
-            f"commits too, over PocketSphinx alone), about {result['enrolled_rtf_on_talk'] / 4:.4f} each.",
+            f"{_profiles(result)} enrolled recognizers run side by side (as shipped, without the talk rule, over the "
+            f"model's own commits too, over PocketSphinx alone" + (", without the apart rule" if _profiles(result) > 4
+                                                                   else "")
+            + f"), about {result['enrolled_rtf_on_talk'] / _profiles(result):.4f} each.",
             f"- Peak resident memory of the whole run: {result['peak_rss_mb']} MB.",
             f"- Enrolment, 2 takes of {result['phrases']} commands with their calibration: "
             + ", ".join(f"{v['enrol_cpu_s']} s" for v in list(result["voices"].values())[:3]) + " CPU (first voices).",
