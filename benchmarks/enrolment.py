@@ -478,6 +478,14 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             "hurts a little when I climb the stairs.\", heard by PocketSphinx as \"my knee hurts\" 1.5 s before "
             "it ended; its figures were not chosen on them. That sentence is a pain report, one a coach might well "
             "answer; it is counted as a false trigger, as every own sentence is.",
+            f"- The apart rule (voicecoach.asr.enrolled.recognizer): with a profile, a vote is dropped when another "
+            f"speech segment lies within {APART:g} s before or after its own, unless the coach spoke in that time (a "
+            "command said to the coach is said on its own). Chosen on training data only (`python -m "
+            "benchmarks.enrolment_talk`, benchmarks/ENROLMENT-TALK.md: espeak-ng's five training voices and flite "
+            "rms and slt, the tuning half of the real talk, 306 clips): it took one clip's vote from three of the "
+            "seven voices (en-us+f2 2 clips to 1, rms 3 to 2, slt 4 to 3) and no right command in any condition; "
+            "0.8 and 1.0 s took the same, and 0.5 s was kept as the gentler. The endpointer cuts two segments only "
+            "after about 0.4 s of quiet, so the rule reaches pauses of 0.4 to 0.5 s.",
             "- The second opinion vetoes a commit only where the command model gives its command less than its veto "
             "probability (7.8e-05, voicecoach/asr/commands_model/command_model.md). On 2026-12-03 at c4baa18 it "
             "took 5 of the 6 real clips PocketSphinx heard a command in, none of the 2 own sentences, and 1 right "
