@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.conversation import INTRO, Action, EnrolmentConversation, Finished, Say
+from voicecoach.asr.enrolled.conversation import (
+    INTRO,
+    STOP_LEARNED,
+    Action,
+    EnrolmentConversation,
+    Finished,
+    Say,
+    in_order,
+)
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.testing import speech
@@ -36,12 +44,12 @@ def lines(actions: list[Action]) -> list[str]:
 
 def test_two_takes_of_each_command_then_done() -> None:
     talk = EnrolmentConversation(["next", "how long"], make_take)
-    assert lines(talk.start(0.0)) == [INTRO, "Say: next."]
+    assert lines(talk.start(0.0)) == ["Say each command back after me, as you would on the floor.", "Next."]
     assert lines(talk.heard(said("next"), 3.0)) == ["Again."]
-    assert lines(talk.heard(said("next", 175), 5.0)) == ["Say: how long."]
+    assert lines(talk.heard(said("next", 175), 5.0)) == ["How long."]
     assert lines(talk.heard(said("how long"), 8.0)) == ["Again."]
     end = talk.heard(said("how long", 175), 10.0)
-    assert lines(end) == ["Done. I learned how you say 2 commands."]
+    assert lines(end) == ["Done. I learned 2 commands."]
     finished = end[-1]
     assert isinstance(finished, Finished) and not finished.stopped
     assert [t.name for t in finished.takes] == ["next-1", "next-2", "how_long-1", "how_long-2"]
@@ -55,7 +63,7 @@ def test_an_unusable_take_is_asked_again_once_then_skipped() -> None:
                                               "hear; say it closer to the microphone. Please say pause once more."]
     assert lines(talk.heard(said("pause"), 4.0)) == ["Again."]
     assert lines(talk.heard(silence, 6.0))[-1].endswith("Please say pause once more.")
-    assert lines(talk.heard(silence, 8.0)) == ["Let us move on.", "Say: next."]
+    assert lines(talk.heard(silence, 8.0)) == ["Let us move on.", "Next."]
     assert [t.name for t in talk.takes] == ["pause-1"]
 
 
@@ -65,7 +73,7 @@ def test_a_silence_is_asked_again_once_on_the_virtual_clock() -> None:
     assert talk.tick(7.9) == []
     assert lines(talk.tick(8.0)) == ["I did not hear anything. Please say skip once more."]
     assert talk.tick(15.0) == []
-    assert lines(talk.tick(16.0)) == ["Let us move on.", "Say: help."]
+    assert lines(talk.tick(16.0)) == ["Let us move on.", "Help."]
 
 
 def test_stop_in_the_middle_keeps_the_takes_so_far() -> None:
@@ -74,7 +82,7 @@ def test_stop_in_the_middle_keeps_the_takes_so_far() -> None:
     talk.heard(said("next"), 2.0)
     talk.heard(said("next", 175), 4.0)
     end = talk.stop(5.0)
-    assert lines(end) == ["Stopped. I learned how you say 1 command so far."]
+    assert lines(end) == ["Stopped. I learned 1 command so far."]
     assert isinstance(end[-1], Finished) and end[-1].stopped and len(end[-1].takes) == 2
     assert talk.heard(said("pause"), 6.0) == [] and talk.tick(100.0) == []
 
@@ -84,3 +92,25 @@ def test_stop_is_a_take_when_stop_is_the_command_asked_for() -> None:
     talk.start(0.0)
     assert talk.stop(1.0) == []
     assert lines(talk.heard(said("stop"), 1.5)) == ["Again."]
+
+
+def test_stop_is_asked_first_and_the_coach_says_when_it_is_learned() -> None:
+    phrases = in_order(["start bridge", "next", "stop", "how long"])
+    assert phrases == ["stop", "start bridge", "next", "how long"]
+    talk = EnrolmentConversation(phrases, make_take)
+    assert lines(talk.start(0.0)) == [INTRO, "Stop."]
+    assert INTRO == "Say each command back after me, as you would on the floor, starting with stop."
+    assert lines(talk.heard(said("stop"), 5.0)) == ["Again."] and not talk.stop_learned
+    assert lines(talk.heard(said("stop", 175), 6.5)) == [STOP_LEARNED, "Start bridge."]
+    assert STOP_LEARNED == "Saying stop now ends this at any time." and talk.stop_learned
+    assert lines(talk.heard(said("start bridge"), 9.0)) == ["Again."]
+    assert lines(talk.heard(said("start bridge", 175), 11.0)) == ["Next."]  # said once only
+
+
+def test_the_coach_does_not_claim_stop_is_learned_without_its_two_takes() -> None:
+    talk = EnrolmentConversation(["stop", "next"], make_take, timeout=8.0)
+    talk.start(0.0)
+    assert lines(talk.heard(said("stop"), 2.0)) == ["Again."]
+    assert lines(talk.tick(10.0)) == ["I did not hear anything. Please say stop once more."]
+    assert lines(talk.tick(18.0)) == ["Let us move on.", "Next."]
+    assert not talk.stop_learned

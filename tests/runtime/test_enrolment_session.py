@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.asr.enrolled.conversation import INTRO, EnrolmentConversation
+from voicecoach.asr.enrolled.conversation import EnrolmentConversation
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segmenter
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
@@ -37,7 +37,7 @@ def finish(s: EnrolmentSession, effects: list[Effect], now: float) -> None:
 def test_the_silence_is_timed_from_the_end_of_the_coachs_words() -> None:
     s = session(["next"])
     said = s.start(0.0)
-    assert texts(said) == [INTRO, "Say: next."]
+    assert texts(said) == ["Say each command back after me, as you would on the floor.", "Next."]
     assert s.next_deadline() is None and s.on_timer(30.0) == []  # the intro alone lasts longer than the timeout
     finish(s, said, 31.0)
     assert s.next_deadline() == 39.0
@@ -71,7 +71,7 @@ def test_stop_over_the_coachs_voice_ends_the_enrolment_at_once() -> None:
     s.start(0.0)
     ended = s.handle(Heard(Command("stop")), 1.0)  # during the intro: a barge-in, as in a coaching session
     assert isinstance(ended[0], StopSpeaking), "the coach breaks off its sentence"
-    assert texts(ended) == ["Stopped. I learned how you say 0 commands so far."]
+    assert texts(ended) == ["Stopped. I learned 0 commands so far."]
     assert ended[-1] == SessionEnded("stopped")
     assert s.finished is not None and s.finished.stopped and s.finished.takes == ()
     assert s.handle(Heard(Command("stop")), 2.0) == []  # said twice: answered once
@@ -87,7 +87,7 @@ def test_stop_while_silent_needs_no_cut() -> None:
 def test_stop_while_stop_itself_is_asked_for_is_the_take_not_the_end() -> None:
     s = session(["stop", "next"])
     said = s.start(0.0)
-    assert s.handle(Heard(Command("stop")), 1.0) == []  # the coach's "Say: stop." as the echo leaves it
+    assert s.handle(Heard(Command("stop")), 1.0) == []  # the coach's "Stop." as the echo leaves it
     finish(s, said, 9.0)
     assert s.handle(Heard(Command("stop")), 10.0) == []
     assert s.finished is None

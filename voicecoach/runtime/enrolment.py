@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.asr.enrolled.conversation import Action, EnrolmentConversation, Finished, TakeMaker
+from voicecoach.asr.enrolled.conversation import Action, EnrolmentConversation, Finished, TakeMaker, in_order
 from voicecoach.asr.enrolled.conversation import Say as Ask
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
@@ -203,8 +203,9 @@ def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recogn
                    clock: Callable[[], float] = time.monotonic, rate: int = DEFAULT_RATE,
                    print_fn: Callable[[str], None] = print) -> Enrolled:
     """Run the enrolment of `phrases` on the microphone and speaker until it is done, the person says stop (or
-    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it."""
-    conversation = EnrolmentConversation(phrases, make_take)
+    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it. Stop is
+    asked for first (in_order)."""
+    conversation = EnrolmentConversation(in_order(phrases), make_take)
     stops = frozenset(phrase for phrase, command in grammar.table.items() if command.name == "stop")
     session = EnrolmentSession(conversation, stops, rate)
 

@@ -12,8 +12,11 @@ import numpy.typing as npt
 from voicecoach.asr.enrolled.enrol import TakeError
 from voicecoach.asr.enrolled.matcher import Take
 
-INTRO = ("I will learn how you say each command. I say it, then you say it back, the way you would on the floor. "
-         "Say stop instead to finish early.")
+STOP = "stop"
+INTRO = "Say each command back after me, as you would on the floor, starting with stop."
+"""The whole introduction, when stop comes first (in_order); one sentence, so that the first request comes soon."""
+STOP_LEARNED = "Saying stop now ends this at any time."
+"""Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice."""
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
 """(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
 
@@ -56,7 +59,8 @@ class EnrolmentConversation:
 
     def start(self, now: float) -> list[Action]:
         self._asked_at = now
-        return [Say(INTRO), self._ask()]
+        intro = INTRO if self.phrases[0] == STOP else INTRO.replace(", starting with stop.", ".")
+        return [Say(intro), self._ask()]
 
     def heard(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
         """A stretch of speech the hearing path cut, while the coach was listening for a take."""
@@ -73,7 +77,7 @@ class EnrolmentConversation:
     def stop(self, now: float) -> list[Action]:
         """The person said stop (heard by the general recognizer, over the coach's voice or in a take, while
         another command was asked for); the takes so far are kept, as the coach says."""
-        if self._done or self.phrases[self._index] == "stop":
+        if self._done or self.phrases[self._index] == STOP:
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
@@ -118,22 +122,36 @@ class EnrolmentConversation:
         if self._number < self.per_command and not skip_command:
             self._number += 1
             return [Say("Again.")]
+        finished = self.phrases[self._index]
         self._index += 1
         self._number = 1
         if self._index >= len(self.phrases):
             self._done = True
             return [Say(f"Done. {learned(self.takes)}."), Finished(tuple(self.takes), False)]
-        return [self._ask()]
+        told = [Say(STOP_LEARNED)] if finished == STOP and self.stop_learned else []
+        return [*told, self._ask()]
+
+    @property
+    def stop_learned(self) -> bool:
+        """Stop has the two takes its own threshold is calibrated from."""
+        return sum(1 for take in self.takes if take.phrase == STOP) >= 2
 
     def _ask(self) -> Say:
-        return Say(f"Say: {self.phrases[self._index]}.")
+        phrase = self.phrases[self._index]
+        return Say(f"{phrase[:1].upper()}{phrase[1:]}.")
+
+
+def in_order(phrases: Sequence[str]) -> list[str]:
+    """`phrases` in the order the enrolment asks for them: stop first, so that it can end the rest by the person's
+    own voice; the others as they were."""
+    return sorted(phrases, key=lambda phrase: phrase != STOP)
 
 
 def learned(takes: Sequence[Take]) -> str:
     """How many commands the takes teach, in words: a command is heard from the profile once it has two takes."""
     counts = Counter(take.phrase for take in takes)
     full = sum(1 for n in counts.values() if n >= 2)
-    out = f"I learned how you say {full} command{'' if full == 1 else 's'}"
+    out = f"I learned {full} command{'' if full == 1 else 's'}"
     single = len(counts) - full
     if single:
         out += f"; {single} more need{'s' if single == 1 else ''} a second take"
