@@ -14,9 +14,11 @@ import pytest
 
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled import profile
+from voicecoach.asr.enrolled.conversation import STOP_LEARNED
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+from voicecoach.asr.enrolled.stop_over import StopOver
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.errors import MicrophoneLost
@@ -206,3 +208,33 @@ def test_stop_said_as_its_take_is_learned_and_does_not_stop_the_enrolment(gramma
     floor, takes = enrol(grammar, ["stop", "next"], two_takes("stop", "next"))
     assert [t.name for t in takes] == ["stop-1", "stop-2", "next-1", "next-2"], floor.said()
     assert floor.said()[-1] == "Done. I learned 2 commands."
+
+
+def enrol_hearing_stop(grammar: Grammar, floor: Floor) -> list[Take]:
+    """`voicecoach enroll` of next, stop and how long (stop asked first) on `floor`, stop heard by its takes too."""
+    general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
+    enrolled = enrol_by_voice(["next", "stop", "how long"], make_take, general, grammar, floor.microphone(),
+                              floor.open_speaker, EchoCanceller(RATE), clock=floor.clock,
+                              print_fn=lambda text: None, hears_stop=StopOver(embedding()))
+    assert enrolled.failure is None, floor.said()
+    return enrolled.takes
+
+
+@pytest.mark.parametrize("at", [0.3, 1.8])
+def test_stop_over_the_coach_once_stop_is_learned_is_heard_by_the_persons_takes(grammar: Grammar, at: float) -> None:
+    # PocketSphinx alone missed both of these (the floor then ran on to the next request).
+    floor = Floor(two_takes("stop"), coach_voice, interruptions={STOP_LEARNED: said("stop", 160)}, interrupt_at=at,
+                  steady=True, limit=60.0)
+    takes = enrol_hearing_stop(grammar, floor)
+    assert [t.name for t in takes] == ["stop-1", "stop-2"]
+    assert floor.said()[-2:] == [STOP_LEARNED, "Stopped. I learned 1 command so far."], "no request after it"
+    if at < 1.0:  # at 1.8 s the "stop" goes on past the end of the line
+        [line] = [line for line in floor.lines if line.text == STOP_LEARNED]
+        assert line.end - line.start < len(line.audio), "the coach broke off its sentence when it heard stop"
+
+
+def test_stop_said_instead_of_a_take_once_stop_is_learned_ends_it(grammar: Grammar) -> None:
+    floor = Floor([*two_takes("stop"), said("stop", 140)], coach_voice, steady=True, limit=60.0)
+    takes = enrol_hearing_stop(grammar, floor)
+    assert [t.name for t in takes] == ["stop-1", "stop-2"]
+    assert floor.said()[-3:] == [STOP_LEARNED, "Next.", "Stopped. I learned 1 command so far."]

@@ -20,6 +20,8 @@ from voicecoach.asr.enrolled.conversation import (
 )
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Take
+from voicecoach.asr.enrolled.stop_over import StopOver
+from voicecoach.audio.echo import EchoCanceller
 from voicecoach.testing import speech
 
 pytestmark = pytest.mark.audio
@@ -114,3 +116,52 @@ def test_the_coach_does_not_claim_stop_is_learned_without_its_two_takes() -> Non
     assert lines(talk.tick(10.0)) == ["I did not hear anything. Please say stop once more."]
     assert lines(talk.tick(18.0)) == ["Let us move on.", "Next."]
     assert not talk.stop_learned
+
+
+def over_the_coach(person: speech.Audio | None, at: float = 0.6) -> speech.Audio:
+    """The person's words `at` seconds into the coach's STOP_LEARNED, as the hearing path hands them on: the coach a
+    tenth as loud as the person at the microphone, then through the echo canceller, which has the coach's audio."""
+    coach = speech.synthesize(STOP_LEARNED, "en-gb", 150)
+    out = np.concatenate([np.zeros(4800), coach.astype(np.float64) * 0.1, np.zeros(4800)])
+    if person is not None:
+        start = 4800 + round(at * 16000)
+        out = np.concatenate([out, np.zeros(max(0, start + len(person) - len(out)))])
+        out[start:start + len(person)] += person
+    echo = EchoCanceller(16000)
+    echo.play(coach.astype(np.float32) / 32767.0, 4800)
+    heard = echo.process(speech.to_int16(out / 32767.0).tobytes()) + echo.flush()
+    return np.frombuffer(heard, "<i2").copy()
+
+
+def stop_learned() -> EnrolmentConversation:
+    """A conversation with the real StopOver, stop's two takes learned, "start bridge" asked for."""
+    talk = EnrolmentConversation(["stop", "start bridge", "next"], make_take, hears_stop=StopOver(embedding()))
+    talk.start(0.0)
+    talk.heard(said("stop"), 4.0)
+    assert lines(talk.heard(said("stop", 175), 6.0)) == [STOP_LEARNED, "Start bridge."]
+    return talk
+
+
+@pytest.mark.parametrize("at", [0.3, 0.9, 1.5, 2.1])
+def test_stop_over_the_coach_ends_it_once_stop_is_learned_by_the_persons_voice(at: float) -> None:
+    talk = stop_learned()
+    assert talk.spoken_over(over_the_coach(None), 8.0) == []  # the coach's own voice
+    assert talk.spoken_over(over_the_coach(said("start bridge", 150), at), 9.0) == []  # another command
+    end = talk.spoken_over(over_the_coach(said("stop", 150), at), 10.0)
+    assert lines(end) == ["Stopped. I learned 1 command so far."]
+    assert isinstance(end[-1], Finished) and end[-1].stopped and [t.name for t in end[-1].takes] == ["stop-1", "stop-2"]
+
+
+def test_stop_over_the_coach_before_stop_is_learned_is_left_to_the_general_recognizer() -> None:
+    talk = EnrolmentConversation(["stop", "next"], make_take, hears_stop=StopOver(embedding()))
+    talk.start(0.0)
+    talk.heard(said("stop"), 4.0)
+    assert talk.spoken_over(over_the_coach(said("stop", 150)), 5.0) == []  # one take: no threshold for it yet
+
+
+def test_stop_said_instead_of_a_take_ends_it_and_is_no_take() -> None:
+    talk = stop_learned()
+    assert lines(talk.heard(said("start bridge"), 8.0)) == ["Again."]  # a take still is one
+    end = talk.heard(said("stop", 140), 10.0)
+    assert lines(end) == ["Stopped. I learned 1 command; 1 more needs a second take so far."]
+    assert [t.name for t in talk.takes] == ["stop-1", "stop-2", "start_bridge-1"]

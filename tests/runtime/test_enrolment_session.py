@@ -126,3 +126,20 @@ def test_a_commit_handed_on_with_its_take_is_not_heard_again() -> None:
     returned = [d.text for block in blocks for d in cutter.accept(block)]
     assert takes == [("stop",)]
     assert returned == ["stop"]  # the second, said long after the take: heard as it is
+
+
+def test_speech_begun_while_the_coach_speaks_goes_to_on_over_not_to_the_takes() -> None:
+    # Where the cutter sends each segment, by when it began; what is said in it is another test's.
+    burst = np.sin(np.arange(8000) / 5.0) * 3000
+    pcm = np.concatenate([np.zeros(8000), burst, np.zeros(16000), burst, np.zeros(24000)]).astype("<i2")
+    takes: list[int] = []
+    over: list[int] = []
+    cutter = TakeCutter(ScriptedRecognizer([]), lambda audio, heard: takes.append(len(audio)),
+                        lambda audio: over.append(len(audio)))
+    cutter.restrict(frozenset({"stop"}))  # the coach speaks over the first burst...
+    for at in range(0, len(pcm), 800):
+        if at == 12000:
+            cutter.restrict(None)  # ...and falls silent in the middle of it
+        cutter.accept(pcm[at:at + 800].tobytes())
+    cutter.flush()
+    assert len(over) == 1 and len(takes) == 1

@@ -19,6 +19,9 @@ STOP_LEARNED = "Saying stop now ends this at any time."
 """Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice."""
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
 """(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
+StopHearer = Callable[[Sequence[Take], npt.NDArray[np.int16], bool], bool]
+"""(the takes so far, 16 kHz audio, whether it was said in place of a take) to whether it is "stop"
+(stop_over.StopOver)."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,14 @@ Action = Say | Finished
 @dataclass
 class EnrolmentConversation:
     """For each of `phrases`, `per_command` takes; a take that is unusable, or a silence of `timeout` seconds,
-    is asked again once, in plain words, then the conversation moves on without it."""
+    is asked again once, in plain words, then the conversation moves on without it. Once stop has its two takes,
+    `hears_stop` hears stop by them too: over the coach's voice, and in place of another command's take."""
 
     phrases: Sequence[str]
     make_take: TakeMaker
     per_command: int = 2
     timeout: float = 8.0
+    hears_stop: StopHearer | None = None
     takes: list[Take] = field(default_factory=list)
     _index: int = 0
     _number: int = 1
@@ -67,6 +72,8 @@ class EnrolmentConversation:
         if self._done:
             return []
         phrase = self.phrases[self._index]
+        if phrase != STOP and self._hears_stop(audio, instead_of_take=True):
+            return self.stop(now)
         try:
             take = self.make_take(phrase, f"{phrase.replace(' ', '_')}-{self._number}", audio)
         except TakeError as error:
@@ -81,6 +88,15 @@ class EnrolmentConversation:
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
+
+    def spoken_over(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
+        """A stretch of speech begun while the coach spoke: the end, if the person's stop takes hear stop in it."""
+        if self._done or self.phrases[self._index] == STOP or not self._hears_stop(audio, instead_of_take=False):
+            return []
+        return self.stop(now)
+
+    def _hears_stop(self, audio: npt.NDArray[np.int16], instead_of_take: bool) -> bool:
+        return self.hears_stop is not None and self.stop_learned and self.hears_stop(self.takes, audio, instead_of_take)
 
     def microphone_lost(self, now: float) -> list[Action]:
         """The microphone went away: the enrolment ends here, keeping the takes so far."""
