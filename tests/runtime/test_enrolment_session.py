@@ -86,11 +86,21 @@ def test_stop_while_silent_needs_no_cut() -> None:
 
 def test_stop_while_stop_itself_is_asked_for_is_the_take_not_the_end() -> None:
     s = session(["stop", "next"])
-    said = s.start(0.0)
-    assert s.handle(Heard(Command("stop")), 1.0) == []  # the coach's "Stop." as the echo leaves it
-    finish(s, said, 9.0)
-    assert s.handle(Heard(Command("stop")), 10.0) == []
+    intro, ask = s.start(0.0)
+    assert isinstance(intro, Say) and isinstance(ask, Say) and ask.text == "Stop."
+    s.handle(UtteranceFinished(intro.utterance_id), 5.0)
+    assert s.handle(Heard(Command("stop")), 5.2) == []  # the coach's "Stop." as the echo leaves it
+    s.handle(UtteranceFinished(ask.utterance_id), 5.5)
+    assert s.handle(Heard(Command("stop")), 6.0) == []
     assert s.finished is None
+
+
+def test_stop_over_the_introduction_ends_it_even_when_stop_comes_first() -> None:
+    s = session(["stop", "next"])
+    s.start(0.0)
+    ended = s.handle(Heard(Command("stop")), 1.0)
+    assert isinstance(ended[0], StopSpeaking) and texts(ended) == ["Stopped. I learned 0 commands so far."]
+    assert ended[-1] == SessionEnded("stopped")
 
 
 def test_a_take_that_was_stop_ends_the_enrolment_and_is_no_take() -> None:

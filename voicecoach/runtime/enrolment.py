@@ -162,9 +162,12 @@ class EnrolmentSession:
         self.finished: Finished | None = None
         self._next_id = 0
         self._speaking: set[int] = set()  # utterances said and not yet finished
+        self._intro: int | None = None  # the introduction's utterance
 
     def start(self, now: float) -> list[Effect]:
-        return self._effects(self.conversation.start(now))
+        effects = self._effects(self.conversation.start(now))
+        self._intro = next(e.utterance_id for e in effects if isinstance(e, Say))
+        return effects
 
     def handle(self, event: Event, now: float) -> list[Effect]:
         if isinstance(event, UtteranceFinished) and event.utterance_id in self._speaking:
@@ -172,7 +175,8 @@ class EnrolmentSession:
             if not self._speaking:
                 self.conversation.listening(now)
         elif isinstance(event, Heard) and event.command.name == "stop":
-            return self._effects(self.conversation.stop(now))
+            # Over the introduction, stop ends it even when stop is the first command asked for: nothing is yet.
+            return self._effects(self.conversation.stop(now, before_asking=self._intro in self._speaking))
         elif isinstance(event, Alert) and event.kind == "microphone lost":
             return self._effects(self.conversation.microphone_lost(now))
         return []

@@ -81,10 +81,11 @@ class EnrolmentConversation:
         self.takes.append(take)
         return self._next(now)
 
-    def stop(self, now: float) -> list[Action]:
+    def stop(self, now: float, before_asking: bool = False) -> list[Action]:
         """The person said stop (heard by the general recognizer, over the coach's voice or in a take, while
-        another command was asked for); the takes so far are kept, as the coach says."""
-        if self._done or self.phrases[self._index] == STOP:
+        another command was asked for, or before anything was asked: `before_asking`, over the introduction); the
+        takes so far are kept, as the coach says."""
+        if self._done or (self.phrases[self._index] == STOP and not before_asking):
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
