@@ -15,10 +15,13 @@ from voicecoach.asr.enrolled.takes import speech_span, take_frames
 LOUD_DB = 15.0
 """Speech over the coach is its frames within this many dB of the loudest: the person is far louder at the
 microphone than what the echo canceller leaves of the coach, whose words would otherwise lengthen the stretch
-matched (at 30 dB, the default for a take, its words made "stop" over the coach nearer another command)."""
+matched (at a take's 30 dB, stop over the coach often stood nearer another command). 10 and 15 dB heard the most
+stops, and no floor made another command stop (benchmarks/STOP-OVER-TUNING.md, training voices)."""
 INSTEAD = 0.8
 """Said when another command's take was asked for, speech is stop within this times stop's threshold: stricter
-than over the coach, as a take of a command much like stop must still be learned."""
+than over the coach, as the person's own way of saying a command (never measured) must not end the enrolment.
+On the training voices no other command came within 1.0, and 0.8 gave up some stops said in noise
+(benchmarks/STOP-OVER-TUNING.md)."""
 
 
 class StopOver:
