@@ -187,10 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|",
         *[f"| {voice} | {n} of {len(STOP_AT)} |" for voice, n in zip(voices, intro, strict=True)],
         "",
-        f"**Over the coach's lines once stop is learned**: \"{STOP_LEARNED}\" then \"Start bridge.\" (about "
-        f"3.3 s together), at {len(STOP_LATER_AT)} moments {STOP_LATER_AT[0]:g} to {STOP_LATER_AT[-1]:g} s into "
-        "them. With the takes: as `voicecoach enroll` runs, the person's two stop takes hear speech begun over the "
-        "coach too. General alone: the same runs without them.",
+        f"**Over the coach's lines once stop is learned**: at {len(STOP_LATER_AT)} moments {STOP_LATER_AT[0]:g} "
+        f"to {STOP_LATER_AT[-1]:g} s into \"{STOP_LEARNED}\" (about 2.5 s), with \"Start bridge.\" still to say "
+        "(the floor starts it once the person has been silent for the reply time, so the latest moments fall in "
+        "the pause between the two lines). With the takes: as `voicecoach enroll` runs, the person's two stop "
+        "takes hear speech begun over the coach (or in such a pause) too. General alone: the same runs without "
+        "them.",
         "",
         "| person's voice | stopped, with the takes | stopped, general recognizer alone |",
         "|---|---|---|",

@@ -22,6 +22,9 @@ from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.stop_over import StopOver
 from voicecoach.audio.echo import EchoCanceller
+from voicecoach.core.events import Say as SayEffect
+from voicecoach.core.events import SessionEnded, StopSpeaking, UtteranceFinished
+from voicecoach.runtime.enrolment import EnrolmentSession
 from voicecoach.testing import speech
 
 pytestmark = pytest.mark.audio
@@ -165,3 +168,22 @@ def test_stop_said_instead_of_a_take_ends_it_and_is_no_take() -> None:
     end = talk.heard(said("stop", 140), 10.0)
     assert lines(end) == ["Stopped. I learned 1 command; 1 more needs a second take so far."]
     assert [t.name for t in talk.takes] == ["stop-1", "stop-2", "start_bridge-1"]
+
+
+def test_stop_begun_in_a_pause_between_the_coachs_lines_ends_it() -> None:
+    # The loop's session: a segment begun after one line and its mute tail, with the next line still to play, is
+    # no take; it is heard as over the coach.
+    s = EnrolmentSession(EnrolmentConversation(["stop", "start bridge"], make_take, hears_stop=StopOver(embedding())),
+                         frozenset({"stop"}))
+    asked = s.start(0.0)
+    for at, answer in ((5.0, said("stop")), (7.0, said("stop", 175))):
+        for effect in asked:
+            if isinstance(effect, SayEffect):
+                s.handle(UtteranceFinished(effect.utterance_id), at - 0.5)
+        asked = s.take(answer, (), at)
+    told, request = (e for e in asked if isinstance(e, SayEffect))
+    assert (told.text, request.text) == (STOP_LEARNED, "Start bridge.")
+    s.handle(UtteranceFinished(told.utterance_id), 9.5)  # "Start bridge." is still to play
+    assert s.take(said("start bridge", 150), (), 10.0) == [] and len(s.conversation.takes) == 2
+    ended = s.take(said("stop", 150), (), 11.0)
+    assert isinstance(ended[0], StopSpeaking) and ended[-1] == SessionEnded("stopped")

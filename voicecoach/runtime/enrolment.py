@@ -185,8 +185,8 @@ class EnrolmentSession:
         """A take cut from the microphone; `heard`: what the general recognizer committed in it."""
         if self.stops & set(heard) and self.conversation.asking != "stop":
             return self._effects(self.conversation.stop(now))  # the person said stop: no take
-        if self._speaking:
-            return []
+        if self._speaking:  # begun in a pause between the coach's lines: no take, but perhaps stop over them
+            return self.spoken_over(audio, now)
         return self._effects(self.conversation.heard(audio, now))
 
     def spoken_over(self, audio: npt.NDArray[np.int16], now: float) -> list[Effect]:
