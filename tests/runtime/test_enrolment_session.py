@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.asr.enrolled.conversation import INTRO, EnrolmentConversation
+from voicecoach.asr.enrolled.conversation import EnrolmentConversation
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segmenter
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
@@ -37,7 +37,7 @@ def finish(s: EnrolmentSession, effects: list[Effect], now: float) -> None:
 def test_the_silence_is_timed_from_the_end_of_the_coachs_words() -> None:
     s = session(["next"])
     said = s.start(0.0)
-    assert texts(said) == [INTRO, "Say: next."]
+    assert texts(said) == ["Say each command back after me, as you would on the floor.", "Next."]
     assert s.next_deadline() is None and s.on_timer(30.0) == []  # the intro alone lasts longer than the timeout
     finish(s, said, 31.0)
     assert s.next_deadline() == 39.0
@@ -71,7 +71,7 @@ def test_stop_over_the_coachs_voice_ends_the_enrolment_at_once() -> None:
     s.start(0.0)
     ended = s.handle(Heard(Command("stop")), 1.0)  # during the intro: a barge-in, as in a coaching session
     assert isinstance(ended[0], StopSpeaking), "the coach breaks off its sentence"
-    assert texts(ended) == ["Stopped. I learned how you say 0 commands so far."]
+    assert texts(ended) == ["Stopped. I learned 0 commands so far."]
     assert ended[-1] == SessionEnded("stopped")
     assert s.finished is not None and s.finished.stopped and s.finished.takes == ()
     assert s.handle(Heard(Command("stop")), 2.0) == []  # said twice: answered once
@@ -86,11 +86,21 @@ def test_stop_while_silent_needs_no_cut() -> None:
 
 def test_stop_while_stop_itself_is_asked_for_is_the_take_not_the_end() -> None:
     s = session(["stop", "next"])
-    said = s.start(0.0)
-    assert s.handle(Heard(Command("stop")), 1.0) == []  # the coach's "Say: stop." as the echo leaves it
-    finish(s, said, 9.0)
-    assert s.handle(Heard(Command("stop")), 10.0) == []
+    intro, ask = s.start(0.0)
+    assert isinstance(intro, Say) and isinstance(ask, Say) and ask.text == "Stop."
+    s.handle(UtteranceFinished(intro.utterance_id), 5.0)
+    assert s.handle(Heard(Command("stop")), 5.2) == []  # the coach's "Stop." as the echo leaves it
+    s.handle(UtteranceFinished(ask.utterance_id), 5.5)
+    assert s.handle(Heard(Command("stop")), 6.0) == []
     assert s.finished is None
+
+
+def test_stop_over_the_introduction_ends_it_even_when_stop_comes_first() -> None:
+    s = session(["stop", "next"])
+    s.start(0.0)
+    ended = s.handle(Heard(Command("stop")), 1.0)
+    assert isinstance(ended[0], StopSpeaking) and texts(ended) == ["Stopped. I learned 0 commands so far."]
+    assert ended[-1] == SessionEnded("stopped")
 
 
 def test_a_take_that_was_stop_ends_the_enrolment_and_is_no_take() -> None:
@@ -126,3 +136,20 @@ def test_a_commit_handed_on_with_its_take_is_not_heard_again() -> None:
     returned = [d.text for block in blocks for d in cutter.accept(block)]
     assert takes == [("stop",)]
     assert returned == ["stop"]  # the second, said long after the take: heard as it is
+
+
+def test_speech_begun_while_the_coach_speaks_goes_to_on_over_not_to_the_takes() -> None:
+    # Where the cutter sends each segment, by when it began; what is said in it is another test's.
+    burst = np.sin(np.arange(8000) / 5.0) * 3000
+    pcm = np.concatenate([np.zeros(8000), burst, np.zeros(16000), burst, np.zeros(24000)]).astype("<i2")
+    takes: list[int] = []
+    over: list[int] = []
+    cutter = TakeCutter(ScriptedRecognizer([]), lambda audio, heard: takes.append(len(audio)),
+                        lambda audio: over.append(len(audio)))
+    cutter.restrict(frozenset({"stop"}))  # the coach speaks over the first burst...
+    for at in range(0, len(pcm), 800):
+        if at == 12000:
+            cutter.restrict(None)  # ...and falls silent in the middle of it
+        cutter.accept(pcm[at:at + 800].tobytes())
+    cutter.flush()
+    assert len(over) == 1 and len(takes) == 1

@@ -86,6 +86,7 @@ def enrol_spoken(args: argparse.Namespace) -> int:
     from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import profile
     from voicecoach.asr.enrolled.enrol import enrol_take
+    from voicecoach.asr.enrolled.stop_over import StopOver
     from voicecoach.cli.main import live_audio, load, model_path, settings
     from voicecoach.runtime.enrolment import enrol_by_voice, enrolment_phrases
     from voicecoach.runtime.recognizers import open_general
@@ -107,7 +108,8 @@ def enrol_spoken(args: argparse.Namespace) -> int:
                     no_microphone=f"to enrol without one, {instead}") as audio:
         general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
         enrolled = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker,
-                                  audio.echo, clock=audio.clock, rate=config.rate)
+                                  audio.echo, clock=audio.clock, rate=config.rate,
+                                  hears_stop=StopOver(shared_embedding()))
     new = enrolled.takes
     if new:
         path = profile.save(directory, profile.redo(old, new))

@@ -11,7 +11,14 @@ import numpy as np
 import numpy.typing as npt
 
 from voicecoach.asr.base import Detection, Recognizer
-from voicecoach.asr.enrolled.conversation import Action, EnrolmentConversation, Finished, TakeMaker
+from voicecoach.asr.enrolled.conversation import (
+    Action,
+    EnrolmentConversation,
+    Finished,
+    StopHearer,
+    TakeMaker,
+    in_order,
+)
 from voicecoach.asr.enrolled.conversation import Say as Ask
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.segments import Segment, Segmenter
@@ -45,6 +52,9 @@ from voicecoach.runtime.live import LiveLoop, Microphone, OpenSpeaker
 # recognizer committed about it (those commits travel with the take alone, so a "stop" said as the take of
 # "stop" is never also heard as "stop" once the conversation has moved on). "Stop" heard anywhere else, also
 # over the coach's voice (a barge-in phrase), ends the enrolment, except while "stop" itself is asked for.
+# A segment that began while the coach spoke is no take, but is posted too (`on_over`): once stop has its two
+# takes, the conversation hears stop in it by the person's own voice, where the general recognizer, listening
+# through the coach's echo, often does not.
 # A lost microphone ends it too: the session says so, and the command exits saying what to do next.
 
 TAKE_KEEP_S = 8.0
@@ -58,6 +68,8 @@ BEFORE_S = 0.5
 
 TakeCallback = Callable[[npt.NDArray[np.int16], tuple[str, ...]], None]
 """(the take's audio, what the general recognizer committed about it)"""
+OverCallback = Callable[[npt.NDArray[np.int16]], None]
+"""(the audio of a segment that began while the coach spoke)"""
 
 
 # The coaching modes. A command heard only for a moment (the check-in's numbers while the coach asks, "not now"
@@ -78,13 +90,15 @@ def enrolment_phrases(grammar: Grammar, everything: bool = False) -> list[str]:
 
 class TakeCutter:
     """A Recognizer for the hearing path: `general`'s commits as they are, and each speech segment that began
-    while the coach was silent handed to `on_take` (on the decoder's thread), with what `general` heard in it."""
+    while the coach was silent handed to `on_take` (on the decoder's thread), with what `general` heard in it; each
+    that began while the coach spoke, to `on_over` as soon as it ends."""
 
-    def __init__(self, general: Recognizer, on_take: TakeCallback) -> None:
+    def __init__(self, general: Recognizer, on_take: TakeCallback, on_over: OverCallback | None = None) -> None:
         if general.sample_rate != RATE:
             raise ValueError(f"takes are cut from {RATE} Hz audio, not {general.sample_rate} Hz")
         self.general = general
         self.on_take = on_take
+        self.on_over = on_over
         self.sample_rate = RATE
         self._segments = Segmenter(TAKE_KEEP_S)
         self._muted = False
@@ -94,7 +108,11 @@ class TakeCutter:
 
     def accept(self, pcm: bytes) -> list[Detection]:
         out = self.general.accept(pcm)
-        self._held += [segment for segment in self._segments.feed(pcm) if segment.start >= self._quiet_from]
+        for segment in self._segments.feed(pcm):
+            if segment.start >= self._quiet_from:
+                self._held.append(segment)
+            elif self.on_over is not None:
+                self.on_over(segment.audio)
         if self._muted:
             self._quiet_from = self._segments.samples
         return self._release(out, self._segments.samples)
@@ -144,9 +162,12 @@ class EnrolmentSession:
         self.finished: Finished | None = None
         self._next_id = 0
         self._speaking: set[int] = set()  # utterances said and not yet finished
+        self._intro: int | None = None  # the introduction's utterance
 
     def start(self, now: float) -> list[Effect]:
-        return self._effects(self.conversation.start(now))
+        effects = self._effects(self.conversation.start(now))
+        self._intro = next(e.utterance_id for e in effects if isinstance(e, Say))
+        return effects
 
     def handle(self, event: Event, now: float) -> list[Effect]:
         if isinstance(event, UtteranceFinished) and event.utterance_id in self._speaking:
@@ -154,7 +175,8 @@ class EnrolmentSession:
             if not self._speaking:
                 self.conversation.listening(now)
         elif isinstance(event, Heard) and event.command.name == "stop":
-            return self._effects(self.conversation.stop(now))
+            # Over the introduction, stop ends it even when stop is the first command asked for: nothing is yet.
+            return self._effects(self.conversation.stop(now, before_asking=self._intro in self._speaking))
         elif isinstance(event, Alert) and event.kind == "microphone lost":
             return self._effects(self.conversation.microphone_lost(now))
         return []
@@ -163,9 +185,13 @@ class EnrolmentSession:
         """A take cut from the microphone; `heard`: what the general recognizer committed in it."""
         if self.stops & set(heard) and self.conversation.asking != "stop":
             return self._effects(self.conversation.stop(now))  # the person said stop: no take
-        if self._speaking:
-            return []
+        if self._speaking:  # begun in a pause between the coach's lines: no take, but perhaps stop over them
+            return self.spoken_over(audio, now)
         return self._effects(self.conversation.heard(audio, now))
+
+    def spoken_over(self, audio: npt.NDArray[np.int16], now: float) -> list[Effect]:
+        """A segment of speech that began while the coach spoke (perhaps "stop", said over it)."""
+        return self._effects(self.conversation.spoken_over(audio, now))
 
     def next_deadline(self) -> float | None:
         return None if self._speaking else self.conversation.deadline()
@@ -201,17 +227,21 @@ class Enrolled:
 def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recognizer, grammar: Grammar,
                    microphone: Microphone, open_speaker: OpenSpeaker, echo: EchoCanceller | None,
                    clock: Callable[[], float] = time.monotonic, rate: int = DEFAULT_RATE,
-                   print_fn: Callable[[str], None] = print) -> Enrolled:
+                   print_fn: Callable[[str], None] = print, hears_stop: StopHearer | None = None) -> Enrolled:
     """Run the enrolment of `phrases` on the microphone and speaker until it is done, the person says stop (or
-    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it."""
-    conversation = EnrolmentConversation(phrases, make_take)
+    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it. Stop is
+    asked for first (in_order); once it has its two takes, `hears_stop` hears stop by them too."""
+    conversation = EnrolmentConversation(in_order(phrases), make_take, hears_stop=hears_stop)
     stops = frozenset(phrase for phrase, command in grammar.table.items() if command.name == "stop")
     session = EnrolmentSession(conversation, stops, rate)
 
     def on_take(audio: npt.NDArray[np.int16], heard: tuple[str, ...]) -> None:
         loop.post(functools.partial(session.take, audio, heard))
 
-    hearing = HearingPath(TakeCutter(general, on_take), grammar, echo)
+    def on_over(audio: npt.NDArray[np.int16]) -> None:
+        loop.post(functools.partial(session.spoken_over, audio))
+
+    hearing = HearingPath(TakeCutter(general, on_take, on_over), grammar, echo)
     loop = LiveLoop(session, hearing, microphone, open_speaker, clock=clock, print_fn=print_fn,
                     exit_when_session_ends=True)
     try:

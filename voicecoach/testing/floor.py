@@ -40,15 +40,17 @@ class Floor:
     a Pi that decides within that, however loaded this machine is. `steady`: nor is it earlier, and the coach's
     first words start `reply_within` seconds in, so that everything lies on the same microphone samples (and
     noise) in every run, however loaded this machine is. `interruptions`: what the person says over the coach,
-    `reaction` seconds after it starts to say the line of that text (as a reply it is waited for too).
+    `interrupt_at` seconds (None: `reaction`) after it starts to say the line of that text (as a reply it is
+    waited for too).
     """
 
     def __init__(self, answers: Sequence[speech.Audio | None], coach_voice: Callable[[str], speech.Audio],
                  echo_gain: float = 0.1, reaction: float = 0.6, reply_within: float = 1.5,
                  limit: float = 600.0, interruptions: Mapping[str, speech.Audio] | None = None,
-                 steady: bool = False) -> None:
+                 steady: bool = False, interrupt_at: float | None = None) -> None:
         self.answers = list(answers)
         self.interruptions = dict(interruptions or {})
+        self.interrupt_at = None if interrupt_at is None else round(interrupt_at * RATE)
         self.coach_voice = coach_voice
         self.echo_gain = echo_gain
         self.reaction = round(reaction * RATE)
@@ -142,7 +144,7 @@ class Floor:
             self._started(line.utterance_id, ORIGIN + line.start / RATE)
             self._played(line.audio.astype(np.float32) / 32767.0, ORIGIN + line.start / RATE)
             if line.text in self.interruptions:
-                self._say(self.interruptions.pop(line.text))
+                self._say(self.interruptions.pop(line.text), self.interrupt_at)
 
     def _answer(self) -> None:
         if not self.answers:
@@ -151,8 +153,8 @@ class Floor:
         if audio is not None:
             self._say(audio)
 
-    def _say(self, audio: speech.Audio) -> None:
-        start = self.pos + self.reaction
+    def _say(self, audio: speech.Audio, after: int | None = None) -> None:
+        start = self.pos + (self.reaction if after is None else after)
         self._person = (start, audio)
         self.takes.append((start, start + len(audio)))
         self._reply_by = start + len(audio) + self.reply_within

@@ -12,10 +12,16 @@ import numpy.typing as npt
 from voicecoach.asr.enrolled.enrol import TakeError
 from voicecoach.asr.enrolled.matcher import Take
 
-INTRO = ("I will learn how you say each command. I say it, then you say it back, the way you would on the floor. "
-         "Say stop instead to finish early.")
+STOP = "stop"
+INTRO = "Say each command back after me, as you would on the floor, starting with stop."
+"""The whole introduction, when stop comes first (in_order); one sentence, so that the first request comes soon."""
+STOP_LEARNED = "Saying stop now ends this at any time."
+"""Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice."""
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
 """(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
+StopHearer = Callable[[Sequence[Take], npt.NDArray[np.int16], bool], bool]
+"""(the takes so far, 16 kHz audio, whether it was said in place of a take) to whether it is "stop"
+(stop_over.StopOver)."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,14 @@ Action = Say | Finished
 @dataclass
 class EnrolmentConversation:
     """For each of `phrases`, `per_command` takes; a take that is unusable, or a silence of `timeout` seconds,
-    is asked again once, in plain words, then the conversation moves on without it."""
+    is asked again once, in plain words, then the conversation moves on without it. Once stop has its two takes,
+    `hears_stop` hears stop by them too: over the coach's voice, and in place of another command's take."""
 
     phrases: Sequence[str]
     make_take: TakeMaker
     per_command: int = 2
     timeout: float = 8.0
+    hears_stop: StopHearer | None = None
     takes: list[Take] = field(default_factory=list)
     _index: int = 0
     _number: int = 1
@@ -56,13 +64,16 @@ class EnrolmentConversation:
 
     def start(self, now: float) -> list[Action]:
         self._asked_at = now
-        return [Say(INTRO), self._ask()]
+        intro = INTRO if self.phrases[0] == STOP else INTRO.replace(", starting with stop.", ".")
+        return [Say(intro), self._ask()]
 
     def heard(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
         """A stretch of speech the hearing path cut, while the coach was listening for a take."""
         if self._done:
             return []
         phrase = self.phrases[self._index]
+        if phrase != STOP and self._hears_stop(audio, instead_of_take=True):
+            return self.stop(now)
         try:
             take = self.make_take(phrase, f"{phrase.replace(' ', '_')}-{self._number}", audio)
         except TakeError as error:
@@ -70,13 +81,23 @@ class EnrolmentConversation:
         self.takes.append(take)
         return self._next(now)
 
-    def stop(self, now: float) -> list[Action]:
+    def stop(self, now: float, before_asking: bool = False) -> list[Action]:
         """The person said stop (heard by the general recognizer, over the coach's voice or in a take, while
-        another command was asked for); the takes so far are kept, as the coach says."""
-        if self._done or self.phrases[self._index] == "stop":
+        another command was asked for, or before anything was asked: `before_asking`, over the introduction); the
+        takes so far are kept, as the coach says."""
+        if self._done or (self.phrases[self._index] == STOP and not before_asking):
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
+
+    def spoken_over(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
+        """A stretch of speech begun while the coach spoke: the end, if the person's stop takes hear stop in it."""
+        if self._done or self.phrases[self._index] == STOP or not self._hears_stop(audio, instead_of_take=False):
+            return []
+        return self.stop(now)
+
+    def _hears_stop(self, audio: npt.NDArray[np.int16], instead_of_take: bool) -> bool:
+        return self.hears_stop is not None and self.stop_learned and self.hears_stop(self.takes, audio, instead_of_take)
 
     def microphone_lost(self, now: float) -> list[Action]:
         """The microphone went away: the enrolment ends here, keeping the takes so far."""
@@ -118,22 +139,36 @@ class EnrolmentConversation:
         if self._number < self.per_command and not skip_command:
             self._number += 1
             return [Say("Again.")]
+        finished = self.phrases[self._index]
         self._index += 1
         self._number = 1
         if self._index >= len(self.phrases):
             self._done = True
             return [Say(f"Done. {learned(self.takes)}."), Finished(tuple(self.takes), False)]
-        return [self._ask()]
+        told = [Say(STOP_LEARNED)] if finished == STOP and self.stop_learned else []
+        return [*told, self._ask()]
+
+    @property
+    def stop_learned(self) -> bool:
+        """Stop has the two takes its own threshold is calibrated from."""
+        return sum(1 for take in self.takes if take.phrase == STOP) >= 2
 
     def _ask(self) -> Say:
-        return Say(f"Say: {self.phrases[self._index]}.")
+        phrase = self.phrases[self._index]
+        return Say(f"{phrase[:1].upper()}{phrase[1:]}.")
+
+
+def in_order(phrases: Sequence[str]) -> list[str]:
+    """`phrases` in the order the enrolment asks for them: stop first, so that it can end the rest by the person's
+    own voice; the others as they were."""
+    return sorted(phrases, key=lambda phrase: phrase != STOP)
 
 
 def learned(takes: Sequence[Take]) -> str:
     """How many commands the takes teach, in words: a command is heard from the profile once it has two takes."""
     counts = Counter(take.phrase for take in takes)
     full = sum(1 for n in counts.values() if n >= 2)
-    out = f"I learned how you say {full} command{'' if full == 1 else 's'}"
+    out = f"I learned {full} command{'' if full == 1 else 's'}"
     single = len(counts) - full
     if single:
         out += f"; {single} more need{'s' if single == 1 else ''} a second take"

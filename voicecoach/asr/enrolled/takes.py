@@ -20,8 +20,8 @@ _FRAME = RATE * 3 // 100
 _DITHER_RMS = 8.0  # int16 units: far under any room's noise, so padding never reads as digital silence
 
 
-def speech_span(pcm: npt.NDArray[np.int16]) -> tuple[int, int] | None:
-    """First and last sample of the frames within FLOOR_DB of the loudest; None if the audio is silent."""
+def speech_span(pcm: npt.NDArray[np.int16], floor_db: float = FLOOR_DB) -> tuple[int, int] | None:
+    """First and last sample of the frames within `floor_db` of the loudest; None if the audio is silent."""
     n = len(pcm) // _FRAME
     if n == 0:
         return None
@@ -29,7 +29,7 @@ def speech_span(pcm: npt.NDArray[np.int16]) -> tuple[int, int] | None:
     power = (frames**2).mean(axis=1)
     if power.max() <= 1.0:
         return None
-    loud = np.flatnonzero(power >= power.max() * 10 ** (-FLOOR_DB / 10))
+    loud = np.flatnonzero(power >= power.max() * 10 ** (-floor_db / 10))
     return int(loud[0]) * _FRAME, (int(loud[-1]) + 1) * _FRAME
 
 
