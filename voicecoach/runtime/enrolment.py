@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.enrolled.conversation import (
+    STOP,
     Action,
     EnrolmentConversation,
     Finished,
@@ -183,7 +184,7 @@ class EnrolmentSession:
 
     def take(self, audio: npt.NDArray[np.int16], heard: tuple[str, ...], now: float) -> list[Effect]:
         """A take cut from the microphone; `heard`: what the general recognizer committed in it."""
-        if self.stops & set(heard) and self.conversation.asking != "stop":
+        if self.stops & set(heard) and self.conversation.asking != STOP:
             return self._effects(self.conversation.stop(now))  # the person said stop: no take
         if self._speaking:  # begun in a pause between the coach's lines: no take, but perhaps stop over them
             return self.spoken_over(audio, now)

@@ -15,6 +15,8 @@ from voicecoach.asr.enrolled.matcher import Take
 STOP = "stop"
 INTRO = "Say each command back after me, as you would on the floor, starting with stop."
 """The whole introduction, when stop comes first (in_order); one sentence, so that the first request comes soon."""
+INTRO_ONE = "Say each command back after me, as you would on the floor."
+"""The introduction when the enrolment does not begin with stop (one command redone: `enroll how long`)."""
 STOP_LEARNED = "Saying stop now ends this at any time."
 """Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice."""
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
@@ -64,8 +66,7 @@ class EnrolmentConversation:
 
     def start(self, now: float) -> list[Action]:
         self._asked_at = now
-        intro = INTRO if self.phrases[0] == STOP else INTRO.replace(", starting with stop.", ".")
-        return [Say(intro), self._ask()]
+        return [Say(INTRO if self.phrases[0] == STOP else INTRO_ONE), self._ask()]
 
     def heard(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
         """A stretch of speech the hearing path cut, while the coach was listening for a take."""
