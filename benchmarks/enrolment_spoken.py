@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.conversation import INTRO, STOP_LEARNED, StopHearer, in_order
+from voicecoach.asr.enrolled.conversation import FIRST_STOP, STOP_LEARNED, StopHearer, in_order
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
@@ -41,11 +41,11 @@ VOICES = ("en-us", "en-us+f2", "en-us+f4")  # training voices only: stop's heari
 TIMINGS = ((0.6, 1.5), (0.6, 1.0), (1.0, 1.5))
 TARGET_S = 180.0
 HEARD_WPM = 140  # the takes are said at 160 and 175
-STOP_AT = tuple(0.5 + 0.2 * k for k in range(20))
-"""Seconds into the coach's introduction (about 5 s, said before stop is learned) at which the person says "stop"
-over it."""
-STOP_LATER_AT = tuple(0.1 + 0.15 * k for k in range(20))
-"""Seconds into STOP_LEARNED (then "Start bridge." follows) at which the person says "stop" over them."""
+STOP_FIRST_AT = tuple(0.2 + 0.2 * k for k in range(8))
+"""Seconds into FIRST_STOP, the first line (before stop is learned), at which the person says "stop" over it."""
+STOP_LATER_AT = tuple(0.1 + 0.35 * k for k in range(20))
+"""Seconds into STOP_LEARNED, which explains the enrolment (then "Start bridge." follows), at which the person says
+"stop" over them."""
 GRAMMAR = functools.cache(lambda: load_grammar(default_grammar_dir(), load_content(default_content_dir())))
 EMBEDDING = functools.cache(SpeechEmbedding)
 
@@ -82,15 +82,17 @@ def enrol(floor: Floor, hears_stop: StopHearer | None) -> list[Take]:
                           print_fn=lambda text: None, hears_stop=hears_stop).takes
 
 
-def stop_over_the_intro(voice: str) -> int:
-    """Of STOP_AT placements of "stop" over the coach's introduction, in how many the enrolment stopped there."""
-    stopped = 0
-    for at in STOP_AT:
-        floor = Floor([], coach_voice(), reaction=at, interruptions={INTRO: speech.synthesize("stop", voice, 160)},
-                      steady=True, limit=30.0)
-        enrol(floor, StopOver(EMBEDDING()))
-        stopped += floor.said()[1:2] == ["Stopped. I learned 0 commands so far."]
-    return stopped
+def stop_over_the_first_line(voice: str) -> tuple[int, int]:
+    """Of STOP_FIRST_AT placements of "stop" over FIRST_STOP, no other answer given: (in how many the enrolment
+    ended there, in how many that stop became stop's first take)."""
+    ended = taken = 0
+    for at in STOP_FIRST_AT:
+        floor = Floor([], coach_voice(), reaction=at, interruptions={FIRST_STOP: speech.synthesize("stop", voice, 160)},
+                      steady=True, limit=12.0)
+        takes = enrol(floor, StopOver(EMBEDDING()))
+        ended += any(line.startswith("Stopped.") for line in floor.said())
+        taken += bool(takes)
+    return ended, taken
 
 
 def stop_over_later_lines(voice: str, hears_stop: StopHearer | None) -> int:
@@ -145,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{again} asked again, {heard} heard back", file=sys.stderr)
         rows.append(f"| {voice} | {reaction} s | {reply_within} s | {seconds:.0f} s ({seconds / 60:.1f} min) | "
                     f"{len(takes)} of {2 * commands} | {again} | {heard} of {commands} |")
-    intro = [stop_over_the_intro(voice) for voice in voices]
-    print(f"stop over the introduction: {intro}", file=sys.stderr)
+    first = [stop_over_the_first_line(voice) for voice in voices]
+    print(f"stop over the first line (ended, taken): {first}", file=sys.stderr)
     later = [(stop_over_later_lines(voice, StopOver(EMBEDDING())), stop_over_later_lines(voice, None))
              for voice in voices]
     print(f"stop over later lines (takes, general alone): {later}", file=sys.stderr)
@@ -179,16 +181,18 @@ def main(argv: list[str] | None = None) -> int:
         "the echo canceller has the loudspeaker's audio. Stopped: in how many runs the enrolment stopped there, "
         "before any other take was asked for.",
         "",
-        f"**Over the introduction** (about 5 s, before stop is learned), at {len(STOP_AT)} moments {STOP_AT[0]:g} "
-        f"to {STOP_AT[-1]:g} s into it: only the general recognizer's barge-in (BENCHMARKS.md) can hear it there, "
-        "and it must stand clearly above the rest of the speech around it.",
+        f"**Over the first line** (\"{FIRST_STOP}\", before stop is learned), at {len(STOP_FIRST_AT)} moments "
+        f"{STOP_FIRST_AT[0]:g} to {STOP_FIRST_AT[-1]:g} s into it, the person saying nothing else: the line asks for "
+        "stop, so a stop over it is no end (voicecoach/asr/enrolled/conversation.py); nor is it a take, since a "
+        "take begins after the coach's words.",
         "",
-        "| person's voice | stopped |",
-        "|---|---|",
-        *[f"| {voice} | {n} of {len(STOP_AT)} |" for voice, n in zip(voices, intro, strict=True)],
+        "| person's voice | ended | became a take |",
+        "|---|---|---|",
+        *[f"| {voice} | {e} of {len(STOP_FIRST_AT)} | {t} of {len(STOP_FIRST_AT)} |"
+          for voice, (e, t) in zip(voices, first, strict=True)],
         "",
         f"**Over the coach's lines once stop is learned**: at {len(STOP_LATER_AT)} moments {STOP_LATER_AT[0]:g} "
-        f"to {STOP_LATER_AT[-1]:g} s into \"{STOP_LEARNED}\" (about 2.5 s), with \"Start bridge.\" still to say "
+        f"to {STOP_LATER_AT[-1]:g} s into \"{STOP_LEARNED}\" (about 6.3 s), with \"Start bridge.\" still to say "
         "(the floor starts it once the person has been silent for the reply time, so the latest moments fall in "
         "the pause between the two lines). With the takes: as `voicecoach enroll` runs, the person's two stop "
         "takes hear speech begun over the coach (or in such a pause) too. General alone: the same runs without "

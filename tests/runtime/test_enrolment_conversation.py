@@ -10,7 +10,8 @@ import pytest
 
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.conversation import (
-    INTRO,
+    FIRST_STOP,
+    INTRO_ONE,
     STOP_LEARNED,
     Action,
     EnrolmentConversation,
@@ -103,11 +104,11 @@ def test_stop_is_asked_first_and_the_coach_says_when_it_is_learned() -> None:
     phrases = in_order(["start bridge", "next", "stop", "how long"])
     assert phrases == ["stop", "start bridge", "next", "how long"]
     talk = EnrolmentConversation(phrases, make_take)
-    assert lines(talk.start(0.0)) == [INTRO, "Stop."]
-    assert INTRO == "Say each command back after me, as you would on the floor, starting with stop."
-    assert lines(talk.heard(said("stop"), 5.0)) == ["Again."] and not talk.stop_learned
-    assert lines(talk.heard(said("stop", 175), 6.5)) == [STOP_LEARNED, "Start bridge."]
-    assert STOP_LEARNED == "Saying stop now ends this at any time." and talk.stop_learned
+    assert lines(talk.start(0.0)) == [FIRST_STOP] == ["To learn your voice, say stop."]
+    assert lines(talk.heard(said("stop"), 3.0)) == ["Again."] and not talk.stop_learned
+    assert lines(talk.heard(said("stop", 175), 4.5)) == [STOP_LEARNED, "Start bridge."]
+    assert STOP_LEARNED == ("Saying stop now ends this at any time. Say each command back after me, as you would "
+                            "on the floor.") and talk.stop_learned
     assert lines(talk.heard(said("start bridge"), 9.0)) == ["Again."]
     assert lines(talk.heard(said("start bridge", 175), 11.0)) == ["Next."]  # said once only
 
@@ -117,7 +118,7 @@ def test_the_coach_does_not_claim_stop_is_learned_without_its_two_takes() -> Non
     talk.start(0.0)
     assert lines(talk.heard(said("stop"), 2.0)) == ["Again."]
     assert lines(talk.tick(10.0)) == ["I did not hear anything. Please say stop once more."]
-    assert lines(talk.tick(18.0)) == ["Let us move on.", "Next."]
+    assert lines(talk.tick(18.0)) == ["Let us move on.", INTRO_ONE, "Next."], "the explanation all the same"
     assert not talk.stop_learned
 
 

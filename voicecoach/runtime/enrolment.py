@@ -163,12 +163,9 @@ class EnrolmentSession:
         self.finished: Finished | None = None
         self._next_id = 0
         self._speaking: set[int] = set()  # utterances said and not yet finished
-        self._intro: int | None = None  # the introduction's utterance
 
     def start(self, now: float) -> list[Effect]:
-        effects = self._effects(self.conversation.start(now))
-        self._intro = next(e.utterance_id for e in effects if isinstance(e, Say))
-        return effects
+        return self._effects(self.conversation.start(now))
 
     def handle(self, event: Event, now: float) -> list[Effect]:
         if isinstance(event, UtteranceFinished) and event.utterance_id in self._speaking:
@@ -176,8 +173,7 @@ class EnrolmentSession:
             if not self._speaking:
                 self.conversation.listening(now)
         elif isinstance(event, Heard) and event.command.name == "stop":
-            # Over the introduction, stop ends it even when stop is the first command asked for: nothing is yet.
-            return self._effects(self.conversation.stop(now, before_asking=self._intro in self._speaking))
+            return self._effects(self.conversation.stop(now))
         elif isinstance(event, Alert) and event.kind == "microphone lost":
             return self._effects(self.conversation.microphone_lost(now))
         return []

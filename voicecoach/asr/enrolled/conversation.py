@@ -13,12 +13,16 @@ from voicecoach.asr.enrolled.enrol import TakeError
 from voicecoach.asr.enrolled.matcher import Take
 
 STOP = "stop"
-INTRO = "Say each command back after me, as you would on the floor, starting with stop."
-"""The whole introduction, when stop comes first (in_order); one sentence, so that the first request comes soon."""
+FIRST_STOP = "To learn your voice, say stop."
+"""The first line when stop comes first (in_order): it asks for stop at once. Until stop has its takes only the
+general recognizer hears stop over the coach's voice, and barely (benchmarks/ENROLMENT-SPOKEN.md), so the line said
+before them is short, and says the one word a "stop" over it would be taken for."""
 INTRO_ONE = "Say each command back after me, as you would on the floor."
-"""The introduction when the enrolment does not begin with stop (one command redone: `enroll how long`)."""
-STOP_LEARNED = "Saying stop now ends this at any time."
-"""Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice."""
+"""The one sentence that explains the enrolment: said after stop's takes, or first when the enrolment does not
+begin with stop (one command redone: `enroll how long`)."""
+STOP_LEARNED = f"Saying stop now ends this at any time. {INTRO_ONE}"
+"""Said once stop has its two takes: from then on, stop is heard by the person's own takes over the coach's voice,
+this line included."""
 TakeMaker = Callable[[str, str, npt.NDArray[np.int16]], Take]
 """(phrase, take name, 16 kHz audio) to a Take; TakeError with a plain reason when the take is unusable."""
 StopHearer = Callable[[Sequence[Take], npt.NDArray[np.int16], bool], bool]
@@ -66,7 +70,9 @@ class EnrolmentConversation:
 
     def start(self, now: float) -> list[Action]:
         self._asked_at = now
-        return [Say(INTRO if self.phrases[0] == STOP else INTRO_ONE), self._ask()]
+        if self.phrases[0] == STOP:
+            return [Say(FIRST_STOP)]
+        return [Say(INTRO_ONE), self._ask()]
 
     def heard(self, audio: npt.NDArray[np.int16], now: float) -> list[Action]:
         """A stretch of speech the hearing path cut, while the coach was listening for a take."""
@@ -82,11 +88,10 @@ class EnrolmentConversation:
         self.takes.append(take)
         return self._next(now)
 
-    def stop(self, now: float, before_asking: bool = False) -> list[Action]:
+    def stop(self, now: float) -> list[Action]:
         """The person said stop (heard by the general recognizer, over the coach's voice or in a take, while
-        another command was asked for, or before anything was asked: `before_asking`, over the introduction); the
-        takes so far are kept, as the coach says."""
-        if self._done or (self.phrases[self._index] == STOP and not before_asking):
+        another command was asked for); the takes so far are kept, as the coach says."""
+        if self._done or self.phrases[self._index] == STOP:
             return []  # saying "stop" when asked for it is the take itself
         self._done = True
         return [Say(f"Stopped. {learned(self.takes)} so far."), Finished(tuple(self.takes), True)]
@@ -146,7 +151,7 @@ class EnrolmentConversation:
         if self._index >= len(self.phrases):
             self._done = True
             return [Say(f"Done. {learned(self.takes)}."), Finished(tuple(self.takes), False)]
-        told = [Say(STOP_LEARNED)] if finished == STOP and self.stop_learned else []
+        told = [Say(STOP_LEARNED if self.stop_learned else INTRO_ONE)] if finished == STOP else []
         return [*told, self._ask()]
 
     @property
