@@ -98,6 +98,16 @@ def test_a_silent_take_is_asked_again(grammar: Grammar) -> None:
     assert [t.name for t in takes] == ["next-1", "next-2"]
 
 
+def test_the_silence_is_timed_on_the_microphones_clock(grammar: Grammar) -> None:
+    # The floor hands out its audio far faster than real time: a timer the loop waited for in wall time alone
+    # fired tens of seconds of audio late.
+    floor, _ = enrol(grammar, ["next"], [None, *two_takes("next")])
+    request, again = floor.lines[1], floor.lines[2]
+    assert (request.text, again.text) == ("Next.", "I did not hear anything. Please say next once more.")
+    silence = (again.start - request.end) / RATE
+    assert 8.0 <= silence < 8.5, f"asked again {silence:.2f} s after the request, not 8 s"
+
+
 def test_the_coachs_own_voice_is_never_a_take(grammar: Grammar) -> None:
     # The loudspeaker as loud at the microphone as the person would be, and the person silent throughout.
     floor, takes = enrol(grammar, ["next"], [None, None], echo_gain=1.0)

@@ -111,7 +111,15 @@ class Posted:
     run: Callable[[float], list[Effect]]
 
 
-LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed | Posted
+@dataclass(frozen=True)
+class AudioHeard:
+    """The decoder took in a block of audio: the loop checks its timers. On a clock that is the microphone's own
+    (the simulated floor, which hands out audio as fast as it is read), a timer waited for in wall time would
+    fire many seconds of audio late."""
+
+
+AUDIO_HEARD = AudioHeard()
+LoopEvent = UtteranceFinished | Recognized | Alert | DecoderFailed | Posted | AudioHeard
 
 
 class LiveLoop:
@@ -183,6 +191,8 @@ class LiveLoop:
                 self._drain_reports()
                 for recognized in self.hearing.hear(pcm, self.clock()):
                     self.events.put(recognized)
+                if self.events.empty():
+                    self.events.put(AUDIO_HEARD)
         except Exception as error:  # the loop reports it; a dead decoder must not leave a silent coach
             self.events.put(DecoderFailed(error))
 
@@ -274,6 +284,8 @@ class LiveLoop:
                                     "restart voicecoach (the service does so by itself)") from None
         if isinstance(event, Posted):
             return event.run(now)
+        if isinstance(event, AudioHeard):
+            return []  # the timers are checked after every event
         if isinstance(event, Recognized):
             self.print(f"heard: {event.command.canonical}")
             effects = self.coach.handle(Heard(event.command), now)
