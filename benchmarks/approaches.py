@@ -130,7 +130,11 @@ class Approach:
     second_opinion: bool = True
     """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
     model_alone: bool = True
-    """With the second opinion, the command model also commits commands said on their own (Combined), as shipped."""
+    """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
+    before the stock takes."""
+    stock: bool = False
+    """With the second opinion, the stock takes vote beside it instead of the model's own commits, as `run` hears
+    without a voice profile (voicecoach.runtime.recognizers.with_stock_takes)."""
     costs_only: str | None = None
     """Why recognition is not measured: only memory, start-up, RTF and latency are (on the Korean Vosk model)."""
 
@@ -148,7 +152,12 @@ class Approach:
             from voicecoach.asr.commands_model import CommandModel
             from voicecoach.asr.commands_model.combined import with_command_model
 
-            return with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone)
+            general = with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone)
+            if not self.stock:
+                return general
+            from voicecoach.runtime.recognizers import with_stock_takes
+
+            return with_stock_takes(general, frozenset(phrases), meaning)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 
 from voicecoach.asr.base import Asr, ModelNotFoundError, Recognizer, Sensitivity
@@ -12,12 +12,13 @@ from voicecoach.core.grammar import Grammar
 
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                     sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
-                    profile: Path | None = None, second_opinion: bool = True) -> Recognizer:
+                    profile: Path | None = None, second_opinion: bool = True, stock: bool = True) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
     compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch").
 
     `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
-    The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too.
+    The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too;
+    else, with PocketSphinx and the command model, the stock takes (training voices) if `stock`.
     """
     from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.enrolled.profile import default_profile_dir
@@ -26,9 +27,27 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     general = open_general(asr, grammar, model, env, sample_rate, sensitivity, second_opinion)
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
-    hearing = with_profile(general, profile or default_profile_dir(env), frozenset(grammar.phrases()), grammar.table)
-    if hearing is not general and isinstance(general, Combined):
+    phrases = frozenset(grammar.phrases())
+    hearing = with_profile(general, profile or default_profile_dir(env), phrases, grammar.table)
+    if hearing is general:
+        return with_stock_takes(general, phrases, grammar.table) if stock else general
+    if isinstance(general, Combined):
         general.commits_alone = False  # the person's takes hear what the model alone would, and better
+    return hearing
+
+
+def with_stock_takes(general: Recognizer, phrases: frozenset[str], meaning: Mapping[str, Hashable]) -> Recognizer:
+    """PocketSphinx with the command model (`general`), the stock takes voting beside it instead of the model's own
+    commits: they hear unseen voices better and let no more talk in (benchmarks/COMMAND_MODEL.md). Any other
+    recognizer as it is."""
+    from voicecoach.asr.commands_model.combined import Combined
+    from voicecoach.asr.enrolled.wrap import with_stock
+
+    if not isinstance(general, Combined):
+        return general
+    hearing = with_stock(general, phrases, meaning)
+    if hearing is not general:
+        general.commits_alone = False
     return hearing
 
 

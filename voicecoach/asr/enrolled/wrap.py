@@ -1,4 +1,4 @@
-"""The general recognizer wrapped with the person's voice profile, when they have one."""
+"""The general recognizer wrapped with the person's voice profile, when they have one, else with the stock takes."""
 
 from __future__ import annotations
 
@@ -32,3 +32,24 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
     return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning)
+
+
+def with_stock(general: Recognizer, phrases: frozenset[str],
+               meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
+    """`general` with the stock takes (training voices saying the commands: stock.py) voting as a person's takes
+    would; `general` alone, with a warning, when the shipped file cannot be read."""
+    from voicecoach.asr.embedding import shared_embedding
+    from voicecoach.asr.enrolled import stock
+    from voicecoach.asr.enrolled.matcher import Matcher
+    from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+
+    try:
+        matcher = stock.load()
+    except stock.StockError as error:
+        print(f"voicecoach: warning: {error}; hearing without the stock takes.", file=sys.stderr)
+        return general
+    usable = [take for take in matcher.takes if take.phrase in phrases]
+    if not usable:
+        return general
+    return EnrolledRecognizer(general, Matcher(usable, threshold=matcher.threshold), shared_embedding(),
+                              meaning=meaning)
