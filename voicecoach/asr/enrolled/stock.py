@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -65,8 +66,10 @@ def save(path: Path, takes: Sequence[Take], threshold: float) -> None:
         np.savez_compressed(file, **arrays)  # type: ignore[arg-type]
 
 
-def load(path: Path = STOCK_PATH) -> Matcher:
-    """The stock takes as a Matcher with their stored threshold; StockError if the file is missing or foreign."""
+def load(path: Path | None = None) -> Matcher:
+    """The stock takes (STOCK_PATH unless `path`) as a Matcher with their stored threshold; StockError if the file
+    is missing, foreign or damaged."""
+    path = path or STOCK_PATH
     rebuild = "rebuild it with `python -m voicecoach.asr.enrolled.stock`"
     try:
         with path.open("rb") as file, np.load(file, allow_pickle=False) as data:
@@ -80,7 +83,7 @@ def load(path: Path = STOCK_PATH) -> Matcher:
             return Matcher(takes, threshold=float(header["threshold"]))
     except StockError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise StockError(f"{path}: cannot be read ({error}); {rebuild}") from None
 
 
