@@ -7,19 +7,17 @@ of BENCHMARKS.md, as live and with muting failed).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voicecoach.asr.base import Recognizer
-from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 from voicecoach.audio.wavinput import chunks, to_pcm16
 from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, normalize
 from voicecoach.core.spoken import sentences
-from voicecoach.runtime.recognizers import open_recognizer
+from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
 from voicecoach.testing.coach_voice import render_session
 from voicecoach.testing.utterances import every_utterance, utterances_by_kind
@@ -102,10 +100,9 @@ def test_the_sample_covers_every_kind_and_what_once_triggered(content: Content, 
 
 
 def shipped(grammar: Grammar) -> Recognizer:
-    """The recognizer as `run` opens it without a profile (PocketSphinx with the command model, and the stock takes),
-    restricted to the barge-in phrases as the live loop restricts it while the coach speaks."""
-    recognizer = open_recognizer(None, grammar, None, {}, profile=Path(__file__).parent / "no-voice-profile-here")
-    assert isinstance(recognizer, EnrolledRecognizer), "the stock takes are part of what is tested"
+    """The general recognizer as `run` opens it without a profile (PocketSphinx with the command model), restricted
+    to the barge-in phrases as the live loop restricts it while the coach speaks."""
+    recognizer = open_general(None, grammar, None, {})
     recognizer.restrict(grammar.barge_in_phrases())
     return recognizer
 

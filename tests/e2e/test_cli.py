@@ -220,9 +220,7 @@ def test_sensitivity_trades_false_commands_for_missed_ones(tmp_path: Path) -> No
         files.append(tmp_path / f"{text.replace(' ', '-')}.wav")
         soundfile.write(str(files[-1]), audio, 16000, subtype="PCM_16")
     config = tmp_path / "config.toml"
-    # PocketSphinx alone, whose search the setting weights: the stock takes beside it have a threshold of their own
-    # (the en-gb 'pane' is 'help' to them at every sensitivity).
-    config.write_text('sensitivity = "low"\nasr = "pocketsphinx"\nsecond_opinion = false\n', encoding="utf-8")
+    config.write_text('sensitivity = "low"\nasr = "pocketsphinx"\n', encoding="utf-8")
     env = {**os.environ, "VOICECOACH_CONFIG": str(config)}
 
     def heard(*flags: str) -> dict[str, str]:

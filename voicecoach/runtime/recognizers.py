@@ -12,13 +12,15 @@ from voicecoach.core.grammar import Grammar
 
 def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapping[str, str],
                     sample_rate: int = 16000, sensitivity: Sensitivity = "normal",
-                    profile: Path | None = None, second_opinion: bool = True, stock: bool = True) -> Recognizer:
+                    profile: Path | None = None, second_opinion: bool = True, stock: bool = False) -> Recognizer:
     """Vosk when a model is found (the default), else PocketSphinx with a warning unless Vosk was pinned; either
     compiled from the grammar's phrases, each with the command it means ("start cat" as "start cat stretch").
 
     `sensitivity` sets PocketSphinx's command weight; Vosk has no such knob, so it warns and goes on.
     The person's enrolled takes (in `profile`, else $XDG_DATA_HOME/voicecoach), when there are any, vote too;
-    else, with PocketSphinx and the command model, the stock takes (training voices) if `stock`.
+    else, with PocketSphinx and the command model, the stock takes (training voices) if `stock`: not by default,
+    since on the held-out benchmark they heard less in noise than the model's own commits, and later
+    (benchmarks/COMMAND_MODEL.md).
     """
     from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.enrolled.profile import default_profile_dir
@@ -38,8 +40,7 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
 
 def with_stock_takes(general: Recognizer, phrases: frozenset[str], meaning: Mapping[str, Hashable]) -> Recognizer:
     """PocketSphinx with the command model (`general`), the stock takes voting beside it instead of the model's own
-    commits: they hear unseen voices better and let no more talk in (benchmarks/COMMAND_MODEL.md). Any other
-    recognizer as it is."""
+    commits (measured in benchmarks/COMMAND_MODEL.md, not shipped). Any other recognizer as it is."""
     from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.enrolled.wrap import with_stock
 
