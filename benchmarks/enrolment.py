@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soxr
 
 from benchmarks import enrolment_memory, heldout, runs
 from benchmarks.corpus import GENERAL_SENTENCES
@@ -35,9 +34,9 @@ from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.combined import Combined
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import APART, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
@@ -50,7 +49,6 @@ GAP_BEFORE, GAP_AFTER = 0.6, 1.6  # the grace of a vote is 1 s: a clip's decisio
 SNRS: tuple[float | None, ...] = (None, 10.0, 5.0)
 ENROL_PACE = {"festival": 1.0, "espeak-people": 160.0}
 TEST_PACES = {"festival": heldout.FESTIVAL_STRETCHES, "espeak-people": (140.0, 185.0)}
-SECOND_TAKE = 1.04  # the second take: resampled, so 4 % higher and 4 % faster
 
 
 def voices(quick: bool, people: int | None) -> list[tuple[str, str]]:
@@ -61,17 +59,6 @@ def voices(quick: bool, people: int | None) -> list[tuple[str, str]]:
 
 def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[str]) -> list[Take]:
     return enrol_said(embedding, Speaker(family, name, ENROL_PACE[family]).say, phrases)
-
-
-def enrol_said(embedding: SpeechEmbedding, say: Callable[[str], np.ndarray], phrases: Sequence[str]) -> list[Take]:
-    """Two takes of each phrase: as `say` says it, and the same resampled SECOND_TAKE higher and faster."""
-    takes = []
-    for phrase in phrases:
-        first = say(phrase)
-        second = speech.to_int16(soxr.resample(first.astype(np.float32) / 32767, RATE * SECOND_TAKE, RATE))
-        for i, audio in enumerate((first, second), 1):
-            takes.append(enrol_take(embedding, phrase, f"{phrase.replace(' ', '_')}-{i}", audio))
-    return takes
 
 
 def commands(say: Callable[[str, float], np.ndarray], paces: Sequence[float], phrases: Sequence[str],

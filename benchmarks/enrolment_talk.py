@@ -33,7 +33,6 @@ from benchmarks.enrolment import (
     Track,
     commands,
     decode,
-    enrol_said,
     general,
     score,
     track,
@@ -44,6 +43,7 @@ from benchmarks.enrolment_training import RememberingEmbedding
 from voicecoach.asr.base import Detection
 from voicecoach.asr.enrolled.matcher import Matcher
 from voicecoach.asr.enrolled.recognizer import APART, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases

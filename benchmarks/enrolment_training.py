@@ -22,11 +22,12 @@ import soxr
 
 from benchmarks import heldout
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
-from benchmarks.enrolment import SECOND_TAKE, Replay, Track, decode, general_commits, score, track
+from benchmarks.enrolment import Replay, Track, decode, general_commits, score, track
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.enrol import NoiseKind, enrol_take
 from voicecoach.asr.enrolled.matcher import CEILING, Matcher, calibrate
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+from voicecoach.asr.enrolled.stock import SECOND_TAKE
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases

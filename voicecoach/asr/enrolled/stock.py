@@ -1,7 +1,6 @@
-"""Stock takes: the commands said by training voices, matched like a person's takes when no one has enrolled.
+"""Stock takes: the commands said by training voices, matched like a person's takes (not shipped: COMMAND_MODEL.md).
 
-Rebuild the shipped file (about a minute here; espeak-ng and flite needed):
-    python -m voicecoach.asr.enrolled.stock
+Build the file (about a minute here; espeak-ng and flite needed): python -m voicecoach.asr.enrolled.stock
 """
 
 from __future__ import annotations
@@ -43,11 +42,12 @@ class StockError(ValueError):
 def two_takes(embedding: SpeechEmbedding, say: Callable[[str], npt.NDArray[np.int16]],
               phrases: Sequence[str], prefix: str = "") -> list[Take]:
     """Two takes of each phrase: as `say` says it, and the same resampled SECOND_TAKE higher and faster."""
+    from voicecoach.testing import speech
+
     takes = []
     for phrase in phrases:
         first = say(phrase)
-        second = soxr.resample(first.astype(np.float32) / 32767, RATE * SECOND_TAKE, RATE)
-        second = (np.clip(second, -1.0, 1.0) * 32767).astype(np.int16)
+        second = speech.to_int16(soxr.resample(first.astype(np.float32) / 32767, RATE * SECOND_TAKE, RATE))
         for i, audio in enumerate((first, second), 1):
             takes.append(enrol_take(embedding, phrase, f"{prefix}{phrase.replace(' ', '_')}-{i}", audio))
     return takes
@@ -70,7 +70,7 @@ def load(path: Path | None = None) -> Matcher:
     """The stock takes (STOCK_PATH unless `path`) as a Matcher with their stored threshold; StockError if the file
     is missing, foreign or damaged."""
     path = path or STOCK_PATH
-    rebuild = "rebuild it with `python -m voicecoach.asr.enrolled.stock`"
+    rebuild = "build it with `python -m voicecoach.asr.enrolled.stock`"
     try:
         with path.open("rb") as file, np.load(file, allow_pickle=False) as data:
             header = json.loads(bytes(data["header"]).decode())

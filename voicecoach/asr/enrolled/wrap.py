@@ -37,7 +37,7 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
 def with_stock(general: Recognizer, phrases: frozenset[str],
                meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
     """`general` with the stock takes (training voices saying the commands: stock.py) voting as a person's takes
-    would; `general` alone, with a warning, when the shipped file cannot be read."""
+    would; `general` alone, with a warning, when the stock takes file is missing or cannot be read."""
     from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import stock
     from voicecoach.asr.enrolled.matcher import Matcher
