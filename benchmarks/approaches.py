@@ -133,8 +133,13 @@ class Approach:
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
     stock: bool = False
-    """With the second opinion, the stock takes vote beside it instead of the model's own commits, as `run` hears
-    without a voice profile (voicecoach.runtime.recognizers.with_stock_takes)."""
+    """With the second opinion, the stock takes vote beside it (voicecoach.runtime.recognizers.with_stock_takes)."""
+    stock_grace: float = 0.5
+    """Seconds after the speech a stock vote commits unless the general recognizer has."""
+    stock_alone: bool = True
+    """The model's own commits stay beside the stock takes."""
+    stock_talk: float | None = None
+    """Beside the stock takes, a general commit in a segment this much longer than its command's takes is dropped."""
     costs_only: str | None = None
     """Why recognition is not measured: only memory, start-up, RTF and latency are (on the Korean Vosk model)."""
 
@@ -157,7 +162,8 @@ class Approach:
                 return general
             from voicecoach.runtime.recognizers import with_stock_takes
 
-            return with_stock_takes(general, frozenset(phrases), meaning)
+            return with_stock_takes(general, frozenset(phrases), meaning, self.stock_grace, self.stock_alone,
+                                    self.stock_talk)
         if self.kind == "shipped-vosk":
             from pathlib import Path
 

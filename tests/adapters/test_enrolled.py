@@ -17,7 +17,8 @@ from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.takes import speech_span, take_frames
-from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
+from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
 
@@ -132,6 +133,37 @@ def test_the_takes_vote_where_the_general_recognizer_hears_nothing() -> None:
     found = _stream(recognizer, audio)
     assert [text for _, text in found] == ["how long"]
     assert found[0][0] <= len(audio) / 16000
+
+
+def test_a_vote_commits_its_grace_after_the_speech() -> None:
+    audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
+    span = speech_span(speech.synthesize("how long", VOICE, 185))
+    assert span is not None
+    speech_end = 0.8 + span[1] / 16000
+    times = {}
+    for grace in (0.5, 1.0):
+        general = PocketSphinxRecognizer(["start routine"], 16000)
+        found = _stream(EnrolledRecognizer(general, matcher(), embedding(), EnrolledSettings(grace=grace)), audio)
+        assert [text for _, text in found] == ["how long"]
+        times[grace] = found[0][0] - speech_end
+    assert times[0.5] <= 0.65 < 0.9 <= times[1.0], times
+
+
+def _late_general() -> PocketSphinxRecognizer:
+    """A real PocketSphinx that commits only once 1.2 s of quiet has ended the speech, after a vote 0.5 s on."""
+    settings = SphinxSettings(early_silence=0.0, early_silence_any=0.0, early_silence_gated=0.0,
+                              endpoint=EndpointSettings(end_window=1.2))
+    return PocketSphinxRecognizer(["stop", "next", "pause"], 16000, settings=settings)
+
+
+def test_a_general_commit_after_a_vote_on_the_same_words_is_dropped() -> None:
+    audio = speech.pad(speech.synthesize("stop", VOICE, 140), 0.8, 2.5)
+    late = _stream(EnrolledRecognizer(_late_general(), matcher(), embedding(), EnrolledSettings(grace=0.5)), audio)
+    assert [text for _, text in late] == ["stop"]
+    unkept = EnrolledSettings(grace=0.5, after_vote=None)  # the general commit is heard again
+    twice = _stream(EnrolledRecognizer(_late_general(), matcher(), embedding(), unkept), audio)
+    assert [text for _, text in twice] == ["stop", "stop"]
+    assert late[0] == twice[0]
 
 
 def test_commands_in_white_noise_at_10_db_are_heard_by_the_takes() -> None:

@@ -38,16 +38,26 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     return hearing
 
 
-def with_stock_takes(general: Recognizer, phrases: frozenset[str], meaning: Mapping[str, Hashable]) -> Recognizer:
-    """PocketSphinx with the command model (`general`), the stock takes voting beside it instead of the model's own
-    commits (measured in benchmarks/COMMAND_MODEL.md, not shipped). Any other recognizer as it is."""
+STOCK_GRACE = 0.5
+"""Seconds after the speech a stock vote commits unless the general recognizer has: by then it has (PocketSphinx
+and the model's own commits come within 0.3 s of the speech's end), and a command said after 0.8 s of quiet is
+the next one."""
+
+
+def with_stock_takes(general: Recognizer, phrases: frozenset[str], meaning: Mapping[str, Hashable],
+                     grace: float = STOCK_GRACE, alone: bool = True, talk: float | None = None) -> Recognizer:
+    """PocketSphinx with the command model (`general`), the stock takes voting beside it (`alone`: beside the
+    model's own commits too, else instead of them), `grace` seconds after the speech, and (`talk`) dropping general
+    commits in segments that much longer than the takes (benchmarks/COMMAND_MODEL.md). Any other recognizer as it
+    is."""
     from voicecoach.asr.commands_model.combined import Combined
+    from voicecoach.asr.enrolled.recognizer import EnrolledSettings
     from voicecoach.asr.enrolled.wrap import with_stock
 
     if not isinstance(general, Combined):
         return general
-    hearing = with_stock(general, phrases, meaning)
-    if hearing is not general:
+    hearing = with_stock(general, phrases, meaning, EnrolledSettings(grace=grace, talk=talk))
+    if hearing is not general and not alone:
         general.commits_alone = False
     return hearing
 

@@ -60,7 +60,11 @@ none 0.3 s; by the level the endpointer asks of speech, which quiet consonants f
 @dataclass(frozen=True)
 class EnrolledSettings:
     grace: float = 1.0
-    """Seconds after a segment ends that the general recognizer has to commit first."""
+    """Seconds after a segment ends that the general recognizer has to commit first. A vote that commits keeps
+    the general recognizer's commits about its segment out for `after_vote` seconds after it."""
+    after_vote: float | None = 1.5
+    """Seconds after a voted segment's speech in which a general commit is the same words heard late, dropped
+    (None: none is); as long as Combined keeps its two ways' commits of one utterance apart."""
     before: float = 0.5
     """A general commit this long before a segment began still counts as about it (its endpointer runs ahead)."""
     longest: float = 1.6
@@ -122,13 +126,14 @@ class EnrolledRecognizer:
         self._ended: list[tuple[float, float]] = []  # recent segments, (start, end) in seconds
         self._coach_at = float("-inf")  # the last time the coach may have been heard (restricted), seconds
         self._held: list[Detection] = []  # general commits waiting for their segment to end
+        self._voted: list[tuple[float, float]] = []  # recent segments a vote committed on, (start, end) in seconds
         self.dropped: list[Detection] = []
         """The last DROPPED_KEPT general commits dropped as talk."""
 
     # --- the Recognizer interface ---------------------------------------
 
     def accept(self, pcm: bytes) -> list[Detection]:
-        found = self.general.accept(pcm)
+        found = self._not_voted(self.general.accept(pcm))
         for segment in self._segments.feed(pcm):
             self._segment_ended(segment)
         now = self._segments.samples / RATE
@@ -137,7 +142,7 @@ class EnrolledRecognizer:
         return self._general(found, now) + self._due(now)
 
     def flush(self) -> list[Detection]:
-        found = self.general.flush()
+        found = self._not_voted(self.general.flush())
         for segment in self._segments.flush():
             self._segment_ended(segment)
         now = self._segments.samples / RATE
@@ -171,6 +176,14 @@ class EnrolledRecognizer:
                 else:
                     self.dropped = [*self.dropped[-DROPPED_KEPT + 1:], detection]
         return out
+
+    def _not_voted(self, detections: list[Detection]) -> list[Detection]:
+        """`detections` but those about a segment a vote has already committed on (one command per segment)."""
+        s = self.settings
+        if s.after_vote is None:
+            return detections
+        after = s.after_vote
+        return [d for d in detections if not any(start - s.before <= d.t <= end + after for start, end in self._voted)]
 
     def _release(self, now: float) -> list[Detection]:
         out = [Detection(max(d.t, now), d.text) for d in self._held]
@@ -223,8 +236,10 @@ class EnrolledRecognizer:
                 self._votes.remove(vote)
                 if not self._crowded(vote):
                     out.append(Detection(min(now, vote.end + wait), vote.phrase))
+                    self._voted.append((vote.start, vote.end))
         horizon = now - s.keep
         self._general_times = [t for t in self._general_times if t >= horizon]
+        self._voted = [(start, end) for start, end in self._voted if end + (s.after_vote or 0.0) >= horizon]
         return out
 
     def _crowded(self, vote: _Vote) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from voicecoach.asr.base import Recognizer
 from voicecoach.asr.enrolled import profile
+from voicecoach.asr.enrolled.recognizer import EnrolledSettings
 
 
 def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
@@ -35,9 +36,10 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
 
 
 def with_stock(general: Recognizer, phrases: frozenset[str],
-               meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
+               meaning: Mapping[str, Hashable] | None = None, settings: EnrolledSettings | None = None) -> Recognizer:
     """`general` with the stock takes (training voices saying the commands: stock.py) voting as a person's takes
-    would; `general` alone, with a warning, when the stock takes file is missing or cannot be read."""
+    would (with `settings`); `general` alone, with a warning, when the stock takes file is missing or cannot be
+    read."""
     from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import stock
     from voicecoach.asr.enrolled.matcher import Matcher
@@ -52,4 +54,4 @@ def with_stock(general: Recognizer, phrases: frozenset[str],
     if not usable:
         return general
     return EnrolledRecognizer(general, Matcher(usable, threshold=matcher.threshold), shared_embedding(),
-                              meaning=meaning)
+                              settings, meaning=meaning)
