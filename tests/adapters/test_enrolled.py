@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -285,3 +286,25 @@ def test_the_coachs_voice_just_before_a_command_does_not_drop_its_vote() -> None
     heard += _stream(recognizer, command)
     assert [text for _, text in heard] == ["how long"]
 
+
+
+def test_the_takes_votes_are_put_to_the_command_models_veto_under_a_profile(grammar: Grammar, tmp_path: Path) -> None:
+    from voicecoach.asr.commands_model.combined import Combined
+    from voicecoach.asr.enrolled import profile
+    from voicecoach.runtime.recognizers import open_general, open_recognizer
+
+    profile.save(tmp_path, list(matcher().takes))
+    hearing = open_recognizer("pocketsphinx", grammar, None, {}, profile=tmp_path)
+    assert isinstance(hearing, EnrolledRecognizer) and isinstance(hearing.general, Combined)
+    assert hearing._agrees == hearing.general.first.agrees  # type: ignore[attr-defined]
+    plain = open_general("pocketsphinx", grammar, None, {}, second_opinion=False)
+    assert EnrolledRecognizer(plain, matcher(), embedding())._agrees is None
+
+
+def test_a_vote_the_model_gives_nothing_is_dropped() -> None:
+    # The takes hear "how long"; a second opinion that never agrees drops the vote, and says so.
+    general = PocketSphinxRecognizer(["start routine"], 16000)
+    audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
+    recognizer = EnrolledRecognizer(general, matcher(), embedding(), agrees=lambda detection: False)
+    assert _stream(recognizer, audio) == []
+    assert [d.text for d in recognizer.vetoed] == ["how long"]

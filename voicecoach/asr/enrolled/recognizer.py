@@ -3,7 +3,7 @@ judging the length of the segments it commits in."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 from voicecoach.asr.base import Detection, Recognizer
@@ -102,9 +102,11 @@ class EnrolledRecognizer:
     """`general`'s commits, and the enrolled matcher's on the segments `general` commits nothing in."""
 
     def __init__(self, general: Recognizer, matcher: Matcher, embedding: SpeechEmbedding,
-                 settings: EnrolledSettings | None = None, meaning: Mapping[str, Hashable] | None = None) -> None:
+                 settings: EnrolledSettings | None = None, meaning: Mapping[str, Hashable] | None = None,
+                 agrees: Callable[[Detection], bool] | None = None) -> None:
         """`meaning`: each phrase's command, so that a phrase with no takes of its own ("hang on") is judged by
-        its command's takes ("pause"); without it only enrolled phrases are judged."""
+        its command's takes ("pause"); without it only enrolled phrases are judged. `agrees`: a second opinion
+        on a vote (the command model's veto, SecondOpinion.agrees), asked as its segment ends."""
         if general.sample_rate != RATE:
             raise ValueError(f"the enrolled matcher hears {RATE} Hz audio, not {general.sample_rate} Hz")
         self.general = general
@@ -119,6 +121,9 @@ class EnrolledRecognizer:
         self._restricted: frozenset[str] | None = None
         self._longest = max(len(take.frames) for take in matcher.takes) * self.settings.longest
         self._meaning = meaning or {}
+        self._agrees = agrees
+        self.vetoed: list[Detection] = []
+        """The last DROPPED_KEPT votes the second opinion vetoed."""
         self._said: dict[Hashable, float] = {}  # each command's longest take, seconds of speech
         for take in matcher.takes:
             command = self._meaning.get(take.phrase, take.phrase)
@@ -216,8 +221,14 @@ class EnrolledRecognizer:
         frames = unit(self.embedding.embed(cut))
         allowed = self._allowed()
         match = self.matcher.decide(frames, allowed)
-        if match is not None:
-            self._votes.append(_Vote(match.phrase, segment.start / RATE, segment.end / RATE))
+        if match is None:
+            return
+        # Asked now, while the general recognizer still holds the segment's audio: noise near a short take
+        # (a clatter in a kitchen as "stop") is nothing like the command to the model.
+        if self._agrees is not None and not self._agrees(Detection(segment.end / RATE, match.phrase)):
+            self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], Detection(segment.end / RATE, match.phrase)]
+            return
+        self._votes.append(_Vote(match.phrase, segment.start / RATE, segment.end / RATE))
 
     def _allowed(self) -> frozenset[str] | None:
         if self._listening is None:

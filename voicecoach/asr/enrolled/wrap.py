@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 
-from voicecoach.asr.base import Recognizer
+from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.enrolled import profile
 from voicecoach.asr.enrolled.recognizer import EnrolledSettings
 
@@ -32,7 +32,18 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
-    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning)
+    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning, agrees=second_opinion(general))
+
+
+def second_opinion(general: Recognizer) -> Callable[[Detection], bool] | None:
+    """The command model's veto inside `general` (PocketSphinx under it, and perhaps its own commits beside), to
+    judge the takes' votes too: without it, a clatter in continuous kitchen noise stood near a short take ("stop")
+    and was voted (benchmarks/ROOM.md); None when `general` has no command model."""
+    from voicecoach.asr.commands_model.combined import Combined
+    from voicecoach.asr.commands_model.recognizer import SecondOpinion
+
+    inner = general.first if isinstance(general, Combined) else general
+    return inner.agrees if isinstance(inner, SecondOpinion) else None
 
 
 def with_stock(general: Recognizer, phrases: frozenset[str],
