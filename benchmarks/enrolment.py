@@ -11,6 +11,11 @@ added (voicecoach.asr.enrolled.enrol): the kitchen noise is used only here, to t
 
 Synthesized voices repeat themselves far more exactly than people: the recall figures here are a ceiling for a
 person, and the false triggers on a voice's own sentences a floor.
+
+The kitchen noise here is mixed into each command's own stretch: it begins and ends with the words, and the quiet
+around them tells the endpointer where they are. In noise that runs on, as a kitchen's does, the profile hears far
+less, and hardly more than the general recognizer: benchmarks/ROOM.md measures that, and commands said from the
+floor of simulated rooms.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
 # against the person's takes. When a take is near enough, its command is a vote, held for `grace` seconds of
 # audio: if the general recognizer commits anything about that segment in the meantime, the vote is dropped
 # (one command per segment, and the general recognizer's word stands); else the vote commits. So enrolment
-# adds what the general recognizer misses in the person's voice (noise, their own way of saying it).
+# adds what the general recognizer misses in the person's voice (noise, their own way of saying it). A vote is also
+# put to the command model's veto (`agrees`) as its segment ends, as the general recognizer's commits are: in noise
+# that runs on, a clatter can stand nearer a short take ("stop") than the threshold.
 #
 # The takes also say how long the person takes to say each command. A general commit is held until the segment
 # it falls in has ended, or fallen quiet for `quiet` seconds (most commits come after that); if that segment holds
