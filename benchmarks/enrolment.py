@@ -415,7 +415,8 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "### The profile's votes not put to the model's veto (as before)", "",
            "The same run: the takes' votes committed without asking the command model (as shipped until this run; "
            "now a vote its command gets less than the veto probability on is dropped, as PocketSphinx's commits "
-           "are). Chosen on training voices in continuous kitchen noise (benchmarks/ROOM.md says how).", "",
+           "are). Chosen on training voices in kitchen noise that runs on (benchmarks/ROOM_TRAINING.md), where it "
+           "heard more (benchmarks/ROOM.md); here, where the noise stops with the words, it costs a few commands.", "",
            *(_table(result, "without", "with_unvetoed") if _has(result, "with_unvetoed") else ["Not measured in "
                                                                                               "this run."]), "",
            "### The profile over the model's own commits too (not shipped)", "",
