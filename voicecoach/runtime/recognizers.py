@@ -39,9 +39,10 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
 
 
 STOCK_GRACE = 0.5
-"""Seconds after the speech a stock vote commits unless the general recognizer has: by then it has (PocketSphinx
-and the model's own commits come within 0.3 s of the speech's end), and a command said after 0.8 s of quiet is
-the next one."""
+"""Seconds after the speech a stock vote commits unless the general recognizer has: by then it mostly has
+(PocketSphinx's p95 was 0.21 s after the speech on training voices, benchmarks/STOCK_TUNING.md; the model's own
+commits come 0.3 s after it at the earliest), a later commit of the same words is dropped (EnrolledSettings
+.after_vote), and a command said after 0.8 s of quiet is the next one."""
 
 
 def with_stock_takes(general: Recognizer, phrases: frozenset[str], meaning: Mapping[str, Hashable],

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.enrolled import profile
-from voicecoach.asr.enrolled.recognizer import EnrolledSettings
+
+if TYPE_CHECKING:  # imported where used, as the functions below import what a profile needs
+    from voicecoach.asr.enrolled.recognizer import EnrolledSettings
 
 
 def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
