@@ -108,12 +108,14 @@ def kitchen_noise() -> speech.Audio:
     return speech.read_wav(path)
 
 
-def command_sets(grammar: Grammar, quick: bool, snrs: Sequence[float | None] = SNRS) -> list[ClipSet]:
-    """Every phrase by every held-out speaker, clean; in real kitchen noise at each SNR, a rotating third."""
+def command_sets(grammar: Grammar, quick: bool, snrs: Sequence[float | None] = SNRS,
+                 who: Sequence[Speaker] | None = None) -> list[ClipSet]:
+    """Every phrase by every held-out speaker (or `who`), clean; in real kitchen noise at each SNR, a rotating
+    third."""
     phrases = grammar.phrases()[:12] if quick else grammar.phrases()
     noise = kitchen_noise()
     sets = []
-    who = speakers(quick)
+    who = speakers(quick) if who is None else who
     for si, snr in enumerate(snrs):
         cs = ClipSet(f"commands@{corpus.condition_name(snr)}")
         for pi, phrase in enumerate(phrases):
@@ -196,12 +198,13 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
             approaches: Sequence[Approach] = (SHIPPED, GRAMMAR_ONLY),
             talk_only: Sequence[Approach] = (OPEN_VOCABULARY,),
             commands: Sequence[ClipSet] | None = None, judged: Sequence[Judged] = (),
-            talk_apart: bool = False) -> dict[str, Any]:
+            talk_apart: bool = False, talk: Sequence[ClipSet] | None = None) -> dict[str, Any]:
     """Decode every set through the hearing path of each approach (`talk_only`: on the real talk alone); the figures.
     `commands`: the command sets to measure recall on (default: every held-out voice at every SNR); `judged`:
-    approaches that keep some of another's commits; `talk_apart`: the real talk said apart too (apart())."""
+    approaches that keep some of another's commits; `talk_apart`: the real talk said apart too (apart()); `talk`:
+    the sets of real talk (default: both halves)."""
     commands = command_sets(grammar, quick) if commands is None else commands
-    talk = real_negative_sets(quick)
+    talk = real_negative_sets(quick) if talk is None else list(talk)
     talk += apart(talk) if talk_apart else []
     sets = [*commands, *talk]
     with tempfile.TemporaryDirectory(prefix="heldout-", dir=runs.mkdir(corpus.bench_cache())) as tmp:

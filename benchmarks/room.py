@@ -86,13 +86,6 @@ def rooms() -> tuple[Room, ...]:
     return tuple(_room(rng) for _ in range(ROOMS))
 
 
-def in_room(audio: speech.Audio, room: Room) -> speech.Audio:
-    """`audio` said in `room`, reverberation and all, at its dry active level."""
-    wet = np.convolve(audio.astype(np.float64), room.response)
-    wet *= (speech.active_rms(audio) or 1.0) / (speech.active_rms(speech.to_int16(wet / 32767.0)) or 1.0)
-    return speech.to_int16(wet / 32767.0)
-
-
 def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio | None,
              reverberant: bool = True) -> enrolment.Track:
     """Every phrase at the voice's two test paces, each clip in the next room, back to back over a quiet room's
@@ -103,13 +96,13 @@ def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio
     for k, (pace, phrase) in enumerate((p, ph) for p in enrolment.TEST_PACES[family] for ph in phrases):
         dry = say(phrase, pace)
         levels.append(speech.active_rms(dry))
-        clips.append((in_room(dry, rooms()[k % ROOMS]) if reverberant else dry, phrase))
+        clips.append((speech.through_room(dry, rooms()[k % ROOMS].response, tail=True) if reverberant else dry, phrase))
     tr = enrolment.track(clips)
-    x = tr.audio.astype(np.float64) + np.random.default_rng(SEED).normal(0.0, corpus.ROOM_NOISE_RMS, len(tr.audio))
+    quiet = speech.white_noise(len(tr.audio), corpus.ROOM_NOISE_RMS, seed=SEED)
+    audio = speech.to_int16((tr.audio.astype(np.float64) + quiet) / 32767.0)
     if noise is not None:
-        bed = np.resize(noise.astype(np.float64), len(x))
-        x += bed * (float(np.median(levels)) / (float(np.sqrt((bed**2).mean())) or 1.0) / 10 ** (KITCHEN_SNR / 20))
-    return dataclasses.replace(tr, audio=speech.to_int16(x / 32767.0))
+        audio = speech.add_noise(audio, noise, KITCHEN_SNR, speech_rms=float(np.median(levels)))
+    return dataclasses.replace(tr, audio=audio)
 
 
 TRAINING = (("espeak-training", "m3"), ("espeak-training", "f2"), ("espeak-training", "m1"))

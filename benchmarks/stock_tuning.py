@@ -17,7 +17,6 @@ from typing import Any
 
 from benchmarks import heldout
 from benchmarks.approaches import Approach
-from benchmarks.corpus import ClipSet
 
 VOICES = ("m2", "m6", "f5")
 PACES = (140, 185)
@@ -29,8 +28,6 @@ def _speakers(quick: bool) -> list[heldout.Speaker]:
     return [heldout.Speaker("espeak-training", v, p) for v in VOICES[: 1 if quick else None] for p in PACES]
 
 
-def _tuning_talk(quick: bool, real: Any = heldout.real_negative_sets) -> list[ClipSet]:
-    return [cs for cs in real(quick) if cs.name == TUNING]
 
 
 def approaches() -> tuple[Approach, ...]:
@@ -53,15 +50,10 @@ def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
         stock.load()
     except stock.StockError as error:
         raise heldout.HeldOutError(str(error)) from None
-    # heldout.measure draws its voices and talk from these two functions: point them at training data only.
-    heldout.speakers, real = _speakers, heldout.real_negative_sets
-    heldout.real_negative_sets = lambda quick: _tuning_talk(quick, real)
-    try:
-        commands = heldout.command_sets(grammar, args.quick, snrs=SNRS)
-        return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(), talk_only=(),
-                               commands=commands, talk_apart=True)
-    finally:
-        heldout.real_negative_sets = real
+    commands = heldout.command_sets(grammar, args.quick, snrs=SNRS, who=_speakers(args.quick))
+    talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TUNING]
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(), talk_only=(),
+                           commands=commands, talk_apart=True, talk=talk)
 
 
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:

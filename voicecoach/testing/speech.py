@@ -164,9 +164,10 @@ def room_response(seed: int = 1, delay: float = 0.023, rt60: float = 0.25, rate:
     return np.concatenate((np.zeros(int(delay * rate)), tail))
 
 
-def through_room(audio: Audio, response: npt.NDArray[np.float64]) -> Audio:
-    """`audio` as the microphone hears it from the loudspeaker, at the same active level and length."""
-    echo = np.convolve(audio.astype(np.float64), response)[: len(audio)]
+def through_room(audio: Audio, response: npt.NDArray[np.float64], tail: bool = False) -> Audio:
+    """`audio` as the microphone hears it from the loudspeaker, at the same active level and length (`tail`: and
+    the room's reverberation after it)."""
+    echo = np.convolve(audio.astype(np.float64), response)[: None if tail else len(audio)]
     rms = active_rms(to_int16(echo / 32767.0)) or 1.0
     return to_int16(echo * (active_rms(audio) / rms) / 32767.0)
 
