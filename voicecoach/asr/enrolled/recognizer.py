@@ -82,6 +82,9 @@ class EnrolledSettings:
     """A vote is dropped when another segment lies this many seconds or less before or after its own, unless the
     coach spoke in that time (None: no vote is dropped for its neighbours). A vote commits `grace` seconds after
     its segment, or this many if more."""
+    sure: float | None = None
+    """A vote whose take stands within this fraction of the threshold is not put to the second opinion (None:
+    every vote is): a close match is the person's command whatever the model makes of their voice."""
 
 
 DROPPED_KEPT = 50
@@ -227,7 +230,9 @@ class EnrolledRecognizer:
             return
         # Asked now, while the general recognizer still holds the segment's audio: noise near a short take
         # (a clatter in a kitchen as "stop") is nothing like the command to the model.
-        if self._agrees is not None and not self._agrees(Detection(segment.end / RATE, match.phrase)):
+        sure = self.settings.sure
+        asked = sure is None or match.distance > sure * self.matcher.threshold
+        if asked and self._agrees is not None and not self._agrees(Detection(segment.end / RATE, match.phrase)):
             self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], Detection(segment.end / RATE, match.phrase)]
             return
         self._votes.append(_Vote(match.phrase, segment.start / RATE, segment.end / RATE))

@@ -1,0 +1,128 @@
+"""Choosing which of a profile's votes face the command model's veto, on training voices only.
+
+`python -m benchmarks.vote_veto [--voice NAME ...]` writes benchmarks/VOTE_VETO.md and vote_veto.json. The voices are
+benchmarks/room.py's training voices (espeak-ng en-us+m3, +f2, +m1); the real talk is 100 clips of its tuning
+half. Nothing held out is decoded. Each voice enrols as benchmarks/enrolment.py's do, and is heard in both of
+the protocols the held-out benchmarks use: the kitchen noise mixed into each command's own stretch
+(benchmarks/enrolment.py), and commands from the floor of a room and in kitchen noise that runs on
+(benchmarks/room.py). A vote whose take stands within `sure` times the threshold skips the veto
+(EnrolledSettings.sure); every other vote faces it, as all do as shipped before this choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks import enrolment, heldout, room
+from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
+from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, general, score, track
+from benchmarks.enrolment_training import RememberingEmbedding
+from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.commands_model.model import CommandModel
+from voicecoach.asr.commands_model.recognizer import SecondOpinion
+from voicecoach.asr.enrolled.matcher import Matcher
+from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
+from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.enrolment import enrolment_phrases
+from voicecoach.testing import speech
+
+SURE: dict[str, float | None] = {"every vote (shipped)": None, "sure 0.5": 0.5, "sure 0.6": 0.6, "sure 0.7": 0.7,
+                                 "sure 0.8": 0.8, "sure 0.9": 0.9}
+UNVETOED = "no vote"
+CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
+              "room, kitchen 10 dB running", "kitchen 10 dB running")
+
+
+def _variants(grammar: Grammar, matcher: Matcher, embedding: RememberingEmbedding, tr: Track,
+              replay: list[Detection] | None) -> dict[str, list[int]]:
+    """(right, expected, clips with a command where none was said, clips) of the profile with each choice of
+    `sure`, and with no vote vetoed."""
+    listening: list[Recognizer] = []
+    if replay is None:
+        shipped, judged, _ = general(grammar)
+        listening.append(shipped)
+        veto = judged.inner
+        feeds: list[Recording] = [Tap(judged) for _ in range(len(SURE) + 1)]
+    else:
+        veto = SecondOpinion(Replay([]), grammar.phrases(), grammar.table, CommandModel.load())
+        listening.append(veto)
+        feeds = [Replay(replay) for _ in range(len(SURE) + 1)]
+    assert isinstance(veto, SecondOpinion)
+    enrolled = [EnrolledRecognizer(feed, matcher, embedding, EnrolledSettings(sure=sure), meaning=grammar.table,
+                                   agrees=veto.agrees) for feed, sure in zip(feeds, SURE.values(), strict=False)]
+    enrolled.append(EnrolledRecognizer(feeds[-1], matcher, embedding, meaning=grammar.table))
+    found = decode([*listening, *enrolled], tr.audio)[len(listening):]
+    return {name: [*score(grammar, tr, commits), len(tr.expect)]
+            for name, commits in zip([*SURE, UNVETOED], found, strict=True)}
+
+
+def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, Any]:
+    phrases = enrolment_phrases(grammar)
+    embedding = RememberingEmbedding()
+    noise = heldout.kitchen_noise()
+    talk = [speech.read_wav(p) for p in sorted((heldout.negatives_dir() / "clips").glob("*.flac"))
+            if not heldout.held_out(p.name)][60:160]
+    real = track([(a, None) for a in talk])
+    real_general = decode([general(grammar)[1]], real.audio)[0]
+    out: dict[str, Any] = {}
+    for name in voices:
+        family = "espeak-training"
+        matcher = Matcher(enrolment.enrol(embedding, family, name, phrases))
+        say = enrolment._speaker(family, name)
+        paces = enrolment.TEST_PACES[family]
+        tracks = {"clean": enrolment.commands(say, paces, phrases, noise, None),
+                  CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise, 10.0),
+                  CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise, 5.0),
+                  "room": room.commands(family, name, phrases, None),
+                  CONDITIONS[4]: room.commands(family, name, phrases, noise),
+                  CONDITIONS[5]: room.commands(family, name, phrases, noise, reverberant=False),
+                  "own sentences": track([(say(s, enrolment.ENROL_PACE[family]), None)
+                                          for s in [*GENERAL_SENTENCES, *article_sentences(40)]])}
+        figures = {key: _variants(grammar, matcher, embedding, tr, None) for key, tr in tracks.items()}
+        figures["real talk"] = _variants(grammar, matcher, embedding, real, real_general)
+        out[name] = figures
+        log(f"{name}: {json.dumps(figures)}")
+    return out
+
+
+def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
+    total: dict[str, dict[str, list[int]]] = {}
+    for figures in result.values():
+        for key, each in figures.items():
+            for name, counts in each.items():
+                was = total.setdefault(name, {}).setdefault(key, [0, 0, 0, 0])
+                total[name][key] = [a + b for a, b in zip(was, counts, strict=True)]
+    first = next(iter(total.values()))
+    head = ["# Which of a profile's votes face the command model's veto (training voices)", "",
+            f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
+            f"{meta['runtime_s']:.0f} s.",
+            "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
+            f"Voices: espeak-ng {', '.join('en-us+' + v for v in result)}. Commands right of {first['clean'][1]} per "
+            "condition (one commit, the right command, in the clip's window); own sentences and real talk: clips with "
+            "a command.", "",
+            "| votes put to the veto | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |",
+            "|---|" + "---:|" * (len(CONDITIONS) + 2)]
+    rows = []
+    t: dict[str, list[int]]
+    for name, t in total.items():
+        cells = [f"{100 * t[c][0] / t[c][1]:.1f} % ({t[c][0]})" for c in CONDITIONS]
+        cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join([*head, *rows, ""])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.vote_veto", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--voice", action="append", help="espeak-ng training variant (default: m3, f2, m1)")
+    training = [name for _, name in room.TRAINING]
+    return heldout.run(__doc__ or "", "vote_veto",
+                       lambda g, a, log: measure(g, a.voice or training[: 1 if a.quick else None], log), report,
+                       argv, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
