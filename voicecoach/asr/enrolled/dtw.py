@@ -35,9 +35,11 @@ def dtw_distance(a: Frames, b: Frames) -> float:
     return float(acc[n, m] / (n + m))
 
 
-def dtw_distances(a: Frames, bs: Sequence[Frames]) -> list[float]:
+def dtw_distances(a: Frames, bs: Sequence[Frames], within: bool = False) -> list[float]:
     """dtw_distance(a, b) for each of `bs`, all at once: the same recurrence, one column step for every b together
-    (each b's costs padded with inf past its end, where no path it counts can go)."""
+    (each b's costs padded with inf past its end, where no path it counts can go). `within`: each b may match any
+    stretch of `a` (its start and end in `a` free), divided by twice b's length; `a` then may hold more than b
+    said (a clatter the endpointer joined to the words)."""
     out = [float("inf")] * len(bs)
     live = [k for k, b in enumerate(bs) if len(b) and len(a)]
     if not live:
@@ -47,12 +49,13 @@ def dtw_distances(a: Frames, bs: Sequence[Frames]) -> list[float]:
     for row, k in enumerate(live):
         cost[row, :, : len(bs[k])] = 1.0 - a @ bs[k].T
     acc = np.full((len(live), n + 1, width + 1), np.inf)
-    acc[:, 0, 0] = 0.0
+    acc[:, : n + 1 if within else 1, 0] = 0.0
     for i in range(1, n + 1):
         step = cost[:, i - 1] + np.minimum(acc[:, i - 1, :-1], acc[:, i - 1, 1:])
         here = acc[:, i]
         for j in range(1, width + 1):
             here[:, j] = np.minimum(step[:, j - 1], cost[:, i - 1, j - 1] + here[:, j - 1])
     for row, k in enumerate(live):
-        out[k] = float(acc[row, n, len(bs[k])] / (n + len(bs[k])))
+        m = len(bs[k])
+        out[k] = float(acc[row, 1:, m].min() / (2 * m) if within else acc[row, n, m] / (n + m))
     return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances
+from voicecoach.asr.enrolled.dtw import Frames, dtw_distances
 
 MARGIN = 1.2
 """The threshold is this times the farthest a noisy take stood from its command's other takes..."""
@@ -49,15 +49,16 @@ class CalibrationError(ValueError):
     """Too few takes to tell how far a command's own takes stand apart."""
 
 
-def calibrate(takes: Sequence[Take]) -> float:
+def calibrate(takes: Sequence[Take], within: bool = False) -> float:
     """The rejection threshold: how far each take's noisy copies stand from the nearest *other* take of the same
-    command (two clean takes alone are too alike to say how far a take said on the floor will be), times MARGIN."""
+    command (two clean takes alone are too alike to say how far a take said on the floor will be), times MARGIN.
+    `within`: as a segment is matched (dtw_distances)."""
     distances = []
     for take in takes:
         others = [o.frames for o in takes if o.phrase == take.phrase and o.name != take.name]
         for noisy in take.noisy:
             if others:
-                distances.append(min(dtw_distance(noisy, other) for other in others))
+                distances.append(min(dtw_distances(noisy, others, within)))
     if not distances:
         raise CalibrationError("every command needs at least two takes, with noise added, to calibrate")
     return min(float(np.max(distances)) * MARGIN, CEILING)
@@ -66,15 +67,17 @@ def calibrate(takes: Sequence[Take]) -> float:
 class Matcher:
     """Nearest take by DTW distance; a segment farther than `threshold` from every take is no command."""
 
-    def __init__(self, takes: Sequence[Take], threshold: float | None = None) -> None:
+    def __init__(self, takes: Sequence[Take], threshold: float | None = None, within: bool = False) -> None:
+        """`within`: a take may match any stretch of a segment (dtw_distances)."""
         if not takes:
             raise CalibrationError("no takes enrolled")
         self.takes = list(takes)
+        self.within = within
         self._references = [reference for take in self.takes for reference in take.references]
-        self.threshold = calibrate(self.takes) if threshold is None else threshold
+        self.threshold = calibrate(self.takes, within) if threshold is None else threshold
 
     def nearest(self, frames: Frames) -> Match:
-        each = iter(dtw_distances(frames, self._references))
+        each = iter(dtw_distances(frames, self._references, self.within))
         distances = [min(next(each) for _ in take.references) for take in self.takes]
         best = int(np.argmin(distances))
         return Match(self.takes[best].phrase, distances[best], self.takes[best].name)

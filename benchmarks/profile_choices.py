@@ -1,12 +1,16 @@
-"""Choosing which of a profile's votes face the command model's veto, on training voices only.
+"""Choosing how a profile votes, on training voices only.
 
-`python -m benchmarks.vote_veto [--voice NAME ...]` writes benchmarks/VOTE_VETO.md and vote_veto.json. The voices are
+`python -m benchmarks.profile_choices --set SET [--voice NAME ...]` writes benchmarks/PROFILE_SET.md and
+profile_SET.json, one row per choice of the set (CHOICES). The voices are
 benchmarks/room.py's training voices (espeak-ng en-us+m3, +f2, +m1); the real talk is 100 clips of its tuning
 half. Nothing held out is decoded. Each voice enrols as benchmarks/enrolment.py's do, and is heard in both of
 the protocols the held-out benchmarks use: the kitchen noise mixed into each command's own stretch
 (benchmarks/enrolment.py), and commands from the floor of a room and in kitchen noise that runs on
-(benchmarks/room.py). A vote whose take stands within `sure` times the threshold skips the veto
-(EnrolledSettings.sure); every other vote faces it, as all do as shipped before this choice.
+(benchmarks/room.py).
+
+Sets: `veto`, a vote whose take stands within `sure` times the threshold skips the model's veto
+(EnrolledSettings.sure; shipped: every vote faces it), and no vote faces it; `within`, a take matched against
+any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks import enrolment, heldout, room
@@ -30,37 +35,48 @@ from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
 
-SURE: dict[str, float | None] = {"every vote (shipped)": None, "sure 0.5": 0.5, "sure 0.6": 0.6, "sure 0.7": 0.7,
-                                 "sure 0.8": 0.8, "sure 0.9": 0.9}
-UNVETOED = "no vote"
+
+@dataclass(frozen=True)
+class Choice:
+    settings: EnrolledSettings = field(default_factory=EnrolledSettings)
+    within: bool = False
+    vetoed: bool = True
+
+
+CHOICES: dict[str, dict[str, Choice]] = {
+    "veto": {"every vote (shipped)": Choice(), **{f"sure {s:g}": Choice(EnrolledSettings(sure=s))
+                                                  for s in (0.5, 0.6, 0.7, 0.8, 0.9)},
+             "no vote": Choice(vetoed=False)},
+    "within": {"as shipped": Choice(), "a take within a segment": Choice(within=True),
+               "the apart rule off": Choice(EnrolledSettings(apart=None)),
+               "within, the apart rule off": Choice(EnrolledSettings(apart=None), within=True)},
+}
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 
 
-def _variants(grammar: Grammar, matcher: Matcher, embedding: RememberingEmbedding, tr: Track,
-              replay: list[Detection] | None) -> dict[str, list[int]]:
-    """(right, expected, clips with a command where none was said, clips) of the profile with each choice of
-    `sure`, and with no vote vetoed."""
+def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[bool, Matcher],
+              embedding: RememberingEmbedding, tr: Track, replay: list[Detection] | None) -> dict[str, list[int]]:
+    """(right, expected, clips with a command where none was said, clips) of the profile with each choice."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, _ = general(grammar)
         listening.append(shipped)
         veto = judged.inner
-        feeds: list[Recording] = [Tap(judged) for _ in range(len(SURE) + 1)]
+        feeds: list[Recording] = [Tap(judged) for _ in choices]
     else:
         veto = SecondOpinion(Replay([]), grammar.phrases(), grammar.table, CommandModel.load())
         listening.append(veto)
-        feeds = [Replay(replay) for _ in range(len(SURE) + 1)]
+        feeds = [Replay(replay) for _ in choices]
     assert isinstance(veto, SecondOpinion)
-    enrolled = [EnrolledRecognizer(feed, matcher, embedding, EnrolledSettings(sure=sure), meaning=grammar.table,
-                                   agrees=veto.agrees) for feed, sure in zip(feeds, SURE.values(), strict=False)]
-    enrolled.append(EnrolledRecognizer(feeds[-1], matcher, embedding, meaning=grammar.table))
+    enrolled = [EnrolledRecognizer(feed, matchers[c.within], embedding, c.settings, meaning=grammar.table,
+                                   agrees=veto.agrees if c.vetoed else None)
+                for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]
-    return {name: [*score(grammar, tr, commits), len(tr.expect)]
-            for name, commits in zip([*SURE, UNVETOED], found, strict=True)}
+    return {name: [*score(grammar, tr, commits), len(tr.expect)] for name, commits in zip(choices, found, strict=True)}
 
 
-def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, Any]:
+def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str], log: Any) -> dict[str, Any]:
     phrases = enrolment_phrases(grammar)
     embedding = RememberingEmbedding()
     noise = heldout.kitchen_noise()
@@ -71,7 +87,8 @@ def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, Any]
     out: dict[str, Any] = {}
     for name in voices:
         family = "espeak-training"
-        matcher = Matcher(enrolment.enrol(embedding, family, name, phrases))
+        takes = enrolment.enrol(embedding, family, name, phrases)
+        matchers = {within: Matcher(takes, within=within) for within in {c.within for c in choices.values()}}
         say = enrolment._speaker(family, name)
         paces = enrolment.TEST_PACES[family]
         tracks = {"clean": enrolment.commands(say, paces, phrases, noise, None),
@@ -82,8 +99,8 @@ def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, Any]
                   CONDITIONS[5]: room.commands(family, name, phrases, noise, reverberant=False),
                   "own sentences": track([(say(s, enrolment.ENROL_PACE[family]), None)
                                           for s in [*GENERAL_SENTENCES, *article_sentences(40)]])}
-        figures = {key: _variants(grammar, matcher, embedding, tr, None) for key, tr in tracks.items()}
-        figures["real talk"] = _variants(grammar, matcher, embedding, real, real_general)
+        figures = {key: _variants(grammar, choices, matchers, embedding, tr, None) for key, tr in tracks.items()}
+        figures["real talk"] = _variants(grammar, choices, matchers, embedding, real, real_general)
         out[name] = figures
         log(f"{name}: {json.dumps(figures)}")
     return out
@@ -97,14 +114,14 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
                 was = total.setdefault(name, {}).setdefault(key, [0, 0, 0, 0])
                 total[name][key] = [a + b for a, b in zip(was, counts, strict=True)]
     first = next(iter(total.values()))
-    head = ["# Which of a profile's votes face the command model's veto (training voices)", "",
+    head = ["# How a profile votes: choices on training voices", "",
             f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
             f"{meta['runtime_s']:.0f} s.",
             "", (__doc__ or "").split("\n\n", 1)[1].strip(), "",
             f"Voices: espeak-ng {', '.join('en-us+' + v for v in result)}. Commands right of {first['clean'][1]} per "
             "condition (one commit, the right command, in the clip's window); own sentences and real talk: clips with "
             "a command.", "",
-            "| votes put to the veto | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |",
+            "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |",
             "|---|" + "---:|" * (len(CONDITIONS) + 2)]
     rows = []
     t: dict[str, list[int]]
@@ -116,12 +133,15 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.vote_veto", description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_choices",
+                                     description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--set", choices=sorted(CHOICES), required=True, help="which choices to measure")
     parser.add_argument("--voice", action="append", help="espeak-ng training variant (default: m3, f2, m1)")
     training = [name for _, name in room.TRAINING]
-    return heldout.run(__doc__ or "", "vote_veto",
-                       lambda g, a, log: measure(g, a.voice or training[: 1 if a.quick else None], log), report,
-                       argv, parser)
+    which = parser.parse_known_args(argv)[0].set
+    return heldout.run(__doc__ or "", f"profile_{which}",
+                       lambda g, a, log: measure(g, CHOICES[a.set], a.voice or training[: 1 if a.quick else None], log),
+                       report, argv, parser)
 
 
 if __name__ == "__main__":
