@@ -13,7 +13,7 @@ import soxr
 
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
-from voicecoach.asr.enrolled.dtw import dtw_distance, dtw_distances
+from voicecoach.asr.enrolled.dtw import dtw_distance, dtw_distances, unit
 from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
@@ -191,6 +191,19 @@ def test_the_distances_to_all_takes_at_once_are_those_one_by_one() -> None:
     assert dtw_distances(heard, references) == [dtw_distance(heard, r) for r in references]
     empty, itself = dtw_distances(heard, [heard[:0], heard])
     assert empty == float("inf") and itself < 1e-6
+
+
+def test_a_take_within_a_longer_segment_matches_only_when_asked_to() -> None:
+    take = take_frames(embedding(), speech.synthesize("stop", VOICE, 160))
+    other = take_frames(embedding(), speech.synthesize("how long", VOICE, 160))
+    assert take is not None and other is not None
+    clatter = unit(np.random.default_rng(3).normal(size=(6, take.shape[1])).astype(np.float32))
+    joined = np.concatenate([clatter, take])  # a noise the endpointer joined to the word
+    (whole,) = dtw_distances(joined, [take])
+    inside, elsewhere = dtw_distances(joined, [take, other], within=True)
+    assert inside < 1e-6 < whole
+    assert elsewhere > 0.05
+    assert dtw_distances(take, [take, other], within=True)[1] > 0.05
 
 
 def test_each_take_keeps_noisy_variants_that_bring_a_noisy_command_nearer() -> None:
