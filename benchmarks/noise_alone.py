@@ -1,0 +1,107 @@
+"""False commands on noise alone: the real kitchen recording, nobody speaking, at the levels a room gives.
+
+`python -m benchmarks.noise_alone [--quick] [--model PATH]` writes benchmarks/NOISE_ALONE.md and noise_alone.json.
+
+The kitchen recording of ../shared/data/real-speech-negatives (2 min) is played with nobody speaking, in the
+states the coach listens in during a session (running: the exercise's instructions and holds; asking: the pain
+check-in, numbers included), at three levels: as recorded, and brought up to an active RMS of 1000 and 2000
+(int16; a voice at -20 dBFS active RMS, 3300, would stand 10 and 4 dB over them). Its first minute is the only
+noise the command model trains on, so figures on the second minute are shown first and that minute stands for
+noise no part of voicecoach was chosen on; the first is shown apart, labelled.
+
+Each recognizer as voicecoach opens it: PocketSphinx alone; PocketSphinx under the command model's veto; and as
+shipped (the veto, and the model's own commits of words said on their own). `--model` hears with another
+command model file (a retrained one) instead of the shipped one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks import heldout
+from benchmarks.enrolment import Recording, decode
+from voicecoach.asr.base import Recognizer
+from voicecoach.asr.commands_model import CommandModel
+from voicecoach.asr.commands_model.combined import Combined, with_command_model
+from voicecoach.asr.commands_model.recognizer import SecondOpinion
+from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+from voicecoach.core.grammar import Grammar
+from voicecoach.testing import speech
+
+RATE = speech.RATE
+LEVELS: dict[str, float | None] = {"as recorded": None, "active RMS 1000": 1000.0, "active RMS 2000": 2000.0}
+STATES = ("running", "asking")
+PARTS = {"second minute (held out from training)": (60, None), "first minute (the model trains on it)": (0, 60)}
+
+
+def recognizers(grammar: Grammar, model: CommandModel, state: str) -> tuple[list[Recognizer], dict[str, Recording]]:
+    """PocketSphinx alone, and as shipped with the veto inside it recording what passes: what to decode, and
+    the three recordings (PocketSphinx alone, under the model's veto, as shipped), listening as in `state`."""
+    phrases, meaning = grammar.phrases(), grammar.table
+    shipped = with_command_model(PocketSphinxRecognizer(phrases, RATE, meaning=meaning), phrases, meaning, model)
+    if not isinstance(shipped, Combined) or not isinstance(shipped.first, SecondOpinion):
+        raise RuntimeError("the command model no longer ships as Combined(SecondOpinion): update this benchmark")
+    judged = Recording(shipped.first)
+    shipped.first = judged
+    alone, whole = Recording(PocketSphinxRecognizer(phrases, RATE, meaning=meaning)), Recording(shipped)
+    heard = grammar.phrases_heard(state)
+    for recognizer in (alone, whole):
+        recognizer.listen_for(heard)
+    return [alone, whole], {"PocketSphinx alone": alone, "PocketSphinx under the model's veto": judged,
+                            "as shipped": whole}
+
+
+def measure(grammar: Grammar, model: CommandModel, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
+    noise = heldout.kitchen_noise()
+    out: dict[str, Any] = {}
+    for part, (lo, hi) in PARTS.items():
+        clip = noise[lo * RATE: None if hi is None else hi * RATE]
+        for level_name, level in list(LEVELS.items())[: 2 if quick else None]:
+            audio = clip if level is None else speech.scale_to_rms(clip, level)
+            for state in STATES:
+                fed, recordings = recognizers(grammar, model, state)
+                decode(fed, audio)
+                found = {name: [[round(d.t + lo, 1), d.text] for d in r.commits] for name, r in recordings.items()}
+                out[f"{part} | {level_name} | {state}"] = {"seconds": round(len(audio) / RATE, 1), "commits": found}
+                log(f"{part}, {level_name}, {state}: { {k: len(v) for k, v in found.items()} }")
+    return out
+
+
+def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
+    names = list(next(iter(result["cells"].values()))["commits"])
+    lines = [f"# False commands on noise alone\n\n`{meta['command']}` on {meta['date']} at {meta['commit']} "
+             f"({meta['machine']}), {meta['runtime_s']:.0f} s. Command model: {result['model']}.\n",
+             (__doc__ or "").split("\n\n", 1)[1].strip() + "\n",
+             "Commands per hour of noise (commands in the recording's stretch):\n",
+             "| noise | level | state | " + " | ".join(names) + " |", "|---|---|---|" + "---:|" * len(names)]
+    for key, cell in result["cells"].items():
+        part, level, state = key.split(" | ")
+        per_hour = [f"{3600 * len(cell['commits'][n]) / cell['seconds']:.0f} ({len(cell['commits'][n])})"
+                    for n in names]
+        lines.append(f"| {part} | {level} | {state} | " + " | ".join(per_hour) + " |")
+    lines += ["", "What was heard, as shipped (seconds into the recording, phrase):", ""]
+    for key, cell in result["cells"].items():
+        if cell["commits"]["as shipped"]:
+            lines.append(f"- {key}: " + ", ".join(f"{t} s {text!r}" for t, text in cell["commits"]["as shipped"]))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.noise_alone",
+                                     description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="a command model file (default: the shipped one)")
+
+    def run(grammar: Grammar, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
+        model = CommandModel.load() if args.model is None else CommandModel.load(args.model)
+        return {"model": "shipped" if args.model is None else str(args.model),
+                "cells": measure(grammar, model, args.quick, log)}
+
+    return heldout.run(__doc__ or "", "noise_alone", run, report, argv, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
