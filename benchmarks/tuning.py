@@ -50,7 +50,7 @@ def faint_echo_commands(every: int) -> list[Clip]:
     it; decoded while the coach speaks."""
     coach = speech.synthesize("Slowly bring the buttocks back to the floor and relax.", COACH_VOICE, COACH_WPM)
     clips = []
-    for phrase, voice in (("stop", "en-us"), ("wait", "en+f3"), ("pain", "en-gb")):
+    for phrase, voice in (("stop", "en-us"), ("wait", "en+f3"), ("it hurts", "en-gb")):
         said = speech.synthesize(phrase, voice, 160)
         echo = speech.scale_to_rms(coach, speech.active_rms(said) * 10 ** (-28 / 20))
         middle = len(echo) // 2

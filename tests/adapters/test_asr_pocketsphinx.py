@@ -293,7 +293,7 @@ def test_a_command_in_the_faint_echo_the_canceller_leaves_is_heard() -> None:
         rec = make_recognizer()
         rec.restrict(BARGE_IN)  # the loudspeaker plays
         heard.append([d.text for d in stream(rec, [clip])[0].detections])
-    assert heard == [["stop"], ["wait"], ["pain"]]
+    assert heard == [["stop"], ["wait"], ["it hurts"]]
 
 
 # Everyday sentences that sound like a command of several words, each in a tuning voice that heard it as that command
