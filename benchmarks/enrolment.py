@@ -43,6 +43,7 @@ from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import APART, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
+from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
@@ -248,7 +249,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
     for family, name in voices(quick, people):
         started = time.process_time()
         takes = enrol(embedding, family, name, phrases)
-        matcher = Matcher(takes)
+        matcher = profile_matcher(takes)
         enrol_s = time.process_time() - started
         figures: dict[str, Any] = {"takes": len(takes), "threshold": round(matcher.threshold, 4),
                                    "enrol_cpu_s": round(enrol_s, 1)}

@@ -17,9 +17,10 @@ from pathlib import Path
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.conversation import FIRST_STOP, STOP_LEARNED, StopHearer, in_order
 from voicecoach.asr.enrolled.enrol import enrol_take
-from voicecoach.asr.enrolled.matcher import Matcher, Take
+from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 from voicecoach.asr.enrolled.stop_over import StopOver
+from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
 from voicecoach.audio.echo import EchoCanceller
 from voicecoach.audio.tts import Renderer
@@ -53,7 +54,7 @@ EMBEDDING = functools.cache(SpeechEmbedding)
 def heard_back(takes: list[Take], voice: str, embedding: SpeechEmbedding) -> int:
     """How many of the commands, each said alone by `voice` at another pace than its takes, the takes alone hear
     as that command and nothing else: the general recognizer beside them listens for words that are no command."""
-    matcher = Matcher(takes)
+    matcher = profile_matcher(takes)
     right = 0
     for phrase in dict.fromkeys(take.phrase for take in takes):
         recognizer = EnrolledRecognizer(PocketSphinxRecognizer(["good morning"]), matcher, embedding)

@@ -44,6 +44,7 @@ from voicecoach.asr.base import Detection
 from voicecoach.asr.enrolled.matcher import Matcher
 from voicecoach.asr.enrolled.recognizer import APART, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
+from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
@@ -142,7 +143,7 @@ def measure(grammar: Grammar, chosen: Sequence[str] | None, limit: int | None, l
                            "general_real": score(grammar, talk, shipped.commits)[2], "variants": list(VARIANTS),
                            "voices": {}}
     for name, voice in training_voices(chosen).items():
-        matcher = Matcher(enrol_said(embedding, voice.enrolling, phrases))
+        matcher = profile_matcher(enrol_said(embedding, voice.enrolling, phrases))
         figures: dict[str, Any] = {"threshold": round(matcher.threshold, 4)}
         for snr in SNRS:
             tr = commands(voice.say, voice.paces, phrases, noise, snr)

@@ -29,6 +29,7 @@ from benchmarks.enrolment_training import RememberingEmbedding
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
+from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.matcher import Matcher
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
@@ -41,6 +42,12 @@ class Choice:
     settings: EnrolledSettings = field(default_factory=EnrolledSettings)
     within: bool = False
     vetoed: bool = True
+    noise_margin: float | None = None
+    """With the noise references (voicecoach.asr.enrolled.noise) at this margin; None: without them."""
+
+    @property
+    def matcher_kind(self) -> tuple[bool, float | None]:
+        return self.within, self.noise_margin
 
 
 CHOICES: dict[str, dict[str, Choice]] = {
@@ -50,14 +57,18 @@ CHOICES: dict[str, dict[str, Choice]] = {
     "within": {"as shipped": Choice(), "a take within a segment": Choice(within=True),
                "the apart rule off": Choice(EnrolledSettings(apart=None)),
                "within, the apart rule off": Choice(EnrolledSettings(apart=None), within=True)},
+    "noise": {"no noise references (as before)": Choice(), "noise references": Choice(noise_margin=1.0),
+              "noise references, margin 0.9": Choice(noise_margin=0.9),
+              "noise references, margin 0.8": Choice(noise_margin=0.8)},
 }
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 
 
-def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[bool, Matcher],
+def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[tuple[bool, float | None], Matcher],
               embedding: RememberingEmbedding, tr: Track, replay: list[Detection] | None) -> dict[str, list[int]]:
-    """(right, expected, clips with a command where none was said, clips) of the profile with each choice."""
+    """(right, expected, clips with a command where none was said, clips, commits) of the profile with each
+    choice."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, _ = general(grammar)
@@ -69,34 +80,41 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[bool,
         listening.append(veto)
         feeds = [Replay(replay) for _ in choices]
     assert isinstance(veto, SecondOpinion)
-    enrolled = [EnrolledRecognizer(feed, matchers[c.within], embedding, c.settings, meaning=grammar.table,
+    enrolled = [EnrolledRecognizer(feed, matchers[c.matcher_kind], embedding, c.settings, meaning=grammar.table,
                                    agrees=veto.agrees if c.vetoed else None)
                 for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]
-    return {name: [*score(grammar, tr, commits), len(tr.expect)] for name, commits in zip(choices, found, strict=True)}
+    return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits)]
+            for name, commits in zip(choices, found, strict=True)}
 
 
 def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str], log: Any) -> dict[str, Any]:
     phrases = enrolment_phrases(grammar)
     embedding = RememberingEmbedding()
-    noise = heldout.kitchen_noise()
+    noise_bed = heldout.kitchen_noise()
     talk = [speech.read_wav(p) for p in sorted((heldout.negatives_dir() / "clips").glob("*.flac"))
             if not heldout.held_out(p.name)][60:160]
     real = track([(a, None) for a in talk])
     real_general = decode([general(grammar)[1]], real.audio)[0]
+    references = noise.load()
+    # The part of the kitchen recording's first minute the noise references were not cut from (noise.py).
+    kitchen_alone = speech.scale_to_rms(noise_bed[noise.NOISE_SECONDS * speech.RATE: 60 * speech.RATE], 1000.0)
     out: dict[str, Any] = {}
     for name in voices:
         family = "espeak-training"
         takes = enrolment.enrol(embedding, family, name, phrases)
-        matchers = {within: Matcher(takes, within=within) for within in {c.within for c in choices.values()}}
+        matchers = {(within, margin): Matcher(takes, within=within, noise=references if margin else (),
+                                              noise_margin=margin or 1.0)
+                    for within, margin in {c.matcher_kind for c in choices.values()}}
         say = enrolment._speaker(family, name)
         paces = enrolment.TEST_PACES[family]
-        tracks = {"clean": enrolment.commands(say, paces, phrases, noise, None),
-                  CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise, 10.0),
-                  CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise, 5.0),
+        tracks = {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),
+                  CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise_bed, 10.0),
+                  CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise_bed, 5.0),
                   "room": room.commands(family, name, phrases, None),
-                  CONDITIONS[4]: room.commands(family, name, phrases, noise),
-                  CONDITIONS[5]: room.commands(family, name, phrases, noise, reverberant=False),
+                  CONDITIONS[4]: room.commands(family, name, phrases, noise_bed),
+                  CONDITIONS[5]: room.commands(family, name, phrases, noise_bed, reverberant=False),
+                  "kitchen alone": track([(kitchen_alone, None)]),
                   "own sentences": track([(say(s, enrolment.ENROL_PACE[family]), None)
                                           for s in [*GENERAL_SENTENCES, *article_sentences(40)]])}
         figures = {key: _variants(grammar, choices, matchers, embedding, tr, None) for key, tr in tracks.items()}
@@ -111,8 +129,8 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
     for figures in result.values():
         for key, each in figures.items():
             for name, counts in each.items():
-                was = total.setdefault(name, {}).setdefault(key, [0, 0, 0, 0])
-                total[name][key] = [a + b for a, b in zip(was, counts, strict=True)]
+                was = total.setdefault(name, {}).setdefault(key, [0] * len(counts))
+                total[name][key] = [a + b for a, b in zip(was, counts, strict=False)]
     first = next(iter(total.values()))
     head = ["# How a profile votes: choices on training voices", "",
             f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
@@ -121,13 +139,15 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
             f"Voices: espeak-ng {', '.join('en-us+' + v for v in result)}. Commands right of {first['clean'][1]} per "
             "condition (one commit, the right command, in the clip's window); own sentences and real talk: clips with "
             "a command.", "",
-            "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |",
-            "|---|" + "---:|" * (len(CONDITIONS) + 2)]
+            "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |"
+            + (" kitchen alone (20 s each, commands) |" if "kitchen alone" in first else ""),
+            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first))]
     rows = []
     t: dict[str, list[int]]
     for name, t in total.items():
         cells = [f"{100 * t[c][0] / t[c][1]:.1f} % ({t[c][0]})" for c in CONDITIONS]
         cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
+        cells += [str(t["kitchen alone"][4])] if "kitchen alone" in t else []
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join([*head, *rows, ""])
 

@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from benchmarks import corpus, enrolment, heldout
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.matcher import Matcher
+from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -117,7 +117,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any, trainin
                                       "rt60_s": round(r.rt60, 2), "rt60_measured_s": round(r.measured, 2)}
                                      for r in rooms()], "voices": {}}
     for family, name in TRAINING if training else enrolment.voices(quick, people):
-        matcher = Matcher(enrolment.enrol(embedding, family, name, phrases))
+        matcher = profile_matcher(enrolment.enrol(embedding, family, name, phrases))
         figures = {}
         for condition, with_noise, reverberant in (("room", None, True),
                                                    (f"room+kitchen@{KITCHEN_SNR:g}dB", noise, True),

@@ -13,7 +13,8 @@ import soxr
 
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
-from voicecoach.asr.enrolled.dtw import dtw_distance, dtw_distances, unit
+from voicecoach.asr.enrolled import noise
+from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances, unit
 from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
@@ -22,6 +23,7 @@ from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
+from voicecoach.testing.real_talk import negatives_dir
 
 pytestmark = pytest.mark.audio
 
@@ -321,3 +323,36 @@ def test_a_vote_the_model_gives_nothing_is_dropped() -> None:
     recognizer = EnrolledRecognizer(general, matcher(), embedding(), agrees=lambda detection: False)
     assert _stream(recognizer, audio) == []
     assert [d.text for d in recognizer.vetoed] == ["how long"]
+
+
+def test_a_kitchens_clatter_is_no_command_of_the_person_with_the_noise_references() -> None:
+    """The second minute of the kitchen recording (the references are cut from its first 40 s), nobody speaking,
+    10 dB under a voice: near enough some takes to be voted without the references, and never with them."""
+    path = negatives_dir() / "noise" / "kitchen.flac"
+    if not path.is_file():
+        pytest.skip(f"the kitchen noise is not here ({negatives_dir()})")
+    kitchen = speech.scale_to_rms(speech.read_wav(path)[60 * 16000: 90 * 16000], 1000.0)
+    takes = matcher().takes
+
+    def voted(references: list[Frames]) -> list[tuple[float, str]]:
+        general = PocketSphinxRecognizer(["it hurts"], 16000)  # commits nothing here: what is left is the takes'
+        return _stream(EnrolledRecognizer(general, Matcher(takes, noise=references), embedding()), kitchen)
+
+    assert len(voted([])) >= 3
+    assert voted(noise.load()) == []
+
+
+def test_the_noise_references_still_let_a_command_in_noise_through() -> None:
+    said = speech.synthesize("stop", VOICE, 140)
+    bed = speech.white_noise(len(said), 1000.0, seed=4)
+    heard = speech.pad(speech.add_noise(said, bed, 10.0), 1.0, 2.0)
+    recognizer = EnrolledRecognizer(PocketSphinxRecognizer(["it hurts"], 16000),
+                                    Matcher(matcher().takes, noise=noise.load()), embedding())
+    assert [text for _, text in _stream(recognizer, heard)] == ["stop"]
+
+
+def test_unreadable_noise_references_say_how_to_rebuild_them(tmp_path: Path) -> None:
+    broken = tmp_path / "noise_segments.npz"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(noise.NoiseError, match=r"python -m voicecoach\.asr\.enrolled\.noise"):
+        noise.load(broken)

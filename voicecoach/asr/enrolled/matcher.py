@@ -16,6 +16,11 @@ CEILING = 0.135
 sentences fell within; on two training voices (espeak-ng en-us+m3, en-us+f2) the pieces of their own
 sentences stood 0.146 or farther from every take, their commands at 5 dB within 0.113."""
 
+NOISE_MARGIN = 0.9
+"""A segment nearer a noise reference than this times its nearest take's distance is noise. Chosen on training
+voices (benchmarks/PROFILE_NOISE.md: espeak-ng en-us+m3, +f2, +m1): at 1.0 a command at 5 dB and one in a room
+were lost; at 0.8 a clatter in the kitchen's 20 s no reference was cut from was voted."""
+
 
 @dataclass(frozen=True)
 class Take:
@@ -67,12 +72,16 @@ def calibrate(takes: Sequence[Take], within: bool = False) -> float:
 class Matcher:
     """Nearest take by DTW distance; a segment farther than `threshold` from every take is no command."""
 
-    def __init__(self, takes: Sequence[Take], threshold: float | None = None, within: bool = False) -> None:
-        """`within`: a take may match any stretch of a segment (dtw_distances)."""
+    def __init__(self, takes: Sequence[Take], threshold: float | None = None, within: bool = False,
+                 noise: Sequence[Frames] = (), noise_margin: float = NOISE_MARGIN) -> None:
+        """`within`: a take may match any stretch of a segment (dtw_distances). `noise`: noise references
+        (noise.py); a segment nearer one of them than `noise_margin` times its nearest take's distance is noise."""
         if not takes:
             raise CalibrationError("no takes enrolled")
         self.takes = list(takes)
         self.within = within
+        self.noise = list(noise)
+        self.noise_margin = noise_margin
         self._references = [reference for take in self.takes for reference in take.references]
         self.threshold = calibrate(self.takes, within) if threshold is None else threshold
 
@@ -88,5 +97,7 @@ class Matcher:
             return None
         match = self.nearest(frames)
         if match.distance > self.threshold or (allowed is not None and match.phrase not in allowed):
+            return None
+        if self.noise and min(dtw_distances(frames, self.noise, self.within)) < match.distance * self.noise_margin:
             return None
         return match

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,8 @@ from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.enrolled import profile
 
 if TYPE_CHECKING:  # imported where used, as the functions below import what a profile needs
+    from voicecoach.asr.enrolled.dtw import Frames
+    from voicecoach.asr.enrolled.matcher import Matcher, Take
     from voicecoach.asr.enrolled.recognizer import EnrolledSettings
 
 
@@ -22,7 +24,7 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
     if not takes:
         return general
     from voicecoach.asr.embedding import shared_embedding
-    from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher
+    from voicecoach.asr.enrolled.matcher import CalibrationError
     from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 
     usable = [take for take in takes if take.phrase in phrases]
@@ -30,12 +32,31 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
         print(f"voicecoach: warning: {len(takes) - len(usable)} enrolled takes are of phrases the grammar no "
               "longer has; they are not used.", file=sys.stderr)
     try:
-        matcher = Matcher(usable)
+        matcher = profile_matcher(usable)
     except CalibrationError as error:
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
     return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning, agrees=second_opinion(general))
+
+
+def profile_matcher(takes: Sequence[Take]) -> Matcher:
+    """The matcher a person's takes are heard with: calibrated from them, with the noise references (noise.py);
+    CalibrationError when the takes cannot be calibrated."""
+    from voicecoach.asr.enrolled.matcher import Matcher
+
+    return Matcher(takes, noise=_noise_references())
+
+
+def _noise_references() -> list[Frames]:
+    """The shipped noise references (noise.py), or none, with a warning, when they cannot be read."""
+    from voicecoach.asr.enrolled import noise
+
+    try:
+        return noise.load()
+    except noise.NoiseError as error:
+        print(f"voicecoach: warning: {error}; a kitchen's clatter may be heard as a command.", file=sys.stderr)
+        return []
 
 
 def second_opinion(general: Recognizer) -> Callable[[Detection], bool] | None:
