@@ -10,7 +10,9 @@ the protocols the held-out benchmarks use: the kitchen noise mixed into each com
 
 Sets: `veto`, a vote whose take stands within `sure` times the threshold skips the model's veto
 (EnrolledSettings.sure; shipped: every vote faces it), and no vote faces it; `within`, a take matched against
-any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart).
+any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart); `noise`, the noise
+references (voicecoach.asr.enrolled.noise) at three margins; `veto_noise`, the veto on votes again, with the
+noise references as shipped.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
-from voicecoach.asr.enrolled.matcher import Matcher
+from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
@@ -60,6 +62,8 @@ CHOICES: dict[str, dict[str, Choice]] = {
     "noise": {"no noise references (as before)": Choice(), "noise references": Choice(noise_margin=1.0),
               "noise references, margin 0.9": Choice(noise_margin=0.9),
               "noise references, margin 0.8": Choice(noise_margin=0.8)},
+    "veto_noise": {"every vote faces the veto (shipped)": Choice(noise_margin=NOISE_MARGIN),
+                   "no vote faces the veto": Choice(vetoed=False, noise_margin=NOISE_MARGIN)},
 }
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
