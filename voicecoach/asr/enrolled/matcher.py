@@ -18,8 +18,8 @@ sentences stood 0.146 or farther from every take, their commands at 5 dB within 
 
 NOISE_MARGIN = 0.9
 """A segment nearer a noise reference than this times its nearest take's distance is noise. Chosen on training
-voices (benchmarks/PROFILE_NOISE.md: espeak-ng en-us+m3, +f2, +m1): at 1.0 a command at 5 dB and one in a room
-were lost; at 0.8 a clatter in the kitchen's 20 s no reference was cut from was voted."""
+voices (benchmarks/PROFILE_NOISE.md: espeak-ng en-us+m3, +f2, +m1): at 1.0 one more command at 5 dB and one
+more in a quiet room were lost; at 0.8 a clatter in the kitchen's 20 s no reference was cut from was voted."""
 
 
 @dataclass(frozen=True)
