@@ -18,6 +18,7 @@ import numpy as np
 
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.dtw import Frames, unit
+from voicecoach.asr.enrolled.recognizer import EnrolledSettings
 from voicecoach.asr.enrolled.segments import Segmenter
 from voicecoach.asr.enrolled.takes import RATE, around
 
@@ -32,9 +33,9 @@ class NoiseError(Exception):
     """The noise references cannot be read."""
 
 
-def segments(embedding: SpeechEmbedding, audio: np.ndarray, keep: float = 8.0) -> list[Frames]:
+def segments(embedding: SpeechEmbedding, audio: np.ndarray) -> list[Frames]:
     """The speech segments the endpointer cuts from `audio`, each embedded as EnrolledRecognizer embeds one."""
-    segmenter = Segmenter(keep)
+    segmenter = Segmenter(EnrolledSettings().keep)
     pcm = audio.astype("<i2").tobytes()
     cut = [s for at in range(0, len(pcm), 3200) for s in segmenter.feed(pcm[at:at + 3200])] + segmenter.flush()
     return [unit(embedding.embed(around(s.audio, *s.span))) for s in cut]
