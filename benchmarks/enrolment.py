@@ -41,7 +41,7 @@ from voicecoach.asr.commands_model.combined import Combined
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.matcher import Matcher, Take
-from voicecoach.asr.enrolled.recognizer import APART, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import APART, OVERRULE, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
@@ -294,22 +294,26 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, sphinx = general(grammar)
-        feeds: list[Recording] = [Tap(judged), Tap(judged), Tap(shipped), Tap(sphinx), Tap(judged), Tap(judged)]
+        feeds: list[Recording] = [Tap(judged), Tap(judged), Tap(shipped), Tap(sphinx), Tap(judged), Tap(judged),
+                                  Tap(judged)]
         veto = judged.inner
     else:
         shipped = Replay(replay[0])
         feeds = [Replay(replay[1]), Replay(replay[1]), Replay(replay[0]), Replay(replay[2]), Replay(replay[1]),
-                 Replay(replay[1])]
+                 Replay(replay[1]), Replay(replay[1])]
         # The model's veto on the votes hears the audio as it would inside the general recognizer replayed.
         veto = SecondOpinion(Replay([]), grammar.phrases(), grammar.table, CommandModel.load())
         listening.append(veto)
     assert isinstance(veto, SecondOpinion)
-    settings = (None, EnrolledSettings(talk=None), None, None, EnrolledSettings(apart=None), None)
-    # PocketSphinx alone has no model to ask; the last is the profile as it was, its votes not put to the veto.
-    agrees = (veto.agrees, veto.agrees, veto.agrees, None, veto.agrees, None)
-    enrolled = [EnrolledRecognizer(feed, matcher, embedding, these, meaning=grammar.table, agrees=judge)
+    settings = (None, EnrolledSettings(talk=None), None, None, EnrolledSettings(apart=None), None,
+                EnrolledSettings(overrule=None))
+    # PocketSphinx alone has no model to ask; the sixth is the profile as it was, its votes not put to the veto.
+    agrees = (veto.agrees, veto.agrees, veto.agrees, None, veto.agrees, None, veto.agrees)
+    enrolled = [EnrolledRecognizer(feed, matcher, embedding, these, meaning=grammar.table, agrees=judge,
+                                   spared=grammar.barge_in_commands())
                 for feed, these, judge in zip(feeds, settings, agrees, strict=True)]
-    on, old, mixed, off, near, unvetoed = decode([shipped, *listening, *enrolled], tr.audio)[1 + len(listening):]
+    on, old, mixed, off, near, unvetoed, yielding = decode([shipped, *listening, *enrolled],
+                                                           tr.audio)[1 + len(listening):]
     return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
@@ -318,7 +322,9 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
             "triggers_sphinx": triggers(tr, off, feeds[3].commits),
             "with_no_apart": list(score(grammar, tr, near)), "triggers_no_apart": triggers(tr, near, feeds[4].commits),
             "with_unvetoed": list(score(grammar, tr, unvetoed)),
-            "triggers_unvetoed": triggers(tr, unvetoed, feeds[5].commits)}
+            "triggers_unvetoed": triggers(tr, unvetoed, feeds[5].commits),
+            "with_yielding": list(score(grammar, tr, yielding)),
+            "triggers_yielding": triggers(tr, yielding, feeds[6].commits)}
 
 
 def _embedding_rtf(embedding: SpeechEmbedding) -> float:
@@ -382,8 +388,14 @@ def _has(result: dict[str, Any], tag: str) -> bool:
     return all(tag in fig["real_talk"] for fig in result["voices"].values())
 
 
-def _profiles(result: dict[str, Any]) -> int:
-    return 5 if _has(result, "with_no_apart") else 4
+EXTRA_PROFILES = {"with_no_apart": "without the apart rule", "with_unvetoed": "its votes unvetoed",
+                  "with_yielding": "its votes yielding"}
+
+
+def _profiles(result: dict[str, Any]) -> list[str]:
+    """What each enrolled recognizer run side by side was."""
+    return ["as shipped", "without the talk rule", "over the model's own commits too", "over PocketSphinx alone",
+            *(label for tag, label in EXTRA_PROFILES.items() if _has(result, tag))]
 
 
 def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] | None = None) -> str:
@@ -420,6 +432,13 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "heard more (benchmarks/ROOM.md); here, where the noise stops with the words, it costs a few commands.", "",
            *(_table(result, "without", "with_unvetoed") if _has(result, "with_unvetoed") else ["Not measured in "
                                                                                               "this run."]), "",
+           "### The profile's votes yielding to the general recognizer (as before)", "",
+           f"The same run: a vote always dropped when the general recognizer commits about its segment (as shipped "
+           f"until this run; now a vote whose take stands within {OVERRULE:g} times the distance to the nearest take "
+           "of the general commit's command overrules it, unless that command stops the coach: stop, wait, it hurts; "
+           "EnrolledSettings.overrule). Chosen on training voices (benchmarks/PROFILE_OVERRULE.md).", "",
+           *(_table(result, "without", "with_yielding") if _has(result, "with_yielding") else ["Not measured in "
+                                                                                              "this run."]), "",
            "### The profile over the model's own commits too (not shipped)", "",
            "The same run: the profile over the general recognizer exactly as it hears without a profile. The "
            "model's own commits then compete with the takes, and commit the commands (and numbers) it is sure of in "
@@ -437,10 +456,8 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             f"{result['embedding_rtf']} CPU s per second of audio, embedding a 60 s stretch.",
             f"- The enrolled part on the real talk (endpointer, embedding of each segment, DTW against the takes; "
             f"the general recognizer replayed): {result['enrolled_rtf_on_talk']} CPU s per second of audio for the "
-            f"{_profiles(result)} enrolled recognizers run side by side (as shipped, without the talk rule, over the "
-            f"model's own commits too, over PocketSphinx alone" + (", without the apart rule" if _profiles(result) > 4
-                                                                   else "")
-            + f"), about {result['enrolled_rtf_on_talk'] / _profiles(result):.4f} each.",
+            f"{len(_profiles(result))} enrolled recognizers run side by side ({', '.join(_profiles(result))}), about "
+            f"{result['enrolled_rtf_on_talk'] / len(_profiles(result)):.4f} each.",
             f"- Peak resident memory of the whole run: {result['peak_rss_mb']} MB.",
             f"- Enrolment, 2 takes of {result['phrases']} commands with their calibration: "
             + ", ".join(f"{v['enrol_cpu_s']} s" for v in list(result["voices"].values())[:3]) + " CPU (first voices).",

@@ -126,7 +126,8 @@ def profiles(grammar: Grammar, matcher: Matcher, embedding: RememberingEmbedding
 
 def _enrolled(grammar: Grammar, feed: Replay, matcher: Matcher, embedding: RememberingEmbedding,
               settings: EnrolledSettings) -> EnrolledRecognizer:
-    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table)
+    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table,
+                              spared=grammar.barge_in_commands())
 
 
 def measure(grammar: Grammar, chosen: Sequence[str] | None, limit: int | None, log: Any) -> dict[str, Any]:

@@ -112,7 +112,8 @@ def measure(grammar: Grammar, voices: Sequence[str], log: Any) -> dict[str, dict
             figures = {}
             for key, tr in [*heard.items(), ("real talk", real)]:
                 replay = Replay(real_general if key == "real talk" else commits[key])
-                found = decode([EnrolledRecognizer(replay, matcher, embedding)], tr.audio)[0]
+                found = decode([EnrolledRecognizer(replay, matcher, embedding, spared=grammar.barge_in_commands())],
+                               tr.audio)[0]
                 figures[key] = _figure(grammar, tr, found, key)
             _add(totals[name], figures)
             log(f"{voice}, {name}: {figures}")

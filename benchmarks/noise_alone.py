@@ -100,7 +100,9 @@ def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str
             veto = judged.inner
             assert isinstance(veto, SecondOpinion)
             profiles = [EnrolledRecognizer(enrolment.Tap(judged), Matcher(takes, noise=these), embedding,
-                                           meaning=grammar.table, agrees=veto.agrees) for these in (refs, [])]
+                                           meaning=grammar.table, agrees=veto.agrees,
+                                           spared=grammar.barge_in_commands())
+                        for these in (refs, [])]
             listening: list[Recognizer] = [shipped, *profiles]
             for recognizer in listening:
                 recognizer.listen_for(grammar.phrases_heard("running"))

@@ -12,7 +12,9 @@ Sets: `veto`, a vote whose take stands within `sure` times the threshold skips t
 (EnrolledSettings.sure; shipped: every vote faces it), and no vote faces it; `within`, a take matched against
 any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart); `noise`, the noise
 references (voicecoach.asr.enrolled.noise) at three margins; `veto_noise`, the veto on votes again, with the
-noise references as shipped.
+noise references as shipped; `overrule`, a vote standing against a general commit of another command about its
+segment when its take stands that much nearer than that command's takes (EnrolledSettings.overrule, chosen on
+this set), the commands that stop the coach spared or not.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from voicecoach.asr.commands_model.model import CommandModel
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
-from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import OVERRULE, EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -46,6 +48,8 @@ class Choice:
     vetoed: bool = True
     noise_margin: float | None = None
     """With the noise references (voicecoach.asr.enrolled.noise) at this margin; None: without them."""
+    spared: bool = True
+    """The commands that stop the coach never overruled by a vote (EnrolledSettings.overrule)."""
 
     @property
     def matcher_kind(self) -> tuple[bool, float | None]:
@@ -64,6 +68,12 @@ CHOICES: dict[str, dict[str, Choice]] = {
               "noise references, margin 0.8": Choice(noise_margin=0.8)},
     "veto_noise": {"every vote faces the veto (shipped)": Choice(noise_margin=NOISE_MARGIN),
                    "no vote faces the veto": Choice(vetoed=False, noise_margin=NOISE_MARGIN)},
+    "overrule": {"a vote yields to the general recognizer (as before)": Choice(EnrolledSettings(overrule=None),
+                                                                                noise_margin=NOISE_MARGIN),
+                 **{f"overrule {r:g}" + (" (shipped)" if r == OVERRULE else ""):
+                    Choice(EnrolledSettings(overrule=r), noise_margin=NOISE_MARGIN) for r in (0.5, 0.6, 0.7, 0.8, 0.9)},
+                 "overrule 0.7, stop, wait and it hurts too": Choice(EnrolledSettings(overrule=0.7),
+                                                                     noise_margin=NOISE_MARGIN, spared=False)},
 }
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
@@ -84,8 +94,10 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[tuple
         listening.append(veto)
         feeds = [Replay(replay) for _ in choices]
     assert isinstance(veto, SecondOpinion)
+    stopping = grammar.barge_in_commands()
     enrolled = [EnrolledRecognizer(feed, matchers[c.matcher_kind], embedding, c.settings, meaning=grammar.table,
-                                   agrees=veto.agrees if c.vetoed else None)
+                                   agrees=veto.agrees if c.vetoed else None,
+                                   spared=stopping if c.spared else frozenset())
                 for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]
     return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits)]

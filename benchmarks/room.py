@@ -105,6 +105,8 @@ def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio
     return dataclasses.replace(tr, audio=audio)
 
 
+SIDES = ("without", "with", "with_unvetoed", "with_yielding")
+
 TRAINING = (("espeak-training", "m3"), ("espeak-training", "f2"), ("espeak-training", "m1"))
 """espeak-ng training voices (en-us+m3, +f2, +m1): what a choice may be made on (--training)."""
 
@@ -124,8 +126,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any, trainin
                                                    (f"no room, kitchen@{KITCHEN_SNR:g}dB", noise, False)):
             tr = commands(family, name, phrases, with_noise, reverberant)
             each = enrolment._each(grammar, matcher, embedding, tr, None)
-            figures[condition] = {"without": each["without"], "with": each["with"],
-                                  "with_unvetoed": each["with_unvetoed"]}
+            figures[condition] = {side: each[side] for side in SIDES}
         out["voices"][f"{family}:{name}"] = figures
         log(f"{family}:{name}: {figures}")
     return out
@@ -142,10 +143,11 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
              (__doc__ or "").split("\n\n", 1)[1].strip() + "\n",
              "Held-out voices only; no real recordings of our commands exist here (all synthesized).\n",
              "Each cell: without a profile / with it / with it, its votes not put to the command model's veto (as "
-             "before this benchmark).\n",
-             "| voice | " + " | ".join(f"{c}: without / with / with, unvetoed" for c in conditions) + " |",
+             "before this benchmark) / with it, its votes yielding to every general commit about their segment (as "
+             "before EnrolledSettings.overrule).\n",
+             "| voice | " + " | ".join(f"{c}: without / with / unvetoed / yielding" for c in conditions) + " |",
              "|---|" + "---|" * len(conditions)]
-    sides = ("without", "with", "with_unvetoed")
+    sides = [side for side in SIDES if all(side in f[c] for f in result["voices"].values() for c in conditions)]
     totals = {c: {side: [0, 0] for side in sides} for c in conditions}
     for voice, figures in result["voices"].items():
         cells = []

@@ -168,6 +168,7 @@ def test_pain_stop_and_pause_barge_in(grammar: Grammar) -> None:
     assert by_command["it hurts"] - barge_in == {"that really hurts", "it hurts a lot"}
     assert by_command["pause"] - barge_in == {"hold on"}
     assert barge_in <= by_command["it hurts"] | by_command["stop"] | by_command["pause"]
+    assert {command.name for command in grammar.barge_in_commands()} == {"stop", "it hurts", "pause"}
 
 
 def test_a_barge_in_phrase_must_be_the_commands_own(grammar_dir: Path, content: Content) -> None:

@@ -60,6 +60,10 @@ class Grammar:
         """The phrases that may interrupt the coach while it speaks."""
         return frozenset(p for spec in self.specs for p in spec.barge_in)
 
+    def barge_in_commands(self) -> frozenset[Command]:
+        """The commands whose phrases may interrupt the coach: those that stop it (stop, wait, it hurts)."""
+        return frozenset(self.table[p] for p in self.barge_in_phrases())
+
     def listens(self, command: str, state: str) -> bool:
         """Whether the command is listened for in `state`: the coach's mode, or "MODE after COMMAND" right after
         the coach answered COMMAND (Coach.listening), when the commands heard only then are listened for too."""

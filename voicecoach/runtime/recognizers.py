@@ -30,7 +30,8 @@ def open_recognizer(asr: Asr | None, grammar: Grammar, model: str | None, env: M
     if sample_rate != 16000:
         return general  # the embedding hears 16 kHz only
     phrases = frozenset(grammar.phrases())
-    hearing = with_profile(general, profile or default_profile_dir(env), phrases, grammar.table)
+    hearing = with_profile(general, profile or default_profile_dir(env), phrases, grammar.table,
+                           grammar.barge_in_commands())
     if hearing is general:
         return with_stock_takes(general, phrases, grammar.table) if stock else general
     if isinstance(general, Combined):

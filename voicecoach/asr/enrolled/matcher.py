@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +48,8 @@ class Match:
     phrase: str
     distance: float
     take: str
+    phrases: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
+    """Each enrolled phrase's nearest take's distance."""
 
 
 class CalibrationError(ValueError):
@@ -89,7 +91,10 @@ class Matcher:
         each = iter(dtw_distances(frames, self._references, self.within))
         distances = [min(next(each) for _ in take.references) for take in self.takes]
         best = int(np.argmin(distances))
-        return Match(self.takes[best].phrase, distances[best], self.takes[best].name)
+        phrases: dict[str, float] = {}
+        for take, distance in zip(self.takes, distances, strict=True):
+            phrases[take.phrase] = min(distance, phrases.get(take.phrase, distance))
+        return Match(self.takes[best].phrase, distances[best], self.takes[best].name, phrases)
 
     def decide(self, frames: Frames, allowed: frozenset[str] | None = None) -> Match | None:
         """The nearest take's phrase if it is within the threshold and among `allowed` (None: any)."""

@@ -17,9 +17,11 @@ if TYPE_CHECKING:  # imported where used, as the functions below import what a p
 
 
 def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
-                 meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
+                 meaning: Mapping[str, Hashable] | None = None,
+                 spared: frozenset[Hashable] = frozenset()) -> Recognizer:
     """`general` as it is when `directory` holds no profile, else an EnrolledRecognizer around it (`meaning`: each
-    phrase's command); ProfileError (one line) when the profile there cannot be read."""
+    phrase's command; `spared`: the commands a vote never overrules); ProfileError (one line) when the profile
+    there cannot be read."""
     takes = profile.load(directory)
     if not takes:
         return general
@@ -37,7 +39,8 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
-    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning, agrees=second_opinion(general))
+    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning, agrees=second_opinion(general),
+                              spared=spared)
 
 
 def profile_matcher(takes: Sequence[Take]) -> Matcher:
@@ -73,12 +76,15 @@ def second_opinion(general: Recognizer) -> Callable[[Detection], bool] | None:
 def with_stock(general: Recognizer, phrases: frozenset[str],
                meaning: Mapping[str, Hashable] | None = None, settings: EnrolledSettings | None = None) -> Recognizer:
     """`general` with the stock takes (training voices saying the commands: stock.py) voting as a person's takes
-    would (with `settings`); `general` alone, with a warning, when the stock takes file is missing or cannot be
-    read."""
+    would (with `settings`), but never overruling the general recognizer (other voices' takes are no better witness
+    of the person's words than it is); `general` alone, with a warning, when the stock takes file is missing or
+    cannot be read."""
+    import dataclasses
+
     from voicecoach.asr.embedding import shared_embedding
     from voicecoach.asr.enrolled import stock
     from voicecoach.asr.enrolled.matcher import Matcher
-    from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
+    from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 
     try:
         matcher = stock.load()
@@ -89,4 +95,4 @@ def with_stock(general: Recognizer, phrases: frozenset[str],
     if not usable:
         return general
     return EnrolledRecognizer(general, Matcher(usable, threshold=matcher.threshold), shared_embedding(),
-                              settings, meaning=meaning)
+                              dataclasses.replace(settings or EnrolledSettings(), overrule=None), meaning=meaning)
