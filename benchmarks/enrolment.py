@@ -40,6 +40,7 @@ from voicecoach.asr.commands_model import CommandModel
 from voicecoach.asr.commands_model.combined import Combined
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
+from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import APART, OVERRULE, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
@@ -65,8 +66,9 @@ def voices(quick: bool, people: int | None) -> list[tuple[str, str]]:
     return out + [("espeak-people", p) for p in heldout.ESPEAK_PEOPLE[: 2 if quick else people]]
 
 
-def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[str]) -> list[Take]:
-    return enrol_said(embedding, Speaker(family, name, ENROL_PACE[family]).say, phrases)
+def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[str],
+          augment: Sequence[tuple[NoiseKind, float]] = AUGMENT) -> list[Take]:
+    return enrol_said(embedding, Speaker(family, name, ENROL_PACE[family]).say, phrases, augment=augment)
 
 
 def commands(say: Callable[[str, float], np.ndarray], paces: Sequence[float], phrases: Sequence[str],

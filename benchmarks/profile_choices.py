@@ -14,7 +14,9 @@ any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSe
 references (voicecoach.asr.enrolled.noise) at three margins; `veto_noise`, the veto on votes again, with the
 noise references as shipped; `overrule`, a vote standing against a general commit of another command about its
 segment when its take stands that much nearer than that command's takes (EnrolledSettings.overrule, chosen on
-this set), the commands that stop the coach spared or not.
+this set), the commands that stop the coach spared or not; `room_variants`, each take also enrolled as heard across
+a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white
+noise.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
+from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
 from voicecoach.asr.enrolled.recognizer import OVERRULE, EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
@@ -50,10 +53,12 @@ class Choice:
     """With the noise references (voicecoach.asr.enrolled.noise) at this margin; None: without them."""
     spared: bool = True
     """The commands that stop the coach never overruled by a vote (EnrolledSettings.overrule)."""
+    augment: tuple[tuple[NoiseKind, float], ...] = AUGMENT
+    """The noisy variants enrolled with each take (voicecoach.asr.enrolled.enrol)."""
 
     @property
-    def matcher_kind(self) -> tuple[bool, float | None]:
-        return self.within, self.noise_margin
+    def matcher_kind(self) -> tuple[bool, float | None, tuple[tuple[NoiseKind, float], ...]]:
+        return self.within, self.noise_margin, self.augment
 
 
 CHOICES: dict[str, dict[str, Choice]] = {
@@ -74,12 +79,19 @@ CHOICES: dict[str, dict[str, Choice]] = {
                     Choice(EnrolledSettings(overrule=r), noise_margin=NOISE_MARGIN) for r in (0.5, 0.6, 0.7, 0.8, 0.9)},
                  "overrule 0.7, stop, wait and it hurts too": Choice(EnrolledSettings(overrule=0.7),
                                                                      noise_margin=NOISE_MARGIN, spared=False)},
+    "room_variants": {"white 10, 5 dB (shipped)": Choice(noise_margin=NOISE_MARGIN),
+                      "white 10, 5 dB, room 10 dB": Choice(noise_margin=NOISE_MARGIN,
+                                                           augment=(*AUGMENT, ("room", 10.0))),
+                      "white 10, room 10 dB": Choice(noise_margin=NOISE_MARGIN,
+                                                     augment=(("white", 10.0), ("room", 10.0))),
+                      "white 10, 5 dB, room 10, 5 dB": Choice(noise_margin=NOISE_MARGIN,
+                                                              augment=(*AUGMENT, ("room", 10.0), ("room", 5.0)))},
 }
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 
 
-def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[tuple[bool, float | None], Matcher],
+def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, Matcher],
               embedding: RememberingEmbedding, tr: Track, replay: list[Detection] | None) -> dict[str, list[int]]:
     """(right, expected, clips with a command where none was said, clips, commits) of the profile with each
     choice."""
@@ -118,10 +130,11 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
     out: dict[str, Any] = {}
     for name in voices:
         family = "espeak-training"
-        takes = enrolment.enrol(embedding, family, name, phrases)
-        matchers = {(within, margin): Matcher(takes, within=within, noise=references if margin else (),
-                                              noise_margin=margin or 1.0)
-                    for within, margin in {c.matcher_kind for c in choices.values()}}
+        takes = {augment: enrolment.enrol(embedding, family, name, phrases, augment)
+                 for augment in {c.augment for c in choices.values()}}
+        matchers = {(within, margin, augment): Matcher(takes[augment], within=within,
+                                                       noise=references if margin else (), noise_margin=margin or 1.0)
+                    for within, margin, augment in {c.matcher_kind for c in choices.values()}}
         say = enrolment._speaker(family, name)
         paces = enrolment.TEST_PACES[family]
         tracks = {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),

@@ -15,7 +15,7 @@ from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances, unit
-from voicecoach.asr.enrolled.enrol import AUGMENT, TakeError, enrol_take
+from voicecoach.asr.enrolled.enrol import AUGMENT, ROOM_RT60, TakeError, enrol_take, in_a_room
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.takes import speech_span, take_frames
@@ -235,6 +235,21 @@ def test_each_take_keeps_noisy_variants_that_bring_a_noisy_command_nearer() -> N
                         span)
     assert heard is not None
     assert take.distance(heard) < dataclasses.replace(take, variants=()).distance(heard)
+
+
+def test_a_take_heard_across_a_room_keeps_its_level_and_rings_on_for_the_rooms_reverberation_time() -> None:
+    click = np.zeros(16000, np.int16)
+    click[1000:1160] = 20000
+    wet = in_a_room(click, seed=1).astype(np.float64)
+    assert len(wet) == len(click)
+    assert np.sqrt((wet**2).mean()) == pytest.approx(np.sqrt((click.astype(np.float64) ** 2).mean()), rel=0.02)
+
+    def level(at: float) -> float:
+        part = wet[1160 + round(at * 16000): 1160 + round((at + 0.05) * 16000)]
+        return float((part**2).mean())
+
+    assert level(0.05) > 10 * level(ROOM_RT60 / 2) > 0  # rings on, well down by half the reverberation time
+    assert level(ROOM_RT60 + 0.05) < 1e-6 * level(0.05)
 
 
 def test_a_take_is_built_from_its_speech_not_its_silence() -> None:

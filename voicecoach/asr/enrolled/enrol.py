@@ -25,9 +25,15 @@ class TakeError(VoicecoachError):
     """A take that cannot be learned from: the message says why, in plain words."""
 
 
-NoiseKind = str  # "white", "pink", "brown" or "shaped"
-AUGMENT: tuple[tuple[NoiseKind, float], ...] = (("white", 10.0), ("white", 5.0))
-"""The noisy variants stored with each take to be matched as it is: (noise, dB under the speech)."""
+NoiseKind = str  # "white", "pink", "brown", "shaped", or "room" (white, after a room's echo)
+AUGMENT: tuple[tuple[NoiseKind, float], ...] = (("white", 10.0), ("white", 5.0), ("room", 10.0))
+"""The noisy variants stored with each take to be matched as it is: (noise, dB under the speech). The third, the
+take across a room (in_a_room), chosen on espeak-ng's training voices m3, f2, m1, m5, f4, m7
+(benchmarks/PROFILE_ROOM_VARIANTS.md): 6 more of 228 commands from the floor of simulated rooms, 7 more with a
+kitchen's noise running too, none fewer elsewhere and no false command more; with a fourth at 5 dB, one fewer at
+10 and 5 dB and a clatter heard as a command."""
+STOCK_AUGMENT: tuple[tuple[NoiseKind, float], ...] = (("white", 10.0), ("white", 5.0))
+"""The stock takes' variants, as benchmarks/COMMAND_MODEL.md measured them."""
 
 
 def _white(seed: int) -> npt.NDArray[np.float64]:
@@ -52,6 +58,32 @@ def noise(kind: NoiseKind, seed: int, like: npt.NDArray[np.int16]) -> npt.NDArra
     return out
 
 
+ROOM_RT60 = 0.5
+"""Seconds: a living room's reverberation time (0.3 to 0.6 s in the benchmarks' simulated rooms)."""
+ROOM_DRR_DB = -3.0
+"""The direct sound this many dB over the echo: a mouth 1 to 3 m from the microphone in such a room."""
+
+
+def in_a_room(pcm: npt.NDArray[np.int16], seed: int) -> npt.NDArray[np.int16]:
+    """`pcm` as a microphone across a room would hear it: the direct sound and an echo of exponentially decaying
+    noise (ROOM_RT60, ROOM_DRR_DB), at the take's own level."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(round(ROOM_RT60 * RATE)) / RATE
+    tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / ROOM_RT60)  # 60 dB down at ROOM_RT60
+    tail *= np.sqrt(10 ** (-ROOM_DRR_DB / 10) / float((tail**2).sum()))
+    response = np.concatenate([[1.0], tail])
+    wet = np.convolve(pcm.astype(np.float64), response)[: len(pcm)]
+    wet *= float(np.sqrt((pcm.astype(np.float64) ** 2).mean())) / (float(np.sqrt((wet**2).mean())) or 1.0)
+    out: npt.NDArray[np.int16] = np.clip(wet, -32768, 32767).astype(np.int16)
+    return out
+
+
+def _variant(pcm: npt.NDArray[np.int16], kind: NoiseKind, seed: int, snr: float) -> npt.NDArray[np.int16]:
+    if kind == "room":
+        return with_noise(in_a_room(pcm, seed), _white(seed), snr)
+    return with_noise(pcm, noise(kind, seed, pcm), snr)
+
+
 def enrol_take(embedding: SpeechEmbedding, phrase: str, name: str, pcm: npt.NDArray[np.int16],
                augment: Sequence[tuple[NoiseKind, float]] = AUGMENT) -> Take:
     """The take `name` of `phrase`, from 16 kHz mono audio; TakeError if it is empty, too quiet, clipped or long."""
@@ -68,7 +100,7 @@ def enrol_take(embedding: SpeechEmbedding, phrase: str, name: str, pcm: npt.NDAr
         raise TakeError("it holds no speech")
     seed = sum(name.encode())
     noisy = take_frames(embedding, with_noise(pcm, _white(seed), CALIBRATION_SNR_DB), span)
-    variants = [take_frames(embedding, with_noise(pcm, noise(kind, seed + 1 + i, pcm), snr), span)
+    variants = [take_frames(embedding, _variant(pcm, kind, seed + 1 + i, snr), span)
                 for i, (kind, snr) in enumerate(augment)]
     return Take(phrase, name, frames, () if noisy is None else (noisy,),
                 tuple(v for v in variants if v is not None and len(v)))

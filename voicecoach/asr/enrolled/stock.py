@@ -17,7 +17,7 @@ import numpy.typing as npt
 import soxr
 
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.enrol import enrol_take
+from voicecoach.asr.enrolled.enrol import AUGMENT, STOCK_AUGMENT, NoiseKind, enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.profile import FEATURES
 from voicecoach.asr.enrolled.takes import RATE
@@ -40,8 +40,10 @@ class StockError(ValueError):
 
 
 def two_takes(embedding: SpeechEmbedding, say: Callable[[str], npt.NDArray[np.int16]],
-              phrases: Sequence[str], prefix: str = "") -> list[Take]:
-    """Two takes of each phrase: as `say` says it, and the same resampled SECOND_TAKE higher and faster."""
+              phrases: Sequence[str], prefix: str = "",
+              augment: Sequence[tuple[NoiseKind, float]] = AUGMENT) -> list[Take]:
+    """Two takes of each phrase: as `say` says it, and the same resampled SECOND_TAKE higher and faster; `augment`:
+    their noisy variants (enrol_take)."""
     from voicecoach.testing import speech
 
     takes = []
@@ -49,7 +51,7 @@ def two_takes(embedding: SpeechEmbedding, say: Callable[[str], npt.NDArray[np.in
         first = say(phrase)
         second = speech.to_int16(soxr.resample(first.astype(np.float32) / 32767, RATE * SECOND_TAKE, RATE))
         for i, audio in enumerate((first, second), 1):
-            takes.append(enrol_take(embedding, phrase, f"{prefix}{phrase.replace(' ', '_')}-{i}", audio))
+            takes.append(enrol_take(embedding, phrase, f"{prefix}{phrase.replace(' ', '_')}-{i}", audio, augment))
     return takes
 
 
@@ -96,7 +98,7 @@ def build(phrases: Sequence[str], espeak: Sequence[str] = ESPEAK_VOICES, flite: 
     takes: list[Take] = []
     voices = [Voice("espeak", name, 160.0) for name in espeak] + [Voice("flite", name, 1.0) for name in flite]
     for voice in voices:
-        takes += two_takes(embedding, voice.say, phrases, prefix=f"{voice.label}/")
+        takes += two_takes(embedding, voice.say, phrases, prefix=f"{voice.label}/", augment=STOCK_AUGMENT)
         log(f"{voice.label}: {len(phrases) * 2} takes")
     return takes, Matcher(takes).threshold
 
