@@ -126,9 +126,9 @@ def lines(where: Path = runs.REPO) -> list[str]:
            "Held-out voices (Festival's; espeak-ng's variants named after people) and the held-out half of the real "
            "talk (real people ordering coffee, `../shared/data/real-speech-negatives`, split by a hash of each file "
            "name: benchmarks/heldout.py). None of them was trained or tuned on. No real recordings of our commands "
-           "exist here: every recall figure is on synthesized voices. Each table names the run it comes from, and holds "
-           "only what was in the code at that commit (`git log` since it says what was not); run it again to update "
-           "it, then `python -m benchmarks.headline`.", ""]
+           "exist here: every recall figure is on synthesized voices. Each table names the run it comes from, and "
+           "holds only what was in the code at that commit (`git log` since it says what was not); run it again to "
+           "update it, then `python -m benchmarks.headline`.", ""]
     if command_model:
         out += [*_general(command_model), ""]
     if enrolment or room or noise:
