@@ -542,7 +542,7 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
 
 PROFILE_NOTES = [
     "- As shipped, the general recognizer already holds onnxruntime and the speech embedding (the second opinion's, "
-    "shared_embedding()), and the profile embeds with the same: what it adds is its frames (0.6 MB), the "
+    "shared_embedding()), and the profile embeds with the same: what it adds is its frames (under 1 MB), the "
     "segmenter's 8 s of audio (0.25 MB), the DTW's work arrays and its code, under the issue's 20 MB. With the "
     "second opinion off, the profile loads them itself, as ENROLMENT.md measured until now (38.6 MB then).",
     "- Every process heard the same 3 minutes; with the profile it committed 38 commands instead of 24 (its votes, "
