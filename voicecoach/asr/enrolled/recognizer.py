@@ -113,7 +113,7 @@ class _Vote:
     phrase: str
     start: float
     end: float
-    match: Match | None = None
+    match: Match
 
 
 class EnrolledRecognizer:
@@ -222,7 +222,7 @@ class EnrolledRecognizer:
         for detection in detections:
             command = self._meaning.get(detection.text, detection.text)
             vote = next((v for v in self._votes if v.start - s.before <= detection.t <= v.end + s.grace), None)
-            if (vote is not None and vote.match is not None and command not in self._spared
+            if (vote is not None and command not in self._spared
                     and self._meaning.get(vote.phrase, vote.phrase) != command
                     and vote.match.distance <= s.overrule * self._rival(vote.match, command)):
                 self.overruled = [*self.overruled[-DROPPED_KEPT + 1:], detection]
