@@ -61,6 +61,9 @@ class Choice:
         return self.within, self.noise_margin, self.augment
 
 
+WHITE: tuple[tuple[NoiseKind, float], ...] = (("white", 10.0), ("white", 5.0))
+"""The variants before the room's was added."""
+
 CHOICES: dict[str, dict[str, Choice]] = {
     "veto": {"every vote (shipped)": Choice(), **{f"sure {s:g}": Choice(EnrolledSettings(sure=s))
                                                   for s in (0.5, 0.6, 0.7, 0.8, 0.9)},
@@ -79,13 +82,13 @@ CHOICES: dict[str, dict[str, Choice]] = {
                     Choice(EnrolledSettings(overrule=r), noise_margin=NOISE_MARGIN) for r in (0.5, 0.6, 0.7, 0.8, 0.9)},
                  "overrule 0.7, stop, wait and it hurts too": Choice(EnrolledSettings(overrule=0.7),
                                                                      noise_margin=NOISE_MARGIN, spared=False)},
-    "room_variants": {"white 10, 5 dB (shipped)": Choice(noise_margin=NOISE_MARGIN),
-                      "white 10, 5 dB, room 10 dB": Choice(noise_margin=NOISE_MARGIN,
-                                                           augment=(*AUGMENT, ("room", 10.0))),
+    "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
+                      "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
+                                                                     augment=(*WHITE, ("room", 10.0))),
                       "white 10, room 10 dB": Choice(noise_margin=NOISE_MARGIN,
                                                      augment=(("white", 10.0), ("room", 10.0))),
                       "white 10, 5 dB, room 10, 5 dB": Choice(noise_margin=NOISE_MARGIN,
-                                                              augment=(*AUGMENT, ("room", 10.0), ("room", 5.0)))},
+                                                              augment=(*WHITE, ("room", 10.0), ("room", 5.0)))},
 }
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
