@@ -194,6 +194,15 @@ def general(grammar: Grammar) -> tuple[Recording, Recording, Recording]:
     return Recording(shipped), judged, sphinx
 
 
+def profile_over(feed: Recognizer, matcher: Matcher, embedding: SpeechEmbedding, grammar: Grammar,
+                 settings: EnrolledSettings | None = None,
+                 agrees: Callable[[Detection], bool] | None = None) -> EnrolledRecognizer:
+    """The takes over `feed` as the product hears with a profile: each phrase meaning its grammar command, and the
+    commands that stop the coach never overruled (voicecoach.runtime.recognizers.open_recognizer)."""
+    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table, agrees=agrees,
+                              spared=grammar.barge_in_commands())
+
+
 def general_commits(grammar: Grammar, audio: np.ndarray) -> list[Detection]:
     """The general recognizer's commits on `audio`, as shipped."""
     return decode([general(grammar)[0]], audio)[0]
@@ -311,8 +320,7 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
                 EnrolledSettings(overrule=None))
     # PocketSphinx alone has no model to ask; the sixth is the profile as it was, its votes not put to the veto.
     agrees = (veto.agrees, veto.agrees, veto.agrees, None, veto.agrees, None, veto.agrees)
-    enrolled = [EnrolledRecognizer(feed, matcher, embedding, these, meaning=grammar.table, agrees=judge,
-                                   spared=grammar.barge_in_commands())
+    enrolled = [profile_over(feed, matcher, embedding, grammar, these, judge)
                 for feed, these, judge in zip(feeds, settings, agrees, strict=True)]
     on, old, mixed, off, near, unvetoed, yielding = decode([shipped, *listening, *enrolled],
                                                            tr.audio)[1 + len(listening):]

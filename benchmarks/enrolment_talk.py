@@ -34,6 +34,7 @@ from benchmarks.enrolment import (
     commands,
     decode,
     general,
+    profile_over,
     score,
     track,
     triggers,
@@ -126,8 +127,7 @@ def profiles(grammar: Grammar, matcher: Matcher, embedding: RememberingEmbedding
 
 def _enrolled(grammar: Grammar, feed: Replay, matcher: Matcher, embedding: RememberingEmbedding,
               settings: EnrolledSettings) -> EnrolledRecognizer:
-    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table,
-                              spared=grammar.barge_in_commands())
+    return profile_over(feed, matcher, embedding, grammar, settings)
 
 
 def measure(grammar: Grammar, chosen: Sequence[str] | None, limit: int | None, log: Any) -> dict[str, Any]:

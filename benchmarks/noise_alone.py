@@ -91,7 +91,6 @@ def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str
     from voicecoach.asr.embedding import SpeechEmbedding
     from voicecoach.asr.enrolled import noise as references
     from voicecoach.asr.enrolled.matcher import Matcher
-    from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
     from voicecoach.runtime.enrolment import enrolment_phrases
 
     embedding, phrases, refs = SpeechEmbedding(), enrolment_phrases(grammar), references.load()
@@ -104,9 +103,8 @@ def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str
             shipped, judged, _ = enrolment.general(grammar)
             veto = judged.inner
             assert isinstance(veto, SecondOpinion)
-            profiles = [EnrolledRecognizer(enrolment.Tap(judged), Matcher(takes, noise=these), embedding,
-                                           meaning=grammar.table, agrees=veto.agrees,
-                                           spared=grammar.barge_in_commands())
+            profiles = [enrolment.profile_over(enrolment.Tap(judged), Matcher(takes, noise=these), embedding, grammar,
+                                               agrees=veto.agrees)
                         for these in (refs, [])]
             listening: list[Recognizer] = [shipped, *profiles]
             for recognizer in listening:
