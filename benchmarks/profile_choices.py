@@ -16,7 +16,8 @@ noise references as shipped; `overrule`, a vote standing against a general commi
 segment when its take stands that much nearer than that command's takes (EnrolledSettings.overrule, chosen on
 this set), the commands that stop the coach spared or not; `room_variants`, each take also enrolled as heard across
 a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white
-noise.
+noise; `shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest
+take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
-from voicecoach.asr.enrolled.recognizer import OVERRULE, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import OVERRULE, SHORTEST, EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -82,6 +83,11 @@ CHOICES: dict[str, dict[str, Choice]] = {
                     Choice(EnrolledSettings(overrule=r), noise_margin=NOISE_MARGIN) for r in (0.5, 0.6, 0.7, 0.8, 0.9)},
                  "overrule 0.7, stop, wait and it hurts too": Choice(EnrolledSettings(overrule=0.7),
                                                                      noise_margin=NOISE_MARGIN, spared=False)},
+    "shortest": {"no length asked (as before)": Choice(EnrolledSettings(shortest=None), noise_margin=NOISE_MARGIN),
+                 **{f"shortest {v:g}" + (" (shipped)" if v == SHORTEST else ""):
+                    Choice(EnrolledSettings(shortest=v), noise_margin=NOISE_MARGIN) for v in (0.4, 0.5, 0.6)},
+                 "no noise references, no length asked": Choice(EnrolledSettings(shortest=None)),
+                 "no noise references, shortest 0.5": Choice(EnrolledSettings(shortest=0.5))},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),

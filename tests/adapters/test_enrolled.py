@@ -17,7 +17,7 @@ from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances, unit
 from voicecoach.asr.enrolled.enrol import AUGMENT, ROOM_RT60, TakeError, enrol_take, in_a_room
 from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
-from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import SHORTEST, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.takes import speech_span, take_frames
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
@@ -369,7 +369,8 @@ def test_a_kitchens_clatter_is_no_command_of_the_person_with_the_noise_reference
 
     def voted(references: list[Frames]) -> list[tuple[float, str]]:
         general = PocketSphinxRecognizer(["it hurts"], 16000)  # commits nothing here: what is left is the takes'
-        return _stream(EnrolledRecognizer(general, Matcher(takes, noise=references), embedding()), kitchen)
+        alone = EnrolledSettings(shortest=None)  # the references alone: the length rule drops some clatter too
+        return _stream(EnrolledRecognizer(general, Matcher(takes, noise=references), embedding(), alone), kitchen)
 
     assert len(voted([])) >= 3
     assert voted(noise.load()) == []
@@ -389,3 +390,23 @@ def test_unreadable_noise_references_say_how_to_rebuild_them(tmp_path: Path) -> 
     broken.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(noise.NoiseError, match=r"python -m voicecoach\.asr\.enrolled\.noise"):
         noise.load(broken)
+
+
+def test_a_clatter_shorter_than_the_persons_takes_is_no_vote_even_where_no_noise_reference_knows_it() -> None:
+    """The kitchen's second minute without the noise references (noise they were never cut from): bursts near a
+    take, far shorter than it, are dropped; a command said faster than the takes is not."""
+    path = negatives_dir() / "noise" / "kitchen.flac"
+    if not path.is_file():
+        pytest.skip(f"the kitchen noise is not here ({negatives_dir()})")
+    kitchen = speech.scale_to_rms(speech.read_wav(path)[60 * 16000: 90 * 16000], 1000.0)
+    takes = matcher().takes
+
+    def voted(audio: speech.Audio, shortest: float | None) -> list[tuple[float, str]]:
+        general = PocketSphinxRecognizer(["it hurts"], 16000)  # commits nothing here: what is left is the takes'
+        settings = EnrolledSettings(shortest=shortest)
+        return _stream(EnrolledRecognizer(general, Matcher(takes), embedding(), settings), audio)
+
+    assert len(voted(kitchen, None)) >= 4
+    assert len(voted(kitchen, SHORTEST)) <= len(voted(kitchen, None)) - 2
+    fast = speech.pad(speech.synthesize("stop", VOICE, 200), 1.0, 2.0)
+    assert [text for _, text in voted(fast, SHORTEST)] == ["stop"]

@@ -66,6 +66,14 @@ distance to that command's nearest take. Chosen on espeak-ng's training voices e
 quiet room of 228 each (0.5 and 0.6 one fewer), with no other change, false commands included."""
 
 
+SHORTEST = 0.5
+"""A vote's segment must last at least this fraction of the voted phrase's shortest take: a clatter near a short
+take ("next", "stop") is a burst of a tenth of a second. Chosen on espeak-ng's training voices en-us+m3, +f2, +m1,
++m5, +f4, +m7 (benchmarks/PROFILE_SHORTEST.md): with the noise references, 3 more of 228 commands heard in a
+kitchen's running noise and nothing else changed (0.4 the same, 0.6 one fewer); without them, as in noise they
+were never cut from, 5 of 23 clatter votes kept out and 17 and 14 more commands heard in running noise."""
+
+
 @dataclass(frozen=True)
 class EnrolledSettings:
     grace: float = 1.0
@@ -92,6 +100,9 @@ class EnrolledSettings:
     sure: float | None = None
     """A vote whose take stands within this fraction of the threshold is not put to the second opinion (None:
     every vote is): a close match is the person's command whatever the model makes of their voice."""
+    shortest: float | None = SHORTEST
+    """A vote is dropped when its segment's speech lasts less than this fraction of the shortest take of the
+    voted phrase (None: no vote is): a clatter is a burst, a command the person's own length."""
     overrule: float | None = OVERRULE
     """A general commit of another command about a segment a vote is pending on is dropped, and the vote stands,
     when the vote's take stands within this fraction of the distance to the nearest take of the general commit's
@@ -150,6 +161,10 @@ class EnrolledRecognizer:
         for take in matcher.takes:
             command = self._meaning.get(take.phrase, take.phrase)
             self._said[command] = max(self._said.get(command, 0.0), _speech_seconds(len(take.frames)))
+        self._briefest: dict[str, float] = {}  # each phrase's shortest take, seconds of speech
+        for take in matcher.takes:
+            said = _speech_seconds(len(take.frames))
+            self._briefest[take.phrase] = min(said, self._briefest.get(take.phrase, said))
         self._ended: list[tuple[float, float]] = []  # recent segments, (start, end) in seconds
         self._coach_at = float("-inf")  # the last time the coach may have been heard (restricted), seconds
         self._held: list[Detection] = []  # general commits waiting for their segment to end
@@ -267,6 +282,9 @@ class EnrolledRecognizer:
         allowed = self._allowed()
         match = self.matcher.decide(frames, allowed)
         if match is None:
+            return
+        shortest = self.settings.shortest
+        if shortest is not None and (segment.end - segment.start) / RATE < shortest * self._briefest[match.phrase]:
             return
         # Asked now, while the general recognizer still holds the segment's audio: noise near a short take
         # (a clatter in a kitchen as "stop") is nothing like the command to the model.
