@@ -46,7 +46,12 @@ PROFILE_BEFORE = ("Before each take was also enrolled as heard across a room (d1
                   "whose 20 s of the first minute gave no command either way: benchmarks/PROFILE_ROOM_VARIANTS.md), "
                   "with a profile (shipped): 81 an hour (34) over all, Festival kal_diphone 1 command as recorded and "
                   "1 at active RMS 2000 where it now has 2 and 2, its room variants' votes ('help' at 68.8 s, "
-                  "'resume' at 74.3 s); the other voices as now.")
+                  "'resume' at 74.3 s); the other voices as they were then. Before a vote's segment had to last at "
+                  "least half its phrase's shortest take (3ad07b9, chosen on training voices: "
+                  "benchmarks/PROFILE_SHORTEST.md), with a profile (shipped): 86 an hour (36) over all, Festival "
+                  "cmu_us_slt_arctic_hts 7, 6 and 7 commands at the three levels where it now has 4, 4 and 5 "
+                  "('skip' most); without the noise references, 789 an hour (331) where the length rule now leaves "
+                  "448 (188).")
 PARTS = {"second minute (held out from training)": (60, None), "first minute (the model trains on it)": (0, 60)}
 
 
@@ -86,7 +91,7 @@ def measure(grammar: Grammar, model: CommandModel, quick: bool, log: Callable[[s
 def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str], None]) -> dict[str, Any]:
     """Commands per voice profile on the second minute, running state: each held-out voice of
     benchmarks/enrolment.py enrolled, over the general recognizer as shipped, with the shipped noise references
-    and without them (as before)."""
+    and without them (as in noise they were never cut from)."""
     from benchmarks import enrolment
     from voicecoach.asr.embedding import SpeechEmbedding
     from voicecoach.asr.enrolled import noise as references
@@ -114,7 +119,7 @@ def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str
                 "seconds": round(len(audio) / RATE, 1),
                 "commits": {k: [[round(d.t + 60, 1), d.text] for d in v]
                             for k, v in zip(("without a profile", "with a profile (shipped)",
-                                             "with a profile, no noise references (as before)"), found, strict=True)}}
+                                             "with a profile, no noise references"), found, strict=True)}}
         log(f"{family}:{name}: { {k: len(v) for c in out.values() for k, v in c['commits'].items()} }")
     return out
 
