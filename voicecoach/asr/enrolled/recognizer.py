@@ -158,12 +158,11 @@ class EnrolledRecognizer:
         self.vetoed: list[Detection] = []
         """The last DROPPED_KEPT votes the second opinion vetoed."""
         self._said: dict[Hashable, float] = {}  # each command's longest take, seconds of speech
-        for take in matcher.takes:
-            command = self._meaning.get(take.phrase, take.phrase)
-            self._said[command] = max(self._said.get(command, 0.0), _speech_seconds(len(take.frames)))
         self._briefest: dict[str, float] = {}  # each phrase's shortest take, seconds of speech
         for take in matcher.takes:
             said = _speech_seconds(len(take.frames))
+            command = self._meaning.get(take.phrase, take.phrase)
+            self._said[command] = max(self._said.get(command, 0.0), said)
             self._briefest[take.phrase] = min(said, self._briefest.get(take.phrase, said))
         self._ended: list[tuple[float, float]] = []  # recent segments, (start, end) in seconds
         self._coach_at = float("-inf")  # the last time the coach may have been heard (restricted), seconds
