@@ -32,7 +32,7 @@ from typing import Any
 from benchmarks import enrolment, heldout, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
 from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, general, score, track
-from benchmarks.enrolment_training import RememberingEmbedding
+from benchmarks.enrolment_training import WHITE, RememberingEmbedding  # WHITE: the variants before the room's
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
@@ -61,9 +61,6 @@ class Choice:
     def matcher_kind(self) -> tuple[bool, float | None, tuple[tuple[NoiseKind, float], ...]]:
         return self.within, self.noise_margin, self.augment
 
-
-WHITE: tuple[tuple[NoiseKind, float], ...] = (("white", 10.0), ("white", 5.0))
-"""The variants before the room's was added."""
 
 CHOICES: dict[str, dict[str, Choice]] = {
     "veto": {"every vote (shipped)": Choice(), **{f"sure {s:g}": Choice(EnrolledSettings(sure=s))
