@@ -575,9 +575,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="ENROLMENT.md goes to OUT/benchmarks/ (default: the repository)")
     args = parser.parse_args(argv)
     log = runs.logger("enrolment")
+    prog = "python -m benchmarks.enrolment"
+    problem = runs.cannot_report(args.out)
+    if problem:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return 2
     if args.report_only:
-        saved = json.loads((args.out / "benchmarks" / "enrolment.json").read_text())
         where = args.out / "benchmarks"
+        try:
+            saved = json.loads((where / "enrolment.json").read_text())
+        except (OSError, ValueError) as error:
+            print(f"{prog}: --report-only: cannot read {where / 'enrolment.json'} ({error}); run it without "
+                  "--report-only first", file=sys.stderr)
+            return 2
         (where / "ENROLMENT.md").write_text(report(saved["result"], saved["meta"], _memory(where)))
         return 0
     started = time.monotonic()
@@ -585,9 +595,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = measure(grammar, args.quick, args.people, log)
     except heldout.HeldOutError as error:
-        print(f"python -m benchmarks.enrolment: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         return 2
-    meta = {"command": runs.command_line("python -m benchmarks.enrolment", argv), "date": time.strftime("%Y-%m-%d"),
+    meta = {"command": runs.command_line(prog, argv), "date": time.strftime("%Y-%m-%d"),
             "commit": heldout._commit(), "machine": heldout._machine(), "runtime_s": time.monotonic() - started}
     where = runs.mkdir(args.out / "benchmarks")
     (where / "enrolment.json").write_text(json.dumps({"meta": meta, "result": result}, indent=1) + "\n")

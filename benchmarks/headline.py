@@ -1,7 +1,8 @@
 """BENCHMARKS.md's first section: the held-out benchmarks' latest figures, each named with the run it comes from.
 
-`python -m benchmarks` writes it at the head of BENCHMARKS.md; `python -m benchmarks.headline` writes it again
-there from the held-out benchmarks' JSON files as they are now (after one of them ran), leaving the rest alone.
+`python -m benchmarks` runs the held-out benchmarks (benchmarks/held_out_runs.py) and writes it at the head of
+BENCHMARKS.md; `python -m benchmarks.headline` writes it again there from their JSON files as they are now (after
+one of them ran alone), leaving the rest alone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import runs
+from benchmarks import held_out_runs, runs
 from benchmarks.corpus import GENERAL_SENTENCES
 
 BEGIN = "<!-- held-out: written by python -m benchmarks.headline -->"
@@ -120,8 +121,8 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
 
 def lines(where: Path = runs.REPO) -> list[str]:
     """The section, between its markers."""
-    command_model = _load(where, "command_model")
-    enrolment, room, noise = (_load(where, n) for n in ("enrolment", "room", "noise_alone"))
+    loaded = {name: _load(where, name) for name in held_out_runs.SOURCES}
+    command_model, enrolment, room, noise = (loaded[n] for n in ("command_model", "enrolment", "room", "noise_alone"))
     out = [BEGIN, "## First: on what it never saw", "",
            "Held-out voices (Festival's; espeak-ng's variants named after people) and the held-out half of the real "
            "talk (real people ordering coffee, `../shared/data/real-speech-negatives`, split by a hash of each file "

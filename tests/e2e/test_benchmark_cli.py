@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from benchmarks import headline
+from benchmarks import headline, held_out_runs
 from benchmarks.corpus import recordings_set
 from voicecoach.core.grammar import Grammar
 
@@ -103,3 +103,25 @@ def test_benchmarks_md_leads_with_the_held_out_figures_and_keeps_the_rest(tmp_pa
     again = headline.with_headline(once, headline.lines(tmp_path))
     assert "def5678" in again and "abc1234" not in again
     assert again.count("on what it never saw") == 1 and again.endswith("## Targets\n")
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_each_held_out_run_takes_the_command_line_it_is_given(tmp_path: Path, quick: bool) -> None:
+    # An --out that cannot be written stops each before it measures: what is left to fail is its options.
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    lines = held_out_runs.commands(quick, 1, tmp_path / "file")
+    assert [line[2] for line in lines] == [f"benchmarks.{stem}" for stem in held_out_runs.SOURCES]
+    for line in lines:
+        result = subprocess.run(line, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().endswith("cannot write the report there (Not a directory)"), result.stderr
+
+
+def test_the_head_reads_what_the_held_out_runs_write(tmp_path: Path) -> None:
+    for stem in held_out_runs.SOURCES:  # each file the runs write is one the head reads
+        (tmp_path / "benchmarks").mkdir(exist_ok=True)
+        (tmp_path / "benchmarks" / f"{stem}.json").write_text("{not json", encoding="utf-8")
+        with pytest.raises(ValueError):
+            headline.lines(tmp_path)
+        (tmp_path / "benchmarks" / f"{stem}.json").unlink()
+    assert "No held-out benchmark has been run in this checkout." in headline.lines(tmp_path)
