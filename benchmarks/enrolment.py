@@ -195,12 +195,13 @@ def general(grammar: Grammar) -> tuple[Recording, Recording, Recording]:
 
 
 def profile_over(feed: Recognizer, matcher: Matcher, embedding: SpeechEmbedding, grammar: Grammar,
-                 settings: EnrolledSettings | None = None,
-                 agrees: Callable[[Detection], bool] | None = None) -> EnrolledRecognizer:
-    """The takes over `feed` as the product hears with a profile: each phrase meaning its grammar command, and the
-    commands that stop the coach never overruled (voicecoach.runtime.recognizers.open_recognizer)."""
-    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table, agrees=agrees,
-                              spared=grammar.barge_in_commands())
+                 settings: EnrolledSettings | None = None, veto: SecondOpinion | None = None) -> EnrolledRecognizer:
+    """The takes over `feed` as the product hears with a profile: each phrase meaning its grammar command, the
+    commands that stop the coach never overruled, and the votes put to the command model in `veto`, and weighed by
+    it (voicecoach.runtime.recognizers.open_recognizer)."""
+    return EnrolledRecognizer(feed, matcher, embedding, settings, meaning=grammar.table,
+                              agrees=None if veto is None else veto.agrees, spared=grammar.barge_in_commands(),
+                              likes=None if veto is None else veto.likes)
 
 
 def general_commits(grammar: Grammar, audio: np.ndarray) -> list[Detection]:
@@ -319,9 +320,9 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
     settings = (None, EnrolledSettings(talk=None), None, None, EnrolledSettings(apart=None), None,
                 EnrolledSettings(overrule=None))
     # PocketSphinx alone has no model to ask; the sixth is the profile as it was, its votes not put to the veto.
-    agrees = (veto.agrees, veto.agrees, veto.agrees, None, veto.agrees, None, veto.agrees)
+    vetoes = (veto, veto, veto, None, veto, None, veto)
     enrolled = [profile_over(feed, matcher, embedding, grammar, these, judge)
-                for feed, these, judge in zip(feeds, settings, agrees, strict=True)]
+                for feed, these, judge in zip(feeds, settings, vetoes, strict=True)]
     on, old, mixed, off, near, unvetoed, yielding = decode([shipped, *listening, *enrolled],
                                                            tr.audio)[1 + len(listening):]
     return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),

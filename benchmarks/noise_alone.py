@@ -109,7 +109,7 @@ def with_profiles(grammar: Grammar, quick: bool, people: int, log: Callable[[str
             veto = judged.inner
             assert isinstance(veto, SecondOpinion)
             profiles = [enrolment.profile_over(enrolment.Tap(judged), Matcher(takes, noise=these), embedding, grammar,
-                                               agrees=veto.agrees)
+                                               veto=veto)
                         for these in (refs, [])]
             listening: list[Recognizer] = [shipped, *profiles]
             for recognizer in listening:

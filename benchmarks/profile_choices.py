@@ -17,7 +17,9 @@ segment when its take stands that much nearer than that command's takes (Enrolle
 this set), the commands that stop the coach spared or not; `room_variants`, each take also enrolled as heard across
 a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white
 noise; `shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest
-take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone.
+take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone;
+`opinion`, a vote among the phrases within the threshold weighed by the command model's probability of each
+(EnrolledSettings.opinion).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
-from voicecoach.asr.enrolled.recognizer import OVERRULE, SHORTEST, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import OPINION, OVERRULE, SHORTEST, EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -85,6 +87,10 @@ CHOICES: dict[str, dict[str, Choice]] = {
                     Choice(EnrolledSettings(shortest=v), noise_margin=NOISE_MARGIN) for v in (0.4, 0.5, 0.6)},
                  "no noise references, no length asked": Choice(EnrolledSettings(shortest=None)),
                  "no noise references, shortest 0.5": Choice(EnrolledSettings(shortest=0.5))},
+    "opinion": {"the nearest take's phrase (as before)": Choice(EnrolledSettings(opinion=None),
+                                                                 noise_margin=NOISE_MARGIN),
+                **{f"opinion {w:g}" + (" (shipped)" if w == OPINION else ""):
+                   Choice(EnrolledSettings(opinion=w), noise_margin=NOISE_MARGIN) for w in (0.01, 0.02, 0.03, 0.05)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
@@ -114,7 +120,7 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, 
     assert isinstance(veto, SecondOpinion)
     stopping = grammar.barge_in_commands()
     enrolled = [EnrolledRecognizer(feed, matchers[c.matcher_kind], embedding, c.settings, meaning=grammar.table,
-                                   agrees=veto.agrees if c.vetoed else None,
+                                   agrees=veto.agrees if c.vetoed else None, likes=veto.likes if c.vetoed else None,
                                    spared=stopping if c.spared else frozenset())
                 for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]

@@ -234,6 +234,13 @@ class SecondOpinion:
             p = self._embedded(detection)
         return p >= veto
 
+    def likes(self, detection: Detection) -> float | None:
+        """`probability` of the commit's command; None for a phrase the model was not trained on, or while
+        restricted (the coach speaking), where it has no opinion worth asking."""
+        if detection.text not in self._known or self._restricted:
+            return None
+        return self.probability(detection)
+
     def probability(self, detection: Detection, streamed: bool = True) -> float:
         """The model's probability of the commit's command (one it was trained on), at most LOOK_BACK windows before
         it: from the windows the stream scored, if `streamed` and it has them, else by embedding the audio."""

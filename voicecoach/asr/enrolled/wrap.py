@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.asr.base import Detection, Recognizer
+from voicecoach.asr.base import Recognizer
 from voicecoach.asr.enrolled import profile
 
 if TYPE_CHECKING:  # imported where used, as the functions below import what a profile needs
+    from voicecoach.asr.commands_model.recognizer import SecondOpinion
     from voicecoach.asr.enrolled.dtw import Frames
     from voicecoach.asr.enrolled.matcher import Matcher, Take
     from voicecoach.asr.enrolled.recognizer import EnrolledSettings
@@ -39,8 +40,10 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
         print(f"voicecoach: warning: the voice profile in {directory} is not used: {error} "
               "(voicecoach enroll --from DIR)", file=sys.stderr)
         return general
-    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning, agrees=second_opinion(general),
-                              spared=spared)
+    opinion = second_opinion(general)
+    return EnrolledRecognizer(general, matcher, shared_embedding(), meaning=meaning,
+                              agrees=None if opinion is None else opinion.agrees, spared=spared,
+                              likes=None if opinion is None else opinion.likes)
 
 
 def profile_matcher(takes: Sequence[Take]) -> Matcher:
@@ -62,15 +65,16 @@ def _noise_references() -> list[Frames]:
         return []
 
 
-def second_opinion(general: Recognizer) -> Callable[[Detection], bool] | None:
+def second_opinion(general: Recognizer) -> SecondOpinion | None:
     """The command model's veto inside `general` (PocketSphinx under it, and perhaps its own commits beside), to
     judge the takes' votes too: without it, a clatter in continuous kitchen noise stood near a short take ("stop")
-    and was voted (benchmarks/ROOM.md); None when `general` has no command model."""
+    and was voted (benchmarks/ROOM.md); and its opinion, to weigh them (EnrolledSettings.opinion). None when
+    `general` has no command model."""
     from voicecoach.asr.commands_model.combined import Combined
     from voicecoach.asr.commands_model.recognizer import SecondOpinion
 
     inner = general.first if isinstance(general, Combined) else general
-    return inner.agrees if isinstance(inner, SecondOpinion) else None
+    return inner if isinstance(inner, SecondOpinion) else None
 
 
 def with_stock(general: Recognizer, phrases: frozenset[str],
