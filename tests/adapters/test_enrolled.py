@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soxr
 
+from voicecoach.asr.base import Detection
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
 from voicecoach.asr.enrolled import noise
@@ -414,3 +415,42 @@ def test_a_clatter_shorter_than_the_persons_takes_is_no_vote_even_where_no_noise
     assert len(voted(kitchen, SHORTEST)) <= len(without) - 2
     fast = speech.pad(speech.synthesize("stop", VOICE, 200), 1.0, 2.0)
     assert [text for _, text in voted(fast, SHORTEST)] == ["stop"]
+
+
+def test_the_command_model_likes_the_command_said_and_has_no_opinion_over_the_coach(grammar: Grammar) -> None:
+    from voicecoach.asr.commands_model.model import CommandModel
+    from voicecoach.asr.commands_model.recognizer import SecondOpinion
+
+    opinion = SecondOpinion(PocketSphinxRecognizer(["start routine"], 16000), grammar.phrases(), grammar.table,
+                            CommandModel.load())
+    audio = speech.pad(speech.synthesize("stop", VOICE, 140), 0.8, 0.3)
+    opinion.accept(audio.astype("<i2").tobytes())
+    at = Detection(len(audio) / 16000, "stop")
+    liked = opinion.likes(at)
+    assert liked is not None and liked > 0.5
+    other = opinion.likes(Detection(at.t, "how long"))
+    assert other is not None and other < 0.1 * liked
+    opinion.restrict(frozenset({"start routine"}))
+    assert opinion.likes(at) is None
+
+
+def test_the_model_weighs_a_vote_between_phrases_within_the_threshold() -> None:
+    # The rule alone, with a stated opinion standing in for the model's (its real output is tested above): every
+    # take within a threshold this wide, "how long" said, the opinion all for "repeat".
+    audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
+    wide = Matcher(matcher().takes, threshold=10.0)
+
+    def voted(weight: float | None, knows_how_long: bool = True) -> list[str]:
+        def likes(detection: Detection) -> float | None:
+            if detection.text == "how long":
+                return 1e-9 if knows_how_long else None
+            return 1.0 if detection.text == "repeat" else 1e-9
+
+        general = PocketSphinxRecognizer(["start routine"], 16000)
+        recognizer = EnrolledRecognizer(general, wide, embedding(), EnrolledSettings(opinion=weight), likes=likes)
+        return [text for _, text in _stream(recognizer, audio)]
+
+    assert voted(None) == ["how long"]
+    assert voted(0.001) == ["how long"]  # the takes far nearer than the opinion weighs
+    assert voted(10.0) == ["repeat"]
+    assert voted(10.0, knows_how_long=False) == ["how long"]  # no opinion of the nearest: it stands
