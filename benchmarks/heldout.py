@@ -328,8 +328,8 @@ def run(doc: str, stem: str, measure_with: Any, report_with: Any, argv: Sequence
         parser: argparse.ArgumentParser | None = None) -> int:
     """The command line of a benchmark of this kind: measure (grammar, args, log -> figures), then write
     benchmarks/STEM.md (report_with(figures, meta)) and STEM.json. `parser`: one with the benchmark's own options."""
-    prog = f"python -m benchmarks.{stem}"
-    parser = parser or argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    parser = parser or argparse.ArgumentParser(prog=f"python -m benchmarks.{stem}", description=doc.split("\n")[0])
+    prog = parser.prog  # the module's, where STEM is not (profile_choices writes profile_SET)
     parser.add_argument("--quick", action="store_true", help="a few voices and phrases, 40 real clips")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=runs.REPO,
