@@ -19,7 +19,8 @@ a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the bench
 noise; `shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest
 take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone;
 `opinion`, a vote among the phrases within the threshold weighed by the command model's probability of each
-(EnrolledSettings.opinion).
+(EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
+or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references.
 """
 
 from __future__ import annotations
@@ -91,6 +92,14 @@ CHOICES: dict[str, dict[str, Choice]] = {
                                                                  noise_margin=NOISE_MARGIN),
                 **{f"opinion {w:g}" + (" (shipped)" if w == OPINION else ""):
                    Choice(EnrolledSettings(opinion=w), noise_margin=NOISE_MARGIN) for w in (0.01, 0.02, 0.03, 0.05)}},
+    "opinion_dropped": {
+        "the nearest take's phrase": Choice(EnrolledSettings(opinion=None), noise_margin=NOISE_MARGIN),
+        "opinion, weighed before the length rule and veto (as first built)":
+            Choice(EnrolledSettings(weigh_dropped=True), noise_margin=NOISE_MARGIN),
+        "opinion, moving only votes that stand (shipped)": Choice(noise_margin=NOISE_MARGIN),
+        "no noise references, the nearest take's phrase": Choice(EnrolledSettings(opinion=None)),
+        "no noise references, opinion weighed first": Choice(EnrolledSettings(weigh_dropped=True)),
+        "no noise references, opinion moving only votes that stand": Choice()},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),

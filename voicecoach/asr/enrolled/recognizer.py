@@ -123,6 +123,10 @@ class EnrolledSettings:
     distance / the nearest's distance - opinion * ln(the command model's probability of it) (`likes`; None: to the
     nearest): where the person's takes of two short commands stand nearly as near, in noise, the model trained on
     many voices tells them apart better than chance."""
+    weigh_dropped: bool = False
+    """The opinion also weighs a vote the length rule or the veto drops for its nearest phrase (False: it only
+    moves a vote that stands, to a phrase that stands too, so it never makes a vote where there was none). Weighed
+    first, as it was built, kitchen noise alone was voted more (benchmarks/PROFILE_OPINION.md)."""
 
 
 LEAST_LIKED = 1e-6
@@ -303,18 +307,33 @@ class EnrolledRecognizer:
         match = self.matcher.decide(frames, allowed)
         if match is None:
             return
-        match = self._weighed(match, segment.end / RATE, allowed)
+        at = segment.end / RATE
+        if self.settings.weigh_dropped:
+            match = self._weighed(match, at, allowed)
+        if not self._stands(match, segment, record=True):
+            return
+        if not self.settings.weigh_dropped:
+            weighed = self._weighed(match, at, allowed)
+            if weighed is not match and self._stands(weighed, segment, record=False):
+                match = weighed
+        self._votes.append(_Vote(match.phrase, segment.start / RATE, at, match))
+
+    def _stands(self, match: Match, segment: Segment, record: bool) -> bool:
+        """Whether a vote for `match` on `segment` passes the length rule and the model's veto (`record`: a veto is
+        kept in `vetoed`)."""
         shortest = self.settings.shortest
         if shortest is not None and (segment.end - segment.start) / RATE < shortest * self._briefest[match.phrase]:
-            return
+            return False
         # Asked now, while the general recognizer still holds the segment's audio: noise near a short take
         # (a clatter in a kitchen as "stop") is nothing like the command to the model.
         sure = self.settings.sure
         asked = sure is None or match.distance > sure * self.matcher.threshold
-        if asked and self._agrees is not None and not self._agrees(Detection(segment.end / RATE, match.phrase)):
-            self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], Detection(segment.end / RATE, match.phrase)]
-            return
-        self._votes.append(_Vote(match.phrase, segment.start / RATE, segment.end / RATE, match))
+        at = Detection(segment.end / RATE, match.phrase)
+        if asked and self._agrees is not None and not self._agrees(at):
+            if record:
+                self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], at]
+            return False
+        return True
 
     def _weighed(self, match: Match, at: float, allowed: frozenset[str] | None) -> Match:
         """The phrase within the threshold that the takes and the command model, together, make likeliest."""
