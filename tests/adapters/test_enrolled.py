@@ -440,17 +440,24 @@ def test_the_model_weighs_a_vote_between_phrases_within_the_threshold() -> None:
     audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
     wide = Matcher(matcher().takes, threshold=10.0)
 
-    def voted(weight: float | None, knows_how_long: bool = True) -> list[str]:
+    def voted(weight: float | None, knows_how_long: bool = True, vetoed: str = "",
+              weigh_dropped: bool = False) -> list[str]:
         def likes(detection: Detection) -> float | None:
             if detection.text == "how long":
                 return 1e-9 if knows_how_long else None
             return 1.0 if detection.text == "repeat" else 1e-9
 
         general = PocketSphinxRecognizer(["start routine"], 16000)
-        recognizer = EnrolledRecognizer(general, wide, embedding(), EnrolledSettings(opinion=weight), likes=likes)
+        settings = EnrolledSettings(opinion=weight, weigh_dropped=weigh_dropped)
+        recognizer = EnrolledRecognizer(general, wide, embedding(), settings, likes=likes,
+                                        agrees=lambda detection: detection.text != vetoed)
         return [text for _, text in _stream(recognizer, audio)]
 
     assert voted(None) == ["how long"]
     assert voted(0.001) == ["how long"]  # the takes far nearer than the opinion weighs
     assert voted(10.0) == ["repeat"]
     assert voted(10.0, knows_how_long=False) == ["how long"]  # no opinion of the nearest: it stands
+    # The opinion moves a vote that stands, to a phrase that stands: it never makes one where there was none.
+    assert voted(10.0, vetoed="repeat") == ["how long"]
+    assert voted(10.0, vetoed="how long") == []
+    assert voted(10.0, vetoed="how long", weigh_dropped=True) == ["repeat"]  # as first built
