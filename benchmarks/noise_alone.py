@@ -51,7 +51,10 @@ PROFILE_BEFORE = ("Before each take was also enrolled as heard across a room (d1
                   "benchmarks/PROFILE_SHORTEST.md), with a profile (shipped): 86 an hour (36) over all, Festival "
                   "cmu_us_slt_arctic_hts 7, 6 and 7 commands at the three levels where it now has 4, 4 and 5 "
                   "('skip' most); without the noise references, 789 an hour (331) where the length rule now leaves "
-                  "448 (188).")
+                  "448 (188). The command model's opinion in a vote (EnrolledSettings.opinion) changed nothing here "
+                  "as shipped, moving only votes that stand; weighed before the length rule and the veto, as it was "
+                  "first built (64a5b10), it gave 76 an hour (32), 548 (230) without the noise references: votes "
+                  "the veto had dropped, moved to a phrase the model liked.")
 PARTS = {"second minute (held out from training)": (60, None), "first minute (the model trains on it)": (0, 60)}
 
 
