@@ -349,7 +349,7 @@ class EnrolledRecognizer:
                 if phrase == match.phrase:
                     return match  # the model cannot weigh the nearest against the others
                 continue
-            score = distance / match.distance - weight * math.log(max(p, LEAST_LIKED))
+            score = distance / max(match.distance, 1e-9) - weight * math.log(max(p, LEAST_LIKED))  # 0: a take itself
             if best is None or score < best:
                 best, chosen = score, phrase
         if chosen == match.phrase:
