@@ -10,10 +10,10 @@ from pathlib import Path
 from benchmarks import runs
 
 SOURCES: dict[str, tuple[str, ...]] = {
-    "command_model": ("--workers",),
+    "command_model": ("--workers", "{workers}"),
     "enrolment": ("--people", "5"),
-    "room": ("--workers",),
-    "noise_alone": ("--workers",),
+    "room": ("--workers", "{workers}"),
+    "noise_alone": ("--workers", "{workers}"),
 }
 """Each held-out benchmark whose JSON the head reads (benchmarks/headline.py), and what its command line adds:
 its workers, or (enrolment, one process) the five espeak-ng people the others enrol."""
@@ -23,7 +23,7 @@ def commands(quick: bool, workers: int, out: Path) -> list[list[str]]:
     """The command line of each held-out benchmark, writing to OUT/benchmarks/ as `python -m benchmarks` does."""
     lines = []
     for stem, extra in SOURCES.items():
-        own = [*extra, str(workers)] if extra == ("--workers",) else list(extra)
+        own = [arg.format(workers=workers) for arg in extra]
         lines.append([sys.executable, "-m", f"benchmarks.{stem}", *(["--quick"] if quick else []), *own,
                       "--out", str(out)])
     return lines
