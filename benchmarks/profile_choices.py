@@ -20,7 +20,9 @@ noise; `shortest`, a vote dropped when its segment's speech is that much shorter
 take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone;
 `opinion`, a vote among the phrases within the threshold weighed by the command model's probability of each
 (EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
-or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references.
+or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a
+vote the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the
+model gives that one at least some probability (EnrolledSettings.rescue).
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ CHOICES: dict[str, dict[str, Choice]] = {
         "no noise references, the nearest take's phrase": Choice(EnrolledSettings(opinion=None)),
         "no noise references, opinion weighed first": Choice(EnrolledSettings(weigh_dropped=True)),
         "no noise references, opinion moving only votes that stand": Choice()},
+    "rescue": {"a vote dropped for its nearest phrase stays dropped (shipped)": Choice(noise_margin=NOISE_MARGIN),
+               **{f"rescue at {bar:g}": Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN)
+                  for bar in (0.5, 0.1, 0.01, 0.001)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),

@@ -127,6 +127,11 @@ class EnrolledSettings:
     """The opinion also weighs a vote the length rule or the veto drops for its nearest phrase (False: it only
     moves a vote that stands, to a phrase that stands too, so it never makes a vote where there was none). Weighed
     first, as it was built, kitchen noise alone was voted more (benchmarks/PROFILE_OPINION.md)."""
+    rescue: float | None = None
+    """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
+    among the others within the threshold, when it passes them and the command model gives it at least this
+    probability (None: the vote is dropped). Far above the veto's bar: a clatter moved to a phrase the model merely
+    did not rule out was how weighing first voted kitchen noise."""
 
 
 LEAST_LIKED = 1e-6
@@ -311,7 +316,10 @@ class EnrolledRecognizer:
         if self.settings.weigh_dropped:
             match = self._weighed(match, at, allowed)
         if not self._stands(match, segment, record=True):
-            return
+            rescued = self._rescued(match, at, allowed, segment)
+            if rescued is None:
+                return
+            match = rescued
         if not self.settings.weigh_dropped:
             weighed = self._weighed(match, at, allowed)
             if weighed is not match and self._stands(weighed, segment, record=False):
@@ -335,14 +343,27 @@ class EnrolledRecognizer:
             return False
         return True
 
-    def _weighed(self, match: Match, at: float, allowed: frozenset[str] | None) -> Match:
-        """The phrase within the threshold that the takes and the command model, together, make likeliest."""
+    def _rescued(self, match: Match, at: float, allowed: frozenset[str] | None, segment: Segment) -> Match | None:
+        """The vote `match` dropped for its nearest phrase given to another (EnrolledSettings.rescue), or None."""
+        bar = self.settings.rescue
+        if bar is None or self._likes is None:
+            return None
+        other = self._weighed(match, at, allowed, skip=match.phrase)
+        if other is match:
+            return None
+        p = self._likes(Detection(at, other.phrase))
+        return other if p is not None and p >= bar and self._stands(other, segment, record=False) else None
+
+    def _weighed(self, match: Match, at: float, allowed: frozenset[str] | None, skip: str | None = None) -> Match:
+        """The phrase within the threshold that the takes and the command model, together, make likeliest (but
+        `skip`; `match` itself when none is)."""
         weight = self.settings.opinion
         if weight is None or self._likes is None:
             return match
         best, chosen = None, match.phrase
         for phrase, distance in match.phrases.items():
-            if distance > self.matcher.threshold or (allowed is not None and phrase not in allowed):
+            if (distance > self.matcher.threshold or (allowed is not None and phrase not in allowed)
+                    or phrase == skip):
                 continue
             p = self._likes(Detection(at, phrase))
             if p is None:
