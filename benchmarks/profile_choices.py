@@ -44,7 +44,7 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
-from voicecoach.asr.enrolled.recognizer import OPINION, OVERRULE, SHORTEST, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import OPINION, OVERRULE, RESCUE, SHORTEST, EnrolledRecognizer, EnrolledSettings
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -102,8 +102,10 @@ CHOICES: dict[str, dict[str, Choice]] = {
         "no noise references, the nearest take's phrase": Choice(EnrolledSettings(opinion=None)),
         "no noise references, opinion weighed first": Choice(EnrolledSettings(weigh_dropped=True)),
         "no noise references, opinion moving only votes that stand": Choice()},
-    "rescue": {"a vote dropped for its nearest phrase stays dropped (shipped)": Choice(noise_margin=NOISE_MARGIN),
-               **{f"rescue at {bar:g}": Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN)
+    "rescue": {"a vote dropped for its nearest phrase stays dropped (as before)":
+               Choice(EnrolledSettings(rescue=None), noise_margin=NOISE_MARGIN),
+               **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
+                  Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN)
                   for bar in (0.5, 0.1, 0.01, 0.001)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,

@@ -282,10 +282,10 @@ def test_a_command_run_on_into_a_sentence_is_dropped_as_talk(grammar: Grammar) -
 
 
 def test_another_phrase_of_an_enrolled_command_said_alone_stands(grammar: Grammar) -> None:
-    # No take of "hang on a second": it is judged by the takes of "pause", the command it means.
-    audio = speech.pad(speech.synthesize("hang on a second", VOICE, 140), 0.8, 2.0)
+    # No take of "wait a second": it is judged by the takes of "pause", the command it means.
+    audio = speech.pad(speech.synthesize("wait a second", VOICE, 140), 0.8, 2.0)
     recognizer = _talk(grammar)
-    assert [text for _, text in _stream(recognizer, audio)] == ["hang on a second"]
+    assert [text for _, text in _stream(recognizer, audio)] == ["wait a second"]
     assert recognizer.dropped == []
 
 
@@ -440,17 +440,17 @@ def test_the_model_weighs_a_vote_between_phrases_within_the_threshold() -> None:
     audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
     wide = Matcher(matcher().takes, threshold=10.0)
 
-    def voted(weight: float | None, knows_how_long: bool = True, vetoed: str = "",
-              weigh_dropped: bool = False) -> list[str]:
+    def voted(weight: float | None, knows_how_long: bool = True, vetoed: tuple[str, ...] = (),
+              weigh_dropped: bool = False, rescue: float | None = None, liked: float = 1.0) -> list[str]:
         def likes(detection: Detection) -> float | None:
             if detection.text == "how long":
                 return 1e-9 if knows_how_long else None
-            return 1.0 if detection.text == "repeat" else 1e-9
+            return liked if detection.text == "repeat" else 1e-9
 
         general = PocketSphinxRecognizer(["start routine"], 16000)
-        settings = EnrolledSettings(opinion=weight, weigh_dropped=weigh_dropped)
+        settings = EnrolledSettings(opinion=weight, weigh_dropped=weigh_dropped, rescue=rescue)
         recognizer = EnrolledRecognizer(general, wide, embedding(), settings, likes=likes,
-                                        agrees=lambda detection: detection.text != vetoed)
+                                        agrees=lambda detection: detection.text not in vetoed)
         return [text for _, text in _stream(recognizer, audio)]
 
     assert voted(None) == ["how long"]
@@ -458,6 +458,11 @@ def test_the_model_weighs_a_vote_between_phrases_within_the_threshold() -> None:
     assert voted(10.0) == ["repeat"]
     assert voted(10.0, knows_how_long=False) == ["how long"]  # no opinion of the nearest: it stands
     # The opinion moves a vote that stands, to a phrase that stands: it never makes one where there was none.
-    assert voted(10.0, vetoed="repeat") == ["how long"]
-    assert voted(10.0, vetoed="how long") == []
-    assert voted(10.0, vetoed="how long", weigh_dropped=True) == ["repeat"]  # as first built
+    assert voted(10.0, vetoed=("repeat",)) == ["how long"]
+    assert voted(10.0, vetoed=("how long",)) == []
+    assert voted(10.0, vetoed=("how long",), weigh_dropped=True) == ["repeat"]  # as first built
+    # Rescued: the vote dropped for its nearest phrase goes to the one the model is sure enough of, if it stands.
+    assert voted(10.0, vetoed=("how long",), rescue=0.5) == ["repeat"]
+    assert voted(10.0, vetoed=("how long",), rescue=0.5, liked=0.3) == []
+    assert voted(10.0, vetoed=("how long", "repeat"), rescue=0.5) == []
+    assert voted(None, vetoed=("how long",), rescue=0.5) == []  # the opinion off: nothing weighs the others

@@ -30,7 +30,7 @@ REQUIRED = {
     # What people in pain say (issue 27), and how they ask to wait, go on, or have more time.
     "i am in pain": "it hurts", "stop it": "stop", "stop that": "stop", "it hurts a lot": "it hurts",
     "my knee hurts": "it hurts", "too much": "it hurts",
-    "pause please": "pause", "wait a second": "pause", "wait a moment": "pause", "hang on a second": "pause",
+    "pause please": "pause", "wait a second": "pause", "wait a moment": "pause",
     "just a moment": "pause",
     "slow down": "slower", "more time": "slower",
     # Right after help (issue 27, item 7): the rest of the commands.

@@ -76,6 +76,14 @@ lost 6 in running noise. Where the takes of "back", "next" and "help" stood with
 5 dB, the model, trained on many voices, was right more often than the nearest take."""
 
 
+RESCUE: float | None = 0.1
+"""The command model's probability a phrase needs to take a vote the length rule or the veto dropped for the
+nearest take's phrase. Chosen on espeak-ng's training voices en-us+m3, +f2, +m1, +m5, +f4, +m7
+(benchmarks/PROFILE_RESCUE.md): 0.5, 0.1 and 0.01 each heard one more of 228 commands from the floor of a quiet
+room and changed nothing else, false commands and kitchen noise alone included; 0.001 lost one with a kitchen
+running there. The middle of those three."""
+
+
 SHORTEST = 0.5
 """A vote's segment must last at least this fraction of the voted phrase's shortest take: a clatter near a short
 take ("next", "stop") is a burst of a tenth of a second. Chosen on espeak-ng's training voices en-us+m3, +f2, +m1,
@@ -127,11 +135,11 @@ class EnrolledSettings:
     """The opinion also weighs a vote the length rule or the veto drops for its nearest phrase (False: it only
     moves a vote that stands, to a phrase that stands too, so it never makes a vote where there was none). Weighed
     first, as it was built, kitchen noise alone was voted more (benchmarks/PROFILE_OPINION.md)."""
-    rescue: float | None = None
+    rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
-    probability (None: the vote is dropped). Far above the veto's bar: a clatter moved to a phrase the model merely
-    did not rule out was how weighing first voted kitchen noise."""
+    probability (None, or the opinion off: the vote is dropped). Far above the veto's bar: a clatter moved to a
+    phrase the model merely did not rule out was how weighing first voted kitchen noise."""
 
 
 LEAST_LIKED = 1e-6
