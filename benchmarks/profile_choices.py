@@ -22,7 +22,8 @@ take (EnrolledSettings.shortest), and the same without the noise references, to 
 (EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
 or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a
 vote the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the
-model gives that one at least some probability (EnrolledSettings.rescue).
+model gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and
+without the noise references, to show what clatter it votes.
 """
 
 from __future__ import annotations
@@ -107,6 +108,13 @@ CHOICES: dict[str, dict[str, Choice]] = {
                **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
                   Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN)
                   for bar in (0.5, 0.1, 0.01, 0.001)}},
+    "rescue_noise": {"a vote dropped for its nearest phrase stays dropped (as before)":
+                     Choice(EnrolledSettings(rescue=None), noise_margin=NOISE_MARGIN),
+                     **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
+                        Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN) for bar in (0.9, 0.5, 0.1)},
+                     "no noise references, stays dropped": Choice(EnrolledSettings(rescue=None)),
+                     **{f"no noise references, rescue at {bar:g}": Choice(EnrolledSettings(rescue=bar))
+                        for bar in (0.9, 0.5, 0.1)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
