@@ -54,7 +54,13 @@ PROFILE_BEFORE = ("Before each take was also enrolled as heard across a room (d1
                   "448 (188). The command model's opinion in a vote (EnrolledSettings.opinion) changed nothing here "
                   "as shipped, moving only votes that stand; weighed before the length rule and the veto, as it was "
                   "first built (64a5b10), it gave 76 an hour (32), 548 (230) without the noise references: votes "
-                  "the veto had dropped, moved to a phrase the model liked.")
+                  "the veto had dropped, moved to a phrase the model liked. Before a vote dropped for its nearest "
+                  "phrase could go to another the model is sure enough of (EnrolledSettings.rescue, 0.1: e68ee9e, "
+                  "chosen on training voices, benchmarks/PROFILE_RESCUE.md), with a profile (shipped): 69 an hour "
+                  "(29), 448 (188) without the noise references; rescued since: 'resume' at 75.3 s for Festival "
+                  "cmu_us_slt_arctic_hts at active RMS 1000 and 2000, and 'it hurts' at 67.7 s for espeak-ng Andy as "
+                  "recorded and at active RMS 1000. On training voices without the noise references it had voted "
+                  "one clatter more (benchmarks/PROFILE_RESCUE_NOISE.md).")
 PARTS = {"second minute (held out from training)": (60, None), "first minute (the model trains on it)": (0, 60)}
 
 
