@@ -42,8 +42,8 @@ TALK = 1.5
 """Seconds. Chosen on espeak-ng's training voices en-us, en-us+m3, en-us+f2, en-us+m1 and en-us+f4 (their 386
 right general commits of the enrolled commands, clean and in kitchen noise and babble at 10 and 5 dB, lay at most
 0.69 s past the command's longest take; the command's other phrases said slowly, at most 0.69 s longer than the
-take, "hang on a second" for "pause"); the one commit in their 275 everyday sentences lay 2.1 s past it ("hold
-for 5 seconds, then relax" as "hold on")."""
+take, "hang on a second" for "pause", a phrase then); the one commit in their 275 everyday sentences lay 2.1 s
+past it ("hold for 5 seconds, then relax" as "hold on")."""
 
 
 APART = 0.5
