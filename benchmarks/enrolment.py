@@ -499,7 +499,8 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             "of the commands clean, at 10 and at 5 dB, with the same false triggers (2 of 120 own sentences, 48 "
             "of 2504 real clips, all of them the general recognizer's), and cost 0.0069 CPU s per second of the "
             "real talk (0.0071 with them: the DTW runs against all the references at once).",
-            "- Not measured yet: a simulated room, Piper, the coach's modes (every phrase is listened for here), "
+            "- Not measured here: a simulated room (benchmarks/ROOM.md measures it); Piper, whose one voice the "
+            "command model trains on, so it is not held out; the coach's modes (every phrase is listened for here); "
             "and real people's takes (none exist here). The second take of each command is the first resampled, "
             "not said again.",
             "- Memory: see the section below; a profile of 38 takes (en-us) is 0.32 MB of frames with their "
