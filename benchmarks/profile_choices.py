@@ -68,6 +68,17 @@ class Choice:
         return self.within, self.noise_margin, self.augment
 
 
+def _rescues(bars: tuple[float, ...], references: bool = True) -> dict[str, Choice]:
+    """The rescue off, then at each bar (EnrolledSettings.rescue), with the noise references or without them."""
+    if not references:
+        return {"no noise references, stays dropped": Choice(EnrolledSettings(rescue=None)),
+                **{f"no noise references, rescue at {bar:g}": Choice(EnrolledSettings(rescue=bar)) for bar in bars}}
+    return {"a vote dropped for its nearest phrase stays dropped (as before)":
+            Choice(EnrolledSettings(rescue=None), noise_margin=NOISE_MARGIN),
+            **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
+               Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN) for bar in bars}}
+
+
 CHOICES: dict[str, dict[str, Choice]] = {
     "veto": {"every vote (shipped)": Choice(), **{f"sure {s:g}": Choice(EnrolledSettings(sure=s))
                                                   for s in (0.5, 0.6, 0.7, 0.8, 0.9)},
@@ -103,18 +114,9 @@ CHOICES: dict[str, dict[str, Choice]] = {
         "no noise references, the nearest take's phrase": Choice(EnrolledSettings(opinion=None)),
         "no noise references, opinion weighed first": Choice(EnrolledSettings(weigh_dropped=True)),
         "no noise references, opinion moving only votes that stand": Choice()},
-    "rescue": {"a vote dropped for its nearest phrase stays dropped (as before)":
-               Choice(EnrolledSettings(rescue=None), noise_margin=NOISE_MARGIN),
-               **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
-                  Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN)
-                  for bar in (0.5, 0.1, 0.01, 0.001)}},
-    "rescue_noise": {"a vote dropped for its nearest phrase stays dropped (as before)":
-                     Choice(EnrolledSettings(rescue=None), noise_margin=NOISE_MARGIN),
-                     **{f"rescue at {bar:g}" + (" (shipped)" if bar == RESCUE else ""):
-                        Choice(EnrolledSettings(rescue=bar), noise_margin=NOISE_MARGIN) for bar in (0.9, 0.5, 0.1)},
-                     "no noise references, stays dropped": Choice(EnrolledSettings(rescue=None)),
-                     **{f"no noise references, rescue at {bar:g}": Choice(EnrolledSettings(rescue=bar))
-                        for bar in (0.9, 0.5, 0.1)}},
+    "rescue": _rescues((0.5, 0.1, 0.01, 0.001)),
+    "rescue_noise": {**_rescues((0.9, 0.5, 0.1)),
+                     **_rescues((0.9, 0.5, 0.1), references=False)},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
