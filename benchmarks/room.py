@@ -24,12 +24,10 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from benchmarks import corpus, enrolment, heldout
 from voicecoach.asr.embedding import SpeechEmbedding
@@ -37,6 +35,7 @@ from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
+from voicecoach.testing.rooms import Room, draw
 
 RATE = speech.RATE
 ROOMS = 8
@@ -44,46 +43,10 @@ SEED = 25
 KITCHEN_SNR = 10.0
 
 
-@dataclass(frozen=True)
-class Room:
-    size: tuple[float, float, float]
-    mouth: tuple[float, float, float]
-    microphone: tuple[float, float, float]
-    rt60: float
-    """As asked of Sabine's formula; `measured` is what the impulse response decays at."""
-    measured: float
-    response: npt.NDArray[np.float64]
-
-    @property
-    def distance(self) -> float:
-        return float(np.linalg.norm(np.subtract(self.mouth, self.microphone)))
-
-
-def _room(rng: np.random.Generator) -> Room:
-    import pyroomacoustics as pra
-
-    size = (float(rng.uniform(3.5, 5.5)), float(rng.uniform(3.0, 4.5)), float(rng.uniform(2.4, 2.8)))
-    rt60 = float(rng.uniform(0.3, 0.6))
-    mic = (0.25, float(rng.uniform(0.5, size[1] - 0.5)), float(rng.uniform(1.0, 1.5)))
-    while True:  # the mouth on the floor, 1 to 3 m from the shelf along the floor, inside the room
-        d, angle = float(rng.uniform(1.0, 3.0)), float(rng.uniform(-1.2, 1.2))
-        mouth = (mic[0] + d * np.cos(angle), mic[1] + d * np.sin(angle), 0.2)
-        if 0.3 < mouth[0] < size[0] - 0.3 and 0.3 < mouth[1] < size[1] - 0.3:
-            break
-    absorption, order = pra.inverse_sabine(rt60, list(size))
-    shoebox = pra.ShoeBox(list(size), fs=RATE, materials=pra.Material(absorption), max_order=order)
-    shoebox.add_source(list(mouth))
-    shoebox.add_microphone(list(mic))
-    shoebox.compute_rir()
-    response = np.asarray(shoebox.rir[0][0], dtype=np.float64)
-    return Room(size, (float(mouth[0]), float(mouth[1]), 0.2), mic, rt60,
-                float(pra.experimental.measure_rt60(response, RATE)), response)
-
-
 @cache
 def rooms() -> tuple[Room, ...]:
     rng = np.random.default_rng(SEED)
-    return tuple(_room(rng) for _ in range(ROOMS))
+    return tuple(draw(rng) for _ in range(ROOMS))
 
 
 def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio | None,

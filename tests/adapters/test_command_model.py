@@ -36,7 +36,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("model") / "command_model.npz"
     assert main(["--out", str(out), "--phrases", str(PHRASES), "--espeak", "2", "--piper", "0", "--copies", "0",
-                 "--real-clips", "4", "--everyday", "1", "--coach", "6", "--epochs", "20"]) == 0
+                 "--real-clips", "4", "--everyday", "1", "--coach", "6", "--epochs", "20", "--rooms", "1"]) == 0
     return out
 
 

@@ -20,6 +20,7 @@ from voicecoach.asr.commands_model.voices import Voice
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.asr.embedding.features import STRIDE, WINDOW
 from voicecoach.testing import speech
+from voicecoach.testing.rooms import Room, from_the_floor
 
 RATE = speech.RATE
 POSITIVE_AFTER = (0.0, 0.32)
@@ -27,6 +28,11 @@ POSITIVE_AFTER = (0.0, 0.32)
 SNR_RANGE = (0.0, 20.0)
 NOISY_SHARE = 0.7
 """Of the perturbed copies, how many get noise (the rest stay clean, over a faint noise floor)."""
+ROOM_SHARE = 0.5
+"""Of the perturbed copies and the noisy negatives, how many are said from the floor of a room (rooms.py)."""
+ROOMS = 24
+"""Training rooms (by default), drawn from the training seed: never the benchmarks' rooms (benchmarks/room.py draws
+its own)."""
 # Everyday sentences, many with a command's word inside them: said in a sentence, a command word is no command.
 EVERYDAY = (
     "I need to stop at the shop on the way back from work.", "Can you pass me the remote control, please?",
@@ -125,12 +131,14 @@ def frame_end(k: int) -> float:
 
 
 def positive_windows(embedding: SpeechEmbedding, raw: speech.Audio, rng: np.random.Generator,
-                     noises: Noises | None) -> npt.NDArray[np.float32]:
-    """The windows ending just after the command, in `raw` padded with pauses, in noise if `noises`."""
+                     noises: Noises | None, room: Room | None = None) -> npt.NDArray[np.float32]:
+    """The windows ending just after the command, in `raw` padded with pauses, said from the floor of `room` if
+    given, in noise if `noises`."""
     core = trim(raw)
     # Enough pause before that the window ending with the command holds only this clip.
     before = max(float(rng.uniform(0.3, 1.2)), frame_end(WINDOW_FRAMES - 1) - len(core) / RATE)
     clip = speech.pad(core, before, float(rng.uniform(0.5, 0.9)))
+    clip = from_the_floor(clip, room)[: len(clip)] if room is not None else clip
     level = speech.active_rms(core) * float(10 ** (rng.uniform(-15, 10) / 20))
     clip = speech.scale_to_rms(clip, level) if level > 0 else clip
     clip = noises.mix(clip, speech.active_rms(clip), rng) if noises is not None else clip
@@ -142,9 +150,11 @@ def positive_windows(embedding: SpeechEmbedding, raw: speech.Audio, rng: np.rand
 
 
 def negative_windows(embedding: SpeechEmbedding, clip: speech.Audio, rng: np.random.Generator,
-                     noises: Noises | None, step: int = 2) -> npt.NDArray[np.float32]:
-    """Every `step`-th window of a clip that holds no command, in noise if `noises`."""
+                     noises: Noises | None, step: int = 2, room: Room | None = None) -> npt.NDArray[np.float32]:
+    """Every `step`-th window of a clip that holds no command, from the floor of `room` if given, in noise if
+    `noises`."""
     clip = speech.pad(clip, 0.3, 0.3)
+    clip = from_the_floor(clip, room)[: len(clip)] if room is not None else clip
     if noises is not None:
         clip = noises.mix(clip, speech.active_rms(clip), rng)
     frames = embedding.embed(floor(clip, rng))

@@ -20,7 +20,7 @@ from voicecoach.asr.commands_model.corpus import Examples, Noises
 from voicecoach.asr.commands_model.model import MODEL_PATH, NONE, WINDOW_FRAMES, CommandModel, label_of
 from voicecoach.asr.commands_model.voices import TrainingVoiceError, Voice, random_voices
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
-from voicecoach.testing import speech
+from voicecoach.testing import rooms, speech
 from voicecoach.testing.real_talk import calibration, held_out, negatives_dir
 
 ARTICLE = Path(__file__).resolve().parents[3] / "tests" / "data" / "seed-article.txt"
@@ -42,13 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--real-clips", type=int, default=0, help="only N real clips of the tuning half (0: all)")
     parser.add_argument("--everyday", type=int, default=3, help="voices per everyday sentence")
     parser.add_argument("--coach", type=int, default=0, help="only N of the coach's sentences (0: all)")
+    parser.add_argument("--rooms", type=int, default=corpus.ROOMS, help="simulated rooms to say copies in")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=40)
     args = parser.parse_args(argv)
     try:
+        import pyroomacoustics  # noqa: F401
         import sklearn  # noqa: F401
-    except ImportError:
-        print("scikit-learn is missing: pip install -e '.[train]'", file=sys.stderr)
+    except ImportError as error:
+        print(f"{parser.prog}: {error.name} is missing: pip install -e '.[train]'", file=sys.stderr)
         return 2
     if not (negatives_dir() / "noise" / "kitchen.flac").is_file():
         print(f"{parser.prog}: the real-speech negatives are not at {negatives_dir()}: set "
@@ -80,6 +82,12 @@ def train(args: argparse.Namespace) -> None:
     kitchen = speech.read_wav(negatives / "noise" / "kitchen.flac")[: 60 * speech.RATE]
     babble = corpus.babble([Voice("espeak", v, 160) for v in ("en-us+m1", "en-gb+f2", "en-029+m4", "en-us+f4")])
     noises = Noises(kitchen, babble)
+    room_rng = np.random.default_rng([args.seed, 1])
+    floors = [rooms.draw(room_rng) for _ in range(args.rooms)]
+
+    def room() -> rooms.Room | None:
+        """A training room, for corpus.ROOM_SHARE of the calls."""
+        return floors[int(rng.integers(len(floors)))] if floors and rng.random() < corpus.ROOM_SHARE else None
 
     train_set, calib = Examples(), Examples()
     # Positives: every phrase in its own random draw of training voices; a few more voices only for calibration.
@@ -98,8 +106,10 @@ def train(args: argparse.Namespace) -> None:
         for copy in range(args.copies + 1):
             clip = raw if copy == 0 else corpus.perturb(raw, rng)
             noisy = copy > 0 and rng.random() < corpus.NOISY_SHARE
-            wins = corpus.positive_windows(embedding, clip, rng, noises if noisy else None)
-            target.add(wins, labels[phrase], f"{voice.engine} ({'noisy' if noisy else 'clean'})")
+            floor = room() if copy > 0 else None
+            wins = corpus.positive_windows(embedding, clip, rng, noises if noisy else None, floor)
+            kind = ", ".join(["noisy"] * noisy + ["from the floor"] * (floor is not None)) or "clean"
+            target.add(wins, labels[phrase], f"{voice.engine} ({kind})")
             if for_calibration and len(wins):
                 calib_clips.append((labels[phrase], wins))
 
@@ -111,7 +121,9 @@ def train(args: argparse.Namespace) -> None:
     for path in real_train:
         clip = speech.read_wav(path)
         train_set.add(corpus.negative_windows(embedding, clip, rng, None), NONE, "real talk, tuning half")
-        train_set.add(corpus.negative_windows(embedding, clip, rng, noises), NONE, "real talk, tuning half, noisy")
+        floor = room()
+        train_set.add(corpus.negative_windows(embedding, clip, rng, noises, room=floor), NONE,
+                      f"real talk, tuning half, noisy{', from the floor' if floor else ''}")
     sentences = [*corpus.EVERYDAY, *corpus.article_sentences(ARTICLE), *corpus.SOUND_ALIKES]
     coach = every_utterance(content, grammar)[: args.coach or None]
     neg_jobs = [(v, s) for s in sentences for v in random_voices(rng, args.everyday, 0)[: args.everyday]]
@@ -119,8 +131,9 @@ def train(args: argparse.Namespace) -> None:
     for (voice, text), clip in zip(neg_jobs, corpus.render_all(neg_jobs, log), strict=True):
         kind = "the coach's sentences" if text in coach else "everyday sentences"
         noisy = rng.random() < 0.5
-        train_set.add(corpus.negative_windows(embedding, clip, rng, noises if noisy else None), NONE,
-                      f"{kind} ({voice.engine}{', noisy' if noisy else ''})")
+        floor = room() if noisy else None
+        train_set.add(corpus.negative_windows(embedding, clip, rng, noises if noisy else None, room=floor), NONE,
+                      f"{kind} ({voice.engine}{', noisy' if noisy else ''}{', from the floor' if floor else ''})")
     for bed in noises.beds:
         for _ in range(8):
             start = int(rng.integers(0, len(bed) - 3 * speech.RATE))
@@ -223,7 +236,9 @@ def data_report(args: argparse.Namespace, train_set: Examples, calib: Examples, 
            f"pitch +-250 cents, tempo 0.85-1.2), {100 * corpus.NOISY_SHARE:.0f} % of them in noise at "
            f"{corpus.SNR_RANGE[0]:g}-{corpus.SNR_RANGE[1]:g} dB: the first minute of the real kitchen recording "
            "(the held-out benchmark mixes the same recording, at any offset), babble of 4 training voices, white "
-           "noise.", "",
+           f"noise; {100 * corpus.ROOM_SHARE:.0f} % of them, and of the noisy negatives, said from the floor of one "
+           f"of {args.rooms} simulated rooms (voicecoach/testing/rooms.py, drawn from the seed: not the "
+           "benchmarks' rooms).", "",
            f"Command renderings: {renders}; negative renderings: {negative_renders}; real clips: {real_train} of "
            f"the tuning half for training, {real_calib} kept for the thresholds (the held-out half is never read).",
            "", "| windows from | training | calibration |", "|---|---:|---:|"]
