@@ -29,10 +29,8 @@ SNR_RANGE = (0.0, 20.0)
 NOISY_SHARE = 0.7
 """Of the perturbed copies, how many get noise (the rest stay clean, over a faint noise floor)."""
 ROOM_SHARE = 0.5
-"""Of the perturbed copies and the noisy negatives, how many are said from the floor of a room (rooms.py)."""
-ROOMS = 24
-"""Training rooms (by default), drawn from the training seed: never the benchmarks' rooms (benchmarks/room.py draws
-its own)."""
+"""With training rooms (train.py --rooms), how many of the perturbed copies and the noisy negatives are said from the
+floor of one (voicecoach/testing/rooms.py)."""
 # Everyday sentences, many with a command's word inside them: said in a sentence, a command word is no command.
 EVERYDAY = (
     "I need to stop at the shop on the way back from work.", "Can you pass me the remote control, please?",

@@ -42,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--real-clips", type=int, default=0, help="only N real clips of the tuning half (0: all)")
     parser.add_argument("--everyday", type=int, default=3, help="voices per everyday sentence")
     parser.add_argument("--coach", type=int, default=0, help="only N of the coach's sentences (0: all)")
-    parser.add_argument("--rooms", type=int, default=corpus.ROOMS, help="simulated rooms to say copies in")
+    parser.add_argument("--rooms", type=int, default=0,
+                        help="simulated rooms to say copies in (0: none, as shipped: benchmarks/MODEL_ALONE.md)")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=40)
     args = parser.parse_args(argv)
@@ -221,6 +222,14 @@ def _best_command(model: CommandModel, wins: np.ndarray) -> tuple[str, float]:
     return model.classes[j], float(p[i, j])
 
 
+def rooms_said(n: int) -> str:
+    """What the report says of the rooms, if any."""
+    if not n:
+        return ""
+    return (f"; {100 * corpus.ROOM_SHARE:.0f} % of them, and of the noisy negatives, said from the floor of one of "
+            f"{n} simulated rooms (voicecoach/testing/rooms.py, drawn from the seed: not the benchmarks' rooms)")
+
+
 def data_report(args: argparse.Namespace, train_set: Examples, calib: Examples, real_train: int, real_calib: int,
                 renders: int, negative_renders: int, figures: dict[str, str], veto: float, alone: float,
                 seconds: float) -> str:
@@ -236,9 +245,7 @@ def data_report(args: argparse.Namespace, train_set: Examples, calib: Examples, 
            f"pitch +-250 cents, tempo 0.85-1.2), {100 * corpus.NOISY_SHARE:.0f} % of them in noise at "
            f"{corpus.SNR_RANGE[0]:g}-{corpus.SNR_RANGE[1]:g} dB: the first minute of the real kitchen recording "
            "(the held-out benchmark mixes the same recording, at any offset), babble of 4 training voices, white "
-           f"noise; {100 * corpus.ROOM_SHARE:.0f} % of them, and of the noisy negatives, said from the floor of one "
-           f"of {args.rooms} simulated rooms (voicecoach/testing/rooms.py, drawn from the seed: not the "
-           "benchmarks' rooms).", "",
+           f"noise{rooms_said(args.rooms)}.", "",
            f"Command renderings: {renders}; negative renderings: {negative_renders}; real clips: {real_train} of "
            f"the tuning half for training, {real_calib} kept for the thresholds (the held-out half is never read).",
            "", "| windows from | training | calibration |", "|---|---:|---:|"]
