@@ -35,8 +35,10 @@ from benchmarks.corpus import ClipSet, Item
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
 from voicecoach.testing import speech
+from voicecoach.testing.real_talk import APART_S as APART_S
 from voicecoach.testing.real_talk import held_out as held_out
 from voicecoach.testing.real_talk import negatives_dir as negatives_dir
+from voicecoach.testing.real_talk import quiet_before
 
 RATE = speech.RATE
 FESTIVAL_VOICES = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
@@ -157,10 +159,6 @@ def real_negative_sets(quick: bool) -> list[ClipSet]:
     return [sets[True], sets[False]]
 
 
-APART_S = 1.5
-"""Seconds of a clip's own noise floor before it, in the sets of the real talk said apart."""
-
-
 def apart(talk: Sequence[ClipSet]) -> list[ClipSet]:
     """The real talk again, each clip after APART_S of its own noise floor (white noise at its quietest tenth):
     every utterance said on its own, as a command is. Back to back, a clip's first words follow the last one's."""
@@ -168,11 +166,8 @@ def apart(talk: Sequence[ClipSet]) -> list[ClipSet]:
     for cs in talk:
         spaced = ClipSet(f"{cs.name}-apart")
         for n, (item, audio) in enumerate(zip(cs.items, cs.clips, strict=True)):
-            x = audio.astype(np.float64)
-            frames = len(x) // 160
-            energy = (x[: frames * 160].reshape(frames, 160) ** 2).mean(axis=1) if frames else np.zeros(1)
-            floor = speech.white_noise(APART_S, max(3.0, float(np.sqrt(np.percentile(energy, 10)))), seed=n)
-            spaced.add(replace(item, speech_end=item.speech_end + APART_S), np.concatenate([floor, audio]))
+            spaced.add(replace(item, speech_end=item.speech_end + APART_S), np.concatenate([quiet_before(audio, n),
+                                                                                            audio]))
         out.append(spaced)
     return out
 

@@ -8,7 +8,14 @@ import pytest
 
 from voicecoach.asr.base import Recognizer
 from voicecoach.asr.commands_model import CommandModel
-from voicecoach.asr.commands_model.combined import ALONE_FRAMES, ALONE_P, NEVER_ALONE, Combined, with_command_model
+from voicecoach.asr.commands_model.combined import (
+    ALONE_FRAMES,
+    ALONE_P,
+    NEVER_ALONE,
+    Combined,
+    fired_alone,
+    with_command_model,
+)
 from voicecoach.asr.commands_model.recognizer import CommandModelRecognizer
 from voicecoach.asr.embedding import shared_embedding
 from voicecoach.asr.enrolled import profile
@@ -36,6 +43,23 @@ def sphinx(grammar: Grammar) -> PocketSphinxRecognizer:
 
 def combined(grammar: Grammar) -> Recognizer:
     return with_command_model(sphinx(grammar), grammar.phrases(), grammar.table, CommandModel.load())
+
+
+def test_a_model_holds_back_what_it_fired_on_alone_and_the_training_finds_it(grammar: Grammar) -> None:
+    """"next" in a voice PocketSphinx hears nothing in: the model alone commits it, and fired_alone (how the training
+    chooses a model's never_alone) finds it; a model that lists it commits it no more, and the same words inside a
+    sentence are found by neither."""
+    import dataclasses
+
+    audio = speech.pad(speech.synthesize("next", "en-us+Andy", 185), 1.5, 1.0)
+    model = CommandModel.load()
+    assert fired_alone(model, grammar.phrases(), grammar.table, audio) == {"next"}
+    talk = speech.pad(speech.synthesize("Turn left at the next corner and keep going straight.", "en-us+Andy", 185),
+                      1.5, 1.0)
+    assert fired_alone(model, grammar.phrases(), grammar.table, talk) == frozenset()
+    held = dataclasses.replace(model, never_alone=frozenset({"next"}))
+    assert heard(with_command_model(sphinx(grammar), grammar.phrases(), grammar.table, held), grammar, audio,
+                 "running") == []
 
 
 @pytest.mark.parametrize(("text", "voice", "wpm"), [("next", "en-us+Andy", 185), ("next", "en-us+Gene", 140)])

@@ -47,7 +47,10 @@ def test_the_trained_model_loads_and_knows_its_phrases_and_no_other(tiny_model: 
     assert model.phrases == frozenset(trained)
     assert NONE in model.classes
     assert model.unknown(grammar.phrases()) == sorted(set(grammar.phrases()) - set(trained))
-    assert tiny_model.with_suffix(".md").read_text().count("|") > 10  # the report of the data used
+    report = tiny_model.with_suffix(".md").read_text()
+    assert report.count("|") > 10  # the report of the data used
+    assert model.never_alone <= set(model.classes) - {NONE}  # what it holds back, chosen on the tuning half
+    assert "never committed alone" in report
 
 
 @needs_training

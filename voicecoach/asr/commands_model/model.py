@@ -46,6 +46,9 @@ class CommandModel:
     """A PocketSphinx commit stands unless the model gives its command less than this probability."""
     alone: float
     """The model alone commits a command at this probability."""
+    never_alone: frozenset[str] = frozenset()
+    """Classes the model alone committed in the real talk it was trained beside, said apart (combined.fired_alone):
+    it never commits them alone. Written by the training command; the shipped model's list is combined.NEVER_ALONE."""
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> CommandModel:
@@ -55,15 +58,16 @@ class CommandModel:
                 meta = json.loads(str(f["meta"]))
                 w = {k: np.asarray(f[k], np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")}
                 return cls(tuple(meta["classes"]), frozenset(meta["phrases"]), w["mean"], w["scale"], w["w1"],
-                           w["b1"], w["w2"], w["b2"], float(meta["veto"]), float(meta["alone"]))
-        except (OSError, KeyError, ValueError) as error:
+                           w["b1"], w["w2"], w["b2"], float(meta["veto"]), float(meta["alone"]),
+                           frozenset(meta.get("never_alone", ())))
+        except (OSError, KeyError, ValueError, TypeError) as error:
             raise CommandModelError(f"{path}: cannot load the command model ({error}); train it again with "
                                     f"{RETRAIN}") from None
 
     def save(self, path: Path, extra: dict[str, object] | None = None) -> None:
         """Write the model as float16 weights and a JSON header (classes, phrases, thresholds, `extra`)."""
         meta = {"classes": list(self.classes), "phrases": sorted(self.phrases), "veto": self.veto,
-                "alone": self.alone, **(extra or {})}
+                "alone": self.alone, "never_alone": sorted(self.never_alone), **(extra or {})}
         half = {k: np.asarray(getattr(self, k), np.float16) for k in ("w1", "b1", "w2", "b2")}
         np.savez_compressed(path, meta=np.array(json.dumps(meta)), mean=self.mean, scale=self.scale, w1=half["w1"],
                             b1=half["b1"], w2=half["w2"], b2=half["b2"])

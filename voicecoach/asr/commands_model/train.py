@@ -8,6 +8,7 @@ network with scikit-learn and writes the weights (numpy, float16) beside a repor
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
@@ -16,12 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.asr.commands_model import corpus
+from voicecoach.asr.commands_model.combined import fired_alone
 from voicecoach.asr.commands_model.corpus import Examples, Noises
 from voicecoach.asr.commands_model.model import MODEL_PATH, NONE, WINDOW_FRAMES, CommandModel, label_of
 from voicecoach.asr.commands_model.voices import TrainingVoiceError, Voice, random_voices
 from voicecoach.asr.embedding import EMBEDDING_DIM, SpeechEmbedding
 from voicecoach.testing import rooms, speech
-from voicecoach.testing.real_talk import calibration, held_out, negatives_dir
+from voicecoach.testing.real_talk import calibration, held_out, negatives_dir, said_apart
 
 ARTICLE = Path(__file__).resolve().parents[3] / "tests" / "data" / "seed-article.txt"
 VETO_KEEP = 0.99
@@ -148,6 +150,11 @@ def train(args: argparse.Namespace) -> None:
     veto, alone, figures = calibrate(model, calib_clips, real_calib, embedding, rng)
     model = CommandModel(model.classes, frozenset(phrases), model.mean, model.scale, model.w1, model.b1, model.w2,
                          model.b2, veto=veto, alone=alone)
+    log("the commands the model alone commits in the tuning half of the real talk, said apart")
+    talk = said_apart([speech.read_wav(p) for p in [*real_train, *real_calib]])
+    never = fired_alone(model, phrases, grammar.table, talk)
+    model = dataclasses.replace(model, never_alone=never)
+    figures["never committed alone (committed in the tuning half, said apart)"] = ", ".join(sorted(never)) or "none"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out, {"seed": args.seed, "trained": time.strftime("%Y-%m-%d")})
     report = data_report(args, train_set, calib, len(real_train), len(real_calib), len(jobs), len(neg_jobs),
