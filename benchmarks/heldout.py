@@ -269,15 +269,24 @@ def _judge(judged: Judged, base: decode.Decoded, sets: Sequence[ClipSet], tracks
     return out
 
 
-def _pc(ok: int, n: int) -> str:
+def pc(ok: int, n: int) -> str:
+    """A share as a held-out report gives it: "75.0 % (3/4)"."""
     return f"{100 * ok / n:.1f} % ({ok}/{n})" if n else "n/a"
+
+
+_pc = pc
+
+
+def head(title: str, meta: dict[str, Any], doc: str) -> list[str]:
+    """A held-out report's first lines: its title, the run it comes from, and its module's docstring after the
+    first two lines (the summary and the blank line)."""
+    run = f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s."
+    return [f"# {title}", "", run, "", doc.split("\n", 2)[2].strip(), ""]
 
 
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     """HELDOUT.md: the figures on data nothing was tuned on, first the shipped recognizer."""
-    out = ["# Hearing on what it never saw", "",
-           f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s.",
-           "", (__doc__ or "").split("\n", 2)[2].strip(), ""]
+    out = head("Hearing on what it never saw", meta, __doc__ or "")
     families = ("festival", "espeak-people")
     out += ["## Recall on held-out voices (synthesized; no real recordings of the commands exist here)", "",
             "Right if exactly the command said was committed, in the coach's mode the command matters in. "

@@ -119,14 +119,8 @@ def measure(grammar: Grammar, models: dict[str, CommandModel], quick: bool,
     return figures
 
 
-def _pc(a: int, n: int) -> str:
-    return f"{100 * a / max(1, n):.1f} % ({a}/{n})"
-
-
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
-    lines = ["# Command models by themselves on held-out voices and talk", "",
-             f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
-             f"{meta['runtime_s']:.0f} s.", "", (__doc__ or "").split("\n", 2)[2].strip(), "",
+    lines = [*heldout.head("Command models by themselves on held-out voices and talk", meta, __doc__ or ""),
              "Held-out voices and clips only; all speech here but the real talk is synthesized (no real recordings of "
              "our commands exist here).", "",
              "| model | " + " | ".join(f"{c}: ranked first / sure" for c in CONDITIONS) + " | real talk: clips sure of "
@@ -138,7 +132,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
             n = sum(c["n"] for c in by[condition].values())
             first = sum(c["first"] for c in by[condition].values())
             sure = sum(c["sure"] for c in by[condition].values())
-            cells.append(f"{_pc(first, n)} / {_pc(sure, n)}")
+            cells.append(f"{heldout.pc(first, n)} / {heldout.pc(sure, n)}")
         talk = by["talk"]
         cells.append(f"{len(talk['sure'])} of {talk['clips']} ({talk['kept_out_by_never_alone']})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -147,7 +141,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     for name, by in figures["models"].items():
         for family in sorted(by["clean"]):
             lines.append(f"| {name}, {family} | " + " | ".join(
-                _pc(by[c][family]["sure"], by[c][family]["n"]) for c in CONDITIONS) + " |")
+                heldout.pc(by[c][family]["sure"], by[c][family]["n"]) for c in CONDITIONS) + " |")
     lines += ["", "Real talk the models are sure of a command in:", ""]
     lines += [f"- {name}: " + ("; ".join(by["talk"]["sure"]) or "none") for name, by in figures["models"].items()]
     lines += ["", "The models:", ""]

@@ -193,23 +193,17 @@ def measure(grammar: Grammar, quick: bool, log: Callable[[str], None]) -> dict[s
     return out
 
 
-def _pc(a: int, n: int) -> str:
-    return f"{100 * a / max(1, n):.1f} % ({a}/{n})"
-
-
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
-    lines = ["# What limits PocketSphinx on held-out voices", "",
-             f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
-             f"{meta['runtime_s']:.0f} s.", "", (__doc__ or "").split("\n", 2)[2].strip(), "",
+    lines = [*heldout.head("What limits PocketSphinx on held-out voices", meta, __doc__ or ""),
              "All the commands here are synthesized (no real recordings of our commands exist here); the talk is real.",
              "", "## Where each command was lost", "",
              "| condition | " + " | ".join(CAUSES) + " |", "|---|" + "---:|" * len(CAUSES)]
     conditions = figures["conditions"]
     for name, cell in conditions.items():
-        lines.append(f"| {name} | " + " | ".join(_pc(cell["causes"][c], cell["n"]) for c in CAUSES) + " |")
+        lines.append(f"| {name} | " + " | ".join(heldout.pc(cell["causes"][c], cell["n"]) for c in CAUSES) + " |")
         for family, causes in sorted(cell["by_family"].items()):
             n = sum(causes.values())
-            lines.append(f"| &nbsp;&nbsp;{family} | " + " | ".join(_pc(causes[c], n) for c in CAUSES) + " |")
+            lines.append(f"| &nbsp;&nbsp;{family} | " + " | ".join(heldout.pc(causes[c], n) for c in CAUSES) + " |")
     lines += ["", "## Decided on a hand-cut segment", "",
               "Commands decided right when the segment is cut where the clean speech was; and the held-out real "
               "talk's clips (up to max_command long, each decided whole) decided as a command.", "",
@@ -217,9 +211,9 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
               "|---|" + "---:|" * (len(conditions) + 1)]
     for variant in VARIANTS:
         talk = figures["talk"][variant]
-        lines.append(f"| {variant} | " + " | ".join(_pc(cell["hand-cut"][variant], cell["n"])
+        lines.append(f"| {variant} | " + " | ".join(heldout.pc(cell["hand-cut"][variant], cell["n"])
                                                      for cell in conditions.values())
-                     + f" | {_pc(len(talk['commands']), talk['clips'])} |")
+                     + f" | {heldout.pc(len(talk['commands']), talk['clips'])} |")
     lines += ["", "Real talk decided as a command:", ""]
     lines += [f"- {variant}: " + ("; ".join(figures["talk"][variant]["commands"]) or "none") for variant in VARIANTS]
     return "\n".join([*lines, "", NOTES]) + "\n"
