@@ -50,8 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=40)
     args = parser.parse_args(argv)
     try:
-        import pyroomacoustics  # noqa: F401
         import sklearn  # noqa: F401
+
+        if args.rooms:
+            import pyroomacoustics  # noqa: F401
     except ImportError as error:
         print(f"{parser.prog}: {error.name} is missing: pip install -e '.[train]'", file=sys.stderr)
         return 2
