@@ -111,7 +111,7 @@ def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:
     table = fig.get(name, {}).get("by_family", {})
     ok = sum(v[0] for k, v in table.items() if family in (None, k))
     n = sum(v[1] for k, v in table.items() if family in (None, k))
-    return heldout._pc(ok, n)
+    return heldout.pc(ok, n)
 
 
 def _latency(fig: dict[str, Any]) -> str:
@@ -135,11 +135,11 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
         held_apart, tune_apart = fig["real-talk@held-out-apart"], fig["real-talk@tuning-half-apart"]
         cells = [_recall(fig, "commands@clean", "festival"), _recall(fig, "commands@clean", "espeak-people"),
                  _recall(fig, "commands@clean"), _recall(fig, "commands@10dB"), _recall(fig, "commands@5dB"),
-                 heldout._pc(held_apart["clips_with_a_command"], held_apart["clips"]),
+                 heldout.pc(held_apart["clips_with_a_command"], held_apart["clips"]),
                  str(held_apart["commands_per_hour"]),
-                 heldout._pc(held["clips_with_a_command"], held["clips"]), str(held["commands_per_hour"]),
-                 heldout._pc(tune_apart["clips_with_a_command"], tune_apart["clips"]),
-                 heldout._pc(tune["clips_with_a_command"], tune["clips"]), _latency(fig), str(fig["rtf"])]
+                 heldout.pc(held["clips_with_a_command"], held["clips"]), str(held["commands_per_hour"]),
+                 heldout.pc(tune_apart["clips_with_a_command"], tune_apart["clips"]),
+                 heldout.pc(tune["clips_with_a_command"], tune["clips"]), _latency(fig), str(fig["rtf"])]
         out.append(f"| {fig['title']} | " + " | ".join(cells) + " |")
     out += ["", "The tuning half of the real talk is where the model's negatives and thresholds came from: its "
             "figures are not a measurement on unseen speech.", ""]

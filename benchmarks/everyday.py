@@ -58,14 +58,14 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
         cells = []
         for name in ("real-talk@held-out", "real-talk@tuning-half"):
             t = fig[name]
-            cells += [heldout._pc(t["clips_with_a_command"], t["clips"]), str(t["commands_per_hour"])]
-        cells += [heldout._pc(*_recall(fig, "commands@clean")), heldout._pc(*_recall(fig, TUNING_VOICES))]
+            cells += [heldout.pc(t["clips_with_a_command"], t["clips"]), str(t["commands_per_hour"])]
+        cells += [heldout.pc(*_recall(fig, "commands@clean")), heldout.pc(*_recall(fig, TUNING_VOICES))]
         out.append(f"| {fig['title']} | " + " | ".join(cells) + " |")
     out += ["", "Recall on held-out voices by family:", "",
             "| approach | festival | espeak-people |", "|---|---:|---:|"]
     for fig in figures.values():
-        out.append(f"| {fig['title']} | {heldout._pc(*_recall(fig, 'commands@clean', 'festival'))} | "
-                   f"{heldout._pc(*_recall(fig, 'commands@clean', 'espeak-people'))} |")
+        out.append(f"| {fig['title']} | {heldout.pc(*_recall(fig, 'commands@clean', 'festival'))} | "
+                   f"{heldout.pc(*_recall(fig, 'commands@clean', 'espeak-people'))} |")
     for fig in figures.values():
         examples = fig["real-talk@held-out"]["examples"]
         if examples:

@@ -274,8 +274,6 @@ def pc(ok: int, n: int) -> str:
     return f"{100 * ok / n:.1f} % ({ok}/{n})" if n else "n/a"
 
 
-_pc = pc
-
 
 def head(title: str, meta: dict[str, Any], doc: str) -> list[str]:
     """A held-out report's first lines: its title, the run it comes from, and its module's docstring after the
@@ -302,7 +300,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
                 table = fig.get(name, {}).get("by_family", {})
                 ok = sum(v[0] for k, v in table.items() if family in ("all", k))
                 n = sum(v[1] for k, v in table.items() if family in ("all", k))
-                cells.append(_pc(ok, n))
+                cells.append(pc(ok, n))
             out.append(f"| {fig['title']} | {family} | " + " | ".join(cells) + " |")
     out += ["", "## False commands on real everyday talk (real people ordering coffee)", "",
             "| approach | set | clips with a command | commands per hour |", "|---|---|---:|---:|"]
@@ -311,11 +309,11 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
             t = fig.get(name)
             if t:
                 out.append(f"| {fig['title']} | {name.split('@')[1]} ({t['minutes']} min) | "
-                           f"{_pc(t['clips_with_a_command'], t['clips'])} | {t['commands_per_hour']} |")
+                           f"{pc(t['clips_with_a_command'], t['clips'])} | {t['commands_per_hour']} |")
     shipped = figures.get(SHIPPED.key, {})
     out += ["", "## Per voice, the shipped recognizer, clean", "", "| voice | clean |", "|---|---:|"]
     for voice, (ok, n) in sorted(shipped.get("commands@clean", {}).get("by_voice", {}).items()):
-        out.append(f"| {voice} | {_pc(ok, n)} |")
+        out.append(f"| {voice} | {pc(ok, n)} |")
     examples = shipped.get("real-talk@held-out", {}).get("examples", [])
     if examples:
         out += ["", "Examples of false commands on held-out real talk (the shipped recognizer):", ""]
