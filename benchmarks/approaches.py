@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pocketsphinx
@@ -125,8 +126,8 @@ class Approach:
     skipped: str | None = None
     command_weight: float = 1.0
     """The shipped PocketSphinx recognizer's SphinxSettings.command_weight: 1 as shipped (benchmarks/tradeoff.py)."""
-    evidence_factor: float | None = None
-    """The shipped PocketSphinx recognizer's SphinxSettings.evidence_factor (None: as shipped)."""
+    sphinx: tuple[tuple[str, Any], ...] = ()
+    """SphinxSettings fields of the shipped PocketSphinx recognizer set otherwise, as (name, value) pairs."""
     second_opinion: bool = True
     """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
     model_alone: bool = True
@@ -148,9 +149,7 @@ class Approach:
         if self.kind == "shipped-pocketsphinx":
             from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 
-            settings = SphinxSettings(command_weight=self.command_weight)
-            if self.evidence_factor is not None:
-                settings = replace(settings, evidence_factor=self.evidence_factor)
+            settings = SphinxSettings(command_weight=self.command_weight, **dict(self.sphinx))
             sphinx = PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
             if not self.second_opinion or meaning is None:
                 return sphinx

@@ -20,7 +20,7 @@ from benchmarks.streaming import command_clips
 from voicecoach.core.grammar import Grammar
 
 BEFORE = Approach("no-second-opinion", "PocketSphinx, no second opinion (evidence_factor 1, as before)",
-                  "shipped-pocketsphinx", evidence_factor=1.0)
+                  "shipped-pocketsphinx", sphinx=(("evidence_factor", 1.0),))
 TUNING_VOICES = "commands@tuning-voices"
 
 

@@ -24,10 +24,9 @@ SNRS = (None, 10.0, 5.0)
 TUNING = "real-talk@tuning-half"
 
 
-def _speakers(quick: bool) -> list[heldout.Speaker]:
+def training_speakers(quick: bool) -> list[heldout.Speaker]:
+    """The voices of the commands: neither held out nor stock takes."""
     return [heldout.Speaker("espeak-training", v, p) for v in VOICES[: 1 if quick else None] for p in PACES]
-
-
 
 
 def approaches() -> tuple[Approach, ...]:
@@ -50,10 +49,25 @@ def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
         stock.load()
     except stock.StockError as error:
         raise heldout.HeldOutError(str(error)) from None
-    commands = heldout.command_sets(grammar, args.quick, snrs=SNRS, who=_speakers(args.quick))
+    commands = heldout.command_sets(grammar, args.quick, snrs=SNRS, who=training_speakers(args.quick))
     talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TUNING]
     return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(), talk_only=(),
                            commands=commands, talk_apart=True, talk=talk)
+
+
+def cells(fig: dict[str, Any]) -> list[str]:
+    """An approach's cells: recall clean, at 10 and 5 dB; the tuning talk apart and back to back; latency."""
+    out = []
+    for snr in ("clean", "10dB", "5dB"):
+        ok = sum(v[0] for v in fig[f"commands@{snr}"]["by_family"].values())
+        n = sum(v[1] for v in fig[f"commands@{snr}"]["by_family"].values())
+        out.append(f"{100 * ok / n:.1f} % ({ok}/{n})")
+    for name in (f"{TUNING}-apart", TUNING):
+        t = fig[name]
+        out.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
+    lat = fig["commands@clean"]["latency_ms"] or {}
+    out.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
+    return out
 
 
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -63,17 +77,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
              "| approach | clean | 10 dB | 5 dB | tuning talk apart | back to back | latency p50 / p95 ms | RTF |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, fig in figures.items():
-        cells = []
-        for snr in ("clean", "10dB", "5dB"):
-            ok = sum(v[0] for v in fig[f"commands@{snr}"]["by_family"].values())
-            n = sum(v[1] for v in fig[f"commands@{snr}"]["by_family"].values())
-            cells.append(f"{100 * ok / n:.1f} % ({ok}/{n})")
-        for name in (f"{TUNING}-apart", TUNING):
-            t = fig[name]
-            cells.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
-        lat = fig["commands@clean"]["latency_ms"] or {}
-        cells.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
-        lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells) + f" | {fig['rtf']} |")
+        lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells(fig)) + f" | {fig['rtf']} |")
     lines.append("\nFalse commands, first few per approach:\n")
     for key, fig in figures.items():
         examples = fig[f"{TUNING}-apart"]["examples"] + fig[TUNING]["examples"]

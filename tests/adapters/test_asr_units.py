@@ -7,7 +7,8 @@ import pytest
 
 from voicecoach.asr import VocabularyError
 from voicecoach.asr.commit import match_segment, terminal_phrases
-from voicecoach.asr.pocketsphinx.decoys import lexicon, loop_transitions, phrase_token, token_phrase
+from voicecoach.asr.pocketsphinx import SphinxSettings
+from voicecoach.asr.pocketsphinx.decoys import lexicon, loop_transitions, phrase_token, token_phrase, verify_transitions
 from voicecoach.asr.pocketsphinx.endpoint import EnergyEndpointer
 from voicecoach.asr.vocabulary import check_vocabulary, normalize_phrases
 from voicecoach.testing import speech
@@ -76,6 +77,16 @@ def test_loop_grammar_and_tokens() -> None:
     tr = loop_transitions(["stop", "start_cat"], ["nest"], 0.5)
     assert {(a, b) for a, b, _, _ in tr} == {(0, 1), (1, 1)}
     assert sum(p for a, _, p, _ in tr if a == 0) == pytest.approx(1.0)
+
+
+def test_a_decision_without_decoys_offers_only_commands_and_free_phones() -> None:
+    def words(weight: float) -> set[str]:
+        return {w for _, _, _, w in verify_transitions(["stop"], ["nest"], ["AA"], weight, 1e-9)}
+
+    assert words(1e-3) == {"stop", "nest", "+aa+"}
+    assert words(0.0) == {"stop", "+aa+"}
+    with pytest.raises(ValueError, match="decoy_weight"):
+        SphinxSettings(decoy_weight=-1.0)
 
 
 def test_timeline_and_noise_helpers() -> None:

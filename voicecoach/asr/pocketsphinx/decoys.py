@@ -196,9 +196,10 @@ def verify_transitions(tokens: Sequence[str], decoys: Sequence[str], phones: Seq
     All three compete in one search, so their scores are comparable (PocketSphinx normalizes scores per
     search, so scores from separate searches are not). Speech that is no command is cheaper to explain as
     a decoy or as phones than forced onto a command; lower `phone_weight` lets more commands through.
+    `decoy_weight` 0 leaves the decoys out.
     """
     out: list[Transition] = [(0, 1, command_weight, t) for t in tokens]
-    out.extend((0, 1, decoy_weight, d) for d in decoys)
+    out.extend((0, 1, decoy_weight, d) for d in decoys if decoy_weight > 0)
     for phone in phones:
         word = garbage_phone_word(phone)
         out.extend([(0, 2, phone_weight, word), (2, 2, phone_weight, word), (2, 1, phone_weight, word)])

@@ -21,7 +21,8 @@ class SphinxSettings:
     """Weight per phone of the free-phone loop against 1 for a command: higher rejects more, as speech that is no
     command becomes cheaper to explain as phones than forced onto a command."""
     decoy_weight: float = 1e-3
-    """Weight of each decoy word against `command_weight` for a command."""
+    """Weight of each decoy word against `command_weight` for a command, in the search that decides a segment (0: no
+    decoys there; the live search that places a barge-in keeps them)."""
     command_weight: float = 1.0
     """Weight of each command in the search that decides a segment: the one knob that trades recall for false
     triggers, moving the command against the decoys and the free phones together. `python -m benchmarks.tradeoff`
@@ -124,6 +125,8 @@ class SphinxSettings:
     loudness test and its second opinion) keeps the raw audio too: over the coach's voice, suppression lost "stop"."""
 
     def __post_init__(self) -> None:
+        if self.decoy_weight < 0:
+            raise ValueError(f"decoy_weight must be 0 (no decoys) or more, not {self.decoy_weight}")
         if self.evidence_factor < 1.0:
             raise ValueError(f"evidence_factor must be 1 (off) or more, not {self.evidence_factor}")
         if not 0 <= self.noise_suppression <= 4:
