@@ -72,14 +72,17 @@ def test_a_model_given_badly_gets_one_line_and_exit_2(tmp_path: Path) -> None:
         assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-def test_the_decoys_are_chosen_on_tuning_voices_and_sound_alikes_that_are_not_homophones() -> None:
-    from benchmarks import corpus, decoy_tuning, heldout
+def test_pocketsphinx_is_tuned_on_tuning_voices_and_sound_alikes_that_are_not_homophones() -> None:
+    from benchmarks import corpus, heldout, sphinx_tuning, stock_tuning
 
-    alikes = decoy_tuning.sound_alike_set(quick=True)
+    alikes = sphinx_tuning.sound_alike_set(quick=True)
     words = {item.label.split("'")[1] for item in alikes.items}
     voices = {item.label.rsplit(" ", 1)[1] for item in alikes.items}
     assert words and not words & set(corpus.HOMOPHONES)
     assert voices <= set(corpus.VOICES)
     held = {s.name for s in heldout.speakers(quick=False)}
-    assert not {s.name for s in decoy_tuning.stock_tuning.training_speakers(quick=False)} & held
-    assert {dict(a.sphinx).get("decoy_weight") for a in decoy_tuning.approaches()} == {None, 1e-5, 0.0}
+    assert not {s.name for s in stock_tuning.training_speakers(quick=False)} & held
+    assert {dict(a.sphinx).get("decoy_weight") for a in sphinx_tuning.approaches("decoys")} == {None, 1e-5, 0.0}
+    for group in sphinx_tuning.TITLES:  # each group's report is told from its figures' keys alone
+        keys = [a.key for a in sphinx_tuning.approaches(group)]
+        assert [g for g in sphinx_tuning.TITLES if [a.key for a in sphinx_tuning.approaches(g)] == keys] == [group]

@@ -1,0 +1,147 @@
+"""PocketSphinx's decoys or endpointer set otherwise: chosen on training voices, sound-alikes and the tuning half only.
+
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint [--quick]` writes benchmarks/GROUP_TUNING.md and
+group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
+benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
+
+The commands are benchmarks/stock_tuning.py's (espeak-ng's en-us+m2, +m6 and +f5 at 140 and 185 words a minute,
+clean and in real kitchen noise at 10 and 5 dB for a rotating third, each in the coach's state it is said in). The
+sound-alike words that the decoys were added against ("stopping", "nest", "wade"; benchmarks/corpus.py, without the
+exact homophones) are said alone, in the coach's idle state, by the 8 espeak-ng voices PocketSphinx was tuned on.
+The real talk is only its tuning half, back to back and said apart. Nothing held out is decoded. Every approach is
+the whole shipped recognizer (PocketSphinx under the command model's veto, and the model's own commits), with
+PocketSphinx set otherwise in one way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks import corpus, heldout, stock_tuning
+from benchmarks.approaches import Approach
+from benchmarks.corpus import ClipSet, Item
+from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
+from voicecoach.testing import speech
+
+SOUND_ALIKES = "sound-alikes@tuning-voices"
+TALK = stock_tuning.TUNING
+SHIPPED = Approach("voicecoach", "as shipped", "shipped-pocketsphinx")
+TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open"}
+
+
+def changed(key: str, title: str, **sphinx: Any) -> Approach:
+    """The shipped recognizer with these SphinxSettings."""
+    return Approach(key, title, "shipped-pocketsphinx", sphinx=tuple(sphinx.items()))
+
+
+def approaches(group: str) -> tuple[Approach, ...]:
+    """The shipped recognizer, and each way of setting the group's part otherwise."""
+    if group == "decoys":
+        return (SHIPPED, changed("decoys-1e-5", "decoy_weight 1e-5 (shipped: 1e-3)", decoy_weight=1e-5),
+                changed("no-decoys", "no decoys in the decision (decoy_weight 0; barge-in keeps them)",
+                        decoy_weight=0.0),
+                changed("common-only", "the 100 common words only, no sound-alikes", sound_alikes_per_word=0,
+                        voicing_twins=False))
+    return (SHIPPED, changed("vad-2", "voice detector mode 2 (shipped: 3)", endpoint=EndpointSettings(vad_mode=2)),
+            changed("margin-4", "4 dB over the noise floor (shipped: 6)", endpoint=EndpointSettings(margin_db=4.0)),
+            changed("start-0.6", "a segment opens on 60 % speech of 0.15 s (shipped: 75 %)",
+                    endpoint=EndpointSettings(start_ratio=0.6)))
+
+
+def sound_alike_set(quick: bool) -> ClipSet:
+    """Each sound-alike word (not the exact homophones) said alone by each tuning voice, in the idle state."""
+    words = [w for w in corpus.SOUND_ALIKES if w not in corpus.HOMOPHONES]
+    voices = corpus.VOICES[:2] if quick else corpus.VOICES
+    cs = ClipSet(SOUND_ALIKES)
+    for voice in voices:
+        for word in words:
+            raw = speech.synthesize(word, voice, 160)
+            cs.add(Item(f"{word!r} {voice}", None, "sound-alike", "clean", None,
+                        corpus.PAD_BEFORE + corpus.speech_end(raw), mode="idle"),
+                   speech.pad(raw, corpus.PAD_BEFORE, corpus.PAD_AFTER))
+    return cs
+
+
+def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
+    if args.held_out:
+        chosen = [a for a in approaches(args.group) if a.key in ("voicecoach", args.held_out)]
+        return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(),
+                               talk_apart=True)
+    commands = heldout.command_sets(grammar, args.quick, snrs=stock_tuning.SNRS,
+                                    who=stock_tuning.training_speakers(args.quick))
+    talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TALK]
+    talk += [*heldout.apart(talk), sound_alike_set(args.quick)]
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(args.group), talk_only=(),
+                           commands=commands, talk=talk)
+
+
+def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
+    group = next(g for g in TITLES if list(figures) == [a.key for a in approaches(g)])
+    lines = [f"# {TITLES[group]} (training data only)\n\n`{meta['command']}` on "
+             f"{meta['commit']}, {meta['date']}, {meta['machine']}, {meta['runtime_s'] / 60:.0f} min.\n",
+             (__doc__ or "").split("\n\n", 2)[2].strip() + "\n",
+             "| approach | clean | 10 dB | 5 dB | tuning talk apart | back to back | sound-alikes alone "
+             "| latency p50 / p95 ms | RTF |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, fig in figures.items():
+        alikes = fig[SOUND_ALIKES]
+        cells = stock_tuning.cells(fig)
+        lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells[:5])
+                     + f" | {alikes['clips_with_a_command']}/{alikes['clips']} | {cells[5]} | {fig['rtf']} |")
+    lines.append("\nFalse commands, first few per approach:\n")
+    for key, fig in figures.items():
+        examples = fig[SOUND_ALIKES]["examples"] + fig[f"{TALK}-apart"]["examples"] + fig[TALK]["examples"]
+        lines.append(f"- {key}: " + ("; ".join(examples[:10]) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+def held_out_report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The shipped recognizer and the one chosen on training data, on held-out voices and the held-out real talk."""
+    talk = "real-talk@held-out"
+    lines = [f"# PocketSphinx set otherwise, chosen on training data, on what it never saw\n\n`{meta['command']}` on "
+             f"{meta['commit']}, {meta['date']}, {meta['machine']}, {meta['runtime_s'] / 60:.0f} min.\n",
+             "Held out: benchmarks/heldout.py's voices (Festival's; espeak-ng's variants named after people), the "
+             "real kitchen noise, and the held-out half of the real talk (each clip apart, and back to back). The "
+             "tuning half is shown apart, labelled. Commands are synthesized speech: no real recordings of them "
+             "exist here.\n",
+             "| approach | clean, festival | clean, espeak-people | clean | 10 dB | 5 dB | held-out talk apart "
+             "| back to back | tuning half apart (tuned on) | latency p50 / p95 ms | RTF |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, fig in figures.items():
+        clean = fig["commands@clean"]["by_family"]
+        cells = [heldout.pc(*clean[f]) if f in clean else "-" for f in ("festival", "espeak-people")]
+        for snr in ("clean", "10dB", "5dB"):
+            by = fig[f"commands@{snr}"]["by_family"].values()
+            cells.append(heldout.pc(sum(v[0] for v in by), sum(v[1] for v in by)))
+        for name in (f"{talk}-apart", talk, f"{TALK}-apart"):
+            t = fig[name]
+            cells.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
+        lat = fig["commands@clean"]["latency_ms"] or {}
+        cells.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
+        lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells) + f" | {fig['rtf']} |")
+    lines.append("\nFalse commands on the held-out talk:\n")
+    for key, fig in figures.items():
+        examples = fig[f"{talk}-apart"]["examples"] + fig[talk]["examples"]
+        lines.append(f"- {key}: " + ("; ".join(examples[:10]) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    doc = __doc__ or ""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sphinx_tuning", description=doc.split("\n")[0])
+    parser.add_argument("--group", choices=sorted(TITLES), required=True, help="what is set otherwise")
+    parser.add_argument("--held-out", metavar="KEY", help="measure KEY, chosen on training data, on held-out data")
+    known = parser.parse_known_args(argv)[0]
+    if known.held_out is None:
+        return heldout.run(doc, f"{known.group}_tuning", measure, report, argv, parser=parser)
+    keys = [a.key for a in approaches(known.group)[1:]]
+    if known.held_out not in keys:
+        parser.error(f"--held-out: {known.held_out!r} is none of {known.group}'s: {', '.join(keys)}")
+    return heldout.run(doc, f"{known.group}_held_out", measure, held_out_report, argv, parser=parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
