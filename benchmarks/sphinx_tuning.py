@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from benchmarks import corpus, heldout, stock_tuning
@@ -27,6 +28,7 @@ from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 from voicecoach.testing import speech
 
 SOUND_ALIKES = "sound-alikes@tuning-voices"
+HELD_ALIKES = "sound-alikes@held-out"
 TALK = stock_tuning.TUNING
 SHIPPED = Approach("voicecoach", "as shipped", "shipped-pocketsphinx")
 TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open"}
@@ -51,15 +53,20 @@ def approaches(group: str) -> tuple[Approach, ...]:
                     endpoint=EndpointSettings(start_ratio=0.6)))
 
 
-def sound_alike_set(quick: bool) -> ClipSet:
-    """Each sound-alike word (not the exact homophones) said alone by each tuning voice, in the idle state."""
+def sound_alike_set(quick: bool, held: bool = False) -> ClipSet:
+    """Each sound-alike word (not the exact homophones) said alone, in the idle state, by each tuning voice (`held`:
+    by each held-out speaker instead)."""
     words = [w for w in corpus.SOUND_ALIKES if w not in corpus.HOMOPHONES]
-    voices = corpus.VOICES[:2] if quick else corpus.VOICES
-    cs = ClipSet(SOUND_ALIKES)
-    for voice in voices:
+    who: list[tuple[str, Callable[[str], speech.Audio]]]
+    if held:
+        who = [(f"{s.name}@{s.pace:g}", s.say) for s in heldout.speakers(quick)]
+    else:
+        who = [(v, partial(speech.synthesize, voice=v, wpm=160)) for v in corpus.VOICES[: 2 if quick else None]]
+    cs = ClipSet(HELD_ALIKES if held else SOUND_ALIKES)
+    for name, say in who:
         for word in words:
-            raw = speech.synthesize(word, voice, 160)
-            cs.add(Item(f"{word!r} {voice}", None, "sound-alike", "clean", None,
+            raw = say(word)
+            cs.add(Item(f"{word!r} {name}", None, "sound-alike", "clean", None,
                         corpus.PAD_BEFORE + corpus.speech_end(raw), mode="idle"),
                    speech.pad(raw, corpus.PAD_BEFORE, corpus.PAD_AFTER))
     return cs
@@ -68,8 +75,9 @@ def sound_alike_set(quick: bool) -> ClipSet:
 def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
     if args.held_out:
         chosen = [a for a in approaches(args.group) if a.key in ("voicecoach", args.held_out)]
-        return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(),
-                               talk_apart=True)
+        talk = heldout.real_negative_sets(args.quick)
+        talk += [*heldout.apart(talk), sound_alike_set(args.quick, held=True)]
+        return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(), talk=talk)
     commands = heldout.command_sets(grammar, args.quick, snrs=stock_tuning.SNRS,
                                     who=stock_tuning.training_speakers(args.quick))
     talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TALK]
@@ -105,11 +113,11 @@ def held_out_report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
              f"{meta['commit']}, {meta['date']}, {meta['machine']}, {meta['runtime_s'] / 60:.0f} min.\n",
              "Held out: benchmarks/heldout.py's voices (Festival's; espeak-ng's variants named after people), the "
              "real kitchen noise, and the held-out half of the real talk (each clip apart, and back to back). The "
-             "tuning half is shown apart, labelled. Commands are synthesized speech: no real recordings of them "
-             "exist here.\n",
+             "tuning half is shown apart, labelled. The sound-alike words are said alone by the held-out voices. "
+             "Commands and sound-alikes are synthesized speech: no real recordings of them exist here.\n",
              "| approach | clean, festival | clean, espeak-people | clean | 10 dB | 5 dB | held-out talk apart "
-             "| back to back | tuning half apart (tuned on) | latency p50 / p95 ms | RTF |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| back to back | tuning half apart (tuned on) | sound-alikes alone | latency p50 / p95 ms | RTF |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, fig in figures.items():
         clean = fig["commands@clean"]["by_family"]
         cells = [heldout.pc(*clean[f]) if f in clean else "-" for f in ("festival", "espeak-people")]
@@ -119,12 +127,13 @@ def held_out_report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
         for name in (f"{talk}-apart", talk, f"{TALK}-apart"):
             t = fig[name]
             cells.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
+        cells.append(f"{fig[HELD_ALIKES]['clips_with_a_command']}/{fig[HELD_ALIKES]['clips']}")
         lat = fig["commands@clean"]["latency_ms"] or {}
         cells.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells) + f" | {fig['rtf']} |")
-    lines.append("\nFalse commands on the held-out talk:\n")
+    lines.append("\nFalse commands on the held-out talk, then the sound-alikes:\n")
     for key, fig in figures.items():
-        examples = fig[f"{talk}-apart"]["examples"] + fig[talk]["examples"]
+        examples = fig[f"{talk}-apart"]["examples"] + fig[talk]["examples"] + fig[HELD_ALIKES]["examples"]
         lines.append(f"- {key}: " + ("; ".join(examples[:10]) or "none"))
     return "\n".join(lines) + "\n"
 
