@@ -8,7 +8,6 @@ one of them ran alone), leaving the rest alone.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,11 +25,6 @@ ROOM_CONDITIONS = {"room": "from the floor of a quiet simulated room",
                    "no room, kitchen@10dB": "no room, a kitchen's noise running on at 10 dB"}
 PROFILE_TARGETS = {"clean": "≥ 98 %", "10dB": "≥ 95 %", "5dB": "≥ 90 %"}
 """The enrolment issue's, with one."""
-SINCE = (("decoys_held_out", "DECOYS_HELD_OUT.md", "voicecoach", "no-decoys",
-          "PocketSphinx decides without decoys (SphinxSettings.decoy_weight 0), shipped since"),)
-"""Changes shipped after the general run, each measured against the recognizer before it on the same held-out data:
-(its JSON, its report, the row before, the row after, what changed). Shown until the general run is newer."""
-ALIKES = "sound-alikes@held-out"  # benchmarks/sphinx_tuning.py's sound-alike words said alone by held-out voices
 
 
 def _load(where: Path, name: str) -> dict[str, Any] | None:
@@ -125,34 +119,6 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
     return [*rows, "", *(f"- {source}" for source in sources)]
 
 
-def _newer(general: dict[str, Any], change: dict[str, Any]) -> bool:
-    """Whether the general run was made at or after the change's commit."""
-    proc = subprocess.run(["git", "-C", str(runs.REPO), "merge-base", "--is-ancestor", change["meta"]["commit"],
-                           general["meta"]["commit"]], capture_output=True, check=False)
-    return proc.returncode == 0
-
-
-def _since(where: Path, general: dict[str, Any] | None) -> list[str]:
-    """A line for each change shipped after the general run (SINCE): its recall and real talk, before and after."""
-    out = []
-    for stem, md, before, after, what in SINCE:
-        data = _load(where, stem)
-        if data is None or (general is not None and _newer(general, data)):
-            continue
-        rows = [data["figures"][before], data["figures"][after]]
-        recall = [" → ".join(_pc(*_sum(list(r[f"commands@{snr}"]["by_family"].values()))) for r in rows)
-                  for snr in ("clean", "10dB", "5dB")]
-        talk = " → ".join(f"{r['real-talk@held-out']['clips_with_a_command']} of {r['real-talk@held-out']['clips']}"
-                          for r in rows)
-        alikes = " → ".join(f"{r[ALIKES]['clips_with_a_command']} of {r[ALIKES]['clips']}" for r in rows
-                            if ALIKES in r)
-        out += [f"**Since then:** {what} ({_source(data, md)}). On the same held-out data, recall clean "
-                f"{recall[0]}, 10 dB {recall[1]}, 5 dB {recall[2]}; held-out real talk back to back: clips with a "
-                f"command {talk}" + (f"; sound-alike words said alone with a command {alikes}" if alikes else "")
-                + ". Its other figures are in its report.", ""]
-    return out
-
-
 def lines(where: Path = runs.REPO) -> list[str]:
     """The section, between its markers."""
     loaded = {name: _load(where, name) for name in held_out_runs.SOURCES}
@@ -166,7 +132,6 @@ def lines(where: Path = runs.REPO) -> list[str]:
            "update it, then `python -m benchmarks.headline`.", ""]
     if command_model:
         out += [*_general(command_model), ""]
-    out += _since(where, command_model)
     if enrolment or room or noise:
         out += [*_profile(enrolment, room, noise), ""]
     if not (command_model or enrolment or room or noise):

@@ -41,11 +41,11 @@ def changed(key: str, title: str, **sphinx: Any) -> Approach:
 
 def approaches(group: str) -> tuple[Approach, ...]:
     """The shipped recognizer, and each way of setting the group's part otherwise."""
-    if group == "decoys":  # "voicecoach" is the recognizer as shipped until decoy_weight 0 was chosen here
-        return (changed("voicecoach", "decoy_weight 1e-3, 100 common words and the sound-alikes (shipped before)",
+    if group == "decoys":  # each row names its weight, the shipped one included
+        return (changed("voicecoach", "as shipped: decoy_weight 1e-3, 100 common words and the sound-alikes",
                         decoy_weight=1e-3),
                 changed("decoys-1e-5", "decoy_weight 1e-5", decoy_weight=1e-5),
-                changed("no-decoys", "no decoys in the decision (decoy_weight 0, shipped since; barge-in keeps them)",
+                changed("no-decoys", "no decoys in the decision (decoy_weight 0; barge-in keeps them)",
                         decoy_weight=0.0),
                 changed("common-only", "the 100 common words only, no sound-alikes", decoy_weight=1e-3,
                         sound_alikes_per_word=0, voicing_twins=False))

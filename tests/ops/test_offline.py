@@ -104,10 +104,30 @@ def test_recognize_runs_offline(offline: tuple[dict[str, str], Path, list[str]],
     assert offline[1].read_text() == ""
 
 
-def test_demo_runs_offline(offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
-    result = run_offline(offline, tmp_path, "-m", "voicecoach", "demo", "--asr", "pocketsphinx", "--out",
-                         str(tmp_path / "demo"), timeout=600)
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "demo" / "session.wav").is_file()
+def test_demo_runs_offline_and_writes_a_session_a_person_can_listen_to(
+        offline: tuple[dict[str, str], Path, list[str]], tmp_path: Path) -> None:
+    """`voicecoach demo`, a whole spoken session through the real recognizer, with every socket blocked."""
+    from voicecoach.testing.speech import espeak_available
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    out = tmp_path / "demo"
+    result = run_offline(offline, tmp_path, "-m", "voicecoach", "demo", "--asr", "pocketsphinx", "--out", str(out),
+                         timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert offline[1].read_text() == ""
+    transcript = (out / "transcript.txt").read_text()
+    # Every command of the scenario was heard by the real recognizer, and the coach reacted to each.
+    for heard in ("start lower back rotational stretch", "next", "pause", "resume", "how long", "stop"):
+        assert f"(heard: {heard})" in transcript
+    # Named at once; paused in the hold with the way out of it; back into position on resume.
+    for said in ("coach: Lower back rotational stretch.\n", "coach: Before we begin",
+                 "coach: Holding here. Slowly bring", "coach: Here we go. Roll your knees", "left.",
+                 "coach: We will end here."):
+        assert said in transcript
+    audio, rate = soundfile.read(str(out / "session.wav"), dtype="float32")
+    assert rate == 16000 and audio.ndim == 1 and 60 < len(audio) / rate < 600
+    # Both voices are really there: the person's and the coach's, not silence.
+    seconds = np.abs(audio[: len(audio) // rate * rate]).reshape(-1, rate).max(axis=1)
+    assert (seconds > 0.05).mean() > 0.5
 

@@ -1,4 +1,4 @@
-"""PocketSphinx command recognizer: noise-gated segments, each decided whole against the free phones."""
+"""PocketSphinx command recognizer: noise-gated segments, each decided whole against decoys and free phones."""
 
 # Theory of operation
 # -------------------
@@ -11,8 +11,7 @@
 # the "verify" grammar (searches.py): exactly one of
 #   - a command (each multi-word command is one dictionary token, with British variants: accents.py; those
 #     of the TRAP vowel only while the coach is silent, in "verify" but not in "verify_coach"),
-#   - a decoy word (common English and sound-alikes of the command words: "stopping", "nest", "pose"), only if
-#     `decoy_weight` is over 0 (it is 0 as shipped: the live search keeps them, the decision does not),
+#   - a decoy word (common English and sound-alikes of the command words: "stopping", "nest", "pose"),
 #   - a loop of free phones that pays `phone_weight` per phone: anything else, several words included.
 # It commits a command only when the command wins. All three compete in one search, so the decision
 # is a true likelihood comparison (scores from separate PocketSphinx searches are not comparable).
@@ -124,9 +123,8 @@ class PocketSphinxRecognizer:
     def listen_for(self, phrases: frozenset[str] | None) -> None:
         """Only `phrases` (the coach's state's) are commands from the next decision on; None: all of them.
 
-        Unlike restrict(), the others are taken out of the search itself: speech like them is then phones
-        (or a decoy, where decoy_weight is over 0) or another phrase, never forced onto a phrase the coach would not
-        act on.
+        Unlike restrict(), the others are taken out of the search itself: speech like them is then a decoy,
+        phones or another phrase, never forced onto a phrase the coach would not act on.
         """
         self._listening = self._all if phrases is None else subset_of(self._all, phrases, "listen_for")
         self._searches.add(self._listening)

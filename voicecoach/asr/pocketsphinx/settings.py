@@ -20,10 +20,11 @@ class SphinxSettings:
     phone_weight: float = 1e-9
     """Weight per phone of the free-phone loop against 1 for a command: higher rejects more, as speech that is no
     command becomes cheaper to explain as phones than forced onto a command."""
-    decoy_weight: float = 0.0
+    decoy_weight: float = 1e-3
     """Weight of each decoy word against `command_weight` for a command, in the search that decides a segment (0: no
-    decoys there; the live search that places a barge-in keeps them). 0: on voices it was never tuned on, the decoys
-    took commands ("pause" as "pose") and kept no real talk out; the sound-alikes said alone are their cost."""
+    decoys there; the live search that places a barge-in keeps them). Without them, held-out voices were heard more
+    often, but the coach's own "Next, we do the bridge." committed "next" with muting failed, and `sensitivity`
+    no longer moved what was heard."""
     command_weight: float = 1.0
     """Weight of each command in the search that decides a segment: the one knob that trades recall for false
     triggers, moving the command against the decoys and the free phones together. `python -m benchmarks.tradeoff`
