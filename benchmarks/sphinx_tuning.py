@@ -91,7 +91,8 @@ def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     group = next(g for g in TITLES if list(figures) == [a.key for a in approaches(g)])
     lines = [f"# {TITLES[group]} (training data only)\n\n`{meta['command']}` on "
-             f"{meta['commit']}, {meta['date']}, {meta['machine']}, {meta['runtime_s'] / 60:.0f} min.\n",
+             f"{meta['commit']}, {meta['date']}, {meta['machine']}, {meta['runtime_s'] / 60:.0f} min."
+             + (f" {meta['note']}" if "note" in meta else "") + "\n",
              (__doc__ or "").split("\n\n", 2)[2].strip() + "\n",
              "| approach | clean | 10 dB | 5 dB | tuning talk apart | back to back | sound-alikes alone "
              "| latency p50 / p95 ms | RTF |",
@@ -102,9 +103,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells[:5])
                      + f" | {alikes['clips_with_a_command']}/{alikes['clips']} | {cells[5]} | {fig['rtf']} |")
     lines.append("\nFalse commands, first few per approach:\n")
-    for key, fig in figures.items():
-        examples = fig[SOUND_ALIKES]["examples"] + fig[f"{TALK}-apart"]["examples"] + fig[TALK]["examples"]
-        lines.append(f"- {key}: " + ("; ".join(examples[:10]) or "none"))
+    lines += stock_tuning.examples(figures, (SOUND_ALIKES, f"{TALK}-apart", TALK), 10)
     return "\n".join(lines) + "\n"
 
 
@@ -123,20 +122,13 @@ def held_out_report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     for key, fig in figures.items():
         clean = fig["commands@clean"]["by_family"]
         cells = [heldout.pc(*clean[f]) if f in clean else "-" for f in ("festival", "espeak-people")]
-        for snr in ("clean", "10dB", "5dB"):
-            by = fig[f"commands@{snr}"]["by_family"].values()
-            cells.append(heldout.pc(sum(v[0] for v in by), sum(v[1] for v in by)))
-        for name in (f"{talk}-apart", talk, f"{TALK}-apart"):
-            t = fig[name]
-            cells.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
-        cells.append(f"{fig[HELD_ALIKES]['clips_with_a_command']}/{fig[HELD_ALIKES]['clips']}")
-        lat = fig["commands@clean"]["latency_ms"] or {}
-        cells.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
+        cells += [stock_tuning.recall(fig, snr) for snr in ("clean", "10dB", "5dB")]
+        cells += [stock_tuning.talk_cell(fig[name]) for name in (f"{talk}-apart", talk, f"{TALK}-apart")]
+        cells += [f"{fig[HELD_ALIKES]['clips_with_a_command']}/{fig[HELD_ALIKES]['clips']}",
+                  stock_tuning.latency_cell(fig)]
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells) + f" | {fig['rtf']} |")
     lines.append("\nFalse commands on the held-out talk, then the sound-alikes:\n")
-    for key, fig in figures.items():
-        examples = fig[f"{talk}-apart"]["examples"] + fig[talk]["examples"] + fig[HELD_ALIKES]["examples"]
-        lines.append(f"- {key}: " + ("; ".join(examples[:10]) or "none"))
+    lines += stock_tuning.examples(figures, (f"{talk}-apart", talk, HELD_ALIKES), 10)
     return "\n".join(lines) + "\n"
 
 

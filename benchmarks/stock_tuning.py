@@ -55,19 +55,32 @@ def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
                            commands=commands, talk_apart=True, talk=talk)
 
 
+def recall(fig: dict[str, Any], snr: str) -> str:
+    """An approach's recall at one condition ("clean", "10dB", "5dB"), every voice family together."""
+    by = fig[f"commands@{snr}"]["by_family"].values()
+    return heldout.pc(sum(v[0] for v in by), sum(v[1] for v in by))
+
+
+def talk_cell(talk: dict[str, Any]) -> str:
+    """A set of real talk's clips with a command, and its commands an hour."""
+    return f"{talk['clips_with_a_command']}/{talk['clips']}, {talk['commands_per_hour']}/h"
+
+
+def latency_cell(fig: dict[str, Any]) -> str:
+    lat = fig["commands@clean"]["latency_ms"] or {}
+    return f"{lat.get('p50', '-')} / {lat.get('p95', '-')}"
+
+
 def cells(fig: dict[str, Any]) -> list[str]:
     """An approach's cells: recall clean, at 10 and 5 dB; the tuning talk apart and back to back; latency."""
-    out = []
-    for snr in ("clean", "10dB", "5dB"):
-        ok = sum(v[0] for v in fig[f"commands@{snr}"]["by_family"].values())
-        n = sum(v[1] for v in fig[f"commands@{snr}"]["by_family"].values())
-        out.append(f"{100 * ok / n:.1f} % ({ok}/{n})")
-    for name in (f"{TUNING}-apart", TUNING):
-        t = fig[name]
-        out.append(f"{t['clips_with_a_command']}/{t['clips']}, {t['commands_per_hour']}/h")
-    lat = fig["commands@clean"]["latency_ms"] or {}
-    out.append(f"{lat.get('p50', '-')} / {lat.get('p95', '-')}")
-    return out
+    return [*(recall(fig, snr) for snr in ("clean", "10dB", "5dB")),
+            *(talk_cell(fig[name]) for name in (f"{TUNING}-apart", TUNING)), latency_cell(fig)]
+
+
+def examples(figures: dict[str, Any], sets: Sequence[str], most: int) -> list[str]:
+    """A line for each approach: its first `most` false commands in `sets`, in that order."""
+    return [f"- {key}: " + ("; ".join([e for name in sets for e in fig[name]["examples"]][:most]) or "none")
+            for key, fig in figures.items()]
 
 
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -79,9 +92,7 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
     for key, fig in figures.items():
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells(fig)) + f" | {fig['rtf']} |")
     lines.append("\nFalse commands, first few per approach:\n")
-    for key, fig in figures.items():
-        examples = fig[f"{TUNING}-apart"]["examples"] + fig[TUNING]["examples"]
-        lines.append(f"- {key}: " + ("; ".join(examples[:6]) or "none"))
+    lines += examples(figures, (f"{TUNING}-apart", TUNING), 6)
     return "\n".join(lines) + "\n"
 
 
