@@ -130,6 +130,9 @@ class Approach:
     """SphinxSettings fields of the shipped PocketSphinx recognizer set otherwise, as (name, value) pairs."""
     second_opinion: bool = True
     """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
+    confirm: float | None = None
+    """With the second opinion, the probability it must give a tentative commit (SecondOpinion's `confirm`;
+    None: as shipped)."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -147,16 +150,20 @@ class Approach:
     def build(self, phrases: Sequence[str], meaning: Mapping[str, Hashable] | None = None) -> Recognizer:
         """A fresh recognizer of this approach (`meaning`: Grammar.table, which the shipped ones use)."""
         if self.kind == "shipped-pocketsphinx":
-            from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
+            from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer
+            from voicecoach.asr.pocketsphinx.settings import listening_settings
 
-            settings = SphinxSettings(command_weight=self.command_weight, **dict(self.sphinx))
+            settings = listening_settings(self.command_weight, self.second_opinion and meaning is not None,
+                                          **dict(self.sphinx))
             sphinx = PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
             if not self.second_opinion or meaning is None:
                 return sphinx
             from voicecoach.asr.commands_model import CommandModel
             from voicecoach.asr.commands_model.combined import with_command_model
+            from voicecoach.asr.commands_model.recognizer import CONFIRM_P
 
-            general = with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone)
+            general = with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone,
+                                         confirm=CONFIRM_P if self.confirm is None else self.confirm)
             if not self.stock:
                 return general
             from voicecoach.runtime.recognizers import with_stock_takes

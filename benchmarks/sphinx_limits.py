@@ -80,9 +80,9 @@ class Traced(PocketSphinxRecognizer):
         self._decided = False
         return super()._begin_segment()
 
-    def _decide(self, seg: Segment) -> str | None:
+    def _decide(self, seg: Segment, decoys: bool = True) -> str | None:
         self._decided = True
-        return super()._decide(seg)
+        return super()._decide(seg, decoys)
 
     def _end_segment(self, seg: Segment) -> list[Detection]:
         out = super()._end_segment(seg)

@@ -1,6 +1,6 @@
-"""PocketSphinx's decoys or endpointer set otherwise: chosen on training voices, sound-alikes and the tuning half only.
+"""PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
-`python -m benchmarks.sphinx_tuning --group decoys|endpoint [--quick]` writes benchmarks/GROUP_TUNING.md and
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative [--quick]` writes benchmarks/GROUP_TUNING.md and
 group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
 benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
 
@@ -31,16 +31,21 @@ SOUND_ALIKES = "sound-alikes@tuning-voices"
 HELD_ALIKES = "sound-alikes@held-out"
 TALK = stock_tuning.TUNING
 SHIPPED = Approach("voicecoach", "as shipped", "shipped-pocketsphinx")
-TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open"}
+TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open",
+          "tentative": "Tentative commits: decided again without decoys, confirmed by the command model"}
 
 
-def changed(key: str, title: str, **sphinx: Any) -> Approach:
-    """The shipped recognizer with these SphinxSettings."""
-    return Approach(key, title, "shipped-pocketsphinx", sphinx=tuple(sphinx.items()))
+def changed(key: str, title: str, confirm: float | None = None, **sphinx: Any) -> Approach:
+    """The shipped recognizer with these SphinxSettings (and the second opinion's `confirm`)."""
+    return Approach(key, title, "shipped-pocketsphinx", sphinx=tuple(sphinx.items()), confirm=confirm)
 
 
 def approaches(group: str) -> tuple[Approach, ...]:
     """The shipped recognizer, and each way of setting the group's part otherwise."""
+    if group == "tentative":
+        return (changed("voicecoach", "no tentative commits (as shipped before)", tentative=False),
+                *(changed(f"confirm-{p:g}", f"a segment without a command decided again without decoys, committed "
+                          f"if the model gives it {p:g}", confirm=p, tentative=True) for p in (0.5, 0.9, 0.99)))
     if group == "decoys":  # each row names its weight, the shipped one included
         return (changed("voicecoach", "as shipped: decoy_weight 1e-3, 100 common words and the sound-alikes",
                         decoy_weight=1e-3),

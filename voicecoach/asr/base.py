@@ -22,6 +22,9 @@ class Detection:
     """Audio time (seconds from stream start) at which the command was committed."""
     text: str
     """The phrase heard: exactly one of the phrases the recognizer was built with."""
+    tentative: bool = False
+    """Offered for a second opinion to confirm, not committed: only a recognizer built to offer such commits
+    (SphinxSettings.tentative) does, and only the second opinion that wraps it (SecondOpinion) takes them."""
 
 
 class Recognizer(Protocol):

@@ -114,11 +114,13 @@ def open_general(asr: Asr | None, grammar: Grammar, model: str | None, env: Mapp
             print(f"voicecoach: warning: sensitivity {sensitivity!r} applies to PocketSphinx only; "
                   "Vosk listens as at 'normal'.", file=sys.stderr)
         return VoskRecognizer(path, phrases, sample_rate, meaning=meaning)
-    from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer, SphinxSettings
+    from voicecoach.asr.pocketsphinx import SENSITIVITY_WEIGHTS, PocketSphinxRecognizer
+    from voicecoach.asr.pocketsphinx.settings import listening_settings
 
-    settings = SphinxSettings(command_weight=SENSITIVITY_WEIGHTS[sensitivity])
+    second_opinion = second_opinion and sample_rate == 16000  # the embedding hears 16 kHz only
+    settings = listening_settings(SENSITIVITY_WEIGHTS[sensitivity], second_opinion)
     sphinx = PocketSphinxRecognizer(phrases, sample_rate, settings=settings, meaning=meaning)
-    if not second_opinion or sample_rate != 16000:  # the embedding hears 16 kHz only
+    if not second_opinion:
         return sphinx
     from voicecoach.asr.commands_model import CommandModel
     from voicecoach.asr.commands_model.combined import with_command_model

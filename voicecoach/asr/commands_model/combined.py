@@ -11,7 +11,13 @@ import numpy.typing as npt
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.island import Islands
 from voicecoach.asr.commands_model.model import CommandModel
-from voicecoach.asr.commands_model.recognizer import RATE, CommandModelRecognizer, SecondOpinion, phrase_classes
+from voicecoach.asr.commands_model.recognizer import (
+    CONFIRM_P,
+    RATE,
+    CommandModelRecognizer,
+    SecondOpinion,
+    phrase_classes,
+)
 from voicecoach.core.grammar import normalize
 
 APART_S = 1.5
@@ -176,12 +182,15 @@ NONE_SAVED = Savings(streamed_opinion=False, hold=False, quiet=False)
 
 
 def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
-                       model: CommandModel, alone: bool = True, savings: Savings = Savings()) -> Recognizer:
-    """`first` with the command model's veto (SecondOpinion) and, if `alone`, its own commits (Combined)."""
+                       model: CommandModel, alone: bool = True, savings: Savings = Savings(),
+                       confirm: float = CONFIRM_P) -> Recognizer:
+    """`first` with the command model's veto and its confirmation of tentative commits (SecondOpinion) and, if
+    `alone`, its own commits (Combined)."""
     if not alone:
-        return SecondOpinion(first, phrases, meaning, model)
+        return SecondOpinion(first, phrases, meaning, model, confirm=confirm)
     islands = Islands()
     own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES,
                                  never=NEVER_ALONE | model.never_alone, quiet=islands if savings.quiet else None)
-    judged = SecondOpinion(first, phrases, meaning, model, stream=own if savings.streamed_opinion else None)
+    judged = SecondOpinion(first, phrases, meaning, model, stream=own if savings.streamed_opinion else None,
+                           confirm=confirm)
     return Combined(judged, own, islands, hold=savings.hold)

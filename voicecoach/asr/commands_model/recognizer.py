@@ -180,6 +180,8 @@ STREAMED_MARGIN = 1e4
 """The streamed windows decide a veto when they give the command this many times more or less than the veto
 probability; nearer it, the audio is embedded again as the veto was tuned: the two ways differ by up to 180 times
 (benchmarks/PIPELINE_COST.md)."""
+CONFIRM_P = 0.9
+"""The probability of its command the model must give a tentative commit (SphinxSettings.tentative)."""
 VETOED_KEPT = 50
 """How many vetoed commits a SecondOpinion remembers."""
 
@@ -193,14 +195,16 @@ class SecondOpinion:
 
     def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                  model: CommandModel, embedding: SpeechEmbedding | None = None,
-                 stream: CommandModelRecognizer | None = None) -> None:
+                 stream: CommandModelRecognizer | None = None, confirm: float = CONFIRM_P) -> None:
         """With `stream` (fed the same audio, each chunk before this one), a commit is judged on the windows it
         streamed (CommandModelRecognizer.agreement) unless they put it near the veto (STREAMED_MARGIN), not by
-        embedding CONTEXT again."""
+        embedding CONTEXT again. A tentative commit (Detection.tentative) stands only if the model gives its command
+        at least `confirm`, with a full CONTEXT of audio heard."""
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer whose commits this one judges."""
         self._model = model
+        self._confirm = confirm
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
         self._embedding = embedding or shared_embedding()
@@ -257,9 +261,20 @@ class SecondOpinion:
         return agreement(self._model, self._embedding, self._ring.span(end - CONTEXT, end),
                          self._class_of[detection.text])
 
+    def confirms(self, detection: Detection) -> bool:
+        """Whether the model is sure enough of a tentative commit: never of a phrase it was not trained on, while
+        restricted, or before it has heard CONTEXT (where it has no opinion)."""
+        if detection.text not in self._known or self._restricted or detection.t * RATE < CONTEXT:
+            return False
+        return self.probability(detection) >= self._confirm
+
     def _judge(self, found: list[Detection]) -> list[Detection]:
         kept: list[Detection] = []
         for detection in found:
+            if detection.tentative:
+                if self.confirms(detection):
+                    kept.append(Detection(detection.t, detection.text))
+                continue
             (kept if self.agrees(detection) else self.vetoed).append(detection)
         del self.vetoed[:-VETOED_KEPT]
         return kept

@@ -30,6 +30,10 @@
 # Then a second, live decoder with a loop of the commands and decoys places words as they come (barge_in.py),
 # and a restricted phrase commits when it is at least `barge_in_margin_db` louder than the rest of the segment
 # (the person talking over the loudspeaker) and the verify grammar, run on its frames alone, agrees.
+#
+# Under a second opinion (SphinxSettings.tentative), a segment that ends with no command and never overlapped the
+# coach's voice is decided once more without the decoys, and a command found then is offered tentatively: on
+# voices it was not tuned on, a command lost to a sound-alike decoy ("nest" for "next") is often this one.
 
 from __future__ import annotations
 
@@ -231,21 +235,24 @@ class PocketSphinxRecognizer:
                 phrase = self._barge.find(seg, self._allowed, self._listening, final=True)
         if self._committed:
             return []
+        tentative = False
         if phrase is None and seg.seconds <= self.settings.max_command:
             phrase = self._decide(seg)
-        return self._commit(phrase) if phrase is not None and phrase in self._allowed else []
+            if phrase is None and self.settings.tentative and not self._heard_coach:
+                phrase, tentative = self._decide(seg, decoys=False), True
+        return self._commit(phrase, tentative) if phrase is not None and phrase in self._allowed else []
 
-    def _decide(self, seg: Segment) -> str | None:
+    def _decide(self, seg: Segment, decoys: bool = True) -> str | None:
         """The one command the segment so far says, or None; it must span `min_coverage` of the segment's speech."""
         min_span = self.settings.min_coverage * seg.speech_seconds()
         steady = seg.in_steady_noise()
         for audio in seg.decisions():
             phrase = self._searches.verify(audio, self._listening, coach=self._heard_coach, steady=steady,
-                                           min_span=min_span)
+                                           min_span=min_span, decoys=decoys)
             if phrase is not None:
                 return phrase
         return None
 
-    def _commit(self, phrase: str) -> list[Detection]:
+    def _commit(self, phrase: str, tentative: bool = False) -> list[Detection]:
         self._committed = True
-        return [Detection(t=round(self._now(), 3), text=phrase)]
+        return [Detection(t=round(self._now(), 3), text=phrase, tentative=tentative)]

@@ -73,7 +73,9 @@ class Searches:
         "verify_coach" the same without the quiet tokens, for segments that overlap the coach's voice;
         "verify_steady" the same as "verify" with a costlier phone loop, for segments in steady noise;
         "guard" and "guard_coach" as "verify" and "verify_coach" with phones `evidence_factor` times cheaper: the
-        second opinion a command of several words must also win (SphinxSettings.evidence_factor).
+        second opinion a command of several words must also win (SphinxSettings.evidence_factor);
+        with SphinxSettings.tentative, "bare", "bare_steady" and "bare_guard" as "verify", "verify_steady" and
+        "guard" without the decoys.
         """
         if phrases in self._suffixes:
             return
@@ -82,29 +84,40 @@ class Searches:
         tokens = [t for t in self._tokens if self._phrase_of[t] in phrases]
         quiet = [t for t in self._quiet_tokens if self._phrase_of[t] in phrases]
         cheap = s.phone_weight * s.evidence_factor
-        for name, choices, phone_weight in (("verify", [*tokens, *quiet], s.phone_weight),
-                                            ("verify_coach", tokens, s.phone_weight),
-                                            ("verify_steady", [*tokens, *quiet], s.steady_phone_weight),
-                                            ("guard", [*tokens, *quiet], cheap),
-                                            ("guard_coach", tokens, cheap)):
-            verify = verify_transitions(choices, self._decoys, CMU_PHONES, s.decoy_weight, phone_weight,
+        searches = [("verify", [*tokens, *quiet], s.phone_weight, s.decoy_weight),
+                    ("verify_coach", tokens, s.phone_weight, s.decoy_weight),
+                    ("verify_steady", [*tokens, *quiet], s.steady_phone_weight, s.decoy_weight),
+                    ("guard", [*tokens, *quiet], cheap, s.decoy_weight),
+                    ("guard_coach", tokens, cheap, s.decoy_weight)]
+        if s.tentative:
+            searches += [("bare", [*tokens, *quiet], s.phone_weight, 0.0),
+                         ("bare_steady", [*tokens, *quiet], s.steady_phone_weight, 0.0),
+                         ("bare_guard", [*tokens, *quiet], cheap, 0.0)]
+        for name, choices, phone_weight, decoy_weight in searches:
+            verify = verify_transitions(choices, self._decoys, CMU_PHONES, decoy_weight, phone_weight,
                                         s.command_weight)
             self._verifier.add_fsg(name + suffix, self._verifier.create_fsg(name + suffix, 0, 1, verify))
 
     def verify(self, audio: bytes, phrases: frozenset[str], *, coach: bool, steady: bool, min_span: float = 0.0,
-               cmn: str | None = None) -> str | None:
+               cmn: str | None = None, decoys: bool = True) -> str | None:
         """The one command of `phrases` (added before) that `audio` says, or None: all of it decoded at once.
 
         The command's own frames must span at least `min_span` seconds. `coach`: the audio overlaps the coach's
         voice; `steady`: it is in steady noise. With `cmn` (a cepstral mean) the audio is normalized by it
-        instead of by its own mean.
+        instead of by its own mean. Without `decoys` (only with SphinxSettings.tentative, never with `coach`) the
+        command competes with the free phones alone.
         """
-        kind = "verify_coach" if coach else "verify_steady" if steady else "verify"
+        if not decoys:
+            if coach or not self.settings.tentative:
+                raise ValueError("deciding without decoys needs SphinxSettings.tentative and no coach's voice")
+            kind, guard = ("bare_steady" if steady else "bare"), "bare_guard"
+        else:
+            kind = "verify_coach" if coach else "verify_steady" if steady else "verify"
+            guard = "guard_coach" if coach else "guard"
         phrase = self._decode(kind + self._suffixes[phrases], audio, min_span, cmn)
         if phrase is None or " " not in phrase or self.settings.evidence_factor == 1.0:
             return phrase
-        guard = ("guard_coach" if coach else "guard") + self._suffixes[phrases]
-        return phrase if self._decode(guard, audio, min_span, cmn) == phrase else None
+        return phrase if self._decode(guard + self._suffixes[phrases], audio, min_span, cmn) == phrase else None
 
     def _decode(self, search: str, audio: bytes, min_span: float, cmn: str | None) -> str | None:
         """The one command `search` finds in `audio`, its frames spanning `min_span` seconds, or None."""

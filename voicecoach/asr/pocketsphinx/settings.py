@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 
@@ -25,6 +26,12 @@ class SphinxSettings:
     decoys there; the live search that places a barge-in keeps them). Without them, held-out voices were heard more
     often, but the coach's own "Next, we do the bridge." committed "next" with muting failed, and `sensitivity`
     no longer moved what was heard."""
+    tentative: bool = False
+    """A segment that ended without a command is decided once more without the decoys, and a command found then is
+    offered tentatively (Detection.tentative) for a second opinion to confirm; not while the coach speaks, nor for
+    an early commit. Only a recognizer under a second opinion may offer them (runtime/recognizers.py sets it): on
+    held-out voices the decoys cost recall, but without them the coach's own sentences and sound-alike words
+    committed commands (benchmarks/NOTES-pocketsphinx.md, decoy_weight)."""
     command_weight: float = 1.0
     """Weight of each command in the search that decides a segment: the one knob that trades recall for false
     triggers, moving the command against the decoys and the free phones together. `python -m benchmarks.tradeoff`
@@ -133,3 +140,14 @@ class SphinxSettings:
             raise ValueError(f"evidence_factor must be 1 (off) or more, not {self.evidence_factor}")
         if not 0 <= self.noise_suppression <= 4:
             raise ValueError(f"noise_suppression must be 0 (off) to 4, not {self.noise_suppression}")
+
+
+TENTATIVE = False
+"""Whether voicecoach offers tentative commits under a second opinion (benchmarks/TENTATIVE_TUNING.md)."""
+
+
+def listening_settings(command_weight: float, second_opinion: bool, **changed: Any) -> SphinxSettings:
+    """The settings voicecoach listens with at `command_weight` (SENSITIVITY_WEIGHTS), `changed` aside: tentative
+    commits only under a second opinion, and not at a sensitivity below normal, which they would undo."""
+    tentative = TENTATIVE and second_opinion and command_weight >= SENSITIVITY_WEIGHTS["normal"]
+    return SphinxSettings(**{"command_weight": command_weight, "tentative": tentative, **changed})
