@@ -1,38 +1,41 @@
 """PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
-`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative [--quick]` writes benchmarks/GROUP_TUNING.md and
-group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
-benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs [--quick]` writes
+benchmarks/GROUP_TUNING.md and group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the
+shipped recognizer are measured on benchmarks/heldout.py's held-out voices and held-out real talk instead
+(GROUP_HELD_OUT.md, group_held_out.json).
 
 The commands are benchmarks/stock_tuning.py's (espeak-ng's en-us+m2, +m6 and +f5 at 140 and 185 words a minute,
 clean and in real kitchen noise at 10 and 5 dB for a rotating third, each in the coach's state it is said in). The
 sound-alike words that the decoys were added against ("stopping", "nest", "wade"; benchmarks/corpus.py, without the
-exact homophones) are said alone, in the coach's idle state, by the 8 espeak-ng voices PocketSphinx was tuned on.
-The real talk is only its tuning half, back to back and said apart. Nothing held out is decoded. Every approach is
-the whole shipped recognizer (PocketSphinx under the command model's veto, and the model's own commits), with
-PocketSphinx set otherwise in one way.
+exact homophones) are said alone, in the coach's idle state, by the 8 espeak-ng voices PocketSphinx was tuned on,
+and so is the tuning half of the short replies (benchmarks/replies.py: "all done", "nope", "I'm tired"), alternately
+idle and mid-session. The real talk is only its tuning half, back to back and said apart. Nothing held out is
+decoded. Every approach is the whole shipped recognizer (PocketSphinx under the command model's veto, and the
+model's own commits), with PocketSphinx set otherwise in one way.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import Any
 
-from benchmarks import corpus, heldout, stock_tuning
+from benchmarks import corpus, heldout, replies, stock_tuning
 from benchmarks.approaches import Approach
-from benchmarks.corpus import ClipSet, Item
+from benchmarks.corpus import ClipSet
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
-from voicecoach.testing import speech
 
 SOUND_ALIKES = "sound-alikes@tuning-voices"
 HELD_ALIKES = "sound-alikes@held-out"
+REPLIES = "replies@tuning-voices"
+HELD_REPLIES = "replies@held-out"
 TALK = stock_tuning.TUNING
 SHIPPED = Approach("voicecoach", "as shipped", "shipped-pocketsphinx")
 TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open",
-          "tentative": "Tentative commits: decided again without decoys, confirmed by the command model"}
+          "tentative": "Tentative commits: decided again without decoys, confirmed by the command model",
+          "runs": "Runs of decoys: several words that are no command"}
 
 
 def changed(key: str, title: str, confirm: float | None = None, **sphinx: Any) -> Approach:
@@ -42,6 +45,14 @@ def changed(key: str, title: str, confirm: float | None = None, **sphinx: Any) -
 
 def approaches(group: str) -> tuple[Approach, ...]:
     """The shipped recognizer, and each way of setting the group's part otherwise."""
+    if group == "runs":
+        tentative, runs = "tentative commits confirmed at 0.99", "the 100 most common words may run in a decision"
+        return (changed("voicecoach", "as shipped before: no tentative commits, no runs", tentative=False),
+                changed("tentative", tentative, confirm=0.99, tentative=True),
+                changed("runs-100", f"{runs} (1e-9 each), no tentative commits", tentative=False, run_words=100,
+                        run_weight=1e-9),
+                changed("tentative+runs-100", f"{tentative}, and {runs} (1e-9 each)", confirm=0.99, tentative=True,
+                        run_words=100, run_weight=1e-9))
     if group == "tentative":
         return (changed("voicecoach", "no tentative commits (as shipped before)", tentative=False),
                 *(changed(f"confirm-{p:g}", f"a segment without a command decided again without decoys, committed "
@@ -61,36 +72,36 @@ def approaches(group: str) -> tuple[Approach, ...]:
 
 
 def sound_alike_set(quick: bool, held: bool = False) -> ClipSet:
-    """Each sound-alike word (not the exact homophones) said alone, in the idle state, by each tuning voice (`held`:
-    by each held-out speaker instead)."""
+    """Each sound-alike word (not the exact homophones) said alone by each tuning voice (`held`: by each held-out
+    speaker instead)."""
     words = [w for w in corpus.SOUND_ALIKES if w not in corpus.HOMOPHONES]
-    who: list[tuple[str, Callable[[str], speech.Audio]]]
-    if held:
-        who = [(f"{s.name}@{s.pace:g}", s.say) for s in heldout.speakers(quick)]
-    else:
-        who = [(v, partial(speech.synthesize, voice=v, wpm=160)) for v in corpus.VOICES[: 2 if quick else None]]
-    cs = ClipSet(HELD_ALIKES if held else SOUND_ALIKES)
-    for name, say in who:
-        for word in words:
-            raw = say(word)
-            cs.add(Item(f"{word!r} {name}", None, "sound-alike", "clean", None,
-                        corpus.PAD_BEFORE + corpus.speech_end(raw), mode="idle"),
-                   speech.pad(raw, corpus.PAD_BEFORE, corpus.PAD_AFTER))
-    return cs
+    return replies.said_alone(HELD_ALIKES if held else SOUND_ALIKES, words, quick, held, modes=("idle",))
+
+
+def reply_set(quick: bool, held: bool = False) -> ClipSet:
+    """The tuning half of the short replies (benchmarks/replies.py) said alone by each tuning voice (`held`: the
+    held-out half, by each held-out speaker)."""
+    return replies.said_alone(HELD_REPLIES if held else REPLIES, replies.replies(held), quick, held)
 
 
 def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
     if args.held_out:
         chosen = [a for a in approaches(args.group) if a.key in ("voicecoach", args.held_out)]
         talk = heldout.real_negative_sets(args.quick)
-        talk += [*heldout.apart(talk), sound_alike_set(args.quick, held=True)]
+        talk += [*heldout.apart(talk), sound_alike_set(args.quick, held=True), reply_set(args.quick, held=True)]
         return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(), talk=talk)
     commands = heldout.command_sets(grammar, args.quick, snrs=stock_tuning.SNRS,
                                     who=stock_tuning.training_speakers(args.quick))
     talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TALK]
-    talk += [*heldout.apart(talk), sound_alike_set(args.quick)]
+    talk += [*heldout.apart(talk), sound_alike_set(args.quick), reply_set(args.quick)]
     return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(args.group), talk_only=(),
                            commands=commands, talk=talk)
+
+
+def alone_cell(fig: dict[str, Any], name: str) -> str:
+    """Clips of a set said alone that committed a command, of all; "-" for a run that did not have the set."""
+    found = fig.get(name)
+    return "-" if found is None else f"{found['clips_with_a_command']}/{found['clips']}"
 
 
 def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -100,15 +111,14 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
              + (f" {meta['note']}" if "note" in meta else "") + "\n",
              (__doc__ or "").split("\n\n", 2)[2].strip() + "\n",
              "| approach | clean | 10 dB | 5 dB | tuning talk apart | back to back | sound-alikes alone "
-             "| latency p50 / p95 ms | RTF |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| replies alone | latency p50 / p95 ms | RTF |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, fig in figures.items():
-        alikes = fig[SOUND_ALIKES]
         cells = stock_tuning.cells(fig)
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells[:5])
-                     + f" | {alikes['clips_with_a_command']}/{alikes['clips']} | {cells[5]} | {fig['rtf']} |")
+                     + f" | {alone_cell(fig, SOUND_ALIKES)} | {alone_cell(fig, REPLIES)} | {cells[5]} | {fig['rtf']} |")
     lines.append("\nFalse commands, first few per approach:\n")
-    lines += stock_tuning.examples(figures, (SOUND_ALIKES, f"{TALK}-apart", TALK), 10)
+    lines += stock_tuning.examples(figures, (REPLIES, SOUND_ALIKES, f"{TALK}-apart", TALK), 10)
     return "\n".join(lines) + "\n"
 
 
@@ -120,20 +130,20 @@ def held_out_report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
              "Held out: benchmarks/heldout.py's voices (Festival's; espeak-ng's variants named after people), the "
              "real kitchen noise, and the held-out half of the real talk (each clip apart, and back to back). The "
              "tuning half is shown apart, labelled. The sound-alike words are said alone by the held-out voices. "
-             "Commands and sound-alikes are synthesized speech: no real recordings of them exist here.\n",
+             "Commands, sound-alikes and replies are synthesized speech: no real recordings of them exist here.\n",
              "| approach | clean, festival | clean, espeak-people | clean | 10 dB | 5 dB | held-out talk apart "
-             "| back to back | tuning half apart (tuned on) | sound-alikes alone | latency p50 / p95 ms | RTF |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| back to back | tuning half apart (tuned on) | sound-alikes alone | replies alone "
+             "| latency p50 / p95 ms | RTF |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, fig in figures.items():
         clean = fig["commands@clean"]["by_family"]
         cells = [heldout.pc(*clean[f]) if f in clean else "-" for f in ("festival", "espeak-people")]
         cells += [stock_tuning.recall(fig, snr) for snr in ("clean", "10dB", "5dB")]
         cells += [stock_tuning.talk_cell(fig[name]) for name in (f"{talk}-apart", talk, f"{TALK}-apart")]
-        cells += [f"{fig[HELD_ALIKES]['clips_with_a_command']}/{fig[HELD_ALIKES]['clips']}",
-                  stock_tuning.latency_cell(fig)]
+        cells += [alone_cell(fig, HELD_ALIKES), alone_cell(fig, HELD_REPLIES), stock_tuning.latency_cell(fig)]
         lines.append(f"| {key}: {fig['title']} | " + " | ".join(cells) + f" | {fig['rtf']} |")
     lines.append("\nFalse commands on the held-out talk, then the sound-alikes:\n")
-    lines += stock_tuning.examples(figures, (f"{talk}-apart", talk, HELD_ALIKES), 10)
+    lines += stock_tuning.examples(figures, (f"{talk}-apart", talk, HELD_REPLIES, HELD_ALIKES), 10)
     return "\n".join(lines) + "\n"
 
 

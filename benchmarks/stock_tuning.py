@@ -78,8 +78,9 @@ def cells(fig: dict[str, Any]) -> list[str]:
 
 
 def examples(figures: dict[str, Any], sets: Sequence[str], most: int) -> list[str]:
-    """A line for each approach: its first `most` false commands in `sets`, in that order."""
-    return [f"- {key}: " + ("; ".join([e for name in sets for e in fig[name]["examples"]][:most]) or "none")
+    """A line for each approach: its first `most` false commands in `sets` (those its run had), in that order."""
+    return [f"- {key}: " + ("; ".join([e for name in sets if name in fig for e in fig[name]["examples"]][:most])
+                            or "none")
             for key, fig in figures.items()]
 
 

@@ -89,6 +89,14 @@ def test_a_decision_without_decoys_offers_only_commands_and_free_phones() -> Non
         SphinxSettings(decoy_weight=-1.0)
 
 
+def test_run_words_may_follow_one_another_in_the_phone_loop_and_nowhere_else() -> None:
+    transitions = verify_transitions(["stop"], ["got", "nest"], ["AA"], 1e-3, 1e-9, runs=["got"], run_weight=1e-9)
+    loop = {(a, b, w) for a, b, _, w in transitions if b == 2 or a == 2}
+    assert {w for _, _, w in loop} == {"+aa+", "got"}
+    assert (0, 1, 1e-3, "got") in transitions and (2, 2, 1e-9, "got") in transitions
+    assert not [t for t in verify_transitions(["stop"], ["got"], ["AA"], 1e-3, 1e-9) if t[3] == "got" and t[1] == 2]
+
+
 def test_timeline_and_noise_helpers() -> None:
     tone = speech.to_int16(0.3 * np.sin(np.arange(16000) * 2 * np.pi * 440 / 16000))
     track = speech.timeline([(0.5, tone), (1.0, tone)], seconds=3.0)

@@ -189,18 +189,22 @@ def garbage_phone_word(phone: str) -> str:
 
 
 def verify_transitions(tokens: Sequence[str], decoys: Sequence[str], phones: Sequence[str],
-                       decoy_weight: float, phone_weight: float, command_weight: float = 1.0) -> list[Transition]:
+                       decoy_weight: float, phone_weight: float, command_weight: float = 1.0,
+                       runs: Sequence[str] = (), run_weight: float = 0.0) -> list[Transition]:
     """One word per segment: a command (`command_weight`), a decoy (`decoy_weight`) or a loop of free phones.
 
     State 0 starts and state 1 ends; the phone loop runs through state 2 and pays `phone_weight` per phone.
     All three compete in one search, so their scores are comparable (PocketSphinx normalizes scores per
     search, so scores from separate searches are not). Speech that is no command is cheaper to explain as
     a decoy or as phones than forced onto a command; lower `phone_weight` lets more commands through.
-    `decoy_weight` 0 leaves the decoys out.
+    `decoy_weight` 0 leaves the decoys out. The loop also takes the decoys of `runs`, each paying `run_weight`:
+    several words that are no command ("got it") are a run of decoys and phones.
     """
     out: list[Transition] = [(0, 1, command_weight, t) for t in tokens]
-    out.extend((0, 1, decoy_weight, d) for d in decoys if decoy_weight > 0)
-    for phone in phones:
-        word = garbage_phone_word(phone)
-        out.extend([(0, 2, phone_weight, word), (2, 2, phone_weight, word), (2, 1, phone_weight, word)])
+    loop = [(garbage_phone_word(p), phone_weight) for p in phones]
+    if decoy_weight > 0:
+        out.extend((0, 1, decoy_weight, d) for d in decoys)
+        loop += [(d, run_weight) for d in runs]
+    for word, weight in loop:
+        out.extend([(0, 2, weight, word), (2, 2, weight, word), (2, 1, weight, word)])
     return out

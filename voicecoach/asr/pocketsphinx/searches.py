@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from voicecoach.asr.pocketsphinx.accents import phrase_pronunciations
 from voicecoach.asr.pocketsphinx.decoys import (
     CMU_PHONES,
+    common_words,
     garbage_phone_word,
     loop_transitions,
     phrase_token,
@@ -39,6 +40,7 @@ class Searches:
         prons, found = bundled_lexicon(tuple(phrases), s.common_decoys, s.sound_alikes_per_word, s.voicing_twins)
         check_vocabulary(phrases, prons.__contains__, DICTIONARY_NAME)
         self._decoys = list(found)
+        self._runs = [w for w in common_words(s.run_words) if w in found]  # decoys that may follow one another
         tokens = [phrase_token(p) for p in phrases]
         words = {t: phrase_pronunciations(p.split(), prons.__getitem__, nurse=s.nurse_words)
                  for p, t in zip(phrases, tokens, strict=True)}
@@ -95,7 +97,7 @@ class Searches:
                          ("bare_guard", [*tokens, *quiet], cheap, 0.0)]
         for name, choices, phone_weight, decoy_weight in searches:
             verify = verify_transitions(choices, self._decoys, CMU_PHONES, decoy_weight, phone_weight,
-                                        s.command_weight)
+                                        s.command_weight, runs=self._runs, run_weight=s.run_weight)
             self._verifier.add_fsg(name + suffix, self._verifier.create_fsg(name + suffix, 0, 1, verify))
 
     def verify(self, audio: bytes, phrases: frozenset[str], *, coach: bool, steady: bool, min_span: float = 0.0,

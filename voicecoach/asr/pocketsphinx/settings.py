@@ -32,6 +32,13 @@ class SphinxSettings:
     an early commit. Only a recognizer under a second opinion may offer them (runtime/recognizers.py sets it): on
     held-out voices the decoys cost recall, but without them the coach's own sentences and sound-alike words
     committed commands (benchmarks/NOTES-pocketsphinx.md, decoy_weight)."""
+    run_words: int = 0
+    """How many of the most common words among the decoys the decision's free-phone loop also takes, each at
+    `run_weight` (0: none): otherwise a segment of several words that are no command is one decoy or a run of
+    costly phones, and short replies said alone ("got it", "all done") were forced onto a command ("please stop",
+    "hold on")."""
+    run_weight: float = 1e-6
+    """Weight of each word of `run_words` in the free-phone loop."""
     command_weight: float = 1.0
     """Weight of each command in the search that decides a segment: the one knob that trades recall for false
     triggers, moving the command against the decoys and the free phones together. `python -m benchmarks.tradeoff`
