@@ -132,9 +132,7 @@ class Approach:
     """The shipped PocketSphinx recognizer asks the trained command model (SecondOpinion), as it does by default."""
     confirm: float | None = None
     """With the second opinion, the probability it must give a tentative commit (SecondOpinion's `confirm`;
-    None: as shipped) ..."""
-    confirm_windows: int | None = None
-    """... in one of this many windows ending last before it (None: as shipped)."""
+    None: as shipped)."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -162,12 +160,10 @@ class Approach:
                 return sphinx
             from voicecoach.asr.commands_model import CommandModel
             from voicecoach.asr.commands_model.combined import with_command_model
-            from voicecoach.asr.commands_model.recognizer import CONFIRM_P, CONFIRM_WINDOWS
+            from voicecoach.asr.commands_model.recognizer import CONFIRM_P
 
             general = with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone,
-                                         confirm=CONFIRM_P if self.confirm is None else self.confirm,
-                                         confirm_windows=(CONFIRM_WINDOWS if self.confirm_windows is None
-                                                          else self.confirm_windows))
+                                         confirm=CONFIRM_P if self.confirm is None else self.confirm)
             if not self.stock:
                 return general
             from voicecoach.runtime.recognizers import with_stock_takes

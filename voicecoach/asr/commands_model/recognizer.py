@@ -40,14 +40,13 @@ def phrase_classes(phrases: Sequence[str], meaning: Mapping[str, Hashable]) -> d
     return {normalize(p): label_of(meaning.get(p, meaning.get(normalize(p)))) for p in phrases}
 
 
-def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArray[np.int16], name: str,
-              look_back: int = LOOK_BACK) -> float:
-    """The model's highest probability of class `name` over the `look_back` windows ending last in `audio` (the
-    audio up to a commit: CONTEXT samples, fewer at the stream's start, where it is 1: no opinion)."""
+def agreement(model: CommandModel, embedding: SpeechEmbedding, audio: npt.NDArray[np.int16], name: str) -> float:
+    """The model's highest probability of class `name` over the windows ending in the last 0.72 s of `audio`
+    (the audio up to a commit: CONTEXT samples, fewer at the stream's start, where it is 1: no opinion)."""
     embedded = embedding.embed(dither(audio))
     if len(embedded) < WINDOW_FRAMES:
         return 1.0
-    wins = windows(embedded)[-look_back:]
+    wins = windows(embedded)[-LOOK_BACK:]
     return float(model.probabilities(wins)[:, model.classes.index(name)].max())
 
 
@@ -121,8 +120,8 @@ class CommandModelRecognizer:
         """Score no window while `held` (the stream is still embedded as later windows need it)."""
         self._held = held
 
-    def agreement(self, t: float, name: str, look_back: int = LOOK_BACK) -> float | None:
-        """The model's highest probability of class `name` over the `look_back` windows ending last at or before `t`
+    def agreement(self, t: float, name: str) -> float | None:
+        """The model's highest probability of class `name` over the LOOK_BACK windows ending last at or before `t`
         (seconds), as streamed (the module's agreement() embeds the audio up to `t` instead); 1 (no opinion) in the
         stream's first 2 s; None if the stream has not reached `t` or no longer holds those windows."""
         end = round(t * RATE)
@@ -132,7 +131,7 @@ class CommandModelRecognizer:
         last = -1 if last < 0 else last // STRIDE  # the last frame ending at or before `end`
         if last < WINDOW_FRAMES - 1:
             return 1.0
-        first = max(WINDOW_FRAMES - 1, last - look_back + 1)
+        first = max(WINDOW_FRAMES - 1, last - LOOK_BACK + 1)
         if first < self._stream.frames - self._stream.kept:
             return None
         missing = [i for i in range(first, last + 1) if i not in self._scores]
@@ -182,9 +181,7 @@ STREAMED_MARGIN = 1e4
 probability; nearer it, the audio is embedded again as the veto was tuned: the two ways differ by up to 180 times
 (benchmarks/PIPELINE_COST.md)."""
 CONFIRM_P = 0.9
-"""The probability of its command the model must give a tentative commit (SphinxSettings.tentative) ..."""
-CONFIRM_WINDOWS = LOOK_BACK
-"""... in one of this many windows ending last before it."""
+"""The probability of its command the model must give a tentative commit (SphinxSettings.tentative)."""
 VETOED_KEPT = 50
 """How many vetoed commits a SecondOpinion remembers."""
 
@@ -198,18 +195,16 @@ class SecondOpinion:
 
     def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                  model: CommandModel, embedding: SpeechEmbedding | None = None,
-                 stream: CommandModelRecognizer | None = None, confirm: float = CONFIRM_P,
-                 confirm_windows: int = CONFIRM_WINDOWS) -> None:
+                 stream: CommandModelRecognizer | None = None, confirm: float = CONFIRM_P) -> None:
         """With `stream` (fed the same audio, each chunk before this one), a commit is judged on the windows it
         streamed (CommandModelRecognizer.agreement) unless they put it near the veto (STREAMED_MARGIN), not by
         embedding CONTEXT again. A tentative commit (Detection.tentative) stands only if the model gives its command
-        at least `confirm` in one of the `confirm_windows` windows ending last before it, with a full CONTEXT of
-        audio heard."""
+        at least `confirm`, with a full CONTEXT of audio heard."""
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer whose commits this one judges."""
         self._model = model
-        self._confirm, self._confirm_windows = confirm, confirm_windows
+        self._confirm = confirm
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
         self._embedding = embedding or shared_embedding()
@@ -250,28 +245,28 @@ class SecondOpinion:
             return None
         return self.probability(detection)
 
-    def probability(self, detection: Detection, streamed: bool = True, look_back: int = LOOK_BACK) -> float:
-        """The model's probability of the commit's command (one it was trained on), at most `look_back` windows
-        before it: from the windows the stream scored, if `streamed` and it has them, else by embedding the audio."""
-        found = self._streamed(detection, look_back) if streamed else None
-        return self._embedded(detection, look_back) if found is None else found
+    def probability(self, detection: Detection, streamed: bool = True) -> float:
+        """The model's probability of the commit's command (one it was trained on), at most LOOK_BACK windows before
+        it: from the windows the stream scored, if `streamed` and it has them, else by embedding the audio."""
+        found = self._streamed(detection) if streamed else None
+        return self._embedded(detection) if found is None else found
 
-    def _streamed(self, detection: Detection, look_back: int = LOOK_BACK) -> float | None:
+    def _streamed(self, detection: Detection) -> float | None:
         if self._stream is None:
             return None
-        return self._stream.agreement(detection.t, self._class_of[detection.text], look_back)
+        return self._stream.agreement(detection.t, self._class_of[detection.text])
 
-    def _embedded(self, detection: Detection, look_back: int = LOOK_BACK) -> float:
+    def _embedded(self, detection: Detection) -> float:
         end = min(self._ring.end, round(detection.t * RATE))
         return agreement(self._model, self._embedding, self._ring.span(end - CONTEXT, end),
-                         self._class_of[detection.text], look_back)
+                         self._class_of[detection.text])
 
     def confirms(self, detection: Detection) -> bool:
         """Whether the model is sure enough of a tentative commit: never of a phrase it was not trained on, while
         restricted, or before it has heard CONTEXT (where it has no opinion)."""
         if detection.text not in self._known or self._restricted or detection.t * RATE < CONTEXT:
             return False
-        return self.probability(detection, look_back=self._confirm_windows) >= self._confirm
+        return self.probability(detection) >= self._confirm
 
     def _judge(self, found: list[Detection]) -> list[Detection]:
         kept: list[Detection] = []
