@@ -180,7 +180,7 @@ STREAMED_MARGIN = 1e4
 """The streamed windows decide a veto when they give the command this many times more or less than the veto
 probability; nearer it, the audio is embedded again as the veto was tuned: the two ways differ by up to 180 times
 (benchmarks/PIPELINE_COST.md)."""
-CONFIRM_P = 0.9
+CONFIRM_P = 0.99
 """The probability of its command the model must give a tentative commit (SphinxSettings.tentative)."""
 VETOED_KEPT = 50
 """How many vetoed commits a SecondOpinion remembers."""

@@ -37,7 +37,7 @@ class SphinxSettings:
     `run_weight` (0: none): otherwise a segment of several words that are no command is one decoy or a run of
     costly phones, and short replies said alone ("got it", "all done") were forced onto a command ("please stop",
     "hold on")."""
-    run_weight: float = 1e-6
+    run_weight: float = 1e-9
     """Weight of each word of `run_words` in the free-phone loop."""
     command_weight: float = 1.0
     """Weight of each command in the search that decides a segment: the one knob that trades recall for false
