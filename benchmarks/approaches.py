@@ -133,6 +133,10 @@ class Approach:
     confirm: float | None = None
     """With the second opinion, the probability it must give a tentative commit (SecondOpinion's `confirm`;
     None: as shipped)."""
+    veto: float | None = None
+    """With the second opinion, the probability below which it vetoes a commit (None: the model's own)."""
+    command_model: str | None = None
+    """With the second opinion, the command model file to load (None: the one that ships)."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -158,12 +162,16 @@ class Approach:
             sphinx = PocketSphinxRecognizer(phrases, RATE, settings=settings, meaning=meaning)
             if not self.second_opinion or meaning is None:
                 return sphinx
+            from pathlib import Path
+
             from voicecoach.asr.commands_model import CommandModel
             from voicecoach.asr.commands_model.combined import with_command_model
             from voicecoach.asr.commands_model.recognizer import CONFIRM_P
 
-            general = with_command_model(sphinx, phrases, meaning, CommandModel.load(), alone=self.model_alone,
-                                         confirm=CONFIRM_P if self.confirm is None else self.confirm)
+            path = self.command_model
+            model = CommandModel.load() if path is None else CommandModel.load(Path(path))
+            general = with_command_model(sphinx, phrases, meaning, model, alone=self.model_alone,
+                                         confirm=CONFIRM_P if self.confirm is None else self.confirm, veto=self.veto)
             if not self.stock:
                 return general
             from voicecoach.runtime.recognizers import with_stock_takes

@@ -36,7 +36,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("model") / "command_model.npz"
     assert main(["--out", str(out), "--phrases", str(PHRASES), "--espeak", "2", "--piper", "0", "--copies", "0",
-                 "--real-clips", "4", "--everyday", "1", "--coach", "6", "--epochs", "20", "--rooms", "1"]) == 0
+                 "--real-clips", "4", "--everyday", "1", "--coach", "6", "--epochs", "20", "--rooms", "1",
+                 "--replies", "0"]) == 0
     return out
 
 
@@ -113,6 +114,21 @@ def test_the_second_opinion_drops_a_command_the_model_finds_unlikely(grammar: Gr
     said = speech.pad(speech.synthesize("stop", "en-us+Linda", 160), 1.2, 0.3)  # a held-out voice
     assert agreement(model, embedding, said, "stop") >= model.veto
     assert agreement(model, embedding, talk, "stop") < model.veto
+
+
+@pytest.mark.parametrize(("veto", "kept"), [(None, ["stop"]), (1.5, [])])
+def test_the_second_opinion_vetoes_below_the_veto_it_is_given(grammar: Grammar, veto: float | None,
+                                                              kept: list[str]) -> None:
+    """A spoken "stop" that PocketSphinx hears stands under the model's own veto, and falls under one no
+    probability reaches."""
+    from voicecoach.audio.wavinput import chunks
+
+    said = speech.pad(speech.synthesize("stop", voice="en-gb", wpm=150), 1.2, 0.6)
+    judged = SecondOpinion(PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table), grammar.phrases(),
+                           grammar.table, CommandModel.load(), veto=veto)
+    found = [d for chunk in chunks(said.astype("<i2").tobytes(), speech.RATE) for d in judged.accept(chunk)]
+    assert [d.text for d in found + judged.flush()] == kept
+    assert [d.text for d in judged.vetoed] == ["stop"][len(kept):]
 
 
 def test_no_veto_while_the_coach_speaks(grammar: Grammar) -> None:

@@ -183,14 +183,14 @@ NONE_SAVED = Savings(streamed_opinion=False, hold=False, quiet=False)
 
 def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                        model: CommandModel, alone: bool = True, savings: Savings = Savings(),
-                       confirm: float = CONFIRM_P) -> Recognizer:
-    """`first` with the command model's veto and its confirmation of tentative commits (SecondOpinion) and, if
-    `alone`, its own commits (Combined)."""
+                       confirm: float = CONFIRM_P, veto: float | None = None) -> Recognizer:
+    """`first` with the command model's veto (`veto`, or the model's own) and its confirmation of tentative commits
+    (SecondOpinion) and, if `alone`, its own commits (Combined)."""
     if not alone:
-        return SecondOpinion(first, phrases, meaning, model, confirm=confirm)
+        return SecondOpinion(first, phrases, meaning, model, confirm=confirm, veto=veto)
     islands = Islands()
     own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES,
                                  never=NEVER_ALONE | model.never_alone, quiet=islands if savings.quiet else None)
     judged = SecondOpinion(first, phrases, meaning, model, stream=own if savings.streamed_opinion else None,
-                           confirm=confirm)
+                           confirm=confirm, veto=veto)
     return Combined(judged, own, islands, hold=savings.hold)

@@ -50,6 +50,21 @@ EVERYDAY = (
     "Start the car and wait for me.", "Hang on to your ticket until the end.", "Repeat after me, slowly.",
     "More time with the family would be nice.", "That hurts my feelings a bit.", "Stop it, you two.",
 )
+# Short replies to the coach, said alone: a word or two that is no command ("all set", "not bad"). None is among
+# the replies the benchmarks measure (benchmarks/replies.py), nor a paraphrase of one; a test checks the first.
+SHORT_REPLIES = (
+    "all good", "all set", "all gone", "nice one", "cool", "no worries", "of course", "right then", "not bad",
+    "pretty good", "I did it", "my hips", "my shoulder", "bit stiff", "getting there", "almost", "absolutely",
+    "definitely", "indeed", "wonderful", "fantastic", "amazing", "super", "awesome", "grand", "cheers", "bless you",
+    "good night", "hey", "what's that", "who's there", "how funny", "oh well", "oh no", "oh my", "goodness", "gosh",
+    "wow", "yay", "yep", "yeah", "nah", "no way", "why not", "how so", "is that right", "you bet", "not at all",
+    "I'm good", "I'm comfy", "comfy", "warm", "cold in here", "my arms", "my feet", "my neck", "the floor",
+    "the mat", "the dog", "the door", "the phone", "understood", "okay dokey", "roger", "will do", "on it",
+    "I'm here", "I'm back", "love it", "hate it", "not much", "too easy", "sleepy", "hungry", "bedtime",
+    "tea time", "lunch", "fine thanks", "very nice", "good good", "marvellous", "splendid", "smashing", "sorry",
+    "excuse me", "my word", "dear me", "there we are", "deep breath", "breathe out", "left leg", "right leg",
+    "hold still", "all over", "a lot", "well then", "top notch", "ah right",
+)  # fmt: skip
 # Sound-alikes of command words, said alone.
 SOUND_ALIKES = ("stopping", "nest", "text", "cat", "bridges", "pose", "stopped", "whale", "sleep", "helpful",
                 "skipping", "backs", "hurting", "starting", "wade", "paint", "neck", "okay", "yes", "no", "thanks",

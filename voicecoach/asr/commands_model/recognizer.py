@@ -195,16 +195,18 @@ class SecondOpinion:
 
     def __init__(self, first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                  model: CommandModel, embedding: SpeechEmbedding | None = None,
-                 stream: CommandModelRecognizer | None = None, confirm: float = CONFIRM_P) -> None:
+                 stream: CommandModelRecognizer | None = None, confirm: float = CONFIRM_P,
+                 veto: float | None = None) -> None:
         """With `stream` (fed the same audio, each chunk before this one), a commit is judged on the windows it
         streamed (CommandModelRecognizer.agreement) unless they put it near the veto (STREAMED_MARGIN), not by
         embedding CONTEXT again. A tentative commit (Detection.tentative) stands only if the model gives its command
-        at least `confirm`, with a full CONTEXT of audio heard."""
+        at least `confirm`, with a full CONTEXT of audio heard. `veto`: the veto probability, if not the model's."""
         self.sample_rate = first.sample_rate
         self.first = first
         """The recognizer whose commits this one judges."""
         self._model = model
         self._confirm = confirm
+        self._veto = model.veto if veto is None else veto
         self._class_of = phrase_classes(phrases, meaning)
         self._known = {p for p in self._class_of if p in model.phrases and self._class_of[p] in model.classes}
         self._embedding = embedding or shared_embedding()
@@ -232,7 +234,7 @@ class SecondOpinion:
         """Whether the model lets the commit stand (always, for a phrase it was not trained on)."""
         if detection.text not in self._known or self._restricted:
             return True
-        veto = self._model.veto
+        veto = self._veto
         p = self._streamed(detection)
         if p is None or veto / STREAMED_MARGIN <= p <= veto * STREAMED_MARGIN:
             p = self._embedded(detection)

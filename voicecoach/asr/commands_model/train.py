@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--phrases", type=int, default=0, help="only the first N phrases (0: all)")
     parser.add_argument("--real-clips", type=int, default=0, help="only N real clips of the tuning half (0: all)")
     parser.add_argument("--everyday", type=int, default=3, help="voices per everyday sentence")
+    parser.add_argument("--replies", type=int, default=6,
+                        help="espeak-ng voices per short reply (corpus.SHORT_REPLIES), beside flite's and one Piper")
     parser.add_argument("--coach", type=int, default=0, help="only N of the coach's sentences (0: all)")
     parser.add_argument("--rooms", type=int, default=0,
                         help="simulated rooms to say copies in (0: none, as shipped: benchmarks/MODEL_ALONE.md)")
@@ -133,8 +135,11 @@ def train(args: argparse.Namespace) -> None:
     coach = every_utterance(content, grammar)[: args.coach or None]
     neg_jobs = [(v, s) for s in sentences for v in random_voices(rng, args.everyday, 0)[: args.everyday]]
     neg_jobs += [(random_voices(rng, 1, 0)[0], s) for s in coach]
+    replies = corpus.SHORT_REPLIES if args.replies else ()
+    neg_jobs += [(v, s) for s in replies for v in random_voices(rng, args.replies, 1)]
     for (voice, text), clip in zip(neg_jobs, corpus.render_all(neg_jobs, log), strict=True):
-        kind = "the coach's sentences" if text in coach else "everyday sentences"
+        kind = ("the coach's sentences" if text in coach else "short replies" if text in replies
+                else "everyday sentences")
         noisy = rng.random() < 0.5
         floor = room() if noisy else None
         train_set.add(corpus.negative_windows(embedding, clip, rng, noises if noisy else None, room=floor), NONE,
