@@ -1,9 +1,11 @@
 """The trained command model against PocketSphinx as shipped, on held-out voices and the held-out real talk.
 
-`python -m benchmarks.command_model [--quick] [--model PATH]` writes benchmarks/COMMAND_MODEL.md and
-command_model.json. Voices, noise, the split of the real talk and the scoring are benchmarks/heldout.py's: the
-model was trained, and its thresholds chosen, on other voices and on the tuning half of the real talk only
-(voicecoach/asr/commands_model/command_model.md says on what).
+`python -m benchmarks.command_model [--quick] [--model PATH] [--compare PATH]` writes benchmarks/COMMAND_MODEL.md
+and command_model.json; `--compare` adds voicecoach with another command model, side by side. Voices, noise, the
+split of the real talk and the scoring are benchmarks/heldout.py's: the model was trained, and its thresholds
+chosen, on other voices and on the tuning half of the real talk only (voicecoach/asr/commands_model/command_model.md
+says on what). The held-out half of the short replies and the sound-alike words are said alone by the held-out
+voices (benchmarks/sphinx_tuning.py's sets).
 
 Five ways to hear: (a) PocketSphinx alone, as shipped before the command model; (b) the command model alone,
 streaming, committing a command it gives at least ALONE_P in ALONE_FRAMES windows in a row; (c) PocketSphinx under
@@ -40,12 +42,13 @@ import argparse
 import hashlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks import heldout
+from benchmarks import heldout, sphinx_tuning
 from benchmarks.approaches import Approach
 from benchmarks.heldout import Judged
 from voicecoach.asr.commands_model import MODEL_PATH, CommandModel, CommandModelError
@@ -100,11 +103,17 @@ def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, A
                        "(training voices saying the commands, voicecoach/asr/enrolled/stock.py) matched beside it",
                        "shipped-pocketsphinx", stock=True, stock_grace=1.0, stock_alone=False, stock_talk=TALK)
     shipped = Approach("voicecoach", "voicecoach as shipped: PocketSphinx under the model's veto, and the model's own "
-                       "commits of commands said on their own", "shipped-pocketsphinx")
+                       "commits of commands said on their own", "shipped-pocketsphinx", command_model=str(args.model))
+    rows = [stocked, shipped, sphinx, alone]
+    if args.compare is not None:
+        rows.insert(2, replace(shipped, key="voicecoach-compared", command_model=str(args.compare),
+                               title=f"voicecoach as shipped, with another command model: {args.compare.name}"))
     commands = heldout.command_sets(grammar, args.quick, snrs=SNRS)
-    return heldout.measure(grammar, args.quick, args.workers, log, approaches=(stocked, shipped, sphinx, alone),
-                           talk_only=(),
-                           commands=commands, judged=second_opinions(grammar, model, sphinx.key), talk_apart=True)
+    talk = heldout.real_negative_sets(args.quick)
+    talk += [*heldout.apart(talk), sphinx_tuning.sound_alike_set(args.quick, held=True),
+             sphinx_tuning.reply_set(args.quick, held=True)]
+    return heldout.measure(grammar, args.quick, args.workers, log, approaches=rows, talk_only=(), commands=commands,
+                           judged=second_opinions(grammar, model, sphinx.key), talk=talk)
 
 
 def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:
@@ -112,6 +121,12 @@ def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:
     ok = sum(v[0] for k, v in table.items() if family in (None, k))
     n = sum(v[1] for k, v in table.items() if family in (None, k))
     return heldout.pc(ok, n)
+
+
+def _alone(fig: dict[str, Any], name: str) -> str:
+    """Clips of a set said alone that committed a command; "-" for a run without the set."""
+    found = fig.get(name)
+    return "-" if found is None else heldout.pc(found["clips_with_a_command"], found["clips"])
 
 
 def _latency(fig: dict[str, Any]) -> str:
@@ -128,8 +143,9 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
            "False commands: real people ordering coffee, each clip in the coach's idle mode.", "",
            "| approach | recall clean, festival | clean, espeak-people | clean, all | 10 dB | 5 dB "
            "| real talk held out, each clip apart: clips with a command | per hour | back to back | per hour "
-           "| tuning half, apart | back to back | end of speech to commit, clean, p50 / p95 | RTF |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| tuning half, apart | back to back | held-out replies alone | held-out sound-alikes alone "
+           "| end of speech to commit, clean, p50 / p95 | RTF |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for fig in figures.values():
         held, tune = fig["real-talk@held-out"], fig["real-talk@tuning-half"]
         held_apart, tune_apart = fig["real-talk@held-out-apart"], fig["real-talk@tuning-half-apart"]
@@ -139,14 +155,20 @@ def report(figures: dict[str, Any], meta: dict[str, Any]) -> str:
                  str(held_apart["commands_per_hour"]),
                  heldout.pc(held["clips_with_a_command"], held["clips"]), str(held["commands_per_hour"]),
                  heldout.pc(tune_apart["clips_with_a_command"], tune_apart["clips"]),
-                 heldout.pc(tune["clips_with_a_command"], tune["clips"]), _latency(fig), str(fig["rtf"])]
+                 heldout.pc(tune["clips_with_a_command"], tune["clips"]), _alone(fig, sphinx_tuning.HELD_REPLIES),
+                 _alone(fig, sphinx_tuning.HELD_ALIKES), _latency(fig), str(fig["rtf"])]
         out.append(f"| {fig['title']} | " + " | ".join(cells) + " |")
     out += ["", "The tuning half of the real talk is where the model's negatives and thresholds came from: its "
-            "figures are not a measurement on unseen speech.", ""]
-    for fig in figures.values():
-        if fig["real-talk@held-out-apart"]["examples"]:
-            out += [f"False commands on held-out real talk, each clip apart, {fig['title']}:", ""]
-            out += [f"- `{e}`" for e in fig["real-talk@held-out-apart"]["examples"]] + [""]
+            "figures are not a measurement on unseen speech. The replies (benchmarks/replies.py: \"got it\", "
+            "\"perfect\", \"oh dear\") and sound-alikes (\"stopping\", \"nest\") are said alone by the held-out "
+            "voices, synthesized: the held-out half of the replies, split by a hash of their text, and words none of "
+            "the model's training phrases holds.", ""]
+    for name, what in (("real-talk@held-out-apart", "held-out real talk, each clip apart"),
+                       (sphinx_tuning.HELD_REPLIES, "the held-out replies said alone")):
+        for fig in figures.values():
+            if fig.get(name, {}).get("examples"):
+                out += [f"False commands on {what}, {fig['title']}:", ""]
+                out += [f"- `{e}`" for e in fig[name]["examples"]] + [""]
     return "\n".join(out)
 
 
@@ -154,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.command_model",
                                      description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="the command model (.npz) to measure")
+    parser.add_argument("--compare", type=Path, help="another command model (.npz): voicecoach with it, side by side")
     return heldout.run(__doc__ or "", "command_model", measure, report, argv, parser)
 
 

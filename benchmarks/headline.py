@@ -64,6 +64,10 @@ def _general(data: dict[str, Any]) -> list[str]:
             rows.append(f"| false commands, held-out real talk, {label} | ≤ 1 % of clips, ≤ 1 an hour | "
                         f"{_pc(talk['clips_with_a_command'], talk['clips'])}, {talk['commands_per_hour']} an hour "
                         f"({talk['minutes']} min) |")
+    replies = shipped.get("replies@held-out")
+    if replies:
+        rows.append(f"| false commands, short replies said alone (held-out replies and voices, synthesized) | ≤ 1 % | "
+                    f"{_pc(replies['clips_with_a_command'], replies['clips'])} |")
     latency = shipped.get("commands@clean", {}).get("latency_ms")
     if latency:
         rows.append(f"| end of speech to commit, clean, p50 / p95 | ≤ 200 / 400 ms | {latency['p50']} / "

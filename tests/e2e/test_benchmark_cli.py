@@ -128,3 +128,16 @@ def test_the_head_reads_what_the_held_out_runs_write(tmp_path: Path) -> None:
             headline.lines(tmp_path)
         (tmp_path / "benchmarks" / f"{stem}.json").unlink()
     assert "No held-out benchmark has been run in this checkout." in headline.lines(tmp_path)
+
+
+def test_the_head_shows_the_held_out_replies_said_alone_when_the_run_had_them(tmp_path: Path) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    shipped: dict[str, object] = {"title": "voicecoach as shipped", "rtf": 0.1}
+    meta = {"command": "python -m benchmarks.command_model", "commit": "abc1234", "date": "2026-12-05"}
+    path = tmp_path / "benchmarks" / "command_model.json"
+    path.write_text(json.dumps({"meta": meta, "figures": {"voicecoach": shipped}}))
+    assert not [line for line in headline.lines(tmp_path) if "short replies said alone" in line]
+    shipped["replies@held-out"] = {"clips": 40, "clips_with_a_command": 3}
+    path.write_text(json.dumps({"meta": meta, "figures": {"voicecoach": shipped}}))
+    assert ("| false commands, short replies said alone (held-out replies and voices, synthesized) | ≤ 1 % | "
+            "7.5 % (3/40) |") in headline.lines(tmp_path)
