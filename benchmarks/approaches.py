@@ -137,6 +137,9 @@ class Approach:
     """With the second opinion, the probability below which it vetoes a commit (None: the model's own)."""
     command_model: str | None = None
     """With the second opinion, the command model file to load (None: the one that ships)."""
+    never_alone: bool = True
+    """With the second opinion, the command model's never_alone holds back its own commits of those phrases (False:
+    every phrase may commit alone, as under the model shipped before its training chose a never_alone)."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -170,6 +173,10 @@ class Approach:
 
             path = self.command_model
             model = CommandModel.load() if path is None else CommandModel.load(Path(path))
+            if not self.never_alone:
+                from dataclasses import replace
+
+                model = replace(model, never_alone=frozenset())
             general = with_command_model(sphinx, phrases, meaning, model, alone=self.model_alone,
                                          confirm=CONFIRM_P if self.confirm is None else self.confirm, veto=self.veto)
             if not self.stock:

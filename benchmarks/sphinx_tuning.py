@@ -1,7 +1,7 @@
 """PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
-`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs [--quick]` writes
-benchmarks/GROUP_TUNING.md and group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs [--quick]` (or `--group opinion|alone
+--model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the
 shipped recognizer are measured on benchmarks/heldout.py's held-out voices and held-out real talk instead
 (GROUP_HELD_OUT.md, group_held_out.json).
 
@@ -37,7 +37,8 @@ SHIPPED = Approach("voicecoach", "as shipped", "shipped-pocketsphinx")
 TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "The endpointer: where segments open",
           "tentative": "Tentative commits: decided again without decoys, confirmed by the command model",
           "runs": "Runs of decoys: several words that are no command",
-          "opinion": "The second opinion: a stricter veto, a command model trained on short replies"}
+          "opinion": "The second opinion: a stricter veto, a command model trained on short replies",
+          "alone": "The second opinion: a milder stricter veto, the retrained model committing every command alone"}
 VETO = 0.1
 """The stricter veto the opinion group measures: of the probe's 24 commits on the tuning half of the replies (8
 tuning voices, before any run), the model gave 8 less than 0.1 and 2 more between 0.1 and 0.3."""
@@ -58,6 +59,12 @@ def approaches(group: str, model: str | None = None) -> tuple[Approach, ...]:
                 Approach("retrained", f"{retrained}, its own veto", "shipped-pocketsphinx", command_model=model),
                 Approach("retrained+veto-0.1", f"{retrained}, vetoing below {VETO:g}", "shipped-pocketsphinx",
                          command_model=model, veto=VETO))
+    if group == "alone":
+        return (SHIPPED, Approach("veto-0.02", "the shipped model, vetoing below 0.02", "shipped-pocketsphinx",
+                                  veto=0.02),
+                Approach("retrained-every-alone", "the command model retrained with short replies as negatives "
+                         "(train.py --replies), its own veto, every command committed alone (no never_alone)",
+                         "shipped-pocketsphinx", command_model=model, never_alone=False))
     if group == "runs":
         tentative, runs = "tentative commits confirmed at 0.99", "the 100 most common words may run in a decision"
         return (changed("voicecoach", "as shipped before: no tentative commits, no runs", tentative=False),
@@ -168,8 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--held-out", metavar="KEY", help="measure KEY, chosen on training data, on held-out data")
     parser.add_argument("--model", metavar="PATH", help="the opinion group's retrained command model (.npz)")
     known = parser.parse_known_args(argv)[0]
-    if known.group == "opinion" and (known.model is None or not Path(known.model).is_file()):
-        parser.error("--group opinion: --model PATH must name a command model retrained with short replies "
+    if known.group in ("opinion", "alone") and (known.model is None or not Path(known.model).is_file()):
+        parser.error(f"--group {known.group}: --model PATH must name a command model retrained with short replies "
                      "(python -m voicecoach.asr.commands_model.train --out PATH)")
     if known.held_out is None:
         return heldout.run(doc, f"{known.group}_tuning", measure, report, argv, parser=parser)
