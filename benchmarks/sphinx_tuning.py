@@ -1,9 +1,9 @@
 """PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
 `python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs [--quick]` (or `--group opinion|alone
---model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the
-shipped recognizer are measured on benchmarks/heldout.py's held-out voices and held-out real talk instead
-(GROUP_HELD_OUT.md, group_held_out.json).
+--model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and
+group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
+benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
 
 The commands are benchmarks/stock_tuning.py's (espeak-ng's en-us+m2, +m6 and +f5 at 140 and 185 words a minute,
 clean and in real kitchen noise at 10 and 5 dB for a rotating third, each in the coach's state it is said in). The
