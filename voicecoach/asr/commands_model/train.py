@@ -43,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--phrases", type=int, default=0, help="only the first N phrases (0: all)")
     parser.add_argument("--real-clips", type=int, default=0, help="only N real clips of the tuning half (0: all)")
     parser.add_argument("--everyday", type=int, default=3, help="voices per everyday sentence")
-    parser.add_argument("--replies", type=int, default=6,
-                        help="espeak-ng voices per short reply (corpus.SHORT_REPLIES), beside flite's and one Piper")
+    parser.add_argument("--replies", type=int, default=0,
+                        help="espeak-ng voices per short reply (corpus.SHORT_REPLIES), beside flite's and one Piper; "
+                        "0: none, as shipped (benchmarks/OPINION_TUNING.md measured 6)")
     parser.add_argument("--coach", type=int, default=0, help="only N of the coach's sentences (0: all)")
     parser.add_argument("--rooms", type=int, default=0,
                         help="simulated rooms to say copies in (0: none, as shipped: benchmarks/MODEL_ALONE.md)")
