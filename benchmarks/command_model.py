@@ -109,11 +109,9 @@ def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, A
         rows.insert(2, replace(shipped, key="voicecoach-compared", command_model=str(args.compare),
                                title=f"voicecoach as shipped, with another command model: {args.compare.name}"))
     commands = heldout.command_sets(grammar, args.quick, snrs=SNRS)
-    talk = heldout.real_negative_sets(args.quick)
-    talk += [*heldout.apart(talk), sphinx_tuning.sound_alike_set(args.quick, held=True),
-             sphinx_tuning.reply_set(args.quick, held=True)]
     return heldout.measure(grammar, args.quick, args.workers, log, approaches=rows, talk_only=(), commands=commands,
-                           judged=second_opinions(grammar, model, sphinx.key), talk=talk)
+                           judged=second_opinions(grammar, model, sphinx.key),
+                           talk=sphinx_tuning.held_out_talk(args.quick))
 
 
 def _recall(fig: dict[str, Any], name: str, family: str | None = None) -> str:

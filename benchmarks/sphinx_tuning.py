@@ -52,8 +52,8 @@ def changed(key: str, title: str, confirm: float | None = None, **sphinx: Any) -
 def approaches(group: str, model: str | None = None) -> tuple[Approach, ...]:
     """The shipped recognizer, and each way of setting the group's part otherwise (`model`: the opinion group's
     retrained command model)."""
+    retrained = "the command model retrained with short replies as negatives (train.py --replies)"
     if group == "opinion":
-        retrained = "the command model retrained with short replies as negatives (train.py --replies)"
         return (SHIPPED, Approach("veto-0.1", f"the shipped model, vetoing below {VETO:g}", "shipped-pocketsphinx",
                                   veto=VETO),
                 Approach("retrained", f"{retrained}, its own veto", "shipped-pocketsphinx", command_model=model),
@@ -62,8 +62,8 @@ def approaches(group: str, model: str | None = None) -> tuple[Approach, ...]:
     if group == "alone":
         return (SHIPPED, Approach("veto-0.02", "the shipped model, vetoing below 0.02", "shipped-pocketsphinx",
                                   veto=0.02),
-                Approach("retrained-every-alone", "the command model retrained with short replies as negatives "
-                         "(train.py --replies), its own veto, every command committed alone (no never_alone)",
+                Approach("retrained-every-alone", f"{retrained}, its own veto, every command committed alone (no "
+                         "never_alone)",
                          "shipped-pocketsphinx", command_model=model, never_alone=False))
     if group == "runs":
         tentative, runs = "tentative commits confirmed at 0.99", "the 100 most common words may run in a decision"
@@ -104,12 +104,17 @@ def reply_set(quick: bool, held: bool = False) -> ClipSet:
     return replies.said_alone(HELD_REPLIES if held else REPLIES, replies.replies(held), quick, held)
 
 
+def held_out_talk(quick: bool) -> list[ClipSet]:
+    """Both halves of the real talk, back to back and apart, and the held-out sound-alikes and replies said alone."""
+    talk = heldout.real_negative_sets(quick)
+    return [*talk, *heldout.apart(talk), sound_alike_set(quick, held=True), reply_set(quick, held=True)]
+
+
 def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
     if args.held_out:
         chosen = [a for a in approaches(args.group, args.model) if a.key in ("voicecoach", args.held_out)]
-        talk = heldout.real_negative_sets(args.quick)
-        talk += [*heldout.apart(talk), sound_alike_set(args.quick, held=True), reply_set(args.quick, held=True)]
-        return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(), talk=talk)
+        return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(),
+                               talk=held_out_talk(args.quick))
     commands = heldout.command_sets(grammar, args.quick, snrs=stock_tuning.SNRS,
                                     who=stock_tuning.training_speakers(args.quick))
     talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TALK]
