@@ -22,10 +22,14 @@ from voicecoach.testing.microphone import FedMicrophone
 RATE = 16000
 CHUNK = RATE // 10
 AUDIO_MINUTES = 10
-# Resident memory is flat once the second minute has been decoded (measured over 30 minutes: 90.7 MB at minute 2,
-# 90.8 at minute 29), so a bound of 3 MB from minute 3 to minute 9 catches a leak of half a megabyte a minute.
+# Resident memory is flat once the first minutes have been decoded, but the allocator takes a step of up to ~5 MB
+# once, at a minute that varies from run to run with the threads' timing (a new malloc arena), then stays flat again.
+# A leak grows every minute, so: at most two minutes from minute 3 on may grow by more than 0.3 MB (a leak of 0.3 MB a
+# minute grows in all six), and the whole growth stays under 10 MB.
 FROM_MINUTE = 3
-MOST_GROWTH_MB = 3.0
+GROWING_MINUTE_MB = 0.3
+MOST_GROWING_MINUTES = 2
+MOST_GROWTH_MB = 10.0
 pytestmark = [
     pytest.mark.audio,
     pytest.mark.skipif(not speech.espeak_available(), reason="espeak-ng is not installed"),
@@ -62,8 +66,7 @@ def test_ten_minutes_of_audio_keep_memory_flat(content: Content, grammar: Gramma
 
     def audio() -> Iterator[bytes]:
         for m in range(AUDIO_MINUTES):
-            if m in (FROM_MINUTE, AUDIO_MINUTES - 1):
-                rss[m] = rss_mb()
+            rss[m] = rss_mb()
             for i in range(chunks_per_minute):
                 yield minute[i * 2 * CHUNK:(i + 1) * 2 * CHUNK]
 
@@ -86,7 +89,11 @@ def test_ten_minutes_of_audio_keep_memory_flat(content: Content, grammar: Gramma
     assert loop.run() == 0
     assert done.is_set(), "the loop stopped before all the audio was decoded"
     assert fed["chunks"] >= AUDIO_MINUTES * chunks_per_minute
+    minutes = range(FROM_MINUTE, AUDIO_MINUTES)
+    series = ", ".join(f"{rss[m]:.1f}" for m in minutes)
+    growing = [m for m in minutes[1:] if rss[m] - rss[m - 1] > GROWING_MINUTE_MB]
+    assert len(growing) <= MOST_GROWING_MINUTES, (f"resident memory grew in minutes {growing} (MB from minute "
+                                                  f"{FROM_MINUTE}: {series})")
     growth = rss[AUDIO_MINUTES - 1] - rss[FROM_MINUTE]
-    assert growth < MOST_GROWTH_MB, (f"resident memory grew {growth:.1f} MB from minute {FROM_MINUTE} to minute "
-                                     f"{AUDIO_MINUTES - 1}")
+    assert growth < MOST_GROWTH_MB, f"resident memory grew {growth:.1f} MB (MB from minute {FROM_MINUTE}: {series})"
     assert loop.events.qsize() < 100, "events piled up instead of being handled"
