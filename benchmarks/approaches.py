@@ -140,6 +140,8 @@ class Approach:
     never_alone: bool = True
     """With the second opinion, the command model's never_alone holds back its own commits of those phrases (False:
     every phrase may commit alone, as under the model shipped before its training chose a never_alone)."""
+    hold_back: tuple[str, ...] = ()
+    """With the second opinion, commands (Command.canonical) the model alone never commits, beside its never_alone."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -173,10 +175,11 @@ class Approach:
 
             path = self.command_model
             model = CommandModel.load() if path is None else CommandModel.load(Path(path))
-            if not self.never_alone:
+            if not self.never_alone or self.hold_back:
                 from dataclasses import replace
 
-                model = replace(model, never_alone=frozenset())
+                kept = model.never_alone if self.never_alone else frozenset()
+                model = replace(model, never_alone=kept | frozenset(self.hold_back))
             general = with_command_model(sphinx, phrases, meaning, model, alone=self.model_alone,
                                          confirm=CONFIRM_P if self.confirm is None else self.confirm, veto=self.veto)
             if not self.stock:

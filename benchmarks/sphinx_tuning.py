@@ -1,7 +1,7 @@
 """PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
-`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs [--quick]` (or `--group opinion|alone
---model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs|held-back [--quick]` (or `--group
+opinion|alone --model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and
 group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
 benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
 
@@ -18,6 +18,7 @@ model's own commits), with PocketSphinx set otherwise in one way.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,10 +39,18 @@ TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "Th
           "tentative": "Tentative commits: decided again without decoys, confirmed by the command model",
           "runs": "Runs of decoys: several words that are no command",
           "opinion": "The second opinion: a stricter veto, a command model trained on short replies",
-          "alone": "The second opinion: a milder stricter veto, the retrained model committing every command alone"}
+          "alone": "The second opinion: a milder stricter veto, the retrained model committing every command alone",
+          "held-back": "The second opinion: the commands benchmarks/alone_by_class.py holds back from the model alone"}
 VETO = 0.1
 """The stricter veto the opinion group measures: of the probe's 24 commits on the tuning half of the replies (8
 tuning voices, before any run), the model gave 8 less than 0.1 and 2 more between 0.1 and 0.3."""
+
+
+def held_back() -> tuple[str, ...]:
+    """The commands benchmarks/alone_by_class.py chose to hold back from the model alone, as its last run wrote them
+    (benchmarks/alone_by_class.json); none if it has not run."""
+    path = Path(__file__).with_name("alone_by_class.json")
+    return tuple(json.loads(path.read_text())["figures"]["held_back"]) if path.exists() else ()
 
 
 def changed(key: str, title: str, confirm: float | None = None, **sphinx: Any) -> Approach:
@@ -65,6 +74,10 @@ def approaches(group: str, model: str | None = None) -> tuple[Approach, ...]:
                 Approach("retrained-every-alone", f"{retrained}, its own veto, every command committed alone (no "
                          "never_alone)",
                          "shipped-pocketsphinx", command_model=model, never_alone=False))
+    if group == "held-back":
+        held = held_back()
+        return (SHIPPED, Approach("held-back", f"the model alone never committing {', '.join(held) or 'more'} "
+                                  "(benchmarks/ALONE_BY_CLASS.md)", "shipped-pocketsphinx", hold_back=held))
     if group == "runs":
         tentative, runs = "tentative commits confirmed at 0.99", "the 100 most common words may run in a decision"
         return (changed("voicecoach", "as shipped before: no tentative commits, no runs", tentative=False),
