@@ -197,11 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--group {known.group}: --model PATH must name a command model retrained with short replies "
                      "(python -m voicecoach.asr.commands_model.train --out PATH)")
     if known.held_out is None:
-        return heldout.run(doc, f"{known.group}_tuning", measure, report, argv, parser=parser)
+        return heldout.run(doc, f"{known.group.replace('-', '_')}_tuning", measure, report, argv, parser=parser)
     keys = [a.key for a in approaches(known.group)[1:]]
     if known.held_out not in keys:
         parser.error(f"--held-out: {known.held_out!r} is none of {known.group}'s: {', '.join(keys)}")
-    return heldout.run(doc, f"{known.group}_held_out", measure, held_out_report, argv, parser=parser)
+    return heldout.run(doc, f"{known.group.replace('-', '_')}_held_out", measure, held_out_report, argv, parser=parser)
 
 
 if __name__ == "__main__":
