@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus, decode, heldout, runs, sphinx_tuning, stock_tuning
+from benchmarks import corpus, decode, heldout, runs, sphinx_tuning
 from benchmarks.approaches import Approach
 from benchmarks.corpus import ClipSet
 from voicecoach.asr.commands_model import CommandModel
@@ -43,14 +43,6 @@ CONDITIONS = ("clean", "10dB", "5dB")
 TALK_SETS = (f"{sphinx_tuning.TALK}-apart", sphinx_tuning.TALK, sphinx_tuning.SOUND_ALIKES, sphinx_tuning.REPLIES)
 
 Found = list[list[str]]  # per item, the commands committed (Command.canonical)
-
-
-def training_sets(grammar: Grammar, quick: bool) -> tuple[list[ClipSet], list[ClipSet]]:
-    """The command sets and the sets of things that are no command, as sphinx_tuning's training group has them."""
-    commands = heldout.command_sets(grammar, quick, snrs=stock_tuning.SNRS, who=stock_tuning.training_speakers(quick))
-    talk = [cs for cs in heldout.real_negative_sets(quick) if cs.name == sphinx_tuning.TALK]
-    talk += [*heldout.apart(talk), sphinx_tuning.sound_alike_set(quick), sphinx_tuning.reply_set(quick)]
-    return commands, talk
 
 
 def decoded(approaches: Sequence[Approach], sets: list[ClipSet], grammar: Grammar, workers: int,
@@ -126,7 +118,7 @@ def chosen(counts: dict[str, dict[str, int]], times: float) -> tuple[str, ...]:
 
 
 def measure(grammar: Grammar, args: argparse.Namespace, log: Any) -> dict[str, Any]:
-    commands, talk = training_sets(grammar, args.quick)
+    commands, talk = sphinx_tuning.training_sets(grammar, args.quick)
     sets = [*commands, *talk]
     log(f"step 1: the model's own commits on and off, {sum(cs.seconds for cs in sets) / 60:.0f} min of audio")
     first = decoded([ON, OFF], sets, grammar, args.workers)

@@ -123,15 +123,20 @@ def held_out_talk(quick: bool) -> list[ClipSet]:
     return [*talk, *heldout.apart(talk), sound_alike_set(quick, held=True), reply_set(quick, held=True)]
 
 
+def training_sets(grammar: Any, quick: bool) -> tuple[list[ClipSet], list[ClipSet]]:
+    """The training voices' commands, and what is no command: the tuning half of the real talk (back to back and
+    apart), the sound-alikes and the tuning half of the replies said alone by the tuning voices."""
+    commands = heldout.command_sets(grammar, quick, snrs=stock_tuning.SNRS, who=stock_tuning.training_speakers(quick))
+    talk = [cs for cs in heldout.real_negative_sets(quick) if cs.name == TALK]
+    return commands, [*talk, *heldout.apart(talk), sound_alike_set(quick), reply_set(quick)]
+
+
 def measure(grammar: Any, args: Any, log: Any) -> dict[str, Any]:
     if args.held_out:
         chosen = [a for a in approaches(args.group, args.model) if a.key in ("voicecoach", args.held_out)]
         return heldout.measure(grammar, args.quick, args.workers, log, approaches=chosen, talk_only=(),
                                talk=held_out_talk(args.quick))
-    commands = heldout.command_sets(grammar, args.quick, snrs=stock_tuning.SNRS,
-                                    who=stock_tuning.training_speakers(args.quick))
-    talk = [cs for cs in heldout.real_negative_sets(args.quick) if cs.name == TALK]
-    talk += [*heldout.apart(talk), sound_alike_set(args.quick), reply_set(args.quick)]
+    commands, talk = training_sets(grammar, args.quick)
     return heldout.measure(grammar, args.quick, args.workers, log, approaches=approaches(args.group, args.model),
                            talk_only=(),
                            commands=commands, talk=talk)
