@@ -142,6 +142,9 @@ class Approach:
     every phrase may commit alone, as under the model shipped before its training chose a never_alone)."""
     hold_back: tuple[str, ...] = ()
     """With the second opinion, commands (Command.canonical) the model alone never commits, beside its never_alone."""
+    alone_frames: int | None = None
+    """With the second opinion, the windows in a row the model alone must be sure of a command in (None: as
+    shipped, combined.ALONE_FRAMES)."""
     model_alone: bool = True
     """With the second opinion, the command model also commits commands said on their own (Combined), as shipped
     before the stock takes."""
@@ -170,7 +173,7 @@ class Approach:
             from pathlib import Path
 
             from voicecoach.asr.commands_model import CommandModel
-            from voicecoach.asr.commands_model.combined import with_command_model
+            from voicecoach.asr.commands_model.combined import ALONE_FRAMES, with_command_model
             from voicecoach.asr.commands_model.recognizer import CONFIRM_P
 
             path = self.command_model
@@ -181,7 +184,8 @@ class Approach:
                 kept = model.never_alone if self.never_alone else frozenset()
                 model = replace(model, never_alone=kept | frozenset(self.hold_back))
             general = with_command_model(sphinx, phrases, meaning, model, alone=self.model_alone,
-                                         confirm=CONFIRM_P if self.confirm is None else self.confirm, veto=self.veto)
+                                         confirm=CONFIRM_P if self.confirm is None else self.confirm, veto=self.veto,
+                                         alone_frames=self.alone_frames or ALONE_FRAMES)
             if not self.stock:
                 return general
             from voicecoach.runtime.recognizers import with_stock_takes

@@ -1,9 +1,10 @@
 """PocketSphinx's decoys, endpointer or tentative commits set otherwise: chosen on training data only.
 
-`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs|held-back [--quick]` (or `--group
-opinion|alone --model PATH`, a command model retrained with short replies) writes benchmarks/GROUP_TUNING.md and
-group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the shipped recognizer are measured on
-benchmarks/heldout.py's held-out voices and held-out real talk instead (GROUP_HELD_OUT.md, group_held_out.json).
+`python -m benchmarks.sphinx_tuning --group decoys|endpoint|tentative|runs|held-back|alone-frames [--quick]` (or
+`--group opinion|alone --model PATH`, a command model retrained with short replies) writes
+benchmarks/GROUP_TUNING.md and group_tuning.json. With `--held-out KEY`, once KEY was chosen here, KEY and the
+shipped recognizer are measured on benchmarks/heldout.py's held-out voices and held-out real talk instead
+(GROUP_HELD_OUT.md, group_held_out.json).
 
 The commands are benchmarks/stock_tuning.py's (espeak-ng's en-us+m2, +m6 and +f5 at 140 and 185 words a minute,
 clean and in real kitchen noise at 10 and 5 dB for a rotating third, each in the coach's state it is said in). The
@@ -27,6 +28,7 @@ from typing import Any
 from benchmarks import corpus, heldout, replies, stock_tuning
 from benchmarks.approaches import Approach
 from benchmarks.corpus import ClipSet
+from voicecoach.asr.commands_model.combined import ALONE_FRAMES
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 
 SOUND_ALIKES = "sound-alikes@tuning-voices"
@@ -40,7 +42,11 @@ TITLES = {"decoys": "Decoys: how much they weigh in a decision", "endpoint": "Th
           "runs": "Runs of decoys: several words that are no command",
           "opinion": "The second opinion: a stricter veto, a command model trained on short replies",
           "alone": "The second opinion: a milder stricter veto, the retrained model committing every command alone",
-          "held-back": "The second opinion: the commands benchmarks/alone_by_class.py holds back from the model alone"}
+          "held-back": "The second opinion: the commands benchmarks/alone_by_class.py holds back from the model alone",
+          "alone-frames": "The model's own commits: sure of the command in more windows in a row"}
+ALONE_TRIED = (3, 4, 5)
+"""The alone-frames group's windows in a row: a probe of the model alone on the training data (each clip's longest
+run of windows sure of a class) put most false runs at 1 to 4 windows and most right ones longer."""
 VETO = 0.1
 """The stricter veto the opinion group measures: of the probe's 24 commits on the tuning half of the replies (8
 tuning voices, before any run), the model gave 8 less than 0.1 and 2 more between 0.1 and 0.3."""
@@ -78,6 +84,9 @@ def approaches(group: str, model: str | None = None) -> tuple[Approach, ...]:
         held = held_back()
         return (SHIPPED, Approach("held-back", f"the model alone never committing {', '.join(held) or 'more'} "
                                   "(benchmarks/ALONE_BY_CLASS.md)", "shipped-pocketsphinx", hold_back=held))
+    if group == "alone-frames":
+        return (SHIPPED, *(Approach(f"alone-frames-{n}", f"the model alone sure in {n} windows in a row (shipped: "
+                                    f"{ALONE_FRAMES})", "shipped-pocketsphinx", alone_frames=n) for n in ALONE_TRIED))
     if group == "runs":
         tentative, runs = "tentative commits confirmed at 0.99", "the 100 most common words may run in a decision"
         return (changed("voicecoach", "as shipped before: no tentative commits, no runs", tentative=False),

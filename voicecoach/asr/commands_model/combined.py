@@ -183,13 +183,14 @@ NONE_SAVED = Savings(streamed_opinion=False, hold=False, quiet=False)
 
 def with_command_model(first: Recognizer, phrases: Sequence[str], meaning: Mapping[str, Hashable],
                        model: CommandModel, alone: bool = True, savings: Savings = Savings(),
-                       confirm: float = CONFIRM_P, veto: float | None = None) -> Recognizer:
+                       confirm: float = CONFIRM_P, veto: float | None = None,
+                       alone_frames: int = ALONE_FRAMES) -> Recognizer:
     """`first` with the command model's veto (`veto`, or the model's own) and its confirmation of tentative commits
-    (SecondOpinion) and, if `alone`, its own commits (Combined)."""
+    (SecondOpinion) and, if `alone`, its own commits (Combined), each sure in `alone_frames` windows in a row."""
     if not alone:
         return SecondOpinion(first, phrases, meaning, model, confirm=confirm, veto=veto)
     islands = Islands()
-    own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=ALONE_FRAMES,
+    own = CommandModelRecognizer(phrases, meaning, model, threshold=ALONE_P, consecutive=alone_frames,
                                  never=NEVER_ALONE | model.never_alone, quiet=islands if savings.quiet else None)
     judged = SecondOpinion(first, phrases, meaning, model, stream=own if savings.streamed_opinion else None,
                            confirm=confirm, veto=veto)
