@@ -71,6 +71,18 @@ def test_a_command_pocketsphinx_misses_is_heard_by_the_model_alone(grammar: Gram
     assert heard(combined(grammar), grammar, audio, "running") == [text]
 
 
+def test_the_model_alone_commits_only_after_alone_frames_sure_windows(grammar: Grammar) -> None:
+    """The first test's "next", which only the model alone hears: asked to be sure in more windows in a row than a
+    word lasts, the combined recognizer commits nothing (benchmarks/ALONE_FRAMES_TUNING.md measures 3 to 5)."""
+    audio = speech.pad(speech.synthesize("next", "en-us+Andy", 185), 1.5, 1.0)
+    strict = with_command_model(sphinx(grammar), grammar.phrases(), grammar.table, CommandModel.load(),
+                                alone_frames=40)
+    assert heard(strict, grammar, audio, "running") == []
+    shipped = with_command_model(sphinx(grammar), grammar.phrases(), grammar.table, CommandModel.load(),
+                                 alone_frames=ALONE_FRAMES)
+    assert heard(shipped, grammar, audio, "running") == ["next"]
+
+
 @pytest.mark.parametrize("clip", ["05da5bb1-5c0e-4ef4-a5e8-74fd62dbd1ed", "52c27de2-32f5-4cdf-8f31-49570e35cad9",
                                   "6cb6a079-1420-4abe-8584-4501c8611ab2"])
 def test_a_command_the_model_alone_hears_in_real_talk_is_not_committed(grammar: Grammar, clip: str) -> None:
