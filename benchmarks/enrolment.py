@@ -5,9 +5,11 @@
 Each held-out voice (Festival's, and espeak-ng's variants named after people: benchmarks/heldout.py) enrols two
 takes of each command at one pace in quiet: the voice as it speaks, and the same take 4 % higher and faster (a
 synthesizer says a text the same way every time; a person never does). It is then tested on the commands at two
-other paces, clean and in the real kitchen recording at 10 and 5 dB; on its own everyday sentences; and on the
-held-out half of the real people's talk. The rejection threshold is calibrated from the takes with white noise
-added (voicecoach.asr.enrolled.enrol): the kitchen noise is used only here, to test.
+other paces, clean and in the real kitchen recording at 10 and 5 dB; on its own everyday sentences; on the
+held-out half of the short replies a person says to the coach ("got it", "perfect": benchmarks/replies.py), each
+said alone at the enrolment pace; and on the held-out half of the real people's talk. The rejection threshold is
+calibrated from the takes with white noise added (voicecoach.asr.enrolled.enrol): the kitchen noise is used only
+here, to test.
 
 Synthesized voices repeat themselves far more exactly than people: the recall figures here are a ceiling for a
 person, and the false triggers on a voice's own sentences a floor.
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import enrolment_memory, heldout, runs
+from benchmarks import enrolment_memory, heldout, replies, runs
 from benchmarks.corpus import GENERAL_SENTENCES
 from benchmarks.heldout import Speaker
 from voicecoach.asr.base import Detection, Recognizer
@@ -255,7 +257,8 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
     shipped, judged, sphinx = general(grammar)
     decode([shipped], real_track.audio)
     real_general = (shipped.commits, judged.commits, sphinx.commits)
-    out: dict[str, Any] = {"phrases": len(phrases), "real_clips": len(real),
+    said_back = replies.replies(held=True)
+    out: dict[str, Any] = {"phrases": len(phrases), "real_clips": len(real), "replies": len(said_back),
                            "real_minutes": round(len(real_track.audio) / RATE / 60, 1), "voices": {}}
     embed_cpu = embed_audio = 0.0
     for family, name in voices(quick, people):
@@ -273,6 +276,8 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
         figures["own_sentences"] = _each(grammar, matcher, embedding,
                                          track([(said.say(s), None) for s in GENERAL_SENTENCES], GENERAL_SENTENCES),
                                          None)
+        figures["own_replies"] = _each(grammar, matcher, embedding,
+                                       track([(said.say(r), None) for r in said_back], said_back), None)
         t0 = time.process_time()
         figures["real_talk"] = _each(grammar, matcher, embedding, real_track, real_general)
         embed_cpu += time.process_time() - t0
@@ -352,14 +357,18 @@ def _pc(ok: int, n: int) -> str:
 
 def _table(result: dict[str, Any], without: str, with_: str) -> list[str]:
     """Per voice and all together: recall in each condition, and clips where no command was said that got one."""
+    columns: list[tuple[str, int | None]] = [("commands@clean", None), ("commands@10dB", None),
+                                             ("commands@5dB", None), ("own_sentences", len(GENERAL_SENTENCES))]
+    replied = all("own_replies" in fig for fig in result["voices"].values())
+    columns += [("own_replies", result["replies"])] if replied else []
+    columns += [("real_talk", result["real_clips"])]
     out = ["| voice | clean without / with | 10 dB without / with | 5 dB without / with | own sentences with a "
-           "command without / with | real talk with a command without / with |",
-           "|---|---|---|---|---|---|"]
+           "command without / with |" + (" own replies with a command without / with |" if replied else "")
+           + " real talk with a command without / with |", "|---" * (len(columns) + 1) + "|"]
     totals: dict[str, list[int]] = {}
     for voice, fig in result["voices"].items():
         cells = []
-        for key, n in (("commands@clean", None), ("commands@10dB", None), ("commands@5dB", None),
-                       ("own_sentences", len(GENERAL_SENTENCES)), ("real_talk", result["real_clips"])):
+        for key, n in columns:
             pair = []
             for tag in (without, with_):
                 v = fig[key][tag]
@@ -371,7 +380,7 @@ def _table(result: dict[str, Any], without: str, with_: str) -> list[str]:
             cells.append(" / ".join(pair))
         out.append(f"| {voice} | " + " | ".join(cells) + " |")
     cells = [f"{_pc(*totals[f'{k}:{without}'])} / {_pc(*totals[f'{k}:{with_}'])}"
-             for k in ("commands@clean", "commands@10dB", "commands@5dB", "own_sentences", "real_talk")]
+             for k, _ in columns]
     return [*out, "| **all** | " + " | ".join(cells) + " |"]
 
 
@@ -381,15 +390,17 @@ def _per_hour(result: dict[str, Any], tag: str) -> str:
     return f"{rates[0]:.1f}" if rates[0] == rates[-1] else f"{rates[0]:.1f} to {rates[-1]:.1f} (over the voices)"
 
 
-def _own_triggers(result: dict[str, Any]) -> list[str]:
+def _own_triggers(result: dict[str, Any], what: str = "own_sentences") -> list[str]:
     out = []
     for voice, fig in result["voices"].items():
+        if what not in fig:
+            continue
         for key, label in (("triggers", "as shipped"), ("triggers_before", "without the talk rule"),
                            ("triggers_no_apart", "without the apart rule"),
                            ("triggers_unvetoed", "votes not put to the veto"),
                            ("triggers_alone", "over the model's own commits"),
                            ("triggers_sphinx", "second opinion off")):
-            for sentence, who, phrase in fig["own_sentences"].get(key, []):
+            for sentence, who, phrase in fig[what].get(key, []):
                 out.append(f"- {voice}, {label}: \"{sentence}\" heard as \"{phrase}\" by the {who}.")
     return out or ["- None."]
 
@@ -414,7 +425,9 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), {meta['runtime_s']:.0f} s.",
            "", (__doc__ or "").split("\n", 2)[2].strip(), "",
            f"{result['phrases']} commands (one phrase each), 2 takes each; tests: each command at 2 other paces per "
-           f"condition; own sentences: {len(GENERAL_SENTENCES)} at the enrolment pace; real talk: "
+           f"condition; own sentences: {len(GENERAL_SENTENCES)} at the enrolment pace; "
+           + (f"own replies: {result['replies']} (the held-out half) at the enrolment pace; " if "replies" in result
+              else "") + "real talk: "
            f"{result['real_clips']} held-out clips ({result['real_minutes']} min).", "",
            "Right: exactly the command said, and nothing else, committed in its clip's window (the coach listening "
            "for every phrase). Without: the general recognizer as shipped, alone (PocketSphinx under the command "
@@ -461,7 +474,9 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "audio, with its talk rule): the general recognizer as ENROLMENT.md measured it until now.", "",
            *_table(result, "without_sphinx", "with_sphinx"), "",
            "### What triggered in the voices' own sentences", "",
-           *_own_triggers(result), ""]
+           *_own_triggers(result), "",
+           "### What triggered in the voices' own short replies", "",
+           *(_own_triggers(result, "own_replies") if "replies" in result else ["Not measured in this run."]), ""]
     out += ["", "## Cost", "",
             f"- The embedding (mel spectrogram and Google's speech embedding on onnxruntime, one thread): "
             f"{result['embedding_rtf']} CPU s per second of audio, embedding a 60 s stretch.",

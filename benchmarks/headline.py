@@ -92,10 +92,14 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
             rows.append(f"| recall, {snr.replace('dB', ' dB')} (noise with the words) | {PROFILE_TARGETS[snr]} | "
                         + " | ".join(_pc(*_sum([c[side] for c in cells])) for side in ("without", "with"))
                         + f" | {src} |")
-        each = {"own_sentences": len(GENERAL_SENTENCES), "real_talk": enrolment["result"]["real_clips"]}
+        each = {"own_sentences": len(GENERAL_SENTENCES), "real_talk": enrolment["result"]["real_clips"],
+                "own_replies": enrolment["result"].get("replies", 0)}
         hours = enrolment["result"]["real_minutes"] / 60
-        for key, label, target in (("own_sentences", "the same voice's everyday sentences", "≤ 0.5 %"),
-                                   ("real_talk", "held-out real talk", "≤ 1 %, ≤ 1 an hour")):
+        said = [("own_sentences", "the same voice's everyday sentences", "≤ 0.5 %")]
+        if all("own_replies" in v for v in voices):
+            said.append(("own_replies", "short replies said alone by the same voice (held-out replies, synthesized)",
+                         "≤ 1 %"))
+        for key, label, target in (*said, ("real_talk", "held-out real talk", "≤ 1 %, ≤ 1 an hour")):
             fired = [sum(v[key][side][2] for v in voices) for side in ("without", "with")]
             n = len(voices) * each[key]
             per_hour = [f", {f / len(voices) / hours:.1f} an hour" if key == "real_talk" else "" for f in fired]

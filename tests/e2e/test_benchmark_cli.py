@@ -103,6 +103,23 @@ def test_benchmarks_md_leads_with_the_held_out_figures_and_keeps_the_rest(tmp_pa
     again = headline.with_headline(once, headline.lines(tmp_path))
     assert "def5678" in again and "abc1234" not in again
     assert again.count("on what it never saw") == 1 and again.endswith("## Targets\n")
+    assert "short replies" not in again  # a run before the replies were measured has no row for them
+
+
+def test_the_head_gives_the_replies_with_a_profile_once_measured(tmp_path: Path) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    enrolled = {key: {"without": [2, 4, 0], "with": [4, 4, 0]}
+                for key in ("commands@clean", "commands@10dB", "commands@5dB")}
+    enrolled |= {"own_sentences": {"without": [0, 0, 1], "with": [0, 0, 0]},
+                 "own_replies": {"without": [0, 0, 3], "with": [0, 0, 1]},
+                 "real_talk": {"without": [0, 0, 5], "with": [0, 0, 1]}}
+    meta = {"command": "python -m benchmarks.enrolment", "commit": "abc1234", "date": "2026-12-06"}
+    (tmp_path / "benchmarks" / "enrolment.json").write_text(json.dumps(
+        {"meta": meta, "result": {"voices": {"a": enrolled, "b": enrolled}, "real_clips": 10, "real_minutes": 30.0,
+                                  "replies": 25}}))
+    head = "\n".join(headline.lines(tmp_path))
+    assert ("| false commands, short replies said alone by the same voice (held-out replies, synthesized) | ≤ 1 % "
+            "| 12.0 % (6/50) | 4.0 % (2/50) | ENROLMENT.md |") in head
 
 
 @pytest.mark.parametrize("quick", [True, False])
