@@ -17,6 +17,7 @@ from voicecoach.core.coach import DEFAULT_RATE
 from voicecoach.core.content import Content
 from voicecoach.core.grammar import Grammar, normalize
 from voicecoach.core.spoken import sentences
+from voicecoach.runtime.hearing import HearingPath
 from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
 from voicecoach.testing.coach_voice import render_session
@@ -139,3 +140,29 @@ def test_stop_over_the_coach_is_heard(grammar: Grammar) -> None:
     heard += recognizer.flush()
     assert [d.text for d in heard] == ["stop"], heard
     assert 1.2 < heard[0].t < 1.2 + 1.5, "stop must be committed soon after it was said"
+
+
+@pytest.mark.parametrize("text", ["Two.", "Three."])
+def test_the_coachs_words_decided_after_the_mute_tail_stay_held_to_the_barge_in_phrases(grammar: Grammar,
+                                                                                        text: str) -> None:
+    """A short utterance of the coach's, while numbers are heard (the pain check-in): its segment is decided after
+    the hearing path lifts the restriction (0.3 s after the loudspeaker stops), and it overlapped the coach's
+    voice, so only a barge-in phrase may commit from it. `python -m benchmarks` heard "Two." as "two" this way."""
+    [coach] = render_session([text], DEFAULT_RATE)
+    mic = np.concatenate([np.zeros(RATE // 2, np.float32), coach, np.zeros(2 * RATE, np.float32)])
+    start, end = 0.5, 0.5 + len(coach) / RATE
+    hearing = HearingPath(open_general(None, grammar, None, {}), grammar)
+    hearing.coach_mode("asking")
+    assert "two" in grammar.phrases_heard("asking") and "three" in grammar.phrases_heard("asking")
+    heard, reported = [], 0  # the loudspeaker's reports so far: started, then finished
+    for i, chunk in enumerate(chunks(to_pcm16(mic), RATE, 0.1)):
+        now = (i + 1) / 10
+        if reported == 0 and start <= now:
+            hearing.playing(1, start)
+            reported = 1
+        if reported == 1 and end <= now:
+            hearing.finished(1, end)
+            reported = 2
+        heard += [r.text for r in hearing.hear(chunk, now)]
+    heard += [r.text for r in hearing.flush()]
+    assert heard == []

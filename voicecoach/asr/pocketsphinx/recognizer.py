@@ -70,6 +70,7 @@ class PocketSphinxRecognizer:
         self._allowed = self._all  # what may commit: the state's phrases, narrowed further while restricted
         self._listening = self._all  # the state's phrases (listen_for): the verify searches' only commands
         self._restricted_to = self._all  # restrict()'s phrases
+        self._coach_phrases = self._all  # the last phrases restrict() allowed: all a segment over the coach may be
         self._restricted = False
         self._heard_coach = False  # whether the segment in progress overlaps the coach's voice
         self._searches = Searches(normalized, s)
@@ -121,6 +122,7 @@ class PocketSphinxRecognizer:
             self._restricted_to, self._restricted = self._all, False
         else:
             self._restricted_to, self._restricted = subset_of(self._all, phrases, "restrict"), True
+            self._coach_phrases = self._restricted_to
             self._heard_coach = True  # a segment in progress overlaps the coach's voice; a new one resets it
         self._allowed = self._restricted_to & self._listening
 
@@ -162,7 +164,7 @@ class PocketSphinxRecognizer:
             if seg.waiting >= self.settings.feed_frames:
                 self._feed(seg)
                 if not self._committed and self._barge.active:
-                    barged = self._barge.find(seg, self._allowed, self._listening, final=False)
+                    barged = self._barge.find(seg, self._may_commit(), self._listening, final=False)
                     if barged is not None:
                         out += self._commit(barged)
             out += self._early(seg)
@@ -221,7 +223,7 @@ class PocketSphinxRecognizer:
         if seg.seconds > self.settings.max_command:
             return []
         phrase = self._decide(seg)
-        if phrase is not None and (phrase in self._terminal or not terminal_only) and phrase in self._allowed:
+        if phrase is not None and (phrase in self._terminal or not terminal_only) and phrase in self._may_commit():
             return self._commit(phrase)
         return []
 
@@ -232,7 +234,7 @@ class PocketSphinxRecognizer:
         if self._barge.active:
             self._barge.end()
             if not self._committed:
-                phrase = self._barge.find(seg, self._allowed, self._listening, final=True)
+                phrase = self._barge.find(seg, self._may_commit(), self._listening, final=True)
         if self._committed:
             return []
         tentative = False
@@ -240,7 +242,13 @@ class PocketSphinxRecognizer:
             phrase = self._decide(seg)
             if phrase is None and self.settings.tentative and not self._heard_coach:
                 phrase, tentative = self._decide(seg, decoys=False), True
-        return self._commit(phrase, tentative) if phrase is not None and phrase in self._allowed else []
+        return self._commit(phrase, tentative) if phrase is not None and phrase in self._may_commit() else []
+
+    def _may_commit(self) -> frozenset[str]:
+        """What the segment in progress may commit: one that overlapped the coach's voice, only the phrases allowed
+        over it, even when it is decided after the coach stopped (its voice is in the segment: "Two." was heard as
+        "two" when decided 0.35 s after the loudspeaker, past the hearing path's mute tail)."""
+        return self._allowed & self._coach_phrases if self._heard_coach else self._allowed
 
     def _decide(self, seg: Segment, decoys: bool = True) -> str | None:
         """The one command the segment so far says, or None; it must span `min_coverage` of the segment's speech."""
