@@ -152,8 +152,9 @@ def live_segment(seconds: float, start: str, pace: float) -> dict[str, Any]:
         tap = SpeakerTap(Speaker(sink, renderer, on_started=noted, on_finished=on_finished))
         return tap
 
-    # The person starts the exercise, then says "next" twice to skip the safety notice and the introduction.
-    script = [(0.0, start), (0.6, "next"), (1.2, "next")]
+    # The person starts the exercise, answers the pain check-in's question with "skip" (it is asked at once, and
+    # no count comes before an answer), then says "next" twice to skip the safety notice and the introduction.
+    script = [(0.0, start), (0.3, "skip"), (0.9, "next"), (1.5, "next")]
     recognizer = ScriptedRecognizer(PocketSphinxRecognizer(grammar.phrases()), script, seconds, fresh_playing)
     # One session: the stop trial ends it.
     loop = LiveLoop(coach, HearingPath(recognizer, grammar), SilentMic(), open_speaker, print_fn=lambda s: None,
