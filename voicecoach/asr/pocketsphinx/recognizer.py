@@ -246,8 +246,7 @@ class PocketSphinxRecognizer:
 
     def _may_commit(self) -> frozenset[str]:
         """What the segment in progress may commit: one that overlapped the coach's voice, only the phrases allowed
-        over it, even when it is decided after the coach stopped (its voice is in the segment: "Two." was heard as
-        "two" when decided 0.35 s after the loudspeaker, past the hearing path's mute tail)."""
+        over it, even when it is decided after the hearing path lifted the restriction: the coach's words are in it."""
         return self._allowed & self._coach_phrases if self._heard_coach else self._allowed
 
     def _decide(self, seg: Segment, decoys: bool = True) -> str | None:
