@@ -23,6 +23,8 @@ floor of simulated rooms.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import json
 import resource
 import sys
@@ -42,14 +44,14 @@ from voicecoach.asr.commands_model import CommandModel
 from voicecoach.asr.commands_model.combined import Combined
 from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
+from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind, enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
 from voicecoach.asr.enrolled.recognizer import APART, OVERRULE, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
-from voicecoach.runtime.enrolment import enrolment_phrases
+from voicecoach.runtime.enrolment import NOT_COMMANDS, enrolment_phrases
 from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
 
@@ -71,6 +73,13 @@ def voices(quick: bool, people: int | None) -> list[tuple[str, str]]:
 def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[str],
           augment: Sequence[tuple[NoiseKind, float]] = AUGMENT) -> list[Take]:
     return enrol_said(embedding, Speaker(family, name, ENROL_PACE[family]).say, phrases, augment=augment)
+
+
+def enrol_words(embedding: SpeechEmbedding, family: str, name: str) -> list[Take]:
+    """One take of each of the words that are no command (NOT_COMMANDS), as `voicecoach enroll` asks for them."""
+    say = Speaker(family, name, ENROL_PACE[family]).say
+    return [dataclasses.replace(enrol_take(embedding, word, f"{word.replace(' ', '_')}-1", say(word)), command=False)
+            for word in NOT_COMMANDS]
 
 
 def commands(say: Callable[[str, float], np.ndarray], paces: Sequence[float], phrases: Sequence[str],
@@ -264,22 +273,22 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
     for family, name in voices(quick, people):
         started = time.process_time()
         takes = enrol(embedding, family, name, phrases)
-        matcher = profile_matcher(takes)
+        words = enrol_words(embedding, family, name)
+        matcher = profile_matcher([*takes, *words])
         enrol_s = time.process_time() - started
-        figures: dict[str, Any] = {"takes": len(takes), "threshold": round(matcher.threshold, 4),
+        wordless = profile_matcher(takes)
+        each = functools.partial(_each, grammar, matcher, wordless, embedding)
+        figures: dict[str, Any] = {"takes": len(takes), "words": len(words), "threshold": round(matcher.threshold, 4),
                                    "enrol_cpu_s": round(enrol_s, 1)}
         for snr in SNRS:
             tr = commands(_speaker(family, name), TEST_PACES[family], phrases, noise, snr)
-            figures[f"commands@{'clean' if snr is None else f'{snr:g}dB'}"] = _each(grammar, matcher, embedding,
-                                                                                   tr, None)
+            figures[f"commands@{'clean' if snr is None else f'{snr:g}dB'}"] = each(tr, None)
         said = Speaker(family, name, ENROL_PACE[family])
-        figures["own_sentences"] = _each(grammar, matcher, embedding,
-                                         track([(said.say(s), None) for s in GENERAL_SENTENCES], GENERAL_SENTENCES),
-                                         None)
-        figures["own_replies"] = _each(grammar, matcher, embedding,
-                                       track([(said.say(r), None) for r in said_back], said_back), None)
+        figures["own_sentences"] = each(track([(said.say(s), None) for s in GENERAL_SENTENCES], GENERAL_SENTENCES),
+                                        None)
+        figures["own_replies"] = each(track([(said.say(r), None) for r in said_back], said_back), None)
         t0 = time.process_time()
-        figures["real_talk"] = _each(grammar, matcher, embedding, real_track, real_general)
+        figures["real_talk"] = each(real_track, real_general)
         embed_cpu += time.process_time() - t0
         embed_audio += len(real_track.audio) / RATE
         out["voices"][f"{family}:{name}"] = figures
@@ -301,35 +310,36 @@ def _from(detection: Detection, commits: list[Detection]) -> bool:
     return any(c.text == detection.text and c.t <= detection.t <= c.t + 1.0 for c in commits)
 
 
-def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Track,
+def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: SpeechEmbedding, tr: Track,
           replay: tuple[list[Detection], list[Detection], list[Detection]] | None) -> dict[str, Any]:
     """Without the profile (the general recognizer as shipped) and with it (over the general recognizer as a
     profile makes it: the model's veto, not its own commits), the profile also without its talk rule (as it was),
-    without its apart rule, over the model's own commits too (not shipped), and over PocketSphinx alone (the
-    command model off), with what triggered where nothing was said. `replay`: the three general recognizers'
-    commits, decoded once."""
+    without its apart rule, without the words that are no command (`wordless`), over the model's own commits too
+    (not shipped), and over PocketSphinx alone (the command model off), with what triggered where nothing was said.
+    `replay`: the three general recognizers' commits, decoded once."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, sphinx = general(grammar)
         feeds: list[Recording] = [Tap(judged), Tap(judged), Tap(shipped), Tap(sphinx), Tap(judged), Tap(judged),
-                                  Tap(judged)]
+                                  Tap(judged), Tap(judged)]
         veto = judged.inner
     else:
         shipped = Replay(replay[0])
         feeds = [Replay(replay[1]), Replay(replay[1]), Replay(replay[0]), Replay(replay[2]), Replay(replay[1]),
-                 Replay(replay[1]), Replay(replay[1])]
+                 Replay(replay[1]), Replay(replay[1]), Replay(replay[1])]
         # The model's veto on the votes hears the audio as it would inside the general recognizer replayed.
         veto = SecondOpinion(Replay([]), grammar.phrases(), grammar.table, CommandModel.load())
         listening.append(veto)
     assert isinstance(veto, SecondOpinion)
     settings = (None, EnrolledSettings(talk=None), None, None, EnrolledSettings(apart=None), None,
-                EnrolledSettings(overrule=None))
+                EnrolledSettings(overrule=None), None)
     # PocketSphinx alone has no model to ask; the sixth is the profile as it was, its votes not put to the veto.
-    vetoes = (veto, veto, veto, None, veto, None, veto)
-    enrolled = [profile_over(feed, matcher, embedding, grammar, these, judge)
-                for feed, these, judge in zip(feeds, settings, vetoes, strict=True)]
-    on, old, mixed, off, near, unvetoed, yielding = decode([shipped, *listening, *enrolled],
-                                                           tr.audio)[1 + len(listening):]
+    vetoes = (veto, veto, veto, None, veto, None, veto, veto)
+    matchers = (matcher,) * 7 + (wordless,)
+    enrolled = [profile_over(feed, heard_with, embedding, grammar, these, judge)
+                for feed, heard_with, these, judge in zip(feeds, matchers, settings, vetoes, strict=True)]
+    on, old, mixed, off, near, unvetoed, yielding, wordy = decode([shipped, *listening, *enrolled],
+                                                                  tr.audio)[1 + len(listening):]
     return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
@@ -340,7 +350,9 @@ def _each(grammar: Grammar, matcher: Matcher, embedding: SpeechEmbedding, tr: Tr
             "with_unvetoed": list(score(grammar, tr, unvetoed)),
             "triggers_unvetoed": triggers(tr, unvetoed, feeds[5].commits),
             "with_yielding": list(score(grammar, tr, yielding)),
-            "triggers_yielding": triggers(tr, yielding, feeds[6].commits)}
+            "triggers_yielding": triggers(tr, yielding, feeds[6].commits),
+            "with_wordless": list(score(grammar, tr, wordy)),
+            "triggers_wordless": triggers(tr, wordy, feeds[7].commits)}
 
 
 def _embedding_rtf(embedding: SpeechEmbedding) -> float:
@@ -398,6 +410,7 @@ def _own_triggers(result: dict[str, Any], what: str = "own_sentences") -> list[s
         for key, label in (("triggers", "as shipped"), ("triggers_before", "without the talk rule"),
                            ("triggers_no_apart", "without the apart rule"),
                            ("triggers_unvetoed", "votes not put to the veto"),
+                           ("triggers_wordless", "without the words that are no command"),
                            ("triggers_alone", "over the model's own commits"),
                            ("triggers_sphinx", "second opinion off")):
             for sentence, who, phrase in fig[what].get(key, []):
@@ -411,7 +424,7 @@ def _has(result: dict[str, Any], tag: str) -> bool:
 
 
 EXTRA_PROFILES = {"with_no_apart": "without the apart rule", "with_unvetoed": "its votes unvetoed",
-                  "with_yielding": "its votes yielding"}
+                  "with_yielding": "its votes yielding", "with_wordless": "without the words that are no command"}
 
 
 def _profiles(result: dict[str, Any]) -> list[str]:
@@ -462,6 +475,13 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "of the general commit's command overrules it, unless that command stops the coach: stop, wait, it hurts; "
            "EnrolledSettings.overrule). Chosen on training voices (benchmarks/PROFILE_OVERRULE.md).", "",
            *(_table(result, "without", "with_yielding") if _has(result, "with_yielding") else ["Not measured in "
+                                                                                              "this run."]), "",
+           "### The profile without the words that are no command (as before)", "",
+           f"The same run: the profile without the person's takes of the words that are no command (one each of "
+           f"{', '.join(repr(w) for w in NOT_COMMANDS)}, enrolled after the commands: a segment nearer them than "
+           "0.9 times its nearest command take is no command; voicecoach.asr.enrolled.matcher). Chosen on training "
+           "voices and the tuning half of the replies (benchmarks/NOT_COMMANDS.md).", "",
+           *(_table(result, "without", "with_wordless") if _has(result, "with_wordless") else ["Not measured in "
                                                                                               "this run."]), "",
            "### The profile over the model's own commits too (not shipped)", "",
            "The same run: the profile over the general recognizer exactly as it hears without a profile. The "

@@ -82,13 +82,15 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any, trainin
                                       "rt60_s": round(r.rt60, 2), "rt60_measured_s": round(r.measured, 2)}
                                      for r in rooms()], "voices": {}}
     for family, name in TRAINING if training else enrolment.voices(quick, people):
-        matcher = profile_matcher(enrolment.enrol(embedding, family, name, phrases))
+        takes = enrolment.enrol(embedding, family, name, phrases)
+        matcher = profile_matcher([*takes, *enrolment.enrol_words(embedding, family, name)])
+        wordless = profile_matcher(takes)
         figures = {}
         for condition, with_noise, reverberant in (("room", None, True),
                                                    (f"room+kitchen@{KITCHEN_SNR:g}dB", noise, True),
                                                    (f"no room, kitchen@{KITCHEN_SNR:g}dB", noise, False)):
             tr = commands(family, name, phrases, with_noise, reverberant)
-            each = enrolment._each(grammar, matcher, embedding, tr, None)
+            each = enrolment._each(grammar, matcher, wordless, embedding, tr, None)
             figures[condition] = {side: each[side] for side in SIDES}
         out["voices"][f"{family}:{name}"] = figures
         log(f"{family}:{name}: {figures}")

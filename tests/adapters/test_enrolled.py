@@ -17,12 +17,13 @@ from voicecoach.asr.embedding.features import SessionSettings, shared_embedding
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.dtw import Frames, dtw_distance, dtw_distances, unit
 from voicecoach.asr.enrolled.enrol import AUGMENT, ROOM_RT60, TakeError, enrol_take, in_a_room
-from voicecoach.asr.enrolled.matcher import CalibrationError, Matcher, Take
+from voicecoach.asr.enrolled.matcher import CalibrationError, Match, Matcher, Take
 from voicecoach.asr.enrolled.recognizer import SHORTEST, EnrolledRecognizer, EnrolledSettings
 from voicecoach.asr.enrolled.takes import speech_span, take_frames
 from voicecoach.asr.pocketsphinx import PocketSphinxRecognizer, SphinxSettings
 from voicecoach.asr.pocketsphinx.endpoint import EndpointSettings
 from voicecoach.core.grammar import Grammar
+from voicecoach.runtime.enrolment import NOT_COMMANDS
 from voicecoach.testing import speech
 from voicecoach.testing.real_talk import negatives_dir
 
@@ -466,3 +467,38 @@ def test_the_model_weighs_a_vote_between_phrases_within_the_threshold() -> None:
     assert voted(10.0, vetoed=("how long",), rescue=0.5, liked=0.3) == []
     assert voted(10.0, vetoed=("how long", "repeat"), rescue=0.5) == []
     assert voted(None, vetoed=("how long",), rescue=0.5) == []  # the opinion off: nothing weighs the others
+
+
+@functools.cache
+def _with_words(words: bool) -> Matcher:
+    """en-us+m3's takes of a few commands, and with `words` its takes of the words that are no command."""
+    voice = "en-us+m3"
+    takes = []
+    for phrase in ("help", "stop", "next", "repeat", "how long", "resume"):
+        first = speech.synthesize(phrase, voice, 160)
+        for i, audio in enumerate((first, second_take(first)), 1):
+            takes.append(enrol_take(embedding(), phrase, f"{phrase.replace(' ', '_')}-{i}", audio))
+    others = [dataclasses.replace(enrol_take(embedding(), word, f"{word}-1", speech.synthesize(word, voice, 160)),
+                                  command=False) for word in NOT_COMMANDS] if words else []
+    return Matcher([*takes, *others])
+
+
+def _segment(text: str, wpm: int = 160) -> Frames:
+    audio = speech.pad(speech.synthesize(text, "en-us+m3", wpm), 0.6, 1.6)
+    [frames] = noise.segments(embedding(), audio)
+    return frames
+
+
+@pytest.mark.parametrize("reply", ["I know", "nope"])
+def test_a_reply_nearer_the_persons_words_that_are_no_command_is_none(reply: str) -> None:
+    assert (_with_words(False).decide(_segment(reply)) or Match("", 0, "")).phrase == "help"
+    assert _with_words(True).decide(_segment(reply)) is None
+
+
+def test_the_words_that_are_no_command_neither_calibrate_nor_are_voted() -> None:
+    with_words, without = _with_words(True), _with_words(False)
+    assert with_words.threshold == without.threshold
+    assert {take.phrase for take in with_words.takes} == {take.phrase for take in without.takes}
+    for phrase in ("help", "next", "how long"):
+        match = with_words.decide(_segment(phrase, 140))
+        assert match is not None and match.phrase == phrase

@@ -13,6 +13,7 @@ import soxr
 
 from voicecoach.asr.enrolled import profile
 from voicecoach.asr.enrolled.enrol import AUGMENT
+from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.profile import ProfileError
 from voicecoach.cli.main import main
 from voicecoach.testing import speech
@@ -183,3 +184,19 @@ def test_recognize_hears_an_enrolled_command_with_the_profile(takes: Path, tmp_p
     assert main(["recognize", "--asr", "pocketsphinx", "--profile", str(where), str(clip)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "how long" in out[0], out
+
+
+def _take(phrase: str, name: str, command: bool = True) -> Take:
+    frames = np.random.default_rng(len(name)).normal(size=(6, 96)).astype(np.float32)
+    return Take(phrase, name, frames, (frames,), (frames,), command=command)
+
+
+def test_the_words_that_are_no_command_are_saved_as_such_and_replaced_by_new_ones(tmp_path: Path) -> None:
+    old = [_take("stop", "stop-1"), _take("stop", "stop-2"), _take("okay", "okay-1", command=False)]
+    profile.save(tmp_path, old)
+    loaded = profile.load(tmp_path)
+    assert loaded is not None and [(t.name, t.command) for t in loaded] == [(t.name, t.command) for t in old]
+    redone = profile.redo(loaded, [_take("next", "next-1"), _take("next", "next-2")])
+    assert [t.name for t in redone if not t.command] == ["okay-1"]
+    again = profile.redo(redone, [_take("yes", "yes-1", command=False)])
+    assert sorted(t.name for t in again) == ["next-1", "next-2", "stop-1", "stop-2", "yes-1"]

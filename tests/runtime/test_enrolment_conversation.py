@@ -12,6 +12,7 @@ from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.conversation import (
     FIRST_STOP,
     INTRO_ONE,
+    OTHERS_INTRO,
     STOP_LEARNED,
     Action,
     EnrolmentConversation,
@@ -46,6 +47,18 @@ def said(phrase: str, wpm: int = 160) -> speech.Audio:
 
 def lines(actions: list[Action]) -> list[str]:
     return [a.text for a in actions if isinstance(a, Say)]
+
+
+def test_the_words_that_are_no_command_come_last_once_each_and_teach_no_command() -> None:
+    talk = EnrolmentConversation(["next"], make_take, others=["okay", "thanks"])
+    talk.start(0.0)
+    talk.heard(said("next"), 3.0)
+    assert lines(talk.heard(said("next", 175), 5.0)) == [OTHERS_INTRO, "Okay."]
+    assert lines(talk.heard(said("okay"), 8.0)) == ["Thanks."]
+    end = talk.heard(said("thanks"), 10.0)
+    assert lines(end) == ["Done. I learned 1 command."]
+    assert [(t.name, t.command) for t in talk.takes] == [("next-1", True), ("next-2", True), ("okay-1", False),
+                                                          ("thanks-1", False)]
 
 
 def test_two_takes_of_each_command_then_done() -> None:

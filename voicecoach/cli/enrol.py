@@ -88,7 +88,7 @@ def enrol_spoken(args: argparse.Namespace) -> int:
     from voicecoach.asr.enrolled.enrol import enrol_take
     from voicecoach.asr.enrolled.stop_over import StopOver
     from voicecoach.cli.main import live_audio, load, model_path, settings
-    from voicecoach.runtime.enrolment import enrol_by_voice, enrolment_phrases
+    from voicecoach.runtime.enrolment import NOT_COMMANDS, enrol_by_voice, enrolment_phrases
     from voicecoach.runtime.recognizers import open_general
 
     config = settings(args)
@@ -109,11 +109,13 @@ def enrol_spoken(args: argparse.Namespace) -> int:
         general = open_general(config.asr, grammar, model_path(config), os.environ, sensitivity=config.sensitivity)
         enrolled = enrol_by_voice(phrases, make_take, general, grammar, audio.microphone, audio.open_speaker,
                                   audio.echo, clock=audio.clock, rate=config.rate,
-                                  hears_stop=StopOver(shared_embedding()))
+                                  hears_stop=StopOver(shared_embedding()),
+                                  others=() if args.command_words else NOT_COMMANDS)
     new = enrolled.takes
     if new:
         path = profile.save(directory, profile.redo(old, new))
-        print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new})} commands into {path}.")
+        print(f"Enrolled {len(new)} takes of {len({take.phrase for take in new if take.command})} commands into "
+              f"{path}.")
         _warn_unpaired(profile.load(directory) or [])
     if enrolled.failure is not None:
         kept = ("the voice profile is as it was" if not new else "the take learned is saved" if len(new) == 1
@@ -133,7 +135,7 @@ class EnrolmentCutShort(VoicecoachError):
 
 
 def _warn_unpaired(takes: Sequence[Take]) -> None:
-    counts = Counter(take.phrase for take in takes)
+    counts = Counter(take.phrase for take in takes if take.command)
     single = sorted(phrase for phrase, n in counts.items() if n < 2)
     if single:
         print(f"voicecoach: note: these commands have one take only and are not heard from the profile until "

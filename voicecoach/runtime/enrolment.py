@@ -79,6 +79,12 @@ OverCallback = Callable[[npt.NDArray[np.int16]], None]
 _COACHING = ("idle", "running", "paused")
 
 
+NOT_COMMANDS = ("okay", "yes", "no", "thanks", "good", "all set", "not bad", "hello")
+"""Words a person says that are no command, enrolled once each after the commands: a segment nearer them than
+the commands' takes is no command (matcher.Matcher). None is among the short replies the benchmarks measure
+false commands on (benchmarks/replies.py), nor a paraphrase of one."""
+
+
 def enrolment_phrases(grammar: Grammar, everything: bool = False) -> list[str]:
     """Each command heard while coaching (every command if `everything`) once, as its first phrase (its canonical
     name: "stop", "start bridge"; the check-in's scores as their numbers, "four"), in the grammar's order."""
@@ -224,11 +230,13 @@ class Enrolled:
 def enrol_by_voice(phrases: Sequence[str], make_take: TakeMaker, general: Recognizer, grammar: Grammar,
                    microphone: Microphone, open_speaker: OpenSpeaker, echo: EchoCanceller | None,
                    clock: Callable[[], float] = time.monotonic, rate: int = DEFAULT_RATE,
-                   print_fn: Callable[[str], None] = print, hears_stop: StopHearer | None = None) -> Enrolled:
-    """Run the enrolment of `phrases` on the microphone and speaker until it is done, the person says stop (or
-    Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes learned so far, whatever ended it. Stop is
-    asked for first (in_order); once it has its two takes, `hears_stop` hears stop by them too."""
-    conversation = EnrolmentConversation(in_order(phrases), make_take, hears_stop=hears_stop)
+                   print_fn: Callable[[str], None] = print, hears_stop: StopHearer | None = None,
+                   others: Sequence[str] = ()) -> Enrolled:
+    """Run the enrolment of `phrases` (then of `others`, words that are no command) on the microphone and speaker
+    until it is done, the person says stop (or Ctrl-C, or SIGTERM), or the microphone is lost or fails; the takes
+    learned so far, whatever ended it. Stop is asked for first (in_order); once it has its two takes, `hears_stop`
+    hears stop by them too."""
+    conversation = EnrolmentConversation(in_order(phrases), make_take, hears_stop=hears_stop, others=others)
     stops = frozenset(phrase for phrase, command in grammar.table.items() if command.name == "stop")
     session = EnrolmentSession(conversation, stops, rate)
 

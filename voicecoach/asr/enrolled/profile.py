@@ -67,7 +67,8 @@ def load(directory: Path) -> list[Take] | None:
                 noisy = tuple(data[f"noisy{i}_{j}"] for j in range(int(entry["noisy"])))
                 # A profile enrolled before takes had variants has none: it is heard as it was.
                 variants = tuple(data[f"variant{i}_{j}"] for j in range(int(entry.get("variants", 0))))
-                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy, variants))
+                takes.append(Take(str(entry["phrase"]), str(entry["name"]), data[f"frames{i}"], noisy, variants,
+                                  command=bool(entry.get("command", True))))
     except ProfileError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
@@ -82,8 +83,8 @@ def save(directory: Path, takes: Sequence[Take]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = profile_path(directory)
     header = {"format": FORMAT, "version": VERSION, "features": FEATURES,
-              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy), "variants": len(t.variants)}
-                        for t in takes]}
+              "takes": [{"phrase": t.phrase, "name": t.name, "noisy": len(t.noisy), "variants": len(t.variants),
+                         **({} if t.command else {"command": False})} for t in takes]}
     arrays: dict[str, np.ndarray] = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
     for i, take in enumerate(takes):
         arrays[f"frames{i}"] = take.frames
@@ -113,12 +114,16 @@ def merge(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
 def redo(old: Sequence[Take], new: Sequence[Take]) -> list[Take]:
     """`old` with the commands of `new` learned again: a command with two new takes or more keeps none of its old
     takes; one left with a single new take (an enrolment stopped half way through it) keeps its old takes too,
-    the new one numbered after them. Every other command's takes are kept."""
-    counts = Counter(take.phrase for take in new)
+    the new one numbered after them. Every other command's takes are kept. New words that are no command
+    (Take.command) replace the old ones."""
+    counts = Counter(take.phrase for take in new if take.command)
     redone = {phrase for phrase, n in counts.items() if n >= 2}
-    kept = [take for take in old if take.phrase not in redone]
-    out = list(kept)
+    words = [take for take in new if not take.command]
+    kept = [take for take in old if take.phrase not in redone and (take.command or not words)]
+    out = [*kept, *words]
     for take in new:
+        if not take.command:
+            continue
         if take.phrase not in redone:
             taken = {t.name for t in out}
             number = 1

@@ -30,7 +30,7 @@ def with_profile(general: Recognizer, directory: Path, phrases: frozenset[str],
     from voicecoach.asr.enrolled.matcher import CalibrationError
     from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
 
-    usable = [take for take in takes if take.phrase in phrases]
+    usable = [take for take in takes if take.phrase in phrases or not take.command]
     if len(usable) < len(takes):
         print(f"voicecoach: warning: {len(takes) - len(usable)} enrolled takes are of phrases the grammar no "
               "longer has; they are not used.", file=sys.stderr)
