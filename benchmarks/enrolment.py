@@ -286,7 +286,9 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
         said = Speaker(family, name, ENROL_PACE[family])
         figures["own_sentences"] = each(track([(said.say(s), None) for s in GENERAL_SENTENCES], GENERAL_SENTENCES),
                                         None)
-        figures["own_replies"] = each(track([(said.say(r), None) for r in said_back], said_back), None)
+        replied = track([(said.say(r), None) for r in said_back], said_back)
+        figures["own_replies"] = each(replied, None)
+        figures["own_replies_running"] = each(replied, None, "running")
         t0 = time.process_time()
         figures["real_talk"] = each(real_track, real_general)
         embed_cpu += time.process_time() - t0
@@ -311,12 +313,14 @@ def _from(detection: Detection, commits: list[Detection]) -> bool:
 
 
 def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: SpeechEmbedding, tr: Track,
-          replay: tuple[list[Detection], list[Detection], list[Detection]] | None) -> dict[str, Any]:
+          replay: tuple[list[Detection], list[Detection], list[Detection]] | None,
+          mode: str | None = None) -> dict[str, Any]:
     """Without the profile (the general recognizer as shipped) and with it (over the general recognizer as a
     profile makes it: the model's veto, not its own commits), the profile also without its talk rule (as it was),
     without its apart rule, without the words that are no command (`wordless`), over the model's own commits too
     (not shipped), and over PocketSphinx alone (the command model off), with what triggered where nothing was said.
-    `replay`: the three general recognizers' commits, decoded once."""
+    `replay`: the three general recognizers' commits, decoded once. `mode`: the coach's, whose phrases alone are
+    listened for (None: every phrase; not with `replay`)."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, sphinx = general(grammar)
@@ -338,6 +342,11 @@ def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: Spee
     matchers = (matcher,) * 7 + (wordless,)
     enrolled = [profile_over(feed, heard_with, embedding, grammar, these, judge)
                 for feed, heard_with, these, judge in zip(feeds, matchers, settings, vetoes, strict=True)]
+    if mode is not None:
+        heard = grammar.phrases_heard(mode)
+        shipped.listen_for(heard)
+        for recognizer in enrolled:
+            recognizer.listen_for(heard)
     on, old, mixed, off, near, unvetoed, yielding, wordy = decode([shipped, *listening, *enrolled],
                                                                   tr.audio)[1 + len(listening):]
     return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
@@ -373,9 +382,12 @@ def _table(result: dict[str, Any], without: str, with_: str) -> list[str]:
                                              ("commands@5dB", None), ("own_sentences", len(GENERAL_SENTENCES))]
     replied = all("own_replies" in fig for fig in result["voices"].values())
     columns += [("own_replies", result["replies"])] if replied else []
+    running = all("own_replies_running" in fig for fig in result["voices"].values())
+    columns += [("own_replies_running", result["replies"])] if running else []
     columns += [("real_talk", result["real_clips"])]
     out = ["| voice | clean without / with | 10 dB without / with | 5 dB without / with | own sentences with a "
            "command without / with |" + (" own replies with a command without / with |" if replied else "")
+           + (" own replies mid-exercise (running) without / with |" if running else "")
            + " real talk with a command without / with |", "|---" * (len(columns) + 1) + "|"]
     totals: dict[str, list[int]] = {}
     for voice, fig in result["voices"].items():

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voicecoach.asr.embedding import SpeechEmbedding
-from voicecoach.asr.enrolled.conversation import FIRST_STOP, STOP_LEARNED, StopHearer, in_order
+from voicecoach.asr.enrolled.conversation import FIRST_STOP, OTHERS_INTRO, STOP_LEARNED, StopHearer, in_order
 from voicecoach.asr.enrolled.enrol import enrol_take
 from voicecoach.asr.enrolled.matcher import Take
 from voicecoach.asr.enrolled.recognizer import EnrolledRecognizer
@@ -29,7 +29,7 @@ from voicecoach.core.grammar import load_grammar
 from voicecoach.core.tempo import DEFAULT_RATE
 from voicecoach.paths import default_content_dir, default_grammar_dir
 from voicecoach.runtime.demo import coach_voice_of
-from voicecoach.runtime.enrolment import enrol_by_voice, enrolment_phrases
+from voicecoach.runtime.enrolment import NOT_COMMANDS, enrol_by_voice, enrolment_phrases
 from voicecoach.runtime.hearing import HearingPath, hear_stream
 from voicecoach.testing import speech
 from voicecoach.testing.floor import RATE, Floor
@@ -56,7 +56,7 @@ def heard_back(takes: list[Take], voice: str, embedding: SpeechEmbedding) -> int
     as that command and nothing else: the general recognizer beside them listens for words that are no command."""
     matcher = profile_matcher(takes)
     right = 0
-    for phrase in dict.fromkeys(take.phrase for take in takes):
+    for phrase in dict.fromkeys(take.phrase for take in takes if take.command):
         recognizer = EnrolledRecognizer(PocketSphinxRecognizer(["good morning"]), matcher, embedding)
         audio = speech.pad(speech.synthesize(phrase, voice, HEARD_WPM), 0.8, 1.5)
         found = hear_stream(HearingPath(recognizer, GRAMMAR()), speech.chunks(audio, 3200))
@@ -74,13 +74,13 @@ def coach_voice() -> Callable[[str], speech.Audio]:
 
 
 def enrol(floor: Floor, hears_stop: StopHearer | None) -> list[Take]:
-    """Every command enrolled on `floor`, as `voicecoach enroll` does (stop heard by its takes if `hears_stop`);
-    a run the floor cuts short (its time limit) ends with the takes so far."""
+    """Every command enrolled on `floor`, then the words that are no command, as `voicecoach enroll` does (stop
+    heard by its takes if `hears_stop`); a run the floor cuts short (its time limit) ends with the takes so far."""
     grammar = GRAMMAR()
     general = PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table)
     return enrol_by_voice(enrolment_phrases(grammar), functools.partial(enrol_take, EMBEDDING()), general, grammar,
                           floor.microphone(), floor.open_speaker, EchoCanceller(RATE), clock=floor.clock,
-                          print_fn=lambda text: None, hears_stop=hears_stop).takes
+                          print_fn=lambda text: None, hears_stop=hears_stop, others=NOT_COMMANDS).takes
 
 
 def stop_over_the_first_line(voice: str) -> tuple[int, int]:
@@ -123,14 +123,17 @@ def stop_instead_of_a_take(voice: str, hears_stop: StopHearer | None) -> tuple[i
     return stopped, len(phrases) - 1
 
 
-def measure(voice: str, reaction: float, reply_within: float) -> tuple[float, list[Take], int, list[str]]:
-    """(seconds from the first word to the last, takes learned, commands, the coach's lines)."""
+def measure(voice: str, reaction: float, reply_within: float) -> tuple[float, float, list[Take], int, list[str]]:
+    """(seconds from the first word to the last, and to the line after the last command's takes, takes learned,
+    commands, the coach's lines)."""
     phrases = in_order(enrolment_phrases(GRAMMAR()))  # the person answers in the order the coach asks
     answers: list[speech.Audio | None] = [speech.synthesize(p, voice, wpm) for p in phrases for wpm in (160, 175)]
+    answers += [speech.synthesize(word, voice, 160) for word in NOT_COMMANDS]
     floor = Floor(answers, coach_voice(), reaction=reaction, reply_within=reply_within)
     takes = enrol(floor, StopOver(EMBEDDING()))
     last = floor.lines[-1]
-    return last.end / RATE, takes, len(phrases), floor.said()
+    commands_done = next((line.start for line in floor.lines if line.text == OTHERS_INTRO), last.end)
+    return last.end / RATE, commands_done / RATE, takes, len(phrases), floor.said()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,13 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     voices = args.voice or VOICES
     runs = [(voices[0], *timing) for timing in TIMINGS] + [(voice, *TIMINGS[0]) for voice in voices[1:]]
     for voice, reaction, reply_within in runs:
-        seconds, takes, commands, said = measure(voice, reaction, reply_within)
+        seconds, commands_s, takes, commands, said = measure(voice, reaction, reply_within)
+        words = sum(1 for take in takes if not take.command)
         again = sum(1 for line in said if "once more" in line)
         heard = heard_back(takes, voice, EMBEDDING())
         print(f"{voice} {reaction}/{reply_within}: {seconds:.1f} s, {len(takes)} takes of {commands} commands, "
               f"{again} asked again, {heard} heard back", file=sys.stderr)
         rows.append(f"| {voice} | {reaction} s | {reply_within} s | {seconds:.0f} s ({seconds / 60:.1f} min) | "
-                    f"{len(takes)} of {2 * commands} | {again} | {heard} of {commands} |")
+                    f"{commands_s:.0f} s | {len(takes) - words} of {2 * commands} | {words} of {len(NOT_COMMANDS)} | "
+                    f"{again} | {heard} of {commands} |")
     first = [stop_over_the_first_line(voice) for voice in voices]
     print(f"stop over the first line (ended, taken): {first}", file=sys.stderr)
     later = [(stop_over_later_lines(voice, StopOver(EMBEDDING())), stop_over_later_lines(voice, None))
@@ -159,21 +164,23 @@ def main(argv: list[str] | None = None) -> int:
     OUT.write_text("\n".join([
         "# Spoken enrolment: how long it takes",
         "",
-        f"`python -m benchmarks.enrolment_spoken`: every command of the shipped grammar, two takes each, on the "
+        f"`python -m benchmarks.enrolment_spoken`: every command of the shipped grammar, two takes each, then the "
+        f"{len(NOT_COMMANDS)} words that are no command once each ({', '.join(NOT_COMMANDS)}), on the "
         f"simulated floor (voicecoach/testing/floor.py), stop first. The coach speaks with the real renderer at "
         f"{DEFAULT_RATE} words a minute; the person answers each request after their reaction time; the coach's "
         "reply to a take comes at most the given time after the take ends (the loop's own: the segment's end, "
         "0.45 s of quiet, up to 0.5 s more when the general recognizer commits nothing in it, and the embedding's "
-        f"time). Target: at most {TARGET_S:.0f} s. Heard back: of the commands, said by the same voice at "
+        f"time). Target: at most {TARGET_S:.0f} s for the commands (the words after them came later, and take "
+        "longer). Heard back: of the commands, said by the same voice at "
         f"{HEARD_WPM} words a minute (the takes at 160 and 175), each in quiet, how many the learned takes alone "
         "hear (an EnrolledRecognizer whose general recognizer listens for no command). The voices are espeak-ng "
         "training voices, among those stop's hearing (voicecoach/asr/enrolled/stop_over.py) was tuned on "
         "(STOP-OVER-TUNING.md): these figures say the conversation works, not how well stop is heard in a voice it "
         "was not tuned on.",
         "",
-        "| person's voice | reaction | reply within | from the first word to the last | takes learned | asked again "
-        "| heard back |",
-        "|---|---|---|---|---|---|---|",
+        "| person's voice | reaction | reply within | from the first word to the last | to the commands' end | "
+        "takes of commands | words | asked again | heard back |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "## Stop over the coach's voice",
