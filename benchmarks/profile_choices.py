@@ -3,7 +3,8 @@
 `python -m benchmarks.profile_choices --set SET [--voice NAME ...]` writes benchmarks/PROFILE_SET.md and
 profile_SET.json, one row per choice of the set (CHOICES). The voices are
 benchmarks/room.py's training voices (espeak-ng en-us+m3, +f2, +m1); the real talk is 100 clips of its tuning
-half. Nothing held out is decoded. Each voice enrols as benchmarks/enrolment.py's do, and is heard in both of
+half. Nothing held out is decoded. Each voice enrols as benchmarks/enrolment.py's do (the words that are no
+command too, since runs after 2026-12-06), and is heard in both of
 the protocols the held-out benchmarks use: the kitchen noise mixed into each command's own stretch
 (benchmarks/enrolment.py), and commands from the floor of a room and in kitchen noise that runs on
 (benchmarks/room.py).
@@ -18,8 +19,10 @@ this set), the commands that stop the coach spared or not; `room_variants`, each
 a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white
 noise; `shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest
 take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone;
-`opinion`, a vote among the phrases within the threshold weighed by the command model's probability of each
-(EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
+`vote_bar`, a vote standing only where the command model gives its command at least that probability
+(EnrolledSettings.vote_bar; the tuning half of the short replies, benchmarks/replies.py, said alone by each voice,
+is where it matters); `opinion`, a vote among the phrases within the threshold weighed by the command model's
+probability of each (EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
 or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a
 vote the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the
 model gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and
@@ -35,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks import enrolment, heldout, room
+from benchmarks import enrolment, heldout, replies, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
 from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, general, score, track
 from benchmarks.enrolment_training import WHITE, RememberingEmbedding  # WHITE: the variants before the room's
@@ -117,6 +120,9 @@ CHOICES: dict[str, dict[str, Choice]] = {
     "rescue": _rescues((0.5, 0.1, 0.01, 0.001)),
     "rescue_noise": {**_rescues((0.9, 0.5, 0.1)),
                      **_rescues((0.9, 0.5, 0.1), references=False)},
+    "vote_bar": {"a vote stands unless vetoed (as before)": Choice(noise_margin=NOISE_MARGIN),
+                 **{f"vote bar {bar:g}": Choice(EnrolledSettings(vote_bar=bar), noise_margin=NOISE_MARGIN)
+                    for bar in (0.001, 0.01, 0.03, 0.1)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
@@ -168,7 +174,8 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
     out: dict[str, Any] = {}
     for name in voices:
         family = "espeak-training"
-        takes = {augment: enrolment.enrol(embedding, family, name, phrases, augment)
+        words = enrolment.enrol_words(embedding, family, name)
+        takes = {augment: [*enrolment.enrol(embedding, family, name, phrases, augment), *words]
                  for augment in {c.augment for c in choices.values()}}
         matchers = {(within, margin, augment): Matcher(takes[augment], within=within,
                                                        noise=references if margin else (), noise_margin=margin or 1.0)
@@ -183,7 +190,9 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
                   CONDITIONS[5]: room.commands(family, name, phrases, noise_bed, reverberant=False),
                   "kitchen alone": track([(kitchen_alone, None)]),
                   "own sentences": track([(say(s, enrolment.ENROL_PACE[family]), None)
-                                          for s in [*GENERAL_SENTENCES, *article_sentences(40)]])}
+                                          for s in [*GENERAL_SENTENCES, *article_sentences(40)]]),
+                  "replies": track([(say(r, enrolment.ENROL_PACE[family]), None)
+                                    for r in replies.replies(held=False)])}
         figures = {key: _variants(grammar, choices, matchers, embedding, tr, None) for key, tr in tracks.items()}
         figures["real talk"] = _variants(grammar, choices, matchers, embedding, real, real_general)
         out[name] = figures
@@ -207,14 +216,16 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
             "condition (one commit, the right command, in the clip's window); own sentences and real talk: clips with "
             "a command.", "",
             "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |"
-            + (" kitchen alone (20 s each, commands) |" if "kitchen alone" in first else ""),
-            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first))]
+            + (" kitchen alone (20 s each, commands) |" if "kitchen alone" in first else "")
+            + (" replies, tuning half |" if "replies" in first else ""),
+            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first) + ("replies" in first))]
     rows = []
     t: dict[str, list[int]]
     for name, t in total.items():
         cells = [f"{100 * t[c][0] / t[c][1]:.1f} % ({t[c][0]})" for c in CONDITIONS]
         cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
         cells += [str(t["kitchen alone"][4])] if "kitchen alone" in t else []
+        cells += [f"{t['replies'][2]}/{t['replies'][3]}"] if "replies" in t else []
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join([*head, *rows, ""])
 

@@ -135,6 +135,10 @@ class EnrolledSettings:
     """The opinion also weighs a vote the length rule or the veto drops for its nearest phrase (False: it only
     moves a vote that stands, to a phrase that stands too, so it never makes a vote where there was none). Weighed
     first, as it was built, kitchen noise alone was voted more (benchmarks/PROFILE_OPINION.md)."""
+    vote_bar: float | None = None
+    """A vote stands only where the command model gives its command at least this probability (None: where it
+    does not veto it, as the general recognizer's commits). Not while the coach speaks: the model has no opinion
+    then (SecondOpinion.likes)."""
     rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
@@ -345,11 +349,18 @@ class EnrolledRecognizer:
         sure = self.settings.sure
         asked = sure is None or match.distance > sure * self.matcher.threshold
         at = Detection(segment.end / RATE, match.phrase)
-        if asked and self._agrees is not None and not self._agrees(at):
+        if asked and ((self._agrees is not None and not self._agrees(at)) or self._below_bar(at)):
             if record:
                 self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], at]
             return False
         return True
+
+    def _below_bar(self, at: Detection) -> bool:
+        bar = self.settings.vote_bar
+        if bar is None or self._likes is None:
+            return False
+        p = self._likes(at)
+        return p is not None and p < bar
 
     def _rescued(self, match: Match, at: float, allowed: frozenset[str] | None, segment: Segment) -> Match | None:
         """The vote `match` dropped for its nearest phrase given to another (EnrolledSettings.rescue), or None."""
