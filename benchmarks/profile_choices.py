@@ -10,23 +10,23 @@ the protocols the held-out benchmarks use: the kitchen noise mixed into each com
 (benchmarks/room.py).
 
 Sets: `veto`, a vote whose take stands within `sure` times the threshold skips the model's veto
-(EnrolledSettings.sure; shipped: every vote faces it), and no vote faces it; `within`, a take matched against
-any stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart); `noise`, the noise
-references (voicecoach.asr.enrolled.noise) at three margins; `veto_noise`, the veto on votes again, with the
-noise references as shipped; `overrule`, a vote standing against a general commit of another command about its
-segment when its take stands that much nearer than that command's takes (EnrolledSettings.overrule, chosen on
-this set), the commands that stop the coach spared or not; `room_variants`, each take also enrolled as heard across
-a room (voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white
-noise; `shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest
-take (EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone;
-`vote_bar`, a vote standing only where the command model gives its command at least that probability
-(EnrolledSettings.vote_bar; the tuning half of the short replies, benchmarks/replies.py, said alone by each voice,
-is where it matters); `opinion`, a vote among the phrases within the threshold weighed by the command model's
-probability of each (EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto
-or only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a
-vote the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the
-model gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and
-without the noise references, to show what clatter it votes.
+(EnrolledSettings.sure; shipped: every vote faces it), and no vote faces it; `within`, a take matched against any
+stretch of a segment (Matcher's `within`) and the apart rule off (EnrolledSettings.apart); `noise`, the noise
+references (voicecoach.asr.enrolled.noise) at three margins; `veto_noise`, the veto on votes again, with the noise
+references as shipped; `overrule`, a vote standing against a general commit of another command about its segment
+when its take stands that much nearer than that command's takes (EnrolledSettings.overrule, chosen on this set), the
+commands that stop the coach spared or not; `room_variants`, each take also enrolled as heard across a room
+(voicecoach.asr.enrolled.enrol.in_a_room: a synthetic echo, not the benchmarks' simulated rooms) in white noise;
+`shortest`, a vote dropped when its segment's speech is that much shorter than the voted phrase's shortest take
+(EnrolledSettings.shortest), and the same without the noise references, to show what it keeps out alone; `vote_bar`,
+a vote standing only where the command model gives its command at least that probability (EnrolledSettings.vote_bar;
+the tuning half of the short replies, benchmarks/replies.py, said alone by each voice, is where it matters);
+`opinion`, a vote among the phrases within the threshold weighed by the command model's probability of each
+(EnrolledSettings.opinion); `opinion_dropped`, the opinion weighing a vote before the length rule and the veto or
+only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a vote
+the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the model
+gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and without the
+noise references, to show what clatter it votes.
 """
 
 from __future__ import annotations
