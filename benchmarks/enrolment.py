@@ -4,10 +4,12 @@
 
 Each held-out voice (Festival's, and espeak-ng's variants named after people: benchmarks/heldout.py) enrols two
 takes of each command at one pace in quiet: the voice as it speaks, and the same take 4 % higher and faster (a
-synthesizer says a text the same way every time; a person never does). It is then tested on the commands at two
-other paces, clean and in the real kitchen recording at 10 and 5 dB; on its own everyday sentences; on the
-held-out half of the short replies a person says to the coach ("got it", "perfect": benchmarks/replies.py), each
-said alone at the enrolment pace; and on the held-out half of the real people's talk. The rejection threshold is
+synthesizer says a text the same way every time; a person never does), then one take of each of the 8 words that
+are no command (voicecoach.runtime.enrolment.NOT_COMMANDS). It is then tested on the commands at two other paces,
+clean and in the real kitchen recording at 10 and 5 dB; on its own everyday sentences; on the held-out half of the
+short replies a person says to the coach ("got it", "perfect": benchmarks/replies.py), each said alone at the
+enrolment pace, with every phrase listened for and as the coach listens mid-exercise; and on the held-out half of
+the real people's talk. The rejection threshold is
 calibrated from the takes with white noise added (voicecoach.asr.enrolled.enrol): the kitchen noise is used only
 here, to test.
 
@@ -254,7 +256,7 @@ def triggers(tr: Track, found: list[Detection], general_commits: list[Detection]
     return out
 
 
-def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict[str, Any]:
+def measure(grammar: Grammar, quick: bool, people: int | None, log: Any, bar: float | None = None) -> dict[str, Any]:
     embedding = SpeechEmbedding()
     phrases = enrolment_phrases(grammar)  # what `voicecoach enroll` asks for: the commands heard while coaching
     noise = heldout.kitchen_noise()
@@ -268,7 +270,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
     real_general = (shipped.commits, judged.commits, sphinx.commits)
     said_back = replies.replies(held=True)
     out: dict[str, Any] = {"phrases": len(phrases), "real_clips": len(real), "replies": len(said_back),
-                           "real_minutes": round(len(real_track.audio) / RATE / 60, 1), "voices": {}}
+                           "vote_bar": bar, "real_minutes": round(len(real_track.audio) / RATE / 60, 1), "voices": {}}
     embed_cpu = embed_audio = 0.0
     for family, name in voices(quick, people):
         started = time.process_time()
@@ -277,7 +279,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any) -> dict
         matcher = profile_matcher([*takes, *words])
         enrol_s = time.process_time() - started
         wordless = profile_matcher(takes)
-        each = functools.partial(_each, grammar, matcher, wordless, embedding)
+        each = functools.partial(_each, grammar, matcher, wordless, embedding, bar=bar)
         figures: dict[str, Any] = {"takes": len(takes), "words": len(words), "threshold": round(matcher.threshold, 4),
                                    "enrol_cpu_s": round(enrol_s, 1)}
         for snr in SNRS:
@@ -314,13 +316,14 @@ def _from(detection: Detection, commits: list[Detection]) -> bool:
 
 def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: SpeechEmbedding, tr: Track,
           replay: tuple[list[Detection], list[Detection], list[Detection]] | None,
-          mode: str | None = None) -> dict[str, Any]:
+          mode: str | None = None, bar: float | None = None) -> dict[str, Any]:
     """Without the profile (the general recognizer as shipped) and with it (over the general recognizer as a
     profile makes it: the model's veto, not its own commits), the profile also without its talk rule (as it was),
     without its apart rule, without the words that are no command (`wordless`), over the model's own commits too
     (not shipped), and over PocketSphinx alone (the command model off), with what triggered where nothing was said.
     `replay`: the three general recognizers' commits, decoded once. `mode`: the coach's, whose phrases alone are
-    listened for (None: every phrase; not with `replay`)."""
+    listened for (None: every phrase; not with `replay`). `bar`: the profile with EnrolledSettings.vote_bar at it
+    too."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, sphinx = general(grammar)
@@ -342,14 +345,19 @@ def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: Spee
     matchers = (matcher,) * 7 + (wordless,)
     enrolled = [profile_over(feed, heard_with, embedding, grammar, these, judge)
                 for feed, heard_with, these, judge in zip(feeds, matchers, settings, vetoes, strict=True)]
+    if bar is not None:
+        feeds.append(Tap(judged) if replay is None else Replay(replay[1]))
+        enrolled.append(profile_over(feeds[-1], matcher, embedding, grammar, EnrolledSettings(vote_bar=bar), veto))
     if mode is not None:
         heard = grammar.phrases_heard(mode)
         shipped.listen_for(heard)
         for recognizer in enrolled:
             recognizer.listen_for(heard)
-    on, old, mixed, off, near, unvetoed, yielding, wordy = decode([shipped, *listening, *enrolled],
-                                                                  tr.audio)[1 + len(listening):]
-    return {"without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
+    on, old, mixed, off, near, unvetoed, yielding, wordy, *barred = decode([shipped, *listening, *enrolled],
+                                                                           tr.audio)[1 + len(listening):]
+    extra = {"with_bar": list(score(grammar, tr, barred[0])),
+             "triggers_bar": triggers(tr, barred[0], feeds[8].commits)} if barred else {}
+    return {**extra, "without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
             "triggers": triggers(tr, on, feeds[0].commits), "triggers_before": triggers(tr, old, feeds[1].commits),
@@ -423,11 +431,17 @@ def _own_triggers(result: dict[str, Any], what: str = "own_sentences") -> list[s
                            ("triggers_no_apart", "without the apart rule"),
                            ("triggers_unvetoed", "votes not put to the veto"),
                            ("triggers_wordless", "without the words that are no command"),
+                           ("triggers_bar", "its votes barred"),
                            ("triggers_alone", "over the model's own commits"),
                            ("triggers_sphinx", "second opinion off")):
             for sentence, who, phrase in fig[what].get(key, []):
                 out.append(f"- {voice}, {label}: \"{sentence}\" heard as \"{phrase}\" by the {who}.")
     return out or ["- None."]
+
+
+def _has_all(result: dict[str, Any], what: str) -> bool:
+    """Whether every voice has the figures `what` (a run before they were measured has not)."""
+    return all(what in fig for fig in result["voices"].values())
 
 
 def _has(result: dict[str, Any], tag: str) -> bool:
@@ -436,7 +450,8 @@ def _has(result: dict[str, Any], tag: str) -> bool:
 
 
 EXTRA_PROFILES = {"with_no_apart": "without the apart rule", "with_unvetoed": "its votes unvetoed",
-                  "with_yielding": "its votes yielding", "with_wordless": "without the words that are no command"}
+                  "with_yielding": "its votes yielding", "with_wordless": "without the words that are no command",
+                  "with_bar": "its votes barred below a probability"}
 
 
 def _profiles(result: dict[str, Any]) -> list[str]:
@@ -495,6 +510,12 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "voices and the tuning half of the replies (benchmarks/NOT_COMMANDS.md).", "",
            *(_table(result, "without", "with_wordless") if _has(result, "with_wordless") else ["Not measured in "
                                                                                               "this run."]), "",
+           "### The profile's votes barred below the command model's probability (not shipped)", "",
+           "The same run: a vote stands only where the command model gives its command at least "
+           f"{result.get('vote_bar')} (EnrolledSettings.vote_bar; chosen on training voices, "
+           "benchmarks/PROFILE_VOTE_BAR.md).", "",
+           *(_table(result, "without", "with_bar") if _has(result, "with_bar") else ["Not measured in this run."]),
+           "",
            "### The profile over the model's own commits too (not shipped)", "",
            "The same run: the profile over the general recognizer exactly as it hears without a profile. The "
            "model's own commits then compete with the takes, and commit the commands (and numbers) it is sure of in "
@@ -508,7 +529,10 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "### What triggered in the voices' own sentences", "",
            *_own_triggers(result), "",
            "### What triggered in the voices' own short replies", "",
-           *(_own_triggers(result, "own_replies") if "replies" in result else ["Not measured in this run."]), ""]
+           *(_own_triggers(result, "own_replies") if "replies" in result else ["Not measured in this run."]), "",
+           "### What triggered in the voices' own short replies, mid-exercise", "",
+           *(_own_triggers(result, "own_replies_running") if _has_all(result, "own_replies_running")
+             else ["Not measured in this run."]), ""]
     out += ["", "## Cost", "",
             f"- The embedding (mel spectrogram and Google's speech embedding on onnxruntime, one thread): "
             f"{result['embedding_rtf']} CPU s per second of audio, embedding a 60 s stretch.",
@@ -622,6 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"only the first N of espeak-ng's {len(heldout.ESPEAK_PEOPLE)} named voices")
     parser.add_argument("--out", type=Path, default=runs.REPO,
                         help="ENROLMENT.md goes to OUT/benchmarks/ (default: the repository)")
+    parser.add_argument("--vote-bar", type=float, metavar="P",
+                        help="also the profile with EnrolledSettings.vote_bar at P (not shipped)")
     args = parser.parse_args(argv)
     log = runs.logger("enrolment")
     prog = "python -m benchmarks.enrolment"
@@ -642,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     _, grammar = load(None)
     try:
-        result = measure(grammar, args.quick, args.people, log)
+        result = measure(grammar, args.quick, args.people, log, args.vote_bar)
     except heldout.HeldOutError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 2
