@@ -138,7 +138,8 @@ class EnrolledSettings:
     vote_bar: float | None = None
     """A vote stands only where the command model gives its command at least this probability (None: where it
     does not veto it, as the general recognizer's commits). Not while the coach speaks: the model has no opinion
-    then (SecondOpinion.likes)."""
+    then (SecondOpinion.likes). Off: on training voices every bar from 0.001 up lost commands said from the floor of
+    a room and in a kitchen's running noise, for 2 to 10 of 42 short replies (benchmarks/PROFILE_VOTE_BAR.md)."""
     rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
