@@ -93,12 +93,16 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
                         + " | ".join(_pc(*_sum([c[side] for c in cells])) for side in ("without", "with"))
                         + f" | {src} |")
         each = {"own_sentences": len(GENERAL_SENTENCES), "real_talk": enrolment["result"]["real_clips"],
-                "own_replies": enrolment["result"].get("replies", 0)}
+                "own_replies": enrolment["result"].get("replies", 0),
+                "own_replies_running": enrolment["result"].get("replies", 0)}
         hours = enrolment["result"]["real_minutes"] / 60
         said = [("own_sentences", "the same voice's everyday sentences", "≤ 0.5 %")]
         if all("own_replies" in v for v in voices):
-            said.append(("own_replies", "short replies said alone by the same voice (held-out replies, synthesized)",
-                         "≤ 1 %"))
+            said.append(("own_replies", "short replies said alone by the same voice (held-out replies, synthesized; "
+                         "every phrase listened for)", "≤ 1 %"))
+        if all("own_replies_running" in v for v in voices):
+            said.append(("own_replies_running", "the same replies said mid-exercise (the coach listening as it does "
+                         "then)", "≤ 1 %"))
         for key, label, target in (*said, ("real_talk", "held-out real talk", "≤ 1 %, ≤ 1 an hour")):
             fired = [sum(v[key][side][2] for v in voices) for side in ("without", "with")]
             n = len(voices) * each[key]
