@@ -68,7 +68,9 @@ def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio
     return dataclasses.replace(tr, audio=audio)
 
 
-SIDES = ("without", "with", "with_unvetoed", "with_yielding")
+SIDES = ("without", "with", "with_unvetoed", "with_yielding", "with_wordless")
+SIDE_NAMES = {"without": "without", "with": "with", "with_unvetoed": "unvetoed", "with_yielding": "yielding",
+              "with_wordless": "without its words"}
 
 TRAINING = (("espeak-training", "m3"), ("espeak-training", "f2"), ("espeak-training", "m1"))
 """espeak-ng training voices (en-us+m3, +f2, +m1): what a choice may be made on (--training)."""
@@ -109,10 +111,11 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
              "Held-out voices only; no real recordings of our commands exist here (all synthesized).\n",
              "Each cell: without a profile / with it / with it, its votes not put to the command model's veto (as "
              "before this benchmark) / with it, its votes yielding to every general commit about their segment (as "
-             "before EnrolledSettings.overrule).\n",
-             "| voice | " + " | ".join(f"{c}: without / with / unvetoed / yielding" for c in conditions) + " |",
-             "|---|" + "---|" * len(conditions)]
+             "before EnrolledSettings.overrule) / with it, without the words that are no command (as before they were "
+             "enrolled).\n"]
     sides = [side for side in SIDES if all(side in f[c] for f in result["voices"].values() for c in conditions)]
+    named = " / ".join(SIDE_NAMES[side] for side in sides)
+    lines += ["| voice | " + " | ".join(f"{c}: {named}" for c in conditions) + " |", "|---|" + "---|" * len(conditions)]
     totals = {c: {side: [0, 0] for side in sides} for c in conditions}
     for voice, figures in result["voices"].items():
         cells = []
