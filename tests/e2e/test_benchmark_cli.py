@@ -112,14 +112,17 @@ def test_the_head_gives_the_replies_with_a_profile_once_measured(tmp_path: Path)
                 for key in ("commands@clean", "commands@10dB", "commands@5dB")}
     enrolled |= {"own_sentences": {"without": [0, 0, 1], "with": [0, 0, 0]},
                  "own_replies": {"without": [0, 0, 3], "with": [0, 0, 1]},
+                 "own_replies_running": {"without": [0, 0, 2], "with": [0, 0, 4]},
                  "real_talk": {"without": [0, 0, 5], "with": [0, 0, 1]}}
     meta = {"command": "python -m benchmarks.enrolment", "commit": "abc1234", "date": "2026-12-06"}
     (tmp_path / "benchmarks" / "enrolment.json").write_text(json.dumps(
         {"meta": meta, "result": {"voices": {"a": enrolled, "b": enrolled}, "real_clips": 10, "real_minutes": 30.0,
                                   "replies": 25}}))
     head = "\n".join(headline.lines(tmp_path))
-    assert ("| false commands, short replies said alone by the same voice (held-out replies, synthesized) | ≤ 1 % "
-            "| 12.0 % (6/50) | 4.0 % (2/50) | ENROLMENT.md |") in head
+    assert ("| false commands, short replies said alone by the same voice (held-out replies, synthesized; every "
+            "phrase listened for) | ≤ 1 % | 12.0 % (6/50) | 4.0 % (2/50) | ENROLMENT.md |") in head
+    assert ("| false commands, the same replies said mid-exercise (the coach listening as it does then) | ≤ 1 % "
+            "| 8.0 % (4/50) | 16.0 % (8/50) | ENROLMENT.md |") in head
 
 
 @pytest.mark.parametrize("quick", [True, False])
