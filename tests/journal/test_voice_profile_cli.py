@@ -80,12 +80,12 @@ def test_a_bad_file_gets_one_line_and_nothing_enrolled_is_lost(takes: Path, tmp_
     write_take(more, "pause-1.wav", "pause", 160)
     write_take(more, "pause-2.wav", "pause", 175)
     (more / "next-1.wav").write_bytes(b"RIFF not really a wave file")
-    write_take(more, "hello-1.wav", "hello", 160)
+    write_take(more, "banana-1.wav", "banana", 160)  # neither a command nor one of the words that are none
     assert main(["enroll", "--from", str(more), "--profile", str(where)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2, err  # one line per bad file
     assert any("next-1.wav" in line and "cannot read audio" in line for line in err)
-    assert any("hello-1.wav" in line and "not a command" in line for line in err)
+    assert any("banana-1.wav" in line and "not a command" in line for line in err)
     enrolled = profile.load(where)
     assert enrolled is not None
     assert sorted(t.name for t in enrolled) == ["how_long-1", "how_long-2", "pause-1", "pause-2", "stop-1",
@@ -200,3 +200,13 @@ def test_the_words_that_are_no_command_are_saved_as_such_and_replaced_by_new_one
     assert [t.name for t in redone if not t.command] == ["okay-1"]
     again = profile.redo(redone, [_take("yes", "yes-1", command=False)])
     assert sorted(t.name for t in again) == ["next-1", "next-2", "stop-1", "stop-2", "yes-1"]
+
+
+def test_the_words_that_are_no_command_are_learned_from_files_too(takes: Path, tmp_path: Path) -> None:
+    write_take(takes, "all_set-1.wav", "all set", 160)
+    where = tmp_path / "profile"
+    assert main(["enroll", "--from", str(takes), "--profile", str(where)]) == 0
+    enrolled = profile.load(where)
+    assert enrolled is not None
+    assert [(t.name, t.phrase) for t in enrolled if not t.command] == [("all_set-1", "all set")]
+    assert sum(t.command for t in enrolled) == 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import re
@@ -41,6 +42,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from voicecoach.asr.enrolled.enrol import TakeError, enrol_take
     from voicecoach.audio.wavinput import AudioFileError, read_pcm16
     from voicecoach.cli.main import load
+    from voicecoach.runtime.enrolment import NOT_COMMANDS
 
     if args.source is None:
         return enrol_spoken(args)
@@ -63,11 +65,13 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         found = TAKE_NAME.match(file.name)
         phrase = found["command"].replace("_", " ") if found else ""
         try:
-            if found is None or phrase not in phrases:
-                raise TakeError("the name is not a command and a take number (stop-1.wav, start_bridge-2.wav); "
-                                "`voicecoach check` lists the commands")
+            if found is None or (phrase not in phrases and phrase not in NOT_COMMANDS):
+                raise TakeError("the name is not a command and a take number (stop-1.wav, start_bridge-2.wav; "
+                                f"or one of the words that are no command: {', '.join(NOT_COMMANDS)}, as "
+                                "all_set-1.wav); `voicecoach check` lists the commands")
             pcm = np.frombuffer(read_pcm16(file, 16000), "<i2")
-            new.append(enrol_take(embedding, phrase, file.stem, pcm))
+            take = enrol_take(embedding, phrase, file.stem, pcm)
+            new.append(take if phrase in phrases else dataclasses.replace(take, command=False))
         except (TakeError, AudioFileError) as error:
             bad += 1
             message = str(error).removeprefix(f"{file}: ")
