@@ -359,12 +359,12 @@ def flite_sets(phrases: Sequence[str], plan: Plan) -> list[ClipSet]:
 def in_modes(sets: Sequence[ClipSet], grammar: Grammar) -> list[ClipSet]:
     """Each command said where it matters, mid-session ("running"; "more" right after help), unless the coach
     listens for it only when idle or while it asks (the check-in's numbers); barge-in mid-session. Non-commands
-    (and in noise) are said idle, where the coach listens for every phrase but the check-in's numbers and a
+    (in noise, and flite's) are said idle, where the coach listens for every phrase but the check-in's numbers and a
     reminder's answers (mid-session: NON_COMMANDS_RUNNING). The rest keep their mode: the coach's own voice is
     heard with every phrase listened for."""
     out = []
     for cs in sets:
-        idle = cs.name == "non-commands" or cs.name.startswith(NOISY_NON_COMMANDS)
+        idle = cs.name in ("non-commands", FLITE_NON_COMMANDS) or cs.name.startswith(NOISY_NON_COMMANDS)
         items = []
         for it in cs.items:
             command = grammar.match(it.expect) if it.expect is not None else None
