@@ -25,7 +25,6 @@ floor of simulated rooms.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import json
 import resource
@@ -80,7 +79,7 @@ def enrol(embedding: SpeechEmbedding, family: str, name: str, phrases: Sequence[
 def enrol_words(embedding: SpeechEmbedding, family: str, name: str) -> list[Take]:
     """One take of each of the words that are no command (NOT_COMMANDS), as `voicecoach enroll` asks for them."""
     say = Speaker(family, name, ENROL_PACE[family]).say
-    return [dataclasses.replace(enrol_take(embedding, word, f"{word.replace(' ', '_')}-1", say(word)), command=False)
+    return [enrol_take(embedding, word, f"{word.replace(' ', '_')}-1", say(word), command=False)
             for word in NOT_COMMANDS]
 
 

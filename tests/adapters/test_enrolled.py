@@ -478,8 +478,8 @@ def _with_words(words: bool) -> Matcher:
         first = speech.synthesize(phrase, voice, 160)
         for i, audio in enumerate((first, second_take(first)), 1):
             takes.append(enrol_take(embedding(), phrase, f"{phrase.replace(' ', '_')}-{i}", audio))
-    others = [dataclasses.replace(enrol_take(embedding(), word, f"{word}-1", speech.synthesize(word, voice, 160)),
-                                  command=False) for word in NOT_COMMANDS] if words else []
+    others = [enrol_take(embedding(), word, f"{word}-1", speech.synthesize(word, voice, 160), command=False)
+              for word in NOT_COMMANDS] if words else []
     return Matcher([*takes, *others])
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import os
 import re
@@ -70,8 +69,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                                 f"or one of the words that are no command: {', '.join(NOT_COMMANDS)}, as "
                                 "all_set-1.wav); `voicecoach check` lists the commands")
             pcm = np.frombuffer(read_pcm16(file, 16000), "<i2")
-            take = enrol_take(embedding, phrase, file.stem, pcm)
-            new.append(take if phrase in phrases else dataclasses.replace(take, command=False))
+            new.append(enrol_take(embedding, phrase, file.stem, pcm, command=phrase in phrases))
         except (TakeError, AudioFileError) as error:
             bad += 1
             message = str(error).removeprefix(f"{file}: ")

@@ -86,8 +86,9 @@ def _variant(pcm: npt.NDArray[np.int16], kind: NoiseKind, seed: int, snr: float)
 
 
 def enrol_take(embedding: SpeechEmbedding, phrase: str, name: str, pcm: npt.NDArray[np.int16],
-               augment: Sequence[tuple[NoiseKind, float]] = AUGMENT) -> Take:
-    """The take `name` of `phrase`, from 16 kHz mono audio; TakeError if it is empty, too quiet, clipped or long."""
+               augment: Sequence[tuple[NoiseKind, float]] = AUGMENT, command: bool = True) -> Take:
+    """The take `name` of `phrase`, from 16 kHz mono audio (`command` False: a word that is no command,
+    Take.command); TakeError if it is empty, too quiet, clipped or long."""
     if len(pcm) > MAX_SECONDS * RATE:
         raise TakeError(f"it lasts {len(pcm) / RATE:.1f} s; a take is one command, under {MAX_SECONDS:g} s")
     level = float(np.sqrt((pcm.astype(np.float64) ** 2).mean())) if len(pcm) else 0.0
@@ -104,4 +105,4 @@ def enrol_take(embedding: SpeechEmbedding, phrase: str, name: str, pcm: npt.NDAr
     variants = [take_frames(embedding, _variant(pcm, kind, seed + 1 + i, snr), span)
                 for i, (kind, snr) in enumerate(augment)]
     return Take(phrase, name, frames, () if noisy is None else (noisy,),
-                tuple(v for v in variants if v is not None and len(v)))
+                tuple(v for v in variants if v is not None and len(v)), command)
