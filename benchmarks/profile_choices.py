@@ -26,7 +26,9 @@ the tuning half of the short replies, benchmarks/replies.py, said alone by each 
 only one that passes them (EnrolledSettings.weigh_dropped), with and without the noise references; `rescue`, a vote
 the length rule or the veto drops for its nearest phrase given to the best weighed of the others when the model
 gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and without the
-noise references, to show what clatter it votes.
+noise references, to show what clatter it votes; `own`, each command with a threshold of its own, a multiple of how
+far its own noisy takes stood from its other take (Matcher's `own`), never above the shared one; `bar_beyond`, the
+vote bar asked only of votes whose take stands beyond a fraction of the threshold (EnrolledSettings.bar_beyond).
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ class Choice:
     """The commands that stop the coach never overruled by a vote (EnrolledSettings.overrule)."""
     augment: tuple[tuple[NoiseKind, float], ...] = AUGMENT
     """The noisy variants enrolled with each take (voicecoach.asr.enrolled.enrol)."""
+    own: float | None = None
+    """Each phrase's own threshold at this times its takes' spread (Matcher's `own`); None: the shared one alone."""
 
     @property
-    def matcher_kind(self) -> tuple[bool, float | None, tuple[tuple[NoiseKind, float], ...]]:
-        return self.within, self.noise_margin, self.augment
+    def matcher_kind(self) -> tuple[bool, float | None, tuple[tuple[NoiseKind, float], ...], float | None]:
+        return self.within, self.noise_margin, self.augment, self.own
 
 
 def _rescues(bars: tuple[float, ...], references: bool = True) -> dict[str, Choice]:
@@ -123,6 +127,13 @@ CHOICES: dict[str, dict[str, Choice]] = {
     "vote_bar": {"a vote stands unless vetoed (as before)": Choice(noise_margin=NOISE_MARGIN),
                  **{f"vote bar {bar:g}": Choice(EnrolledSettings(vote_bar=bar), noise_margin=NOISE_MARGIN)
                     for bar in (0.001, 0.01, 0.03, 0.1)}},
+    "own": {"one threshold for every command (shipped)": Choice(noise_margin=NOISE_MARGIN),
+            **{f"each command's own threshold, {own:g} times its spread": Choice(noise_margin=NOISE_MARGIN, own=own)
+               for own in (1.2, 1.5, 2.0)}},
+    "bar_beyond": {"a vote stands unless vetoed (shipped)": Choice(noise_margin=NOISE_MARGIN),
+                   **{f"vote bar {bar:g} beyond {beyond:g} of the threshold":
+                      Choice(EnrolledSettings(vote_bar=bar, bar_beyond=beyond), noise_margin=NOISE_MARGIN)
+                      for beyond, bar in ((0.8, 0.03), (0.8, 0.1), (0.85, 0.1), (0.9, 0.3))}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
@@ -177,9 +188,10 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
         words = enrolment.enrol_words(embedding, family, name)
         takes = {augment: [*enrolment.enrol(embedding, family, name, phrases, augment), *words]
                  for augment in {c.augment for c in choices.values()}}
-        matchers = {(within, margin, augment): Matcher(takes[augment], within=within,
-                                                       noise=references if margin else (), noise_margin=margin or 1.0)
-                    for within, margin, augment in {c.matcher_kind for c in choices.values()}}
+        matchers = {(within, margin, augment, own): Matcher(takes[augment], within=within, own=own,
+                                                            noise=references if margin else (),
+                                                            noise_margin=margin or 1.0)
+                    for within, margin, augment, own in {c.matcher_kind for c in choices.values()}}
         say = enrolment._speaker(family, name)
         paces = enrolment.TEST_PACES[family]
         tracks = {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),

@@ -59,26 +59,33 @@ class CalibrationError(ValueError):
     """Too few takes to tell how far a command's own takes stand apart."""
 
 
-def calibrate(takes: Sequence[Take], within: bool = False) -> float:
-    """The rejection threshold: how far each take's noisy copies stand from the nearest *other* take of the same
-    command (two clean takes alone are too alike to say how far a take said on the floor will be), times MARGIN.
-    `within`: as a segment is matched (dtw_distances)."""
-    distances = []
+def spreads(takes: Sequence[Take], within: bool = False) -> dict[str, float]:
+    """Each phrase's spread: how far its takes' noisy copies stand, at most, from the nearest *other* take of the
+    same phrase (two clean takes alone are too alike to say how far a take said on the floor will be). `within`: as
+    a segment is matched (dtw_distances)."""
+    out: dict[str, float] = {}
     for take in takes:
         others = [o.frames for o in takes if o.phrase == take.phrase and o.name != take.name]
         for noisy in take.noisy:
             if others:
-                distances.append(min(dtw_distances(noisy, others, within)))
-    if not distances:
+                out[take.phrase] = max(out.get(take.phrase, 0.0), min(dtw_distances(noisy, others, within)))
+    return out
+
+
+def calibrate(takes: Sequence[Take], within: bool = False) -> float:
+    """The rejection threshold: the largest of the phrases' spreads, times MARGIN."""
+    spread = spreads(takes, within)
+    if not spread:
         raise CalibrationError("every command needs at least two takes, with noise added, to calibrate")
-    return min(float(np.max(distances)) * MARGIN, CEILING)
+    return min(max(spread.values()) * MARGIN, CEILING)
 
 
 class Matcher:
     """Nearest take by DTW distance; a segment farther than `threshold` from every take is no command."""
 
     def __init__(self, takes: Sequence[Take], threshold: float | None = None, within: bool = False,
-                 noise: Sequence[Frames] = (), noise_margin: float = NOISE_MARGIN) -> None:
+                 noise: Sequence[Frames] = (), noise_margin: float = NOISE_MARGIN,
+                 own: float | None = None, thresholds: Mapping[str, float] | None = None) -> None:
         """`within`: a take may match any stretch of a segment (dtw_distances). `noise`: noise references
         (noise.py); a segment nearer one of them than `noise_margin` times its nearest take's distance is noise.
         The takes that are no command (Take.command) are references of the same kind: the person's own words.
@@ -92,6 +99,15 @@ class Matcher:
         self.noise_margin = noise_margin
         self._references = [reference for take in self.takes for reference in take.references]
         self.threshold = calibrate(self.takes, within) if threshold is None else threshold
+        self.thresholds: dict[str, float] = dict(thresholds or {})
+        """Phrases with a threshold of their own, tighter than `threshold`: `own` times their spread (spreads)."""
+        if own is not None:
+            self.thresholds |= {phrase: min(own * spread, self.threshold)
+                                for phrase, spread in spreads(self.takes, within).items()}
+
+    def threshold_of(self, phrase: str) -> float:
+        """How near a segment must stand to `phrase`'s nearest take to be that phrase."""
+        return self.thresholds.get(phrase, self.threshold)
 
     def nearest(self, frames: Frames) -> Match:
         each = iter(dtw_distances(frames, self._references, self.within))
@@ -107,7 +123,7 @@ class Matcher:
         if len(frames) == 0:
             return None
         match = self.nearest(frames)
-        if match.distance > self.threshold or (allowed is not None and match.phrase not in allowed):
+        if match.distance > self.threshold_of(match.phrase) or (allowed is not None and match.phrase not in allowed):
             return None
         if self.noise and min(dtw_distances(frames, self.noise, self.within)) < match.distance * self.noise_margin:
             return None

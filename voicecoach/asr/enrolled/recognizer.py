@@ -140,6 +140,10 @@ class EnrolledSettings:
     does not veto it, as the general recognizer's commits). Not while the coach speaks: the model has no opinion
     then (SecondOpinion.likes). Off: on training voices every bar from 0.001 up lost commands said from the floor of
     a room and in a kitchen's running noise, for 2 to 10 of 42 short replies (benchmarks/PROFILE_VOTE_BAR.md)."""
+    bar_beyond: float = 0.0
+    """The vote bar asks only of a vote whose take stands beyond this fraction of the threshold (0: of every vote):
+    a near take is witness enough, while short replies ("I see" as repeat) stood in the last fifth of the threshold,
+    where the model, trained on many voices, seldom thought them the command."""
     rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
@@ -348,9 +352,10 @@ class EnrolledRecognizer:
         # Asked now, while the general recognizer still holds the segment's audio: noise near a short take
         # (a clatter in a kitchen as "stop") is nothing like the command to the model.
         sure = self.settings.sure
-        asked = sure is None or match.distance > sure * self.matcher.threshold
+        asked = sure is None or match.distance > sure * self.matcher.threshold_of(match.phrase)
         at = Detection(segment.end / RATE, match.phrase)
-        if asked and ((self._agrees is not None and not self._agrees(at)) or self._below_bar(at)):
+        barred = match.distance > self.settings.bar_beyond * self.matcher.threshold_of(match.phrase)
+        if asked and ((self._agrees is not None and not self._agrees(at)) or (barred and self._below_bar(at))):
             if record:
                 self.vetoed = [*self.vetoed[-DROPPED_KEPT + 1:], at]
             return False
@@ -382,7 +387,7 @@ class EnrolledRecognizer:
             return match
         best, chosen = None, match.phrase
         for phrase, distance in match.phrases.items():
-            if (distance > self.matcher.threshold or (allowed is not None and phrase not in allowed)
+            if (distance > self.matcher.threshold_of(phrase) or (allowed is not None and phrase not in allowed)
                     or phrase == skip):
                 continue
             p = self._likes(Detection(at, phrase))

@@ -98,5 +98,6 @@ def with_stock(general: Recognizer, phrases: frozenset[str],
     usable = [take for take in matcher.takes if take.phrase in phrases]
     if not usable:
         return general
-    return EnrolledRecognizer(general, Matcher(usable, threshold=matcher.threshold), shared_embedding(),
+    return EnrolledRecognizer(general, Matcher(usable, threshold=matcher.threshold, thresholds=matcher.thresholds),
+                              shared_embedding(),
                               dataclasses.replace(settings or EnrolledSettings(), overrule=None), meaning=meaning)
