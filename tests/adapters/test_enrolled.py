@@ -502,3 +502,36 @@ def test_the_words_that_are_no_command_neither_calibrate_nor_are_voted() -> None
     for phrase in ("help", "next", "how long"):
         match = with_words.decide(_segment(phrase, 140))
         assert match is not None and match.phrase == phrase
+
+
+def test_each_command_may_have_a_threshold_of_its_own_never_above_the_shared_one() -> None:
+    shared = matcher()
+    own = Matcher(shared.takes, own=1.0)
+    assert set(own.thresholds) == set(PHRASES)
+    assert all(0 < own.threshold_of(p) <= shared.threshold for p in PHRASES)
+    assert max(own.threshold_of(p) for p in PHRASES) * 1.2 == pytest.approx(shared.threshold)  # MARGIN x widest
+    assert Matcher(shared.takes, own=100.0).thresholds == dict.fromkeys(PHRASES, shared.threshold)
+    tight = Matcher(shared.takes, own=0.01)
+    heard = take_frames(embedding(), speech.pad(speech.synthesize("start bridge", VOICE, 190)))
+    assert heard is not None
+    assert (shared.decide(heard) or Match("", 0, "")).phrase == "start bridge"
+    assert tight.decide(heard) is None
+    assert Matcher(tight.takes, threshold=shared.threshold, thresholds=tight.thresholds).decide(heard) is None
+
+
+def test_the_vote_bar_may_ask_only_of_votes_far_within_the_threshold() -> None:
+    # The rule alone, with a stated opinion standing in for the model's (its real output is tested above): "how
+    # long" said, a threshold so wide that its take stands within its first hundredth, the model all against it.
+    audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
+    wide = Matcher(matcher().takes, threshold=10.0)
+
+    def voted(bar: float | None, beyond: float) -> list[str]:
+        general = PocketSphinxRecognizer(["start routine"], 16000)
+        settings = EnrolledSettings(vote_bar=bar, bar_beyond=beyond, opinion=None, rescue=None)
+        recognizer = EnrolledRecognizer(general, wide, embedding(), settings, likes=lambda detection: 1e-3)
+        return [text for _, text in _stream(recognizer, audio)]
+
+    assert voted(None, 0.0) == ["how long"]
+    assert voted(0.01, 0.0) == []
+    assert voted(0.01, 0.01) == ["how long"]  # its take stands nearer than the bar asks from
+    assert voted(0.0001, 0.0) == ["how long"]
