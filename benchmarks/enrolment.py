@@ -31,13 +31,13 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks import enrolment_memory, heldout, replies, runs
+from benchmarks import corpus, enrolment_memory, heldout, replies, runs
 from benchmarks.corpus import GENERAL_SENTENCES
 from benchmarks.heldout import Speaker
 from voicecoach.asr.base import Detection, Recognizer
@@ -87,15 +87,16 @@ def commands(say: Callable[[str, float], np.ndarray], paces: Sequence[float], ph
              noise: np.ndarray, snr: float | None) -> Track:
     """Every phrase as `say` says it at each pace, clean (`snr` None) or in `noise` at `snr` dB (each clip in its
     own stretch of the noise)."""
-    clips = []
+    clips, ends = [], []
     for pace in paces:
         for i, phrase in enumerate(phrases):
             audio = say(phrase, pace)
+            ends.append(corpus.speech_end(audio))
             if snr is not None:
                 offset = (i * 131 + round(pace) * 17) * RATE % (len(noise) - len(audio))
                 audio = speech.add_noise(audio, np.roll(noise, -offset), snr)
             clips.append((audio, phrase))
-    return track(clips)
+    return track(clips, ends=ends)
 
 
 @dataclass
@@ -106,17 +107,23 @@ class Track:
     windows: list[tuple[float, float]]
     expect: list[str | None]
     labels: list[str]
+    ends: list[float] = field(default_factory=list)
+    """Where each clip's speech ends, in seconds of the track."""
 
 
-def track(clips: Sequence[tuple[np.ndarray, str | None]], labels: Sequence[str] | None = None) -> Track:
-    parts, windows, expect, t = [], [], [], 0.0
-    for audio, phrase in clips:
+def track(clips: Sequence[tuple[np.ndarray, str | None]], labels: Sequence[str] | None = None,
+          ends: Sequence[float] | None = None) -> Track:
+    """The clips back to back, each with GAP_BEFORE and GAP_AFTER of silence. `ends`: where each clip's speech ends,
+    seconds into it (default: found by level, which noise mixed into the clip hides)."""
+    parts, windows, expect, at_end, t = [], [], [], [], 0.0
+    for i, (audio, phrase) in enumerate(clips):
         padded = speech.pad(audio, GAP_BEFORE, GAP_AFTER)
         windows.append((t, t + len(padded) / RATE))
         expect.append(phrase)
+        at_end.append(t + GAP_BEFORE + (corpus.speech_end(audio) if ends is None else ends[i]))
         parts.append(padded)
         t += len(padded) / RATE
-    return Track(np.concatenate(parts), windows, expect, list(labels or [p or "" for _, p in clips]))
+    return Track(np.concatenate(parts), windows, expect, list(labels or [p or "" for _, p in clips]), at_end)
 
 
 class Recording:
@@ -245,6 +252,16 @@ def score(grammar: Grammar, tr: Track, found: list[Detection]) -> tuple[int, int
     return right, sum(e is not None for e in tr.expect), fired
 
 
+def delays(grammar: Grammar, tr: Track, found: list[Detection]) -> list[float]:
+    """Seconds from the end of each command's speech to its commit, for the clips heard right (score's)."""
+    out = []
+    for (lo, hi), expect, end in zip(tr.windows, tr.expect, tr.ends, strict=True):
+        inside = [d for d in found if lo <= d.t < hi]
+        if expect is not None and len(inside) == 1 and grammar.match(inside[0].text) == grammar.match(expect):
+            out.append(round(inside[0].t - end, 3))
+    return out
+
+
 def triggers(tr: Track, found: list[Detection], general_commits: list[Detection]) -> list[list[str]]:
     """[label, who committed (general or profile), phrase] of each commit in a clip where no command was said."""
     out = []
@@ -357,6 +374,7 @@ def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: Spee
     extra = {"with_bar": list(score(grammar, tr, barred[0])),
              "triggers_bar": triggers(tr, barred[0], feeds[8].commits)} if barred else {}
     return {**extra, "without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
+            "delays_without": delays(grammar, tr, shipped.commits), "delays_with": delays(grammar, tr, on),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
             "triggers": triggers(tr, on, feeds[0].commits), "triggers_before": triggers(tr, old, feeds[1].commits),

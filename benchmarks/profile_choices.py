@@ -28,7 +28,10 @@ the length rule or the veto drops for its nearest phrase given to the best weigh
 gives that one at least some probability (EnrolledSettings.rescue); `rescue_noise`, the same with and without the
 noise references, to show what clatter it votes; `own`, each command with a threshold of its own, a multiple of how
 far its own noisy takes stood from its other take (Matcher's `own`), never above the shared one; `bar_beyond`, the
-vote bar asked only of votes whose take stands beyond a fraction of the threshold (EnrolledSettings.bar_beyond).
+vote bar asked only of votes whose take stands beyond a fraction of the threshold (EnrolledSettings.bar_beyond);
+`grace`, how long after its segment a vote waits for the general recognizer (EnrolledSettings.grace) and for
+another segment near it (`apart`). Since 2026-12-06 each row also gives the delay from the end of a command's speech
+to its commit, over every command heard right in every condition.
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from benchmarks import enrolment, heldout, replies, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
-from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, general, score, track
+from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, delays, general, score, track
 from benchmarks.enrolment_training import WHITE, RememberingEmbedding  # WHITE: the variants before the room's
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
@@ -50,7 +55,15 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.enrolled import noise
 from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind
 from voicecoach.asr.enrolled.matcher import NOISE_MARGIN, Matcher
-from voicecoach.asr.enrolled.recognizer import OPINION, OVERRULE, RESCUE, SHORTEST, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import (
+    APART,
+    OPINION,
+    OVERRULE,
+    RESCUE,
+    SHORTEST,
+    EnrolledRecognizer,
+    EnrolledSettings,
+)
 from voicecoach.core.grammar import Grammar
 from voicecoach.runtime.enrolment import enrolment_phrases
 from voicecoach.testing import speech
@@ -134,6 +147,10 @@ CHOICES: dict[str, dict[str, Choice]] = {
                    **{f"vote bar {bar:g} beyond {beyond:g} of the threshold":
                       Choice(EnrolledSettings(vote_bar=bar, bar_beyond=beyond), noise_margin=NOISE_MARGIN)
                       for beyond, bar in ((0.8, 0.03), (0.8, 0.1), (0.85, 0.1), (0.9, 0.3))}},
+    "grace": {"a vote waits 1 s for the general recognizer (shipped)": Choice(noise_margin=NOISE_MARGIN),
+              **{f"a vote waits {grace:g} s, its neighbours {apart:g} s":
+                 Choice(EnrolledSettings(grace=grace, apart=apart), noise_margin=NOISE_MARGIN)
+                 for grace, apart in ((0.75, APART), (0.5, APART), (0.4, 0.4))}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
@@ -142,14 +159,16 @@ CHOICES: dict[str, dict[str, Choice]] = {
                       "white 10, 5 dB, room 10, 5 dB": Choice(noise_margin=NOISE_MARGIN,
                                                               augment=(*WHITE, ("room", 10.0), ("room", 5.0)))},
 }
+COUNTS = 5
+"""How many counts _variants gives each choice before the delays."""
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 
 
 def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, Matcher],
-              embedding: RememberingEmbedding, tr: Track, replay: list[Detection] | None) -> dict[str, list[int]]:
-    """(right, expected, clips with a command where none was said, clips, commits) of the profile with each
-    choice."""
+              embedding: RememberingEmbedding, tr: Track, replay: list[Detection] | None) -> dict[str, list[float]]:
+    """(right, expected, clips with a command where none was said, clips, commits, then the delay of each right
+    commit after its speech: enrolment.delays) of the profile with each choice."""
     listening: list[Recognizer] = []
     if replay is None:
         shipped, judged, _ = general(grammar)
@@ -167,7 +186,7 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, 
                                    spared=stopping if c.spared else frozenset())
                 for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]
-    return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits)]
+    return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits), *delays(grammar, tr, commits)]
             for name, commits in zip(choices, found, strict=True)}
 
 
@@ -213,13 +232,16 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
 
 
 def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
-    total: dict[str, dict[str, list[int]]] = {}
+    total: dict[str, dict[str, list[float]]] = {}
+    late: dict[str, list[float]] = {}  # each choice's delays of right commits, every condition and voice
     for figures in result.values():
         for key, each in figures.items():
             for name, counts in each.items():
-                was = total.setdefault(name, {}).setdefault(key, [0] * len(counts))
-                total[name][key] = [a + b for a, b in zip(was, counts, strict=False)]
+                was = total.setdefault(name, {}).setdefault(key, [0] * COUNTS)
+                total[name][key] = [a + b for a, b in zip(was, counts[:COUNTS], strict=True)]
+                late.setdefault(name, []).extend(counts[COUNTS:])
     first = next(iter(total.values()))
+    timed = any(late.values())  # runs before 2026-12-06 kept no delays
     head = ["# How a profile votes: choices on training voices", "",
             f"`{meta['command']}` on {meta['date']} at {meta['commit']} ({meta['machine']}), "
             f"{meta['runtime_s']:.0f} s.",
@@ -229,15 +251,19 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
             "a command.", "",
             "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |"
             + (" kitchen alone (20 s each, commands) |" if "kitchen alone" in first else "")
-            + (" replies, tuning half |" if "replies" in first else ""),
-            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first) + ("replies" in first))]
+            + (" replies, tuning half |" if "replies" in first else "")
+            + (" end of speech to commit, p50 / p95 (ms) |" if timed else ""),
+            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first) + ("replies" in first) + timed)]
     rows = []
-    t: dict[str, list[int]]
+    t: dict[str, list[float]]
     for name, t in total.items():
         cells = [f"{100 * t[c][0] / t[c][1]:.1f} % ({t[c][0]})" for c in CONDITIONS]
         cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
         cells += [str(t["kitchen alone"][4])] if "kitchen alone" in t else []
         cells += [f"{t['replies'][2]}/{t['replies'][3]}"] if "replies" in t else []
+        if timed:
+            p50, p95 = np.percentile(late[name], [50, 95]) if late[name] else (np.nan, np.nan)
+            cells.append(f"{1000 * p50:.0f} / {1000 * p95:.0f}")
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join([*head, *rows, ""])
 

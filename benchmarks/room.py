@@ -55,12 +55,13 @@ def commands(family: str, name: str, phrases: Sequence[str], noise: speech.Audio
     noise; with `noise` too at KITCHEN_SNR if given. Both run through the whole track, as a room's noise does
     (the reverberation after the words must not end where a noise does)."""
     say = enrolment._speaker(family, name)
-    clips, levels = [], []
+    clips, levels, ends = [], [], []
     for k, (pace, phrase) in enumerate((p, ph) for p in enrolment.TEST_PACES[family] for ph in phrases):
         dry = say(phrase, pace)
         levels.append(speech.active_rms(dry))
+        ends.append(corpus.speech_end(dry))  # the direct sound's: the echo after it is the room's, not the words'
         clips.append((speech.through_room(dry, rooms()[k % ROOMS].response, tail=True) if reverberant else dry, phrase))
-    tr = enrolment.track(clips)
+    tr = enrolment.track(clips, ends=ends)
     quiet = speech.white_noise(len(tr.audio), corpus.ROOM_NOISE_RMS, seed=SEED)
     audio = speech.to_int16((tr.audio.astype(np.float64) + quiet) / 32767.0)
     if noise is not None:
