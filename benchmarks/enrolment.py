@@ -433,6 +433,32 @@ def _table(result: dict[str, Any], without: str, with_: str) -> list[str]:
     return [*out, "| **all** | " + " | ".join(cells) + " |"]
 
 
+def latency(result: dict[str, Any], tag: str, key: str | None = None) -> tuple[float, float, int] | None:
+    """p50 and p95 (seconds) of the delays from the end of a command's speech to its commit, and how many, over
+    every voice's commands heard right (`key`: in that condition only; default all); None if the run kept none."""
+    each = [d for fig in result["voices"].values() for k, v in fig.items() if k.startswith("commands@")
+            and (key is None or k == key) for d in v.get(f"delays_{tag}", [])]
+    if not each:
+        return None
+    p50, p95 = np.percentile(each, [50, 95])
+    return float(p50), float(p95), len(each)
+
+
+def _latency(result: dict[str, Any]) -> list[str]:
+    if latency(result, "with") is None:
+        return []
+    out = ["End of a command's speech to its commit, over the commands heard right: p50 / p95 (how many).", "",
+           "| condition | without a profile | with a profile |", "|---|---:|---:|"]
+    for key, name in ((None, "all"), ("commands@clean", "clean"), ("commands@10dB", "10 dB"),
+                      ("commands@5dB", "5 dB")):
+        cells = []
+        for tag in ("without", "with"):
+            got = latency(result, tag, key)
+            cells.append("n/a" if got is None else f"{1000 * got[0]:.0f} / {1000 * got[1]:.0f} ms ({got[2]})")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
 def _per_hour(result: dict[str, Any], tag: str) -> str:
     """Clips of the real talk that got a command, per hour of it: one figure, or the voices' lowest to highest."""
     rates = sorted(60 * fig["real_talk"][tag][2] / result["real_minutes"] for fig in result["voices"].values())
@@ -492,6 +518,7 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "profile, the profile's votes over PocketSphinx under the model's veto (the model's own commits off: "
            "the takes hear the person's words said on their own, see the table after next).", "",
            *_table(result, "without", "with"), "",
+           *_latency(result), "",
            f"Real talk with a command, per hour of it ({result['real_minutes']} min): without "
            f"{_per_hour(result, 'without')}, with {_per_hour(result, 'with')}; the second opinion off, "
            f"{_per_hour(result, 'without_sphinx')} and {_per_hour(result, 'with_sphinx')}.", "",

@@ -125,6 +125,25 @@ def test_the_head_gives_the_replies_with_a_profile_once_measured(tmp_path: Path)
             "| 8.0 % (4/50) | 16.0 % (8/50) | ENROLMENT.md |") in head
 
 
+def test_the_head_gives_the_delay_to_a_commit_with_a_profile_once_measured(tmp_path: Path) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    enrolled: dict[str, dict[str, list[float]]] = {
+        key: {"without": [2, 4, 0], "with": [4, 4, 0]} for key in ("commands@clean", "commands@10dB", "commands@5dB")}
+    enrolled |= {"own_sentences": {"without": [0, 0, 1], "with": [0, 0, 0]},
+                 "real_talk": {"without": [0, 0, 5], "with": [0, 0, 1]}}
+    meta = {"command": "python -m benchmarks.enrolment", "commit": "abc1234", "date": "2026-12-06"}
+    path = tmp_path / "benchmarks" / "enrolment.json"
+    path.write_text(json.dumps({"meta": meta, "result": {"voices": {"a": enrolled}, "real_clips": 10,
+                                                         "real_minutes": 30.0}}))
+    assert not [line for line in headline.lines(tmp_path) if "end of speech to commit" in line]
+    enrolled["commands@clean"] |= {"delays_without": [0.1, 0.2], "delays_with": [0.1, 1.1]}
+    enrolled["commands@5dB"] |= {"delays_without": [0.3], "delays_with": [1.3, 1.5]}
+    path.write_text(json.dumps({"meta": meta, "result": {"voices": {"a": enrolled}, "real_clips": 10,
+                                                         "real_minutes": 30.0}}))
+    assert ("| end of speech to commit, commands heard right, every condition, p50 / p95 | ≤ 200 / 400 ms "
+            "| 200 / 290 ms | 1200 / 1470 ms | ENROLMENT.md |") in headline.lines(tmp_path)
+
+
 @pytest.mark.parametrize("quick", [True, False])
 def test_each_held_out_run_takes_the_command_line_it_is_given(tmp_path: Path, quick: bool) -> None:
     # An --out that cannot be written (or, without the bench extra, a missing library) stops each before it
