@@ -30,7 +30,8 @@ noise references, to show what clatter it votes; `own`, each command with a thre
 far its own noisy takes stood from its other take (Matcher's `own`), never above the shared one; `bar_beyond`, the
 vote bar asked only of votes whose take stands beyond a fraction of the threshold (EnrolledSettings.bar_beyond);
 `grace`, how long after its segment a vote waits for the general recognizer (EnrolledSettings.grace) and for
-another segment near it (`apart`). Since 2026-12-06 each row also gives the delay from the end of a command's speech
+another segment near it (`apart`), and `grace_near` the waits between the shortest that changed nothing there and
+the longest that did. Since 2026-12-06 each row also gives the delay from the end of a command's speech
 to its commit, over every command heard right in every condition.
 """
 
@@ -151,6 +152,9 @@ CHOICES: dict[str, dict[str, Choice]] = {
               **{f"a vote waits {grace:g} s, its neighbours {apart:g} s":
                  Choice(EnrolledSettings(grace=grace, apart=apart), noise_margin=NOISE_MARGIN)
                  for grace, apart in ((0.75, APART), (0.5, APART), (0.4, 0.4))}},
+    "grace_near": {"a vote waits 1 s for the general recognizer (shipped)": Choice(noise_margin=NOISE_MARGIN),
+                   **{f"a vote waits {grace:g} s": Choice(EnrolledSettings(grace=grace), noise_margin=NOISE_MARGIN)
+                      for grace in (0.7, 0.65, 0.6)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
