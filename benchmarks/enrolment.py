@@ -47,7 +47,15 @@ from voicecoach.asr.commands_model.recognizer import SecondOpinion
 from voicecoach.asr.embedding import SpeechEmbedding
 from voicecoach.asr.enrolled.enrol import AUGMENT, NoiseKind, enrol_take
 from voicecoach.asr.enrolled.matcher import Matcher, Take
-from voicecoach.asr.enrolled.recognizer import APART, OVERRULE, QUIET, TALK, EnrolledRecognizer, EnrolledSettings
+from voicecoach.asr.enrolled.recognizer import (
+    APART,
+    GRACE,
+    OVERRULE,
+    QUIET,
+    TALK,
+    EnrolledRecognizer,
+    EnrolledSettings,
+)
 from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
@@ -622,8 +630,9 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
             "calibration copies, 0.64 MB with two noisy variants of each, about 0.8 MB with the three shipped.",
             "- Each take is embedded five times at enrolment (as said, its calibration copy, its three variants): "
             "the CPU per voice is in Cost above.",
-            "- A vote commits up to 1 s after the segment ends (the general recognizer's grace): commands the "
-            "profile adds come later than the general recognizer's.",
+            f"- A vote commits {GRACE:g} s after its speech ends (EnrolledSettings.grace: the general recognizer's "
+            "time to commit first, and the apart rule's to see the speech after it; 1 s until 2026-12-06): commands "
+            "the profile adds come later than the general recognizer's.",
             "- The general recognizer as shipped (voicecoach.runtime.recognizers.open_general) is PocketSphinx under "
             "the command model's veto, with the model's own commits of words said on their own; with a profile, "
             "the veto only (open_recognizer). That choice was made after the first run of this benchmark with the "

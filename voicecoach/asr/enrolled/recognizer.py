@@ -92,9 +92,17 @@ kitchen's running noise and nothing else changed (0.4 the same, 0.6 one fewer); 
 were never cut from, 5 of 23 clatter votes kept out and 17 and 14 more commands heard in running noise."""
 
 
+GRACE = 0.6
+"""Seconds. Chosen on espeak-ng's training voices en-us+m3, +f2, +m1, +m5, +f4, +m7 (benchmarks/PROFILE_GRACE.md,
+PROFILE_GRACE_NEAR.md): the shortest wait that changed no count of 1.0 s's (commands in six conditions, own
+sentences, real talk, replies, kitchen noise alone), the end of speech to commit 0.79 / 1.45 s to 0.62 / 1.05 s
+(p50 / p95). At 0.5 s a clatter in the kitchen's noise alone was voted 6 times: a segment that opens within APART
+after the vote's opens only once the endpointer has heard 0.15 s of it, and the vote must wait to see it."""
+
+
 @dataclass(frozen=True)
 class EnrolledSettings:
-    grace: float = 1.0
+    grace: float = GRACE
     """Seconds after a segment ends that the general recognizer has to commit first. A vote that commits keeps
     the general recognizer's commits about its segment out for `after_vote` seconds after it."""
     after_vote: float | None = 1.5
