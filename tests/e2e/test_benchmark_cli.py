@@ -144,6 +144,23 @@ def test_the_head_gives_the_delay_to_a_commit_with_a_profile_once_measured(tmp_p
             "| 200 / 290 ms | 1200 / 1470 ms | ENROLMENT.md |") in headline.lines(tmp_path)
 
 
+def test_the_head_says_what_a_held_out_latency_was_timed_from(tmp_path: Path) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    shipped: dict[str, object] = {"title": "voicecoach as shipped",
+                                  "commands@clean": {"by_family": {"festival": [1, 1]},
+                                                     "latency_ms": {"p50": -82, "p95": 117, "n": 9}}}
+    meta = {"command": "python -m benchmarks.command_model", "commit": "abc1234", "date": "2026-12-05"}
+    path = tmp_path / "benchmarks" / "command_model.json"
+    path.write_text(json.dumps({"meta": meta, "figures": {"voicecoach": shipped}}))
+    [before] = [line for line in headline.lines(tmp_path) if "to commit, clean" in line]
+    assert before.startswith("| end of the synthesized clip (0.25 to 0.43 s after the speech ends) to commit")
+    shipped["commands@clean"] = {"by_family": {"festival": [1, 1]},
+                                 "latency_ms": {"p50": 190, "p95": 426, "n": 9, "from": "speech"}}
+    path.write_text(json.dumps({"meta": meta, "figures": {"voicecoach": shipped}}))
+    assert ("| end of speech to commit, clean, p50 / p95 | ≤ 200 / 400 ms | 190 / 426 ms |"
+            in headline.lines(tmp_path))
+
+
 @pytest.mark.parametrize("quick", [True, False])
 def test_each_held_out_run_takes_the_command_line_it_is_given(tmp_path: Path, quick: bool) -> None:
     # An --out that cannot be written (or, without the bench extra, a missing library) stops each before it
