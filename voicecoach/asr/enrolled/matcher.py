@@ -100,7 +100,9 @@ class Matcher:
         self._references = [reference for take in self.takes for reference in take.references]
         self.threshold = calibrate(self.takes, within) if threshold is None else threshold
         self.thresholds: dict[str, float] = dict(thresholds or {})
-        """Phrases with a threshold of their own, tighter than `threshold`: `own` times their spread (spreads)."""
+        """Phrases with a threshold of their own, tighter than `threshold`: `own` times their spread (spreads). None
+        ship: two takes say too little of a command's spread, and commands in noise were lost
+        (benchmarks/PROFILE_OWN.md)."""
         if own is not None:
             self.thresholds |= {phrase: min(own * spread, self.threshold)
                                 for phrase, spread in spreads(self.takes, within).items()}
