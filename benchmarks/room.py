@@ -73,6 +73,9 @@ SIDES = ("without", "with", "with_unvetoed", "with_yielding", "with_wordless")
 SIDE_NAMES = {"without": "without", "with": "with", "with_unvetoed": "unvetoed", "with_yielding": "yielding",
               "with_wordless": "without its words"}
 
+DELAYS = ("delays_without", "delays_with")
+"""The end of speech to each right commit, without a profile and with it (enrolment.delays)."""
+
 TRAINING = (("espeak-training", "m3"), ("espeak-training", "f2"), ("espeak-training", "m1"))
 """espeak-ng training voices (en-us+m3, +f2, +m1): what a choice may be made on (--training)."""
 
@@ -94,7 +97,7 @@ def measure(grammar: Grammar, quick: bool, people: int | None, log: Any, trainin
                                                    (f"no room, kitchen@{KITCHEN_SNR:g}dB", noise, False)):
             tr = commands(family, name, phrases, with_noise, reverberant)
             each = enrolment._each(grammar, matcher, wordless, embedding, tr, None)
-            figures[condition] = {side: each[side] for side in SIDES}
+            figures[condition] = {side: each[side] for side in (*SIDES, *DELAYS)}
         out["voices"][f"{family}:{name}"] = figures
         log(f"{family}:{name}: {figures}")
     return out
@@ -128,6 +131,17 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
         lines.append(f"| {voice} | " + " | ".join(cells) + " |")
     lines.append("| **all** | " + " | ".join(" / ".join(_pc(*totals[c][side]) for side in sides)
                                             for c in conditions) + " |")
+    if all(d in f[c] for f in result["voices"].values() for c in conditions for d in DELAYS):
+        lines += ["", "End of a command's speech to its commit, over the commands heard right (seconds into the room's "
+                  "direct sound): p50 / p95 (how many), without a profile / with it.", "",
+                  "| condition | without a profile | with it |", "|---|---:|---:|"]
+        for c in conditions:
+            cells = []
+            for d in DELAYS:
+                each = [x for f in result["voices"].values() for x in f[c][d]]
+                p50, p95 = np.percentile(each, [50, 95]) if each else (np.nan, np.nan)
+                cells.append(f"{1000 * p50:.0f} / {1000 * p95:.0f} ms ({len(each)})")
+            lines.append(f"| {c} | " + " | ".join(cells) + " |")
     lines += ["", "The rooms (each clip in the next):", "", "| room | size, m | mouth to microphone, m | RT60 asked "
               "(Sabine) / measured, s |", "|---|---|---:|---|"]
     for i, r in enumerate(result["rooms"]):
