@@ -132,8 +132,8 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
     lines.append("| **all** | " + " | ".join(" / ".join(_pc(*totals[c][side]) for side in sides)
                                             for c in conditions) + " |")
     if all(d in f[c] for f in result["voices"].values() for c in conditions for d in DELAYS):
-        lines += ["", "End of a command's speech to its commit, over the commands heard right (seconds into the room's "
-                  "direct sound): p50 / p95 (how many), without a profile / with it.", "",
+        lines += ["", "End of a command's speech to its commit, over the commands heard right (timed from the end of "
+                  "the words as said, before the room's echo): p50 / p95 (how many).", "",
                   "| condition | without a profile | with it |", "|---|---:|---:|"]
         for c in conditions:
             cells = []
