@@ -441,28 +441,21 @@ def _table(result: dict[str, Any], without: str, with_: str) -> list[str]:
     return [*out, "| **all** | " + " | ".join(cells) + " |"]
 
 
-def latency(result: dict[str, Any], tag: str, key: str | None = None) -> tuple[float, float, int] | None:
-    """p50 and p95 (seconds) of the delays from the end of a command's speech to its commit, and how many, over
-    every voice's commands heard right (`key`: in that condition only; default all); None if the run kept none."""
-    each = [d for fig in result["voices"].values() for k, v in fig.items() if k.startswith("commands@")
+def right_delays(result: dict[str, Any], tag: str, key: str | None = None) -> list[float]:
+    """The delays (seconds) from the end of a command's speech to its commit, over every voice's commands heard
+    right (`key`: in that condition only; default all); none if the run kept none."""
+    return [d for fig in result["voices"].values() for k, v in fig.items() if k.startswith("commands@")
             and (key is None or k == key) for d in v.get(f"delays_{tag}", [])]
-    if not each:
-        return None
-    p50, p95 = np.percentile(each, [50, 95])
-    return float(p50), float(p95), len(each)
 
 
 def _latency(result: dict[str, Any]) -> list[str]:
-    if latency(result, "with") is None:
+    if not right_delays(result, "with"):
         return []
     out = ["End of a command's speech to its commit, over the commands heard right: p50 / p95 (how many).", "",
            "| condition | without a profile | with a profile |", "|---|---:|---:|"]
     for key, name in ((None, "all"), ("commands@clean", "clean"), ("commands@10dB", "10 dB"),
                       ("commands@5dB", "5 dB")):
-        cells = []
-        for tag in ("without", "with"):
-            got = latency(result, tag, key)
-            cells.append("n/a" if got is None else f"{1000 * got[0]:.0f} / {1000 * got[1]:.0f} ms ({got[2]})")
+        cells = [heldout.delays_cell(right_delays(result, tag, key)) for tag in ("without", "with")]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out
 

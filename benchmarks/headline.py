@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import enrolment as enrolment_bench
-from benchmarks import held_out_runs, runs
+from benchmarks import held_out_runs, heldout, runs
 from benchmarks.corpus import GENERAL_SENTENCES
 
 BEGIN = "<!-- held-out: written by python -m benchmarks.headline -->"
@@ -108,11 +108,11 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
         if all("own_replies_running" in v for v in voices):
             said.append(("own_replies_running", "the same replies said mid-exercise (the coach listening as it does "
                          "then)", "≤ 1 %"))
-        late = [enrolment_bench.latency(enrolment["result"], side) for side in ("without", "with")]
+        late = [enrolment_bench.right_delays(enrolment["result"], side) for side in ("without", "with")]
         if all(late):
             rows.append("| end of speech to commit, commands heard right, every condition, p50 / p95 "
                         "| ≤ 200 / 400 ms | "
-                        + " | ".join(f"{1000 * x[0]:.0f} / {1000 * x[1]:.0f} ms" for x in late if x) + f" | {src} |")
+                        + " | ".join(heldout.delays_cell(x, counted=False) for x in late) + f" | {src} |")
         for key, label, target in (*said, ("real_talk", "held-out real talk", "≤ 1 %, ≤ 1 an hour")):
             fired = [sum(v[key][side][2] for v in voices) for side in ("without", "with")]
             n = len(voices) * each[key]

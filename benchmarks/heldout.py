@@ -249,6 +249,14 @@ def measure(grammar: Grammar, quick: bool, workers: int, log: Any, *,
     return out
 
 
+def delays_cell(delays_s: Sequence[float], counted: bool = True) -> str:
+    """Delays (seconds) to commit as a table cell: "p50 / p95 ms", with how many (`counted`); "n/a" for none."""
+    got = latency_percentiles([1000 * d for d in delays_s])
+    if got is None:
+        return "n/a"
+    return f"{got['p50']} / {got['p95']} ms" + (f" ({got['n']})" if counted else "")
+
+
 def latency_percentiles(latencies_ms: Sequence[float]) -> dict[str, float | str] | None:
     """p50 and p95 of end of speech -> commit, in ms of audio time, over the commands heard right ("from": timed
     from the end of the speech, not of the synthesized file as before 2026-12-06)."""

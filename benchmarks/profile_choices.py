@@ -44,8 +44,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from benchmarks import enrolment, heldout, replies, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
 from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, delays, general, score, track
@@ -265,9 +263,7 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
         cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
         cells += [str(t["kitchen alone"][4])] if "kitchen alone" in t else []
         cells += [f"{t['replies'][2]}/{t['replies'][3]}"] if "replies" in t else []
-        if timed:
-            p50, p95 = np.percentile(late[name], [50, 95]) if late[name] else (np.nan, np.nan)
-            cells.append(f"{1000 * p50:.0f} / {1000 * p95:.0f}")
+        cells += [heldout.delays_cell(late[name], counted=False).removesuffix(" ms")] if timed else []
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join([*head, *rows, ""])
 

@@ -136,11 +136,7 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
                   "the words as said, before the room's echo): p50 / p95 (how many).", "",
                   "| condition | without a profile | with it |", "|---|---:|---:|"]
         for c in conditions:
-            cells = []
-            for d in DELAYS:
-                each = [x for f in result["voices"].values() for x in f[c][d]]
-                p50, p95 = np.percentile(each, [50, 95]) if each else (np.nan, np.nan)
-                cells.append(f"{1000 * p50:.0f} / {1000 * p95:.0f} ms ({len(each)})")
+            cells = [heldout.delays_cell([x for f in result["voices"].values() for x in f[c][d]]) for d in DELAYS]
             lines.append(f"| {c} | " + " | ".join(cells) + " |")
     lines += ["", "The rooms (each clip in the next):", "", "| room | size, m | mouth to microphone, m | RT60 asked "
               "(Sabine) / measured, s |", "|---|---|---:|---|"]
