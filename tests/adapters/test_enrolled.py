@@ -118,9 +118,13 @@ def test_a_bad_take_says_why(audio: speech.Audio, why: str) -> None:
 
 def _stream(recognizer: EnrolledRecognizer, audio: speech.Audio, end: bool = True) -> list[tuple[float, str]]:
     """What `recognizer` commits hearing `audio`; `end`: the stream ends there."""
+    return [(d.t, d.text) for d in _detections(recognizer, audio, end)]
+
+
+def _detections(recognizer: EnrolledRecognizer, audio: speech.Audio, end: bool = True) -> list[Detection]:
     pcm = audio.astype("<i2").tobytes()
     found = [recognizer.accept(pcm[at:at + 3200]) for at in range(0, len(pcm), 3200)]
-    return [(d.t, d.text) for chunk in [*found, recognizer.flush() if end else []] for d in chunk]
+    return [d for chunk in [*found, recognizer.flush() if end else []] for d in chunk]
 
 
 def test_the_enrolled_recognizer_commits_a_command_once_when_both_hear_it() -> None:
@@ -138,6 +142,21 @@ def test_the_takes_vote_where_the_general_recognizer_hears_nothing() -> None:
     found = _stream(recognizer, audio)
     assert [text for _, text in found] == ["how long"]
     assert found[0][0] <= len(audio) / 16000
+
+
+def test_a_vote_far_from_its_take_is_committed_unsure_and_a_general_commit_never_is() -> None:
+    said = {"how long": speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0),
+            "stop": speech.pad(speech.synthesize("stop", VOICE, 140), 0.8, 2.0)}
+
+    def heard(phrase: str, beyond: float | None) -> list[tuple[str, bool]]:
+        general = PocketSphinxRecognizer(["start routine", "stop"], 16000)  # "how long" is the takes' alone
+        recognizer = EnrolledRecognizer(general, matcher(), embedding(), EnrolledSettings(unsure_beyond=beyond))
+        return [(d.text, d.sure) for d in _detections(recognizer, said[phrase])]
+
+    assert heard("how long", 0.0) == [("how long", False)]  # any distance at all is beyond none of the threshold
+    assert heard("how long", 1.0) == [("how long", True)]  # every vote stands within the whole threshold
+    assert heard("how long", None) == [("how long", True)]
+    assert heard("stop", 0.0) == [("stop", True)]  # the general recognizer's own commit
 
 
 def test_a_vote_commits_its_grace_after_the_speech() -> None:

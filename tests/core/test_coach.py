@@ -8,7 +8,7 @@ from itertools import product
 
 import pytest
 
-from voicecoach.core.coach import Coach
+from voicecoach.core.coach import ASKED_WINDOW_S, MORE_WINDOW_S, Coach, resume_cue
 from voicecoach.core.content import Content
 from voicecoach.core.events import Alert, Command, Effect, Heard, Say, SessionEnded, StopSpeaking, UtteranceFinished
 from voicecoach.core.grammar import Grammar
@@ -240,3 +240,101 @@ def test_the_coach_says_the_contents_sentences(content: Content, grammar: Gramma
     assert [s.text for s in says(coach.handle(Heard(Command("resume")), 3.0))] == ["Off we go."]
     [left] = says(coach.handle(Heard(Command("how long")), 4.0))
     assert re.fullmatch(r"About [a-z ]+ (seconds|minutes?) to go\.", left.text)
+
+
+# --- commands heard unsure (Heard.sure): asked back before the session changes ---------------------------------
+
+
+def unsure(name: str, target: str | None = None) -> Heard:
+    return Heard(Command(name, target), sure=False)
+
+
+def test_an_unsure_skip_is_asked_back_and_the_hold_goes_on_after_a_moment(content: Content,
+                                                                          grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    index = coach.index
+    effects = coach.handle(unsure("skip"), origin + 0.5)
+    assert isinstance(effects[0], StopSpeaking) and [s.text for s in says(effects)] == [content.session.asked_back]
+    assert coach.index == index and coach.mode == "running"
+    finish_all(coach, effects, origin + 2)
+    assert coach.next_deadline() == origin + 2 + MORE_WINDOW_S * coach.pace  # time to say it again
+    coach.on_timer(origin + 2 + MORE_WINDOW_S * coach.pace)
+    deadline = coach.next_deadline()
+    assert deadline is not None and deadline <= origin + 3 + MORE_WINDOW_S * coach.pace  # the count, picked up
+    assert [s.kind for s in says(coach.on_timer(deadline))] == ["count"] and coach.index == index
+
+
+@pytest.mark.parametrize("again", [True, False], ids=["unsure again", "sure again"])
+def test_an_unsure_skip_said_again_in_time_skips(content: Content, grammar: Grammar, again: bool) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    finish_all(coach, coach.handle(unsure("skip"), origin + 0.5), origin + 2)
+    coach.handle(Heard(Command("skip"), sure=not again), origin + 2 + ASKED_WINDOW_S * coach.pace)
+    assert coach.mode == "asking"  # the session's one exercise skipped: the check-in after it
+
+
+def test_an_unsure_skip_said_again_too_late_is_asked_back_again(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    index = coach.index
+    finish_all(coach, coach.handle(unsure("skip"), origin + 0.5), origin + 2)
+    late = coach.handle(unsure("skip"), origin + 2.5 + ASKED_WINDOW_S * coach.pace)
+    assert [s.text for s in says(late)] == [content.session.asked_back] and coach.index == index
+
+
+def test_another_command_unsure_is_asked_back_not_taken_as_the_answer(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    index = coach.index
+    finish_all(coach, coach.handle(unsure("skip"), origin + 0.5), origin + 2)
+    other = coach.handle(unsure("next"), origin + 3)
+    assert [s.text for s in says(other)] == [content.session.asked_back] and coach.index == index
+
+
+def test_unsure_pain_holds_with_the_way_out_and_asks(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    way_out = coach.plan[coach.index].way_out
+    effects = coach.handle(unsure("it hurts"), origin + 0.5)
+    assert [s.text for s in says(effects)] == [content.session.filled("pain_asked", way_out)]
+    assert coach.mode == "paused" and coach.next_deadline() is None
+    finish_all(coach, effects, origin + 6)
+    again = coach.handle(unsure("it hurts"), origin + 7)
+    assert [s.text for s in says(again)] == [content.session.filled("pain", way_out)]
+    assert finish_all(coach, again, origin + 12) == [SessionEnded("pain")]
+
+
+def test_unsure_pain_then_resume_goes_back_into_the_hold(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    index = coach.index
+    finish_all(coach, coach.handle(unsure("it hurts"), origin + 0.5), origin + 6)
+    resumed = coach.handle(Heard(Command("resume")), origin + 7)
+    assert coach.mode == "running" and coach.index == index
+    assert says(resumed)[0].text == resume_cue(content.session, coach.plan[index])
+
+
+@pytest.mark.parametrize("name", ["stop", "pause"])
+def test_what_halts_is_done_at_once_however_it_was_heard(content: Content, grammar: Grammar, name: str) -> None:
+    coach = Coach(content, grammar)
+    origin, _ = run_until_hold(coach)
+    coach.handle(unsure(name), origin + 0.5)
+    assert coach.mode == ("idle" if name == "stop" else "paused")
+
+
+def test_an_unsure_start_when_idle_is_asked_back_then_starts(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    asked = coach.handle(unsure("start", "bridge"), 0.0)
+    assert [s.text for s in says(asked)] == [content.session.asked_back] and coach.mode == "idle"
+    finish_all(coach, asked, 2.0)
+    coach.handle(unsure("start", "bridge"), 4.0)
+    assert coach.mode == "asking"
+
+
+def test_the_checkin_takes_an_unsure_answer_as_it_is(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    coach.handle(Heard(Command("start", "bridge")), 0.0)
+    assert coach.mode == "asking"
+    coach.handle(unsure("skip"), 1.0)
+    assert coach.mode == "running"

@@ -54,6 +54,12 @@ def test_more_is_heard_only_right_after_help(grammar: Grammar) -> None:
                                     grammar.phrases_heard("running") | {"more", "say more"})
 
 
+def test_a_commit_heard_unsure_reaches_the_coach_unsure(grammar: Grammar) -> None:
+    hearing = HearingPath(ScriptedRecognizer([(0.15, "skip", False), (0.35, "previous")]), grammar)
+    heard = [(r.command.canonical, r.sure) for i in range(5) for r in hearing.hear(BLOCK, (i + 1) / 10)]
+    assert heard == [("skip", False), ("back", True)]
+
+
 def test_while_the_coach_speaks_and_a_tail_after_only_barge_in_phrases_commit(grammar: Grammar) -> None:
     script = [(0.25, "next"), (0.45, "stop"), (0.85, "next"), (1.25, "next")]
     recognizer = ScriptedRecognizer(script)

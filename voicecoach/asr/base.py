@@ -25,6 +25,9 @@ class Detection:
     tentative: bool = False
     """Offered for a second opinion to confirm, not committed: only a recognizer built to offer such commits
     (SphinxSettings.tentative) does, and only the second opinion that wraps it (SecondOpinion) takes them."""
+    sure: bool = True
+    """False: heard only by a way the recognizer trusts less (a vote of the person's takes that stood far from
+    them): the coach asks back before it acts on a command that changes the session (core/transitions.py)."""
 
 
 class Recognizer(Protocol):

@@ -29,7 +29,7 @@ from voicecoach.core.progression import ExerciseLoad, change_sentence, loads_for
 from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
-from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
+from voicecoach.core.transitions import ASKED_BACK, SESSION_MODES, TRANSITIONS, ListenState, Mode
 
 # Theory of operation
 # -------------------
@@ -72,12 +72,22 @@ from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode
 # again within the content's carry_seconds starts it without asking. Each
 # exercise's load (progression.py) is the runtime's to give (`use_loads`): the
 # coach only builds the plan with it and says what changed since last time.
+#
+# A command heard unsure (Heard.sure: a vote of the person's takes that stood far
+# from them) that would change the session (transitions.ASKED_BACK) is asked back
+# rather than done: "Tell me again?", an answer, after which a running session
+# waits MORE_WINDOW_S as after help's offer. The same command said again within
+# ASKED_WINDOW_S of the question, sure or not, is done. Pain is the exception in
+# a running session: it pauses first, with the way out, and asks after; "resume"
+# goes on. Not while asking: only the check-in's few answers are heard then.
 
 log = logging.getLogger(__name__)
 
 EndReason = Literal["finished", "stopped", "pain"]
 REMINDED_LISTEN_S = 60.0
 """How long after a reminder has been said "not now" is listened for."""
+ASKED_WINDOW_S = 8.0
+"""How long after the coach asked back (Heard.sure) the same command, said again, is done."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,13 @@ _IN_POSITION = ("spoken", "moved", "hold_said", "count")
 @dataclass(frozen=True)
 class _Reminder:
     utterance: int  # the reminder said: the "reminded" state lasts until REMINDED_LISTEN_S after it ends
+    until: float | None = None
+
+
+@dataclass(frozen=True)
+class _Unsure:
+    canonical: str  # the command asked back
+    utterance: int  # the question: the window to say it again runs from when it has been said
     until: float | None = None
 
 
@@ -146,6 +163,7 @@ class Coach:
         self._target = ""  # what the session started, as said
         self._pain_before: int | None = None  # this session's score before the exercises
         self._carried: tuple[int, float] | None = None  # a high score before, and when: "start" again goes on
+        self._unsure: _Unsure | None = None  # the command heard unsure and asked back, while it may be said again
 
     # --- the interface --------------------------------------------------
 
@@ -159,6 +177,9 @@ class Coach:
             reminder = self._reminder
             if reminder is not None and reminder.utterance == event.utterance_id:
                 self._reminder = replace(reminder, until=now + REMINDED_LISTEN_S)
+            unsure = self._unsure
+            if unsure is not None and unsure.utterance == event.utterance_id:
+                self._unsure = replace(unsure, until=now + ASKED_WINDOW_S * self.pace)
             wait = self._wait
             if wait is not None and wait.utterance == event.utterance_id:
                 self._wait = None
@@ -178,7 +199,7 @@ class Coach:
             return [self._say(said, "info")]
         if isinstance(event, ReminderDue):
             return self._remind()
-        return self._command(event.command, now)
+        return self._command(event.command, now, event.sure)
 
     @property
     def listening(self) -> str:
@@ -214,7 +235,7 @@ class Coach:
 
     # --- commands --------------------------------------------------------
 
-    def _command(self, command: Command, now: float) -> list[Effect]:
+    def _command(self, command: Command, now: float, sure: bool = True) -> list[Effect]:
         name = command.name
         if not self.grammar.listens(name, self.listening):
             # Not listened for now (grammar/commands.toml `listen`, `after`): the recognizer does not hear it now,
@@ -225,6 +246,9 @@ class Coach:
         if action is None:
             log.info("command '%s' has nothing to do in mode %s: ignored", command.canonical, self.mode)
             return []
+        if not sure and action in ASKED_BACK and self.mode in SESSION_MODES and not self._said_again(command, now):
+            return self._ask_back(command, action, now)
+        self._unsure = None
         text = self.content.session
         match action:
             case "stop for pain":
@@ -286,6 +310,24 @@ class Coach:
                 said = text.filled("help", ", ".join([*first, *rest]))
                 return [StopSpeaking(), self._say(said, "info"), *self._ask()]
         assert_never(action)
+
+    def _said_again(self, command: Command, now: float) -> bool:
+        """Whether `command` is the one just asked back, said again in time."""
+        unsure = self._unsure
+        return (unsure is not None and unsure.canonical == command.canonical
+                and (unsure.until is None or now <= unsure.until))
+
+    def _ask_back(self, command: Command, action: str, now: float) -> list[Effect]:
+        """Ask for `command` again rather than do it; pain in a running session holds first."""
+        text = self.content.session
+        if action == "stop for pain" and self.mode == "running":
+            effects = self._pause(now, text.filled("pain_asked", self._way_out()))
+        else:
+            effects = self._answer(text.asked_back, now)
+        question = next(e for e in reversed(effects) if isinstance(e, Say))
+        self._unsure = _Unsure(command.canonical, question.utterance_id)
+        log.info("command '%s' heard unsure in mode %s: asked back", command.canonical, self.mode)
+        return effects
 
     def _help(self) -> tuple[list[str], list[str]]:
         """What help names first now, and the rest: the mode's commands, and after a reminder the answers to it too
@@ -503,7 +545,10 @@ class Coach:
             case "rested":
                 return self._go_to(wait.index + 1)
             case "answered":
-                if self._more and self.mode == "running":
+                unsure = self._unsure
+                if (self._more or (unsure is not None and unsure.until is not None and now <= unsure.until)) \
+                        and self.mode == "running":
+                    # Time to say "more", or the command asked back, before the session goes on.
                     self._wait = _Wait("offered", deadline=now + MORE_WINDOW_S * self.pace)
                     return self.on_timer(now)
                 return self._restore(now)

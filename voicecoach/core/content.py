@@ -108,6 +108,10 @@ class SessionText:
     """Said at a reminder time when no session was done since."""
     snoozed: str
     """The answer to "not now" after a reminder."""
+    asked_back: str
+    """Said for a command heard unsure that would change the session: asks for it again, naming no command."""
+    pain_asked: str
+    """Holds {way_out}: said for pain heard unsure in a running session, which holds first."""
 
     def filled(self, key: str, value: str) -> str:
         """The sentence `key` (one of SESSION_PLACEHOLDERS) with `value` in its placeholder, a capital first."""
@@ -120,8 +124,8 @@ class SessionText:
 WAY_OUT = "{way_out}"
 SESSION_PLACEHOLDERS = {"help": "{commands}", "help_rest": "{commands}", "exercises": "{exercises}",
                         "time_left": "{duration}", "finished_partly": "{exercises}", "position_change": "{position}",
-                        "paused": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT, "microphone_lost": WAY_OUT,
-                        "starting": "{name}"}
+                        "paused": WAY_OUT, "pain_asked": WAY_OUT, "stopped": WAY_OUT, "pain": WAY_OUT,
+                        "microphone_lost": WAY_OUT, "starting": "{name}"}
 
 
 @dataclass(frozen=True)

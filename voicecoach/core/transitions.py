@@ -87,6 +87,13 @@ TRANSITIONS: Mapping[tuple[str, Mode], Action] = {
 
 HANDLED = frozenset(command for command, _ in TRANSITIONS)
 
+ASKED_BACK: frozenset[Action] = frozenset({
+    "stop for pain", "start session", "switch session", "go faster", "go slower", "resume", "repeat step",
+    "next step", "previous step", "next exercise"})
+"""The actions that change the session, which a command heard unsure (Heard.sure) asks back before it takes. Never
+those that halt or answer: stopping, pausing and help are safe however they were heard. For pain the coach holds
+first and asks after: the person is out of the movement whether or not they said it."""
+
 
 def check_commands(file: Path, commands: Sequence[str]) -> None:
     """Raise ContentError unless the grammar's `commands` are exactly those the table handles.

@@ -52,6 +52,8 @@ class Recognized:
     t: float
     command: Command
     text: str
+    sure: bool = True
+    """Detection.sure: False, the coach asks back before it acts on a command that changes the session."""
 
 
 @dataclass
@@ -161,7 +163,7 @@ class HearingPath:
             if command is None:  # a recognizer is built from the grammar's phrases: this is a bug, say so
                 log.warning("the recognizer returned %r, which is not a command phrase", detection.text)
                 continue
-            out.append(Recognized(detection.t, command, detection.text))
+            out.append(Recognized(detection.t, command, detection.text, detection.sure))
         return out
 
 

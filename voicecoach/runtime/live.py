@@ -287,8 +287,8 @@ class LiveLoop:
         if isinstance(event, AudioHeard):
             return []  # the timers are checked after every event
         if isinstance(event, Recognized):
-            self.print(f"heard: {event.command.canonical}")
-            effects = self.coach.handle(Heard(event.command), now)
+            self.print(f"heard: {event.command.canonical}{'' if event.sure else ' (unsure)'}")
+            effects = self.coach.handle(Heard(event.command, event.sure), now)
             if self._journal is not None:
                 self._journal[0].heard(event.command, effects)
             return effects

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.embedding import FRAME_S, WINDOW_S, SpeechEmbedding
@@ -100,6 +100,13 @@ sentences, real talk, replies, kitchen noise alone), the end of speech to commit
 after the vote's opens only once the endpointer has heard 0.15 s of it, and the vote must wait to see it."""
 
 
+UNSURE_BEYOND: float | None = 0.5
+"""A vote whose take stands beyond this fraction of the threshold is committed unsure (Detection.sure), and the coach
+asks back before acting on it when the command would change the session. On three of espeak-ng's training voices
+(en-us+m3, +f2, +m1) the short replies of the tuning half that were voted stood at 0.56 to 0.97 of the threshold:
+just below the nearest of them."""
+
+
 @dataclass(frozen=True)
 class EnrolledSettings:
     grace: float = GRACE
@@ -153,6 +160,9 @@ class EnrolledSettings:
     a near take is witness enough, while short replies ("I see" as repeat) stood in the last fifth of the threshold,
     where the model, trained on many voices, seldom thought them the command. Measured with the bar at 0.1 beyond 0.8
     and not shipped: 8 of 42 tuning replies kept out, 5 commands lost (benchmarks/PROFILE_BAR_BEYOND.md)."""
+    unsure_beyond: float | None = UNSURE_BEYOND
+    """A vote whose take stands beyond this fraction of its threshold is committed with Detection.sure False (None:
+    every vote is sure): the coach asks "did you say skip?" rather than skip on a reply that only resembles it."""
     rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
@@ -270,7 +280,7 @@ class EnrolledRecognizer:
             if verdict is not None:
                 self._held.remove(detection)
                 if verdict:
-                    out.append(detection if detection.t >= now - 0.1 else Detection(now, detection.text))
+                    out.append(detection if detection.t >= now - 0.1 else replace(detection, t=now))
                 else:
                     self.dropped = [*self.dropped[-DROPPED_KEPT + 1:], detection]
         return out
@@ -306,7 +316,7 @@ class EnrolledRecognizer:
                     if self._meaning.get(phrase, phrase) == command), default=self.matcher.threshold)
 
     def _release(self, now: float) -> list[Detection]:
-        out = [Detection(max(d.t, now), d.text) for d in self._held]
+        out = [replace(d, t=max(d.t, now)) for d in self._held]
         self._held = []
         return out
 
@@ -427,12 +437,16 @@ class EnrolledRecognizer:
             elif now >= vote.end + wait:
                 self._votes.remove(vote)
                 if not self._crowded(vote):
-                    out.append(Detection(min(now, vote.end + wait), vote.phrase))
+                    out.append(Detection(min(now, vote.end + wait), vote.phrase, sure=self._sure(vote.match)))
                     self._voted.append((vote.start, vote.end))
         horizon = now - s.keep
         self._general_times = [t for t in self._general_times if t >= horizon]
         self._voted = [(start, end) for start, end in self._voted if end + (s.after_vote or 0.0) >= horizon]
         return out
+
+    def _sure(self, match: Match) -> bool:
+        beyond = self.settings.unsure_beyond
+        return beyond is None or match.distance <= beyond * self.matcher.threshold_of(match.phrase)
 
     def _crowded(self, vote: _Vote) -> bool:
         """Whether another segment lies within `apart` of the vote's, the coach silent meanwhile."""
