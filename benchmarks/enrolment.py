@@ -60,6 +60,7 @@ from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
+from voicecoach.core.transitions import asks_back
 from voicecoach.runtime.enrolment import NOT_COMMANDS, enrolment_phrases
 from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
@@ -270,6 +271,24 @@ def delays(grammar: Grammar, tr: Track, found: list[Detection]) -> list[float]:
     return out
 
 
+def asked(grammar: Grammar, tr: Track, found: list[Detection]) -> list[int]:
+    """[commands heard right but asked back first, clips where none was said with a commit done at once]: in a
+    running session, where a commit heard unsure (Detection.sure) of a command that changes the session is asked
+    back (voicecoach.core.transitions.asks_back) and done only when said again."""
+    def questioned(detection: Detection) -> bool:
+        command = grammar.match(detection.text)
+        return not detection.sure and command is not None and asks_back(command.name, "running")
+
+    right = acted = 0
+    for (lo, hi), expect in zip(tr.windows, tr.expect, strict=True):
+        inside = [d for d in found if lo <= d.t < hi]
+        if expect is None:
+            acted += any(not questioned(d) for d in inside)
+        elif len(inside) == 1 and grammar.match(inside[0].text) == grammar.match(expect):
+            right += questioned(inside[0])
+    return [right, acted]
+
+
 def triggers(tr: Track, found: list[Detection], general_commits: list[Detection]) -> list[list[str]]:
     """[label, who committed (general or profile), phrase] of each commit in a clip where no command was said."""
     out = []
@@ -383,6 +402,7 @@ def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: Spee
              "triggers_bar": triggers(tr, barred[0], feeds[8].commits)} if barred else {}
     return {**extra, "without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "delays_without": delays(grammar, tr, shipped.commits), "delays_with": delays(grammar, tr, on),
+            "asked_with": asked(grammar, tr, on),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
             "triggers": triggers(tr, on, feeds[0].commits), "triggers_before": triggers(tr, old, feeds[1].commits),

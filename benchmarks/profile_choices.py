@@ -31,8 +31,11 @@ far its own noisy takes stood from its other take (Matcher's `own`), never above
 vote bar asked only of votes whose take stands beyond a fraction of the threshold (EnrolledSettings.bar_beyond);
 `grace`, how long after its segment a vote waits for the general recognizer (EnrolledSettings.grace) and for
 another segment near it (`apart`), and `grace_near` the waits between the shortest that changed nothing there and
-the longest that did. Since 2026-12-06 each row also gives the delay from the end of a command's speech
-to its commit, over every command heard right in every condition.
+the longest that did; `unsure`, how far beyond its threshold a vote is committed unsure
+(EnrolledSettings.unsure_beyond), which the coach asks back before it changes the session ("Tell me again?"). Since
+2026-12-06 each row also gives the delay from the end of a command's speech to its commit, over every command heard
+right in every condition; from the `unsure` set on, how many commands heard right a running session would ask back first
+(benchmarks.enrolment.asked), and of the clips with a command where none was said, how many had one done at once.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from typing import Any
 
 from benchmarks import enrolment, heldout, replies, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
-from benchmarks.enrolment import Recording, Replay, Tap, Track, decode, delays, general, score, track
+from benchmarks.enrolment import Recording, Replay, Tap, Track, asked, decode, delays, general, score, track
 from benchmarks.enrolment_training import WHITE, RememberingEmbedding  # WHITE: the variants before the room's
 from voicecoach.asr.base import Detection, Recognizer
 from voicecoach.asr.commands_model.model import CommandModel
@@ -60,6 +63,7 @@ from voicecoach.asr.enrolled.recognizer import (
     OVERRULE,
     RESCUE,
     SHORTEST,
+    UNSURE_BEYOND,
     EnrolledRecognizer,
     EnrolledSettings,
 )
@@ -153,6 +157,10 @@ CHOICES: dict[str, dict[str, Choice]] = {
     "grace_near": {"a vote waits 1 s for the general recognizer (shipped)": Choice(noise_margin=NOISE_MARGIN),
                    **{f"a vote waits {grace:g} s": Choice(EnrolledSettings(grace=grace), noise_margin=NOISE_MARGIN)
                       for grace in (0.7, 0.65, 0.6)}},
+    "unsure": {"every vote sure (as before)": Choice(EnrolledSettings(unsure_beyond=None), noise_margin=NOISE_MARGIN),
+               **{f"unsure beyond {beyond:g} of the threshold" + (" (shipped)" if beyond == UNSURE_BEYOND else ""):
+                  Choice(EnrolledSettings(unsure_beyond=beyond), noise_margin=NOISE_MARGIN)
+                  for beyond in (0.8, 0.7, 0.6, 0.5, 0.4, 0.0)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),
@@ -161,8 +169,8 @@ CHOICES: dict[str, dict[str, Choice]] = {
                       "white 10, 5 dB, room 10, 5 dB": Choice(noise_margin=NOISE_MARGIN,
                                                               augment=(*WHITE, ("room", 10.0), ("room", 5.0)))},
 }
-COUNTS = 5
-"""How many counts _variants gives each choice before the delays."""
+COUNTS = 7
+"""How many counts _variants gives each choice before the delays (5 in runs before the `unsure` set, without `asked`)."""
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 
@@ -188,7 +196,8 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, 
                                    spared=stopping if c.spared else frozenset())
                 for feed, c in zip(feeds, choices.values(), strict=True)]
     found = decode([*listening, *enrolled], tr.audio)[len(listening):]
-    return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits), *delays(grammar, tr, commits)]
+    return {name: [*score(grammar, tr, commits), len(tr.expect), len(commits), *asked(grammar, tr, commits),
+                   *delays(grammar, tr, commits)]
             for name, commits in zip(choices, found, strict=True)}
 
 
@@ -254,18 +263,25 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
             "| choice | " + " | ".join(CONDITIONS) + " | own sentences | real talk, tuning half |"
             + (" kitchen alone (20 s each, commands) |" if "kitchen alone" in first else "")
             + (" replies, tuning half |" if "replies" in first else "")
-            + (" end of speech to commit, p50 / p95 (ms) |" if timed else ""),
-            "|---|" + "---:|" * (len(CONDITIONS) + 2 + ("kitchen alone" in first) + ("replies" in first) + timed)]
+            + (" end of speech to commit, p50 / p95 (ms) |" if timed else "")
+            + " commands heard right but asked back first, every condition |",
+            "|---|" + "---:|" * (len(CONDITIONS) + 3 + ("kitchen alone" in first) + ("replies" in first) + timed)]
     rows = []
     t: dict[str, list[float]]
     for name, t in total.items():
         cells = [f"{100 * t[c][0] / t[c][1]:.1f} % ({t[c][0]})" for c in CONDITIONS]
-        cells += [f"{t[k][2]}/{t[k][3]}" for k in ("own sentences", "real talk")]
+        cells += [f"{t[k][2]}/{t[k][3]}{_at_once(t[k])}" for k in ("own sentences", "real talk")]
         cells += [str(t["kitchen alone"][4])] if "kitchen alone" in t else []
-        cells += [f"{t['replies'][2]}/{t['replies'][3]}"] if "replies" in t else []
+        cells += [f"{t['replies'][2]}/{t['replies'][3]}{_at_once(t['replies'])}"] if "replies" in t else []
+        cells += [str(sum(t[c][5] for c in CONDITIONS))]
         cells += [heldout.delays_cell(late[name], counted=False).removesuffix(" ms")] if timed else []
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join([*head, *rows, ""])
+
+
+def _at_once(counts: list[float]) -> str:
+    """How many of the clips with a command had one done at once, where some were only asked back."""
+    return f" ({counts[6]} at once)" if counts[6] != counts[2] else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

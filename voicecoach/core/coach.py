@@ -29,7 +29,7 @@ from voicecoach.core.progression import ExerciseLoad, change_sentence, loads_for
 from voicecoach.core.spoken import duration_words, number_words, spoken_list
 from voicecoach.core.tempo import DEFAULT_PACE, PACE_RANGE, RATE_RANGE, stepped_pace, stepped_rate
 from voicecoach.core.tempo import DEFAULT_RATE as DEFAULT_RATE  # re-exported: callers set rates next to the coach
-from voicecoach.core.transitions import ASKED_BACK, SESSION_MODES, TRANSITIONS, ListenState, Mode
+from voicecoach.core.transitions import TRANSITIONS, ListenState, Mode, asks_back
 
 # Theory of operation
 # -------------------
@@ -246,7 +246,7 @@ class Coach:
         if action is None:
             log.info("command '%s' has nothing to do in mode %s: ignored", command.canonical, self.mode)
             return []
-        if not sure and action in ASKED_BACK and self.mode in SESSION_MODES and not self._said_again(command, now):
+        if not sure and asks_back(name, self.mode) and not self._said_again(command, now):
             return self._ask_back(command, action, now)
         self._unsure = None
         text = self.content.session

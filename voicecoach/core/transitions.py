@@ -95,6 +95,12 @@ those that halt or answer: stopping, pausing and help are safe however they were
 first and asks after: the person is out of the movement whether or not they said it."""
 
 
+def asks_back(command: str, mode: Mode) -> bool:
+    """Whether `command`, heard unsure in `mode`, is asked back before it is done (Heard.sure). Not while asking:
+    only the check-in's answers are heard then."""
+    return mode in SESSION_MODES and TRANSITIONS.get((command, mode)) in ASKED_BACK
+
+
 def check_commands(file: Path, commands: Sequence[str]) -> None:
     """Raise ContentError unless the grammar's `commands` are exactly those the table handles.
 
