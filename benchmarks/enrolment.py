@@ -53,6 +53,7 @@ from voicecoach.asr.enrolled.recognizer import (
     OVERRULE,
     QUIET,
     TALK,
+    UNSURE_BEYOND,
     EnrolledRecognizer,
     EnrolledSettings,
 )
@@ -480,6 +481,35 @@ def _latency(result: dict[str, Any]) -> list[str]:
     return out
 
 
+def _asked(result: dict[str, Any]) -> list[str]:
+    """With a profile, all voices: the commands heard right that a running session asks back first, and the clips
+    where none was said that had a command done at once (the rest only asked back)."""
+    if not _has_all(result, "own_replies_running") or not all(
+            "asked_with" in v for fig in result["voices"].values() for v in fig.values() if isinstance(v, dict)):
+        return []
+    out = ["With a profile, a vote that stood beyond "
+           f"{UNSURE_BEYOND:g} of the threshold is committed unsure, and a running session asks a command that would "
+           "change it back (\"Tell me again?\") and does it only when it is said again (voicecoach.core.coach). "
+           "Commands: how many of those heard right are asked back first; where none was said: the clips with a "
+           "command, and how many of them had one done at once.", "",
+           "| clips | with a profile | asked back first / done at once |", "|---|---:|---:|"]
+    for key, name in (("commands@clean", "commands, clean"), ("commands@10dB", "commands, 10 dB"),
+                      ("commands@5dB", "commands, 5 dB")):
+        right = sum(fig[key]["with"][0] for fig in result["voices"].values())
+        of = sum(fig[key]["with"][1] for fig in result["voices"].values())
+        first = sum(fig[key]["asked_with"][0] for fig in result["voices"].values())
+        out.append(f"| {name} | {_pc(right, of)} right | {first} asked back first |")
+    for key, name, n in (("own_sentences", "own sentences", len(GENERAL_SENTENCES)),
+                         ("own_replies", "own replies, every phrase", result["replies"]),
+                         ("own_replies_running", "own replies, mid-exercise", result["replies"]),
+                         ("real_talk", "real talk", result["real_clips"])):
+        fired = sum(fig[key]["with"][2] for fig in result["voices"].values())
+        acted = sum(fig[key]["asked_with"][1] for fig in result["voices"].values())
+        clips = n * len(result["voices"])
+        out.append(f"| {name} | {_pc(fired, clips)} with a command | {_pc(acted, clips)} done at once |")
+    return out
+
+
 def _per_hour(result: dict[str, Any], tag: str) -> str:
     """Clips of the real talk that got a command, per hour of it: one figure, or the voices' lowest to highest."""
     rates = sorted(60 * fig["real_talk"][tag][2] / result["real_minutes"] for fig in result["voices"].values())
@@ -540,6 +570,7 @@ def report(result: dict[str, Any], meta: dict[str, Any], memory: dict[str, Any] 
            "the takes hear the person's words said on their own, see the table after next).", "",
            *_table(result, "without", "with"), "",
            *_latency(result), "",
+           *_asked(result), "",
            f"Real talk with a command, per hour of it ({result['real_minutes']} min): without "
            f"{_per_hour(result, 'without')}, with {_per_hour(result, 'with')}; the second opinion off, "
            f"{_per_hour(result, 'without_sphinx')} and {_per_hour(result, 'with_sphinx')}.", "",

@@ -170,7 +170,7 @@ CHOICES: dict[str, dict[str, Choice]] = {
                                                               augment=(*WHITE, ("room", 10.0), ("room", 5.0)))},
 }
 COUNTS = 7
-"""How many counts _variants gives each choice before the delays (5 in runs before the `unsure` set, without `asked`)."""
+"""How many counts _variants gives each choice before the delays (5 before the `unsure` set: no `asked`)."""
 CONDITIONS = ("clean", "kitchen 10 dB, with the words", "kitchen 5 dB, with the words", "room",
               "room, kitchen 10 dB running", "kitchen 10 dB running")
 

@@ -97,3 +97,17 @@ def test_the_second_synthesizers_clips_are_scored_apart_per_voice(grammar: Gramm
     assert r["recall_flite_by_voice"] == {"slt": 1.0, "awb": 0.0}
     assert r["false_trigger_rate_flite"] == 1.0  # "paws" is an exact homophone: left out
     assert r["false_trigger_examples_flite"][0].endswith("-> ['stop']")
+
+
+def test_the_profile_benchmark_counts_what_a_running_session_asks_back(grammar: Grammar) -> None:
+    from benchmarks import enrolment
+    from voicecoach.asr.base import Detection
+
+    quiet = np.zeros(RATE, dtype=np.int16)
+    tr = enrolment.track([(quiet, "skip"), (quiet, "stop"), (quiet, None), (quiet, None)], ends=[0.5] * 4)
+    found = [Detection(tr.windows[0][0] + 1, "skip", sure=False),  # right, and asked back first
+             Detection(tr.windows[1][0] + 1, "stop", sure=False),  # right: stopping is never asked back
+             Detection(tr.windows[2][0] + 1, "next", sure=False),  # where none was said: only asked back
+             Detection(tr.windows[3][0] + 1, "previous")]  # where none was said: done at once
+    assert enrolment.asked(grammar, tr, found) == [1, 1]
+    assert enrolment.score(grammar, tr, found) == (2, 2, 2)
