@@ -68,6 +68,14 @@ def test_it_hurts_ends_the_session_for_pain_and_is_kept_as_said(runner: DialogRu
     assert said == ("it hurts", "pelvic tilts", held)
 
 
+def test_pain_heard_unsure_and_asked_back_is_not_kept_as_said_until_it_is_said_again(runner: DialogRunner,
+                                                                                     journal: Journal) -> None:
+    play(runner, "> start pelvic tilts\nwait until /^Four\\.$/\n?> it hurts\n< Holding here.\nwait 2s\n"
+                 "> resume\nwait until /^Four\\.$/\n?> it hurts\nwait 2s\n?> it hurts\nwait 1m\n")
+    (record,) = journal.sessions()
+    assert record.end_reason == "pain" and dict(record.said) == {"resume": 1, "it hurts": 1}
+
+
 def test_a_step_left_by_next_is_not_done(runner: DialogRunner, journal: Journal) -> None:
     play(runner, "> start pelvic tilts\nwait until /^Four\\.$/\n> next\nwait until /^Five\\.$/\n"
                  "wait until Relax.\nwait 10s\n> stop\nwait 10s\n")

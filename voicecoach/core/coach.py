@@ -11,6 +11,7 @@ from typing import Literal, assert_never
 from voicecoach.core.content import Content, SessionText, fill
 from voicecoach.core.events import (
     Alert,
+    AskedBack,
     Command,
     Effect,
     Event,
@@ -327,7 +328,7 @@ class Coach:
         question = next(e for e in reversed(effects) if isinstance(e, Say))
         self._unsure = _Unsure(command.canonical, question.utterance_id)
         log.info("command '%s' heard unsure in mode %s: asked back", command.canonical, self.mode)
-        return effects
+        return [*effects, AskedBack(command)]
 
     def _help(self) -> tuple[list[str], list[str]]:
         """What help names first now, and the rest: the mode's commands, and after a reminder the answers to it too

@@ -99,4 +99,11 @@ class PainRated:
     score: int
 
 
-Effect = Say | StopSpeaking | SessionEnded | Snoozed | PainRated
+@dataclass(frozen=True)
+class AskedBack:
+    """A command heard unsure was asked back rather than done (Heard.sure): for the journal, nothing was said yet."""
+
+    command: Command
+
+
+Effect = Say | StopSpeaking | SessionEnded | Snoozed | PainRated | AskedBack

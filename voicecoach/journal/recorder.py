@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from voicecoach.core.content import Content
-from voicecoach.core.events import Command, Effect, PainRated, SessionEnded
+from voicecoach.core.events import AskedBack, Command, Effect, PainRated, SessionEnded
 from voicecoach.core.plan import PlanStep
 from voicecoach.core.progression import ExerciseLoad
 from voicecoach.journal.labels import StepLabel, label_plan
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 #   PainRated(moment, score)           the check-in's answer, to the session it was asked in (even if it
 #                                      closes with it), or to the one a new plan opens
 #
-# A command the coach acted on (its effects were not empty) during a session is kept as said, but for a number
+# A command the coach acted on (its effects were not empty, nor only asked it back) during a session is kept as
+# said, but for a number
 # (the check-in's score, kept as pain). Each of these is one transaction, so a power cut loses at most the one
 # under way; a session's close and the load steps it makes are one. The recorder also keeps the coach's loads as
 # the journal has them (coach.use_loads): on its first sight of the coach, and after each session, whose close
@@ -86,8 +87,9 @@ class SessionRecorder:
         self._loads_given = False  # whether the coach has had the journal's loads
 
     def heard(self, command: Command, effects: Sequence[Effect]) -> None:
-        """The person said `command`, and the coach answered with `effects` (none: it ignored it)."""
-        if not effects:
+        """The person said `command`, and the coach answered with `effects` (none: it ignored it; AskedBack: it asked
+        for it again, and did nothing yet)."""
+        if not effects or any(isinstance(effect, AskedBack) for effect in effects):
             return
         self._command = command
         session = self._open

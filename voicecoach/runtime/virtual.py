@@ -76,13 +76,13 @@ class VirtualSession:
         """Let the coach say it is ready."""
         self._apply(self.coach.start(self.now))
 
-    def hear(self, words: str) -> Line:
-        """The person says `words`: matched by the grammar, like recognized speech."""
+    def hear(self, words: str, sure: bool = True) -> Line:
+        """The person says `words`: matched by the grammar, like recognized speech (`sure`: Heard.sure)."""
         command = self.grammar.match(words)
         line = Line("user", words, self.now, self.now, command=command.canonical if command else None)
         self.user_lines.append(line)
         if command is not None:
-            effects = self.coach.handle(Heard(command), self.now)
+            effects = self.coach.handle(Heard(command, sure), self.now)
             if self.recorder is not None:
                 self.recorder.heard(command, effects)
             self._apply(effects)

@@ -57,6 +57,7 @@ class Step:
     seconds: float = 0.0
     moment: datetime | None = None  # clock: the local date and time it sets
     setting: tuple[str, object] | None = None  # set: a reminder key of the config file, and its value
+    sure: bool = True  # say: False for "?>", words heard unsure (Heard.sure)
 
 
 def parse_duration(text: str) -> float | None:
@@ -76,11 +77,12 @@ def parse_dialog(text: str, file: object = "<dialog>") -> list[Step]:
             steps.append(Step(number, source, "expect_not", pattern=_pattern(source[2:], file, number)))
         elif source.startswith("<"):
             steps.append(Step(number, source, "expect", pattern=_pattern(source[1:], file, number)))
-        elif source.startswith(">"):
-            words = source[1:].strip()
+        elif source.startswith((">", "?>")):
+            unsure = source.startswith("?>")
+            words = source[1 + unsure:].strip()
             if not words:
-                raise DialogError(file, number, "'>' needs the words the user says")
-            steps.append(Step(number, source, "say", words=words))
+                raise DialogError(file, number, f"'{source[:1 + unsure]}' needs the words the user says")
+            steps.append(Step(number, source, "say", words=words, sure=not unsure))
         elif source.startswith("clock "):
             steps.append(Step(number, source, "clock", moment=_moment(source[6:], file, number)))
         elif source.startswith("set "):
@@ -93,8 +95,8 @@ def parse_dialog(text: str, file: object = "<dialog>") -> list[Step]:
                 raise DialogError(file, number, f"'{source[4:].strip()}' is not a duration (e.g. 5s, 250ms, 2m)")
             steps.append(Step(number, source, "wait", seconds=seconds))
         else:
-            raise DialogError(file, number, f"cannot read {source!r}: a line starts with >, <, !<, wait, wait until, "
-                                            "clock or set")
+            raise DialogError(file, number, f"cannot read {source!r}: a line starts with >, ?>, <, !<, wait, "
+                                            "wait until, clock or set")
     return steps
 
 
@@ -216,7 +218,7 @@ class DialogRunner:
             return cursor
         if step.kind == "say":
             cursor = session.heard_so_far()  # first past all that was said, then the words
-            session.hear(step.words)
+            session.hear(step.words, step.sure)
             return cursor
         if step.kind == "wait":
             session.advance(session.now + step.seconds)
