@@ -61,7 +61,7 @@ from voicecoach.asr.enrolled.stock import two_takes as enrol_said
 from voicecoach.asr.enrolled.wrap import profile_matcher
 from voicecoach.cli.main import load
 from voicecoach.core.grammar import Grammar
-from voicecoach.core.transitions import asks_back
+from voicecoach.core.transitions import TRANSITIONS, asks_back
 from voicecoach.runtime.enrolment import NOT_COMMANDS, enrolment_phrases
 from voicecoach.runtime.recognizers import open_general
 from voicecoach.testing import speech
@@ -275,16 +275,21 @@ def delays(grammar: Grammar, tr: Track, found: list[Detection]) -> list[float]:
 def asked(grammar: Grammar, tr: Track, found: list[Detection]) -> list[int]:
     """[commands heard right but asked back first, clips where none was said with a commit done at once]: in a
     running session, where a commit heard unsure (Detection.sure) of a command that changes the session is asked
-    back (voicecoach.core.transitions.asks_back) and done only when said again."""
+    back (voicecoach.core.transitions.asks_back) and done only when said again, and one with nothing to do there
+    ("resume" while running) is ignored."""
     def questioned(detection: Detection) -> bool:
         command = grammar.match(detection.text)
         return not detection.sure and command is not None and asks_back(command.name, "running")
+
+    def done(detection: Detection) -> bool:
+        command = grammar.match(detection.text)
+        return command is not None and (command.name, "running") in TRANSITIONS and not questioned(detection)
 
     right = acted = 0
     for (lo, hi), expect in zip(tr.windows, tr.expect, strict=True):
         inside = [d for d in found if lo <= d.t < hi]
         if expect is None:
-            acted += any(not questioned(d) for d in inside)
+            acted += any(done(d) for d in inside)
         elif len(inside) == 1 and grammar.match(inside[0].text) == grammar.match(expect):
             right += questioned(inside[0])
     return [right, acted]
@@ -491,7 +496,8 @@ def _asked(result: dict[str, Any]) -> list[str]:
            f"{UNSURE_BEYOND:g} of the threshold is committed unsure, and a running session asks a command that would "
            "change it back (\"Tell me again?\") and does it only when it is said again (voicecoach.core.coach). "
            "Commands: how many of those heard right are asked back first; where none was said: the clips with a "
-           "command, and how many of them had one done at once.", "",
+           "command, and how many of them had one done at once (neither asked back nor one a running session has "
+           "nothing to do with, as resume).", "",
            "| clips | with a profile | asked back first / done at once |", "|---|---:|---:|"]
     for key, name in (("commands@clean", "commands, clean"), ("commands@10dB", "commands, 10 dB"),
                       ("commands@5dB", "commands, 5 dB")):

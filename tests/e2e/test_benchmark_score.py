@@ -104,10 +104,12 @@ def test_the_profile_benchmark_counts_what_a_running_session_asks_back(grammar: 
     from voicecoach.asr.base import Detection
 
     quiet = np.zeros(RATE, dtype=np.int16)
-    tr = enrolment.track([(quiet, "skip"), (quiet, "stop"), (quiet, None), (quiet, None)], ends=[0.5] * 4)
+    tr = enrolment.track([(quiet, "skip"), (quiet, "stop"), (quiet, None), (quiet, None), (quiet, None)],
+                         ends=[0.5] * 5)
     found = [Detection(tr.windows[0][0] + 1, "skip", sure=False),  # right, and asked back first
              Detection(tr.windows[1][0] + 1, "stop", sure=False),  # right: stopping is never asked back
              Detection(tr.windows[2][0] + 1, "next", sure=False),  # where none was said: only asked back
-             Detection(tr.windows[3][0] + 1, "previous")]  # where none was said: done at once
+             Detection(tr.windows[3][0] + 1, "previous"),  # where none was said: done at once
+             Detection(tr.windows[4][0] + 1, "resume")]  # where none was said: nothing to do while running
     assert enrolment.asked(grammar, tr, found) == [1, 1]
-    assert enrolment.score(grammar, tr, found) == (2, 2, 2)
+    assert enrolment.score(grammar, tr, found) == (2, 2, 3)
