@@ -270,8 +270,9 @@ def test_an_unsure_skip_said_again_in_time_skips(content: Content, grammar: Gram
     coach = Coach(content, grammar)
     origin, _ = run_until_hold(coach)
     finish_all(coach, coach.handle(unsure("skip"), origin + 0.5), origin + 2)
+    assert coach.asked_back == "skip"
     coach.handle(Heard(Command("skip"), sure=not again), origin + 2 + ASKED_WINDOW_S * coach.pace)
-    assert coach.mode == "asking"  # the session's one exercise skipped: the check-in after it
+    assert coach.mode == "asking" and coach.asked_back is None  # the one exercise skipped: the check-in after it
 
 
 def test_an_unsure_skip_said_again_too_late_is_asked_back_again(content: Content, grammar: Grammar) -> None:

@@ -239,9 +239,10 @@ def cmd_recognize(args: argparse.Namespace) -> int:
         for heard in hear_stream(HearingPath(recognizer, grammar), chunks(pcm, recognizer.sample_rate)):
             if args.json:
                 print(json.dumps({"file": file, "t": round(heard.t, 3), "command": heard.command.canonical,
-                                  "text": heard.text}), flush=True)
+                                  "text": heard.text, "sure": heard.sure}), flush=True)
             else:
-                print(f"{file}: {heard.t:7.2f}s  {heard.command.canonical}  (heard: {heard.text})", flush=True)
+                unsure = "" if heard.sure else ", unsure: asked back if it would change the session"
+                print(f"{file}: {heard.t:7.2f}s  {heard.command.canonical}  (heard: {heard.text}{unsure})", flush=True)
     return 2 if failed else 0
 
 

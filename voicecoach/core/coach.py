@@ -209,6 +209,11 @@ class Coach:
         state: ListenState = "reminded" if self._reminder is not None and self.mode == "idle" else self.mode
         return f"{state} after help" if self._more else state
 
+    @property
+    def asked_back(self) -> str | None:
+        """The command last asked back (Heard.sure), until a command is done: the person may say it again."""
+        return None if self._unsure is None else self._unsure.canonical
+
     def next_deadline(self) -> float | None:
         """When on_timer should next be called, or None when nothing is timed."""
         deadlines = [self._wait.deadline if self._wait else None, self._reminder.until if self._reminder else None]

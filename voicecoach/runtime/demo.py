@@ -137,13 +137,14 @@ def run_demo(content: Content, grammar: Grammar, hearing: HearingPath,
         mic = to_pcm16(_mix(session.coach_lines, users, t, end, voice, ECHO_GAIN))
         for recognized in hearing.hear(mic, end):
             session.advance(max(session.now, recognized.t))
-            line = session.hear(recognized.text)
+            line = session.hear(recognized.text, recognized.sure)
             loudspeaker.report(until=session.now, ahead=session.now)  # the command may have cut the coach
             commands.append((recognized.t, line.command or recognized.text))
             last_heard = recognized.t
             if users:
                 users[-1].heard.append((recognized.t, recognized.text))
-            unanswered = None
+            if session.coach.asked_back is None:
+                unanswered = None  # else, asked to say it again, the person does, as if unheard
         t = end
         finished = session.ended or missed
         if finished and not cues and not unanswered and not _speaking(session.coach_lines, t - 3.0, t):
