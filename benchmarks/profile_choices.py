@@ -32,7 +32,8 @@ vote bar asked only of votes whose take stands beyond a fraction of the threshol
 `grace`, how long after its segment a vote waits for the general recognizer (EnrolledSettings.grace) and for
 another segment near it (`apart`), and `grace_near` the waits between the shortest that changed nothing there and
 the longest that did; `unsure`, how far beyond its threshold a vote is committed unsure
-(EnrolledSettings.unsure_beyond), which the coach asks back before it changes the session ("Tell me again?"). Since
+(EnrolledSettings.unsure_beyond), which the coach asks back before it changes the session ("Tell me again?");
+`sure_wait`, how long a vote committed sure waits after its segment (EnrolledSettings.sure_wait). Since
 2026-12-06 each row also gives the delay from the end of a command's speech to its commit, over every command heard
 right in every condition; from the `unsure` set on, how many commands heard right a running session would ask back first
 (benchmarks.enrolment.asked), and of the clips with a command where none was said, how many had one done at once.
@@ -161,6 +162,9 @@ CHOICES: dict[str, dict[str, Choice]] = {
                **{f"unsure beyond {beyond:g} of the threshold" + (" (shipped)" if beyond == UNSURE_BEYOND else ""):
                   Choice(EnrolledSettings(unsure_beyond=beyond), noise_margin=NOISE_MARGIN)
                   for beyond in (0.8, 0.7, 0.6, 0.5, 0.4, 0.0)}},
+    "sure_wait": {"a sure vote waits as any (shipped)": Choice(noise_margin=NOISE_MARGIN),
+                  **{f"a sure vote waits {wait:g} s": Choice(EnrolledSettings(sure_wait=wait),
+                                                             noise_margin=NOISE_MARGIN) for wait in (0.45, 0.3, 0.15)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),

@@ -163,6 +163,10 @@ class EnrolledSettings:
     a near take is witness enough, while short replies ("I see" as repeat) stood in the last fifth of the threshold,
     where the model, trained on many voices, seldom thought them the command. Measured with the bar at 0.1 beyond 0.8
     and not shipped: 8 of 42 tuning replies kept out, 5 commands lost (benchmarks/PROFILE_BAR_BEYOND.md)."""
+    sure_wait: float | None = None
+    """Seconds a vote committed sure (its take within `unsure_beyond` of the threshold) waits after its segment,
+    instead of `grace` and `apart` (None: as long as any vote): a near take is the person's command, and needs less
+    of the general recognizer's word and of the speech after it."""
     unsure_beyond: float | None = UNSURE_BEYOND
     """A vote whose take stands beyond this fraction of its threshold is committed with Detection.sure False (None:
     every vote is sure): the coach asks "did you say skip?" rather than skip on a reply that only resembles it."""
@@ -432,15 +436,16 @@ class EnrolledRecognizer:
     def _due(self, now: float) -> list[Detection]:
         out = []
         s = self.settings
-        wait = max(s.grace, s.apart or 0.0)
         for vote in list(self._votes):
-            spoken = any(vote.start - s.before <= t <= vote.end + s.grace for t in self._general_times)
+            sure = self._sure(vote.match)
+            wait = s.sure_wait if sure and s.sure_wait is not None else max(s.grace, s.apart or 0.0)
+            spoken = any(vote.start - s.before <= t <= vote.end + min(s.grace, wait) for t in self._general_times)
             if spoken:
                 self._votes.remove(vote)
             elif now >= vote.end + wait:
                 self._votes.remove(vote)
                 if not self._crowded(vote):
-                    out.append(Detection(min(now, vote.end + wait), vote.phrase, sure=self._sure(vote.match)))
+                    out.append(Detection(min(now, vote.end + wait), vote.phrase, sure=sure))
                     self._voted.append((vote.start, vote.end))
         horizon = now - s.keep
         self._general_times = [t for t in self._general_times if t >= horizon]
