@@ -408,7 +408,7 @@ def _each(grammar: Grammar, matcher: Matcher, wordless: Matcher, embedding: Spee
              "triggers_bar": triggers(tr, barred[0], feeds[8].commits)} if barred else {}
     return {**extra, "without": list(score(grammar, tr, shipped.commits)), "with": list(score(grammar, tr, on)),
             "delays_without": delays(grammar, tr, shipped.commits), "delays_with": delays(grammar, tr, on),
-            "asked_with": asked(grammar, tr, on),
+            "asked_with": asked(grammar, tr, on), "asked_without": asked(grammar, tr, shipped.commits),
             "with_before": list(score(grammar, tr, old)), "with_alone": list(score(grammar, tr, mixed)),
             "without_sphinx": list(score(grammar, tr, feeds[3].commits)), "with_sphinx": list(score(grammar, tr, off)),
             "triggers": triggers(tr, on, feeds[0].commits), "triggers_before": triggers(tr, old, feeds[1].commits),

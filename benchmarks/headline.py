@@ -82,6 +82,23 @@ def _general(data: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _asked_back(voices: list[dict[str, Any]], replies: int, src: str) -> list[str]:
+    """With a profile: the replies mid-exercise with a command done at once, and the commands heard right that were
+    asked back first (benchmarks.enrolment.asked); none for a run before they were counted."""
+    if not all("asked_with" in v["own_replies_running"] for v in voices):
+        return []
+    acted = sum(v["own_replies_running"]["asked_with"][1] for v in voices)
+    without = (_pc(sum(v["own_replies_running"]["asked_without"][1] for v in voices), replies * len(voices))
+               if all("asked_without" in v["own_replies_running"] for v in voices) else "-")
+    commands = [v[k] for v in voices for k in v if k.startswith("commands@")]
+    first, right = sum(c["asked_with"][0] for c in commands), sum(c["with"][0] for c in commands)
+    return [f"| false commands done at once, the same replies mid-exercise (one heard unsure that would change the "
+            f"session is asked back: \"Tell me again?\") | ≤ 1 % | {without} | "
+            f"{_pc(acted, replies * len(voices))} | {src} |",
+            f"| commands heard right but asked back first, every condition | - | 0 (every commit sure) | "
+            f"{_pc(first, right)} | {src} |"]
+
+
 def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
              noise: dict[str, Any] | None) -> list[str]:
     rows = ["**With a voice profile** (each held-out voice enrolled with two takes of each command; the product as "
@@ -119,6 +136,7 @@ def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
             per_hour = [f", {f / len(voices) / hours:.1f} an hour" if key == "real_talk" else "" for f in fired]
             rows.append(f"| false commands, {label} | {target} | "
                         + " | ".join(_pc(f, n) + h for f, h in zip(fired, per_hour, strict=True)) + f" | {src} |")
+        rows += _asked_back(voices, each["own_replies_running"], src)
     if room:
         src = "ROOM.md"
         sources.append(_source(room, src))
