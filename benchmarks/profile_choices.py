@@ -64,6 +64,7 @@ from voicecoach.asr.enrolled.recognizer import (
     OVERRULE,
     RESCUE,
     SHORTEST,
+    SURE_WAIT,
     UNSURE_BEYOND,
     EnrolledRecognizer,
     EnrolledSettings,
@@ -162,9 +163,11 @@ CHOICES: dict[str, dict[str, Choice]] = {
                **{f"unsure beyond {beyond:g} of the threshold" + (" (shipped)" if beyond == UNSURE_BEYOND else ""):
                   Choice(EnrolledSettings(unsure_beyond=beyond), noise_margin=NOISE_MARGIN)
                   for beyond in (0.8, 0.7, 0.6, 0.5, 0.4, 0.0)}},
-    "sure_wait": {"a sure vote waits as any (shipped)": Choice(noise_margin=NOISE_MARGIN),
-                  **{f"a sure vote waits {wait:g} s": Choice(EnrolledSettings(sure_wait=wait),
-                                                             noise_margin=NOISE_MARGIN) for wait in (0.45, 0.3, 0.15)}},
+    "sure_wait": {"a sure vote waits as any (as before)": Choice(EnrolledSettings(sure_wait=None),
+                                                                  noise_margin=NOISE_MARGIN),
+                  **{f"a sure vote waits {wait:g} s" + (" (shipped)" if wait == SURE_WAIT else ""):
+                     Choice(EnrolledSettings(sure_wait=wait), noise_margin=NOISE_MARGIN)
+                     for wait in (0.45, 0.3, 0.15)}},
     "room_variants": {"white 10, 5 dB (as before)": Choice(noise_margin=NOISE_MARGIN, augment=WHITE),
                       "white 10, 5 dB, room 10 dB (shipped)": Choice(noise_margin=NOISE_MARGIN,
                                                                      augment=(*WHITE, ("room", 10.0))),

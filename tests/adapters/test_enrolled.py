@@ -159,18 +159,24 @@ def test_a_vote_far_from_its_take_is_committed_unsure_and_a_general_commit_never
     assert heard("stop", 0.0) == [("stop", True)]  # the general recognizer's own commit
 
 
-def test_a_vote_commits_its_grace_after_the_speech() -> None:
+def test_a_vote_commits_its_grace_after_the_speech_and_a_sure_one_its_own_wait() -> None:
     audio = speech.pad(speech.synthesize("how long", VOICE, 185), 0.8, 2.0)
     span = speech_span(speech.synthesize("how long", VOICE, 185))
     assert span is not None
     speech_end = 0.8 + span[1] / 16000
-    times = {}
-    for grace in (0.5, 1.0):
+
+    def delay(settings: EnrolledSettings) -> float:
         general = PocketSphinxRecognizer(["start routine"], 16000)
-        found = _stream(EnrolledRecognizer(general, matcher(), embedding(), EnrolledSettings(grace=grace)), audio)
+        found = _stream(EnrolledRecognizer(general, matcher(), embedding(), settings), audio)
         assert [text for _, text in found] == ["how long"]
-        times[grace] = found[0][0] - speech_end
+        return found[0][0] - speech_end
+
+    times = {grace: delay(EnrolledSettings(grace=grace, sure_wait=None)) for grace in (0.5, 1.0)}
     assert times[0.5] <= 0.65 < 0.9 <= times[1.0], times
+    # Within the whole threshold every vote is sure, beyond none of it none is.
+    sure = delay(EnrolledSettings(grace=1.0, sure_wait=0.3, unsure_beyond=1.0))
+    unsure = delay(EnrolledSettings(grace=1.0, sure_wait=0.3, unsure_beyond=0.0))
+    assert sure <= 0.45 < 0.9 <= unsure, (sure, unsure)
 
 
 def _late_general() -> PocketSphinxRecognizer:
@@ -192,15 +198,15 @@ def test_a_general_commit_after_a_vote_on_the_same_words_is_dropped() -> None:
 
 def test_a_close_vote_overrules_a_late_general_commit_of_another_command_unless_it_stops_the_coach() -> None:
     # A real PocketSphinx that does not know "start bridge" hears "start routine" in it, 0.8 s after the speech,
-    # while the takes' vote on the segment is pending (a wait of 1 s: at the shipped 0.6 s the vote has committed,
-    # and the late commit about its segment is dropped whatever the overrule).
+    # while the takes' vote on the segment is pending (a wait of 1 s: at the shipped 0.6 s, or 0.45 s for a sure
+    # vote, the vote has committed, and the late commit about its segment is dropped whatever the overrule).
     audio = speech.pad(speech.synthesize("start bridge", VOICE, 140), 0.8, 2.5)
 
     def heard(settings: EnrolledSettings, spared: frozenset[str] = frozenset()) -> list[str]:
         sphinx = SphinxSettings(early_silence=0.0, early_silence_any=0.0, early_silence_gated=0.0,
                                 endpoint=EndpointSettings(end_window=0.8))
         general = PocketSphinxRecognizer(["start cat stretch", "start routine"], 16000, settings=sphinx)
-        waiting = dataclasses.replace(settings, grace=1.0)
+        waiting = dataclasses.replace(settings, grace=1.0, sure_wait=None)
         return [text for _, text in _stream(EnrolledRecognizer(general, matcher(), embedding(), waiting,
                                                                spared=spared), audio)]
 
@@ -337,7 +343,10 @@ def test_a_command_with_talk_close_around_it_gets_no_vote(order: str) -> None:
     audio = speech.pad(speech.concatenate(said, gap=0.45), 0.8, 2.0)
     as_before = _profile_only(EnrolledSettings(apart=None))
     assert [text for _, text in _stream(as_before, audio)] == ["how long"]  # its own segment, voted
-    assert _stream(_profile_only(), audio) == []
+    assert _stream(_profile_only(EnrolledSettings(sure_wait=None)), audio) == []
+    # A near take (a vote committed sure) does not wait to see the talk after it: only talk before it keeps it out.
+    shipped = _detections(_profile_only(), audio)
+    assert [(d.text, d.sure) for d in shipped] == ([] if order == "talk first" else [("how long", True)])
 
 
 def test_the_same_command_with_quiet_around_it_gets_its_vote() -> None:

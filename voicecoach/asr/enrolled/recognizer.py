@@ -36,6 +36,10 @@ from voicecoach.asr.enrolled.takes import CONTEXT, RATE, around
 # segment lies within `apart` seconds before or after its own (a short phrase of a conversation: "right", "okay"),
 # unless the coach spoke within that reach: then the person talks over it, or answers it at once, and its echo
 # cuts the segments differently.
+#
+# A vote whose take stands near (within `unsure_beyond` of the threshold) is committed sure, and sooner
+# (`sure_wait`): it does not wait to see speech begin after it, only before. One that stands farther is committed
+# unsure (Detection.sure), and the coach asks it back before it changes the session.
 
 
 TALK = 1.5
@@ -110,6 +114,14 @@ the general recognizer's); at 0.6, 28. The cost: 232 of 1188 commands heard righ
 15 to 33 % in noise and rooms)."""
 
 
+SURE_WAIT: float | None = 0.45
+"""Seconds a vote committed sure waits after its segment. Chosen on espeak-ng's training voices en-us+m3, +f2, +m1,
++m5, +f4, +m7 (benchmarks/PROFILE_SURE_WAIT.md) by the rule fixed before the run: the shortest of 0.45, 0.3 and
+0.15 s that moves no count by more than one command per condition and adds no false command. 0.45: 5 more of 1368
+commands heard (both with a kitchen running), the delay 616 / 1048 -> 580 / 1044 ms; 0.3 lost 4 clean; at 0.15 the
+general recognizer's late commit of the same words often came as a second command."""
+
+
 @dataclass(frozen=True)
 class EnrolledSettings:
     grace: float = GRACE
@@ -163,7 +175,7 @@ class EnrolledSettings:
     a near take is witness enough, while short replies ("I see" as repeat) stood in the last fifth of the threshold,
     where the model, trained on many voices, seldom thought them the command. Measured with the bar at 0.1 beyond 0.8
     and not shipped: 8 of 42 tuning replies kept out, 5 commands lost (benchmarks/PROFILE_BAR_BEYOND.md)."""
-    sure_wait: float | None = None
+    sure_wait: float | None = SURE_WAIT
     """Seconds a vote committed sure (its take within `unsure_beyond` of the threshold) waits after its segment,
     instead of `grace` and `apart` (None: as long as any vote): a near take is the person's command, and needs less
     of the general recognizer's word and of the speech after it."""
