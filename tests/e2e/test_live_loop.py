@@ -332,3 +332,29 @@ def test_the_loop_says_a_reminder_on_its_wall_clock_and_hears_not_now(content: C
     assert seen == {"unset clock": 0, "before the snooze ends": 1} and count(reminder) == 2, said
     assert grammar.phrases_heard("reminded") in recognizer.listened
     assert recognizer.listened[-1] == grammar.phrases_heard("reminded")  # said again: "not now" heard again
+
+
+def test_a_command_heard_unsure_is_asked_back_not_done(content: Content, grammar: Grammar) -> None:
+    coach = Coach(content, grammar)
+    said: list[str] = []
+    printed: list[str] = []
+    loop = LiveLoop(coach, hearing(grammar), FedMicrophone(silence_at_real_rate), printing(said),
+                    print_fn=printed.append)
+    start = recognized(grammar, "start bridge")
+    loop.events.put(Recognized(start.t, start.command, start.text, sure=False))
+
+    def asked() -> bool:
+        return any(content.session.asked_back in line for line in said)
+
+    def until_asked() -> None:  # run() needs the main thread (it installs a SIGTERM handler)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not asked():
+            time.sleep(0.05)
+        loop.stopping.set()
+
+    helper = threading.Thread(target=until_asked, daemon=True)
+    helper.start()
+    assert loop.run() == 0
+    helper.join(timeout=20)
+    assert asked() and coach.mode == "idle" and coach.asked_back == "start bridge"
+    assert "heard: start bridge (unsure)" in printed
