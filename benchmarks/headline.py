@@ -85,7 +85,7 @@ def _general(data: dict[str, Any]) -> list[str]:
 def _asked_back(voices: list[dict[str, Any]], replies: int, src: str) -> list[str]:
     """With a profile: the replies mid-exercise with a command done at once, and the commands heard right that were
     asked back first (benchmarks.enrolment.asked); none for a run before they were counted."""
-    if not all("asked_with" in v["own_replies_running"] for v in voices):
+    if not all("asked_with" in v.get("own_replies_running", {}) for v in voices):
         return []
     acted = sum(v["own_replies_running"]["asked_with"][1] for v in voices)
     without = (_pc(sum(v["own_replies_running"]["asked_without"][1] for v in voices), replies * len(voices))

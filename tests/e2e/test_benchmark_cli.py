@@ -144,6 +144,32 @@ def test_the_head_gives_the_delay_to_a_commit_with_a_profile_once_measured(tmp_p
             "| 200 / 290 ms | 1200 / 1470 ms | ENROLMENT.md |") in headline.lines(tmp_path)
 
 
+def test_the_head_gives_what_a_profile_asks_back_once_counted(tmp_path: Path) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    enrolled: dict[str, dict[str, list[int]]] = {
+        key: {"without": [2, 4, 0], "with": [4, 4, 0]} for key in ("commands@clean", "commands@10dB", "commands@5dB")}
+    enrolled |= {"own_sentences": {"without": [0, 0, 1], "with": [0, 0, 0]},
+                 "own_replies_running": {"without": [0, 0, 2], "with": [0, 0, 3]},
+                 "real_talk": {"without": [0, 0, 5], "with": [0, 0, 1]}}
+    meta = {"command": "python -m benchmarks.enrolment", "commit": "abc1234", "date": "2026-12-06"}
+    path = tmp_path / "benchmarks" / "enrolment.json"
+
+    def head() -> list[str]:
+        path.write_text(json.dumps({"meta": meta, "result": {"voices": {"a": enrolled}, "real_clips": 10,
+                                                             "real_minutes": 30.0, "replies": 10}}))
+        return [line for line in headline.lines(tmp_path) if "asked back" in line]
+
+    assert head() == []  # a run before they were counted
+    for key in ("commands@clean", "commands@10dB", "commands@5dB"):
+        enrolled[key]["asked_with"] = [0, 0] if key == "commands@clean" else [2, 0]
+    enrolled["own_replies_running"] |= {"asked_with": [0, 1], "asked_without": [0, 2]}
+    assert head() == [
+        "| false commands done at once, the same replies mid-exercise (one heard unsure that would change the session "
+        "is asked back: \"Tell me again?\") | ≤ 1 % | 20.0 % (2/10) | 10.0 % (1/10) | ENROLMENT.md |",
+        "| commands heard right but asked back first, every condition | - | 0 (every commit sure) | 33.3 % (4/12) "
+        "| ENROLMENT.md |"]
+
+
 def test_the_head_says_what_a_held_out_latency_was_timed_from(tmp_path: Path) -> None:
     (tmp_path / "benchmarks").mkdir()
     shipped: dict[str, object] = {"title": "voicecoach as shipped",
