@@ -121,6 +121,14 @@ def test_malformed_dialog_is_exit_2(tmp_path: Path) -> None:
     assert f"{dialog}:2:" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_words_heard_unsure_need_words_too(tmp_path: Path) -> None:
+    dialog = tmp_path / "bad.dialog"
+    dialog.write_text("?> start bridge\n?>\n")
+    result = voicecoach("script", str(dialog))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{dialog}:2:" in result.stderr and "'?>' needs the words the user says" in result.stderr
+
+
 def test_trace_is_json_lines() -> None:
     result = voicecoach("script", "--trace", str(DIALOGS / "count-deadlines.dialog"))
     assert result.returncode == 0
