@@ -277,21 +277,20 @@ def asked(grammar: Grammar, tr: Track, found: list[Detection]) -> list[int]:
     running session, where a commit heard unsure (Detection.sure) of a command that changes the session is asked
     back (voicecoach.core.transitions.asks_back) and done only when said again, and one with nothing to do there
     ("resume" while running) is ignored."""
-    def questioned(detection: Detection) -> bool:
+    def fate(detection: Detection) -> str:
+        """"asked" (back), "done" (at once) or "ignored" (nothing to do while running)."""
         command = grammar.match(detection.text)
-        return not detection.sure and command is not None and asks_back(command.name, "running")
-
-    def done(detection: Detection) -> bool:
-        command = grammar.match(detection.text)
-        return command is not None and (command.name, "running") in TRANSITIONS and not questioned(detection)
+        if command is None or (command.name, "running") not in TRANSITIONS:
+            return "ignored"
+        return "asked" if not detection.sure and asks_back(command.name, "running") else "done"
 
     right = acted = 0
     for (lo, hi), expect in zip(tr.windows, tr.expect, strict=True):
         inside = [d for d in found if lo <= d.t < hi]
         if expect is None:
-            acted += any(done(d) for d in inside)
+            acted += any(fate(d) == "done" for d in inside)
         elif len(inside) == 1 and grammar.match(inside[0].text) == grammar.match(expect):
-            right += questioned(inside[0])
+            right += fate(inside[0]) == "asked"
     return [right, acted]
 
 
@@ -499,20 +498,21 @@ def _asked(result: dict[str, Any]) -> list[str]:
            "command, and how many of them had one done at once (neither asked back nor one a running session has "
            "nothing to do with, as resume).", "",
            "| clips | with a profile | asked back first / done at once |", "|---|---:|---:|"]
+    def summed(key: str, tag: str) -> list[int]:
+        """`tag`'s counts in `key`, added up over the voices."""
+        return [sum(counts) for counts in zip(*(fig[key][tag] for fig in result["voices"].values()), strict=True)]
+
     for key, name in (("commands@clean", "commands, clean"), ("commands@10dB", "commands, 10 dB"),
                       ("commands@5dB", "commands, 5 dB")):
-        right = sum(fig[key]["with"][0] for fig in result["voices"].values())
-        of = sum(fig[key]["with"][1] for fig in result["voices"].values())
-        first = sum(fig[key]["asked_with"][0] for fig in result["voices"].values())
-        out.append(f"| {name} | {_pc(right, of)} right | {first} asked back first |")
+        right, of, _ = summed(key, "with")
+        out.append(f"| {name} | {_pc(right, of)} right | {summed(key, 'asked_with')[0]} asked back first |")
     for key, name, n in (("own_sentences", "own sentences", len(GENERAL_SENTENCES)),
                          ("own_replies", "own replies, every phrase", result["replies"]),
                          ("own_replies_running", "own replies, mid-exercise", result["replies"]),
                          ("real_talk", "real talk", result["real_clips"])):
-        fired = sum(fig[key]["with"][2] for fig in result["voices"].values())
-        acted = sum(fig[key]["asked_with"][1] for fig in result["voices"].values())
         clips = n * len(result["voices"])
-        out.append(f"| {name} | {_pc(fired, clips)} with a command | {_pc(acted, clips)} done at once |")
+        out.append(f"| {name} | {_pc(summed(key, 'with')[2], clips)} with a command | "
+                   f"{_pc(summed(key, 'asked_with')[1], clips)} done at once |")
     return out
 
 

@@ -317,11 +317,15 @@ class Coach:
                 return [StopSpeaking(), self._say(said, "info"), *self._ask()]
         assert_never(action)
 
+    def _still_asked(self, now: float) -> _Unsure | None:
+        """The command asked back, while it may still be said again (from the question until ASKED_WINDOW_S after)."""
+        unsure = self._unsure
+        return unsure if unsure is not None and (unsure.until is None or now <= unsure.until) else None
+
     def _said_again(self, command: Command, now: float) -> bool:
         """Whether `command` is the one just asked back, said again in time."""
-        unsure = self._unsure
-        return (unsure is not None and unsure.canonical == command.canonical
-                and (unsure.until is None or now <= unsure.until))
+        asked = self._still_asked(now)
+        return asked is not None and asked.canonical == command.canonical
 
     def _ask_back(self, command: Command, action: str, now: float) -> list[Effect]:
         """Ask for `command` again rather than do it; pain in a running session holds first."""
@@ -551,9 +555,7 @@ class Coach:
             case "rested":
                 return self._go_to(wait.index + 1)
             case "answered":
-                unsure = self._unsure
-                if (self._more or (unsure is not None and unsure.until is not None and now <= unsure.until)) \
-                        and self.mode == "running":
+                if (self._more or self._still_asked(now) is not None) and self.mode == "running":
                     # Time to say "more", or the command asked back, before the session goes on.
                     self._wait = _Wait("offered", deadline=now + MORE_WINDOW_S * self.pace)
                     return self.on_timer(now)

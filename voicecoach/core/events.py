@@ -30,7 +30,7 @@ class Command:
 @dataclass(frozen=True)
 class Heard:
     """The person said a command. `sure` False: the recognizer heard it only a little (Detection.sure); a command
-    that would change the session is asked back ("Did you say skip?") and done when it is said again."""
+    that would change the session is asked back ("Tell me again?") and done when it is said again."""
 
     command: Command
     sure: bool = True

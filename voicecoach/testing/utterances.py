@@ -46,7 +46,7 @@ def _utterances(content: Content, grammar: Grammar) -> list[tuple[str, str]]:
     said += [("reminder", t) for t in _said(reminded, Heard(Command("help")))]
     said += [("reminder", t) for t in _said(reminded, Heard(Command("not now")))]
     said += [("answer", session.filled(key, way_out)) for key in ("paused", "pain_asked") for way_out in ways_out]
-    said += [("answer", session.asked_back)]
+    said += [("answer", session.asked_back)]  # a command heard unsure, else done as if sure
     said += [("step", way_out) for way_out in ways_out]  # alone, when "start NAME" switches exercise
     said += [("session", session.filled("starting", target)) for target in (*content.exercises, *content.routines)]
     for plan in plans:
@@ -103,8 +103,6 @@ def _answers(content: Content, grammar: Grammar) -> list[str]:
         command = grammar.match(phrase)
         assert command is not None
         said += _said(coach, Heard(command))
-        unsure = Coach(content, grammar, rate=rate, pace=pace)  # heard faintly: asked back, or done as it is
-        said += _into(unsure, mode) + _said(unsure, Heard(command, sure=False))
     for mode in MODES:  # "more" is heard only right after help
         coach = Coach(content, grammar)
         said += _into(coach, mode) + _said(coach, Heard(Command("help"))) + _said(coach, Heard(Command("more")))

@@ -181,7 +181,7 @@ class EnrolledSettings:
     of the general recognizer's word and of the speech after it."""
     unsure_beyond: float | None = UNSURE_BEYOND
     """A vote whose take stands beyond this fraction of its threshold is committed with Detection.sure False (None:
-    every vote is sure): the coach asks "did you say skip?" rather than skip on a reply that only resembles it."""
+    every vote is sure): the coach asks it back rather than skip on a reply that only resembles "skip"."""
     rescue: float | None = RESCUE
     """A vote the length rule or the veto drops for its nearest phrase goes to the phrase the opinion weighs best
     among the others within the threshold, when it passes them and the command model gives it at least this
