@@ -131,6 +131,20 @@ def test_the_second_opinion_vetoes_below_the_veto_it_is_given(grammar: Grammar, 
     assert [d.text for d in judged.vetoed] == ["stop"][len(kept):]
 
 
+@pytest.mark.parametrize(("bar", "sure"), [(None, True), (0.0, True), (1.5, False)])
+def test_a_commit_the_model_likes_less_than_the_bar_is_unsure(grammar: Grammar, bar: float | None,
+                                                              sure: bool) -> None:
+    """The same spoken "stop": it stands under every bar, sure unless the model gives it less than the bar (1.5:
+    more than any probability), and then unsure, for the coach to ask back."""
+    from voicecoach.audio.wavinput import chunks
+
+    said = speech.pad(speech.synthesize("stop", voice="en-gb", wpm=150), 1.2, 0.6)
+    judged = SecondOpinion(PocketSphinxRecognizer(grammar.phrases(), meaning=grammar.table), grammar.phrases(),
+                           grammar.table, CommandModel.load(), unsure_below=bar)
+    found = [d for chunk in chunks(said.astype("<i2").tobytes(), speech.RATE) for d in judged.accept(chunk)]
+    assert [(d.text, d.sure) for d in found + judged.flush()] == [("stop", sure)]
+
+
 def test_no_veto_while_the_coach_speaks(grammar: Grammar) -> None:
     """A person's "stop" over the coach's voice, which PocketSphinx hears and the model once vetoed: while the
     recognizer is restricted to the barge-in phrases, PocketSphinx's word stands."""
