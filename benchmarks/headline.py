@@ -74,7 +74,8 @@ def _general(data: dict[str, Any]) -> list[str]:
         # Runs before 2026-12-06 timed from the synthesized file's end, which lies after the speech's end by 0.27 s
         # (median; 0.25 to 0.43 s over 40 held-out clips).
         start = ("end of speech" if latency.get("from") == "speech"
-                 else "end of the synthesized clip (0.25 to 0.43 s after the speech ends)")
+                 else "end of the synthesized clip (0.25 to 0.43 s after the speech ends; from the end of speech, "
+                      "the next table's figure without a profile)")
         rows.append(f"| {start} to commit, clean, p50 / p95 | ≤ 200 / 400 ms | {latency['p50']} / "
                     f"{latency['p95']} ms |")
     if "rtf" in shipped:
@@ -91,12 +92,12 @@ def _asked_back(voices: list[dict[str, Any]], replies: int, src: str) -> list[st
     without = (_pc(sum(v["own_replies_running"]["asked_without"][1] for v in voices), replies * len(voices))
                if all("asked_without" in v["own_replies_running"] for v in voices) else "-")
     commands = [v[k] for v in voices for k in v if k.startswith("commands@")]
-    first, right = sum(c["asked_with"][0] for c in commands), sum(c["with"][0] for c in commands)
+    first = [_pc(sum(c[f"asked_{side}"][0] for c in commands), sum(c[side][0] for c in commands))
+             for side in ("without", "with")]
     return [f"| false commands done at once, the same replies mid-exercise (one heard unsure that would change the "
             f"session is asked back: \"Tell me again?\") | ≤ 1 % | {without} | "
             f"{_pc(acted, replies * len(voices))} | {src} |",
-            f"| commands heard right but asked back first, every condition | - | 0 (every commit sure) | "
-            f"{_pc(first, right)} | {src} |"]
+            f"| commands heard right but asked back first, every condition | - | {first[0]} | {first[1]} | {src} |"]
 
 
 def _profile(enrolment: dict[str, Any] | None, room: dict[str, Any] | None,
