@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import enrolment, heldout, replies, room
+from benchmarks import enrolment, heldout, replies
 from benchmarks.enrolment import Track, asked, decode, general, score, track
-from benchmarks.profile_choices import CONDITIONS
+from benchmarks.profile_choices import CONDITIONS, condition_tracks
 from voicecoach.asr.base import Detection
 from voicecoach.asr.commands_model.recognizer import UNSURE_BELOW, SecondOpinion
 from voicecoach.cli.main import load
@@ -74,13 +74,7 @@ def _voice(name: str) -> dict[str, Any]:
     phrases = enrolment_phrases(grammar)
     noise_bed = heldout.kitchen_noise()
     say = enrolment._speaker(family, name)
-    paces = enrolment.TEST_PACES[family]
-    tracks = {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),
-              CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise_bed, 10.0),
-              CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise_bed, 5.0),
-              "room": room.commands(family, name, phrases, None),
-              CONDITIONS[4]: room.commands(family, name, phrases, noise_bed),
-              CONDITIONS[5]: room.commands(family, name, phrases, noise_bed, reverberant=False)}
+    tracks = condition_tracks(family, name, phrases, noise_bed)
     said = replies.replies(held=False)
     out: dict[str, Any] = {key: [tr.expect, tr.windows, noted(grammar, tr)] for key, tr in tracks.items()}
     tr = track([(say(r, enrolment.ENROL_PACE[family]), None) for r in said], said)

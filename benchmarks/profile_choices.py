@@ -48,6 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from benchmarks import enrolment, heldout, replies, room
 from benchmarks.corpus import GENERAL_SENTENCES, article_sentences
 from benchmarks.enrolment import Recording, Replay, Tap, Track, asked, decode, delays, general, score, track
@@ -208,6 +210,18 @@ def _variants(grammar: Grammar, choices: dict[str, Choice], matchers: dict[Any, 
             for name, commits in zip(choices, found, strict=True)}
 
 
+def condition_tracks(family: str, name: str, phrases: Sequence[str], noise_bed: np.ndarray) -> dict[str, Track]:
+    """The voice saying every phrase in each of CONDITIONS."""
+    say = enrolment._speaker(family, name)
+    paces = enrolment.TEST_PACES[family]
+    return {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),
+            CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise_bed, 10.0),
+            CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise_bed, 5.0),
+            "room": room.commands(family, name, phrases, None),
+            CONDITIONS[4]: room.commands(family, name, phrases, noise_bed),
+            CONDITIONS[5]: room.commands(family, name, phrases, noise_bed, reverberant=False)}
+
+
 def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str], log: Any) -> dict[str, Any]:
     phrases = enrolment_phrases(grammar)
     embedding = RememberingEmbedding()
@@ -230,13 +244,7 @@ def measure(grammar: Grammar, choices: dict[str, Choice], voices: Sequence[str],
                                                             noise_margin=margin or 1.0)
                     for within, margin, augment, own in {c.matcher_kind for c in choices.values()}}
         say = enrolment._speaker(family, name)
-        paces = enrolment.TEST_PACES[family]
-        tracks = {"clean": enrolment.commands(say, paces, phrases, noise_bed, None),
-                  CONDITIONS[1]: enrolment.commands(say, paces, phrases, noise_bed, 10.0),
-                  CONDITIONS[2]: enrolment.commands(say, paces, phrases, noise_bed, 5.0),
-                  "room": room.commands(family, name, phrases, None),
-                  CONDITIONS[4]: room.commands(family, name, phrases, noise_bed),
-                  CONDITIONS[5]: room.commands(family, name, phrases, noise_bed, reverberant=False),
+        tracks = {**condition_tracks(family, name, phrases, noise_bed),
                   "kitchen alone": track([(kitchen_alone, None)]),
                   "own sentences": track([(say(s, enrolment.ENROL_PACE[family]), None)
                                           for s in [*GENERAL_SENTENCES, *article_sentences(40)]]),
