@@ -93,7 +93,7 @@ def _asked_back(voices: list[dict[str, Any]], replies: int, src: str) -> list[st
                if all("asked_without" in v["own_replies_running"] for v in voices) else "-")
     commands = [v[k] for v in voices for k in v if k.startswith("commands@")]
     first = [_pc(sum(c[f"asked_{side}"][0] for c in commands), sum(c[side][0] for c in commands))
-             for side in ("without", "with")]
+             if all(f"asked_{side}" in c for c in commands) else "-" for side in ("without", "with")]
     return [f"| false commands done at once, the same replies mid-exercise (one heard unsure that would change the "
             f"session is asked back: \"Tell me again?\") | ≤ 1 % | {without} | "
             f"{_pc(acted, replies * len(voices))} | {src} |",
